@@ -1,0 +1,94 @@
+/**
+ * servebench's entry point: parses the command, dispatches, maps errors to
+ * exit codes. Nothing else happens here.
+ *
+ * @module
+ */
+
+import { RUN_HELP, runCommand } from "./src/cli/run.ts";
+import { SIM_HELP, simCommand } from "./src/cli/sim.ts";
+import { MAIN_HELP, VERSION } from "./src/cli/help.ts";
+import { ExitCode, UsageError } from "./src/errors.ts";
+
+const COMMANDS = ["run", "sim", "help", "version"];
+
+function printError(error: unknown, debug: boolean): void {
+  if (error instanceof UsageError) {
+    for (const p of error.problems) console.error(`servebench: ${p}`);
+    return;
+  }
+  const message = error instanceof Error ? error.message : String(error);
+  console.error(`servebench: ${message}`);
+  if (debug) {
+    let cause: unknown = error;
+    while (cause instanceof Error) {
+      console.error(cause.stack ?? String(cause));
+      cause = cause.cause;
+      if (cause !== undefined) console.error("Caused by:");
+    }
+  }
+}
+
+async function main(args: string[]): Promise<number> {
+  const debug = args.includes("--debug");
+  const first = args[0];
+  const print = (t: string) => console.log(t);
+  try {
+    if (first === undefined || first === "help" || first === "--help" || first === "-h") {
+      const sub = first === "help" ? args[1] : undefined;
+      print(sub === "run" ? RUN_HELP : sub === "sim" ? SIM_HELP : MAIN_HELP);
+      return ExitCode.ok;
+    }
+    if (first === "version" || first === "--version") {
+      print(`servebench ${VERSION}`);
+      return ExitCode.ok;
+    }
+    if (!first.startsWith("-") && !COMMANDS.includes(first)) {
+      throw new UsageError(`Unknown command "${first}": expected one of ${COMMANDS.join(", ")}`);
+    }
+    const command = first.startsWith("-") ? "run" : first;
+    const rest = first.startsWith("-") ? args : args.slice(1);
+    if (command === "sim") {
+      const sim = await simCommand(rest, print);
+      if (!sim) return ExitCode.ok;
+      await new Promise<void>((resolve) => {
+        const stop = () => resolve();
+        Deno.addSignalListener("SIGINT", stop);
+        Deno.addSignalListener("SIGTERM", stop);
+      });
+      await sim.shutdown();
+      return ExitCode.ok;
+    }
+    const controller = new AbortController();
+    let stops = 0;
+    const onSignal = () => {
+      stops++;
+      if (stops === 1) {
+        console.error(
+          "\nservebench: stopping — waiting for in-flight requests, then writing results (Ctrl-C again to quit now)",
+        );
+        controller.abort();
+      } else {
+        Deno.exit(ExitCode.interrupted);
+      }
+    };
+    Deno.addSignalListener("SIGINT", onSignal);
+    Deno.addSignalListener("SIGTERM", onSignal);
+    const result = await runCommand(rest, {
+      print,
+      env: (name) => Deno.env.get(name),
+      signal: controller.signal,
+    });
+    Deno.removeSignalListener("SIGINT", onSignal);
+    Deno.removeSignalListener("SIGTERM", onSignal);
+    if (result?.interrupted || controller.signal.aborted) return ExitCode.interrupted;
+    return ExitCode.ok;
+  } catch (error) {
+    printError(error, debug);
+    return error instanceof UsageError ? ExitCode.usage : ExitCode.runtime;
+  }
+}
+
+if (import.meta.main) {
+  Deno.exit(await main(Deno.args));
+}

@@ -1,0 +1,232 @@
+/**
+ * The pipeline of a run: plan → (simulator if needed) → for each task: target,
+ * dataset, load profile, client, trace → summary → reports; then the run
+ * summary. Writes everything under one new run folder.
+ *
+ * @module
+ */
+
+import { stringify as toYaml } from "yaml";
+import { type Plan, redactPlan, redactTask, type Task } from "../config/plan.ts";
+import { syntheticSpecs } from "../dataset/synthetic.ts";
+import { errorMessage } from "../errors.ts";
+import { runClosedLoop } from "../load/concurrency.ts";
+import { type SummarizerName, summarizeTask, type TaskSummary } from "../metrics/summarize.ts";
+import { sendRequest } from "../protocol/client.ts";
+import type { RequestSpec } from "../protocol/openai.ts";
+import type { RequestRecord } from "../record/record.ts";
+import { TraceWriter } from "../record/trace.ts";
+import { createRunDir, type TaskPaths, taskPaths } from "../report/paths.ts";
+import { writeRunSummary } from "../report/summary.ts";
+import { renderTaskTables } from "../report/table.ts";
+import {
+  performanceCsv,
+  requestsCsv,
+  resultJson,
+  type TaskResultJson,
+  writeTaskFiles,
+} from "../report/task_files.ts";
+import { type SimServer, startSimulator } from "../sim/server.ts";
+import { httpTarget, listModels, requestHeaders } from "./target.ts";
+
+/** How a run talks to its caller. */
+export interface RunOptions {
+  /** Stops sending when aborted; in-flight requests get `graceMs` to finish. */
+  signal?: AbortSignal;
+  /** How long in-flight requests may finish after `signal` aborts; default 5000 ms. */
+  graceMs?: number;
+  /** Console output, one line or block per call. */
+  print?: (text: string) => void;
+  /** Print task logs to the console instead of `logs/`. */
+  debug?: boolean;
+  /** Called with each finished record (quantized), e.g. for progress. */
+  onRecord?: (task: Task, record: RequestRecord) => void;
+  /** The run's clock for folder names; default `new Date()`. */
+  now?: () => Date;
+}
+
+/** What one task produced. */
+export interface TaskOutcome {
+  task: Task;
+  paths: TaskPaths;
+  servedModel: string;
+  summary?: TaskSummary;
+  json?: TaskResultJson;
+  /** Why the task produced no summary (e.g. no stable window). */
+  error?: string;
+  records: RequestRecord[];
+}
+
+/** What a run produced. */
+export interface RunResult {
+  runDir: string;
+  configPath: string;
+  tasks: TaskOutcome[];
+  interrupted: boolean;
+  /** Set when the built-in simulator served the run. */
+  simUrl?: string;
+}
+
+function* cycle(make: () => Iterable<RequestSpec>): Generator<RequestSpec> {
+  for (;;) {
+    let any = false;
+    for (const spec of make()) {
+      any = true;
+      yield spec;
+    }
+    if (!any) return;
+  }
+}
+
+function datasetSpecs(task: Task): Generator<RequestSpec> {
+  return cycle(() => syntheticSpecs(task.dataset.synthetic));
+}
+
+/** Runs a whole plan. Never sends a request before the plan is fully valid (callers validate). */
+export async function runBenchmark(plan: Plan, options: RunOptions = {}): Promise<RunResult> {
+  const print = options.print ?? ((t: string) => console.log(t));
+  const needsSim = plan.tasks.some((t) => t.model.baseUrl === undefined);
+  let sim: SimServer | undefined;
+  if (needsSim) {
+    sim = await startSimulator({ ...plan.sim, hostname: "127.0.0.1", port: 0 });
+    print(`Started the built-in simulator at ${sim.url} (model "${sim.options.model}")`);
+  }
+  try {
+    const { dir: runDir, stamp } = createRunDir(plan.workDir, options.now?.() ?? new Date());
+    Deno.mkdirSync(`${runDir}/configs`, { recursive: true });
+    const configPath = `${runDir}/configs/${stamp}.yaml`;
+    Deno.writeTextFileSync(configPath, toYaml(redactPlan(plan), { aliasDuplicateObjects: false }));
+    const outcomes: TaskOutcome[] = [];
+    let interrupted = false;
+    for (const [i, task] of plan.tasks.entries()) {
+      if (options.signal?.aborted) {
+        interrupted = true;
+        break;
+      }
+      print(
+        `\n[${
+          i + 1
+        }/${plan.tasks.length}] ${task.model.abbr} × ${task.dataset.abbr} — concurrency ${task.load.concurrency}, ${task.load.numRequests} requests`,
+      );
+      const outcome = await runTask(task, plan, runDir, sim, options, print);
+      outcomes.push(outcome);
+      if (options.signal?.aborted) interrupted = true;
+    }
+    const summaryPaths = writeRunSummary(runDir, outcomes.flatMap((o) => (o.json ? [o.json] : [])));
+    print(`\nResults: ${runDir}`);
+    print(`  config:  ${configPath}`);
+    for (const o of outcomes) {
+      print(`  ${o.task.model.abbr}/${o.task.outputName}:`);
+      print(
+        `    ${o.paths.csv}\n    ${o.paths.json}\n    ${o.paths.requestsCsv}\n    ${o.paths.trace}`,
+      );
+      if (!options.debug) print(`    ${o.paths.log}`);
+    }
+    print(`  summary: ${summaryPaths.json}\n           ${summaryPaths.csv}`);
+    const result: RunResult = { runDir, configPath, tasks: outcomes, interrupted };
+    if (sim) result.simUrl = sim.url;
+    return result;
+  } finally {
+    await sim?.shutdown();
+  }
+}
+
+async function runTask(
+  task: Task,
+  plan: Plan,
+  runDir: string,
+  sim: SimServer | undefined,
+  options: RunOptions,
+  print: (t: string) => void,
+): Promise<TaskOutcome> {
+  const baseUrl = task.model.baseUrl ?? sim!.url;
+  const paths = taskPaths(runDir, task.model.abbr, task.outputName);
+  const logLines: string[] = [];
+  const log = (line: string) => {
+    if (options.debug) print(line);
+    else logLines.push(line);
+  };
+  const servedModel = task.model.model ||
+    (await listModels(baseUrl, requestHeaders(task.model), options.signal))[0]!;
+  log(`model: ${servedModel} at ${baseUrl} (${task.model.api}, stream=${task.model.stream})`);
+
+  const target = httpTarget(task.model, baseUrl);
+  const adapter = target.adapter;
+  const specs = datasetSpecs(task);
+  const total = plan.warmup + task.load.numRequests;
+  const anchorMs = Math.floor(performance.timeOrigin + performance.now());
+  const trace = TraceWriter.create(paths.trace, {
+    anchor_ms: anchorMs,
+    created: new Date().toISOString(),
+    task: { ...redactTask(task), served_model: servedModel, summarizer: plan.summarizer },
+  });
+  const records: RequestRecord[] = [];
+  // In-flight requests are cancelled `graceMs` after the stop signal.
+  const cancel = new AbortController();
+  const onStop = () => setTimeout(() => cancel.abort(), options.graceMs ?? 5000);
+  options.signal?.addEventListener("abort", onStop, { once: true });
+  try {
+    await runClosedLoop(task.load, total, async (index, scheduledMs) => {
+      const spec = specs.next().value as RequestSpec | undefined;
+      if (!spec) return;
+      const body = JSON.stringify(adapter.buildBody(spec, {
+        model: servedModel,
+        stream: task.model.stream,
+        maxTokens: task.model.maxOutLen,
+        extraBody: task.model.generationKwargs,
+      }));
+      const meta = {
+        index,
+        scheduledMs,
+        ...(index < plan.warmup ? { warmup: true } : {}),
+        ...(spec.expectedInputTokens !== undefined
+          ? { inputTokens: spec.expectedInputTokens }
+          : {}),
+      };
+      const record = await sendRequest(target, body, meta, cancel.signal);
+      // A request cut off by the stop did not complete: it stays out of every output.
+      if (record.error?.category === "cancelled") return;
+      const q = trace.append(record);
+      records.push(q);
+      options.onRecord?.(task, q);
+    }, options.signal);
+  } finally {
+    options.signal?.removeEventListener("abort", onStop);
+    trace.close();
+  }
+  records.sort((a, b) => a.index - b.index);
+
+  const outcome: TaskOutcome = { task, paths, servedModel, records };
+  let summary: TaskSummary;
+  try {
+    summary = summarizeTask(records, {
+      stats: plan.stats,
+      summarizer: plan.summarizer,
+      maxConcurrency: task.load.concurrency,
+    });
+  } catch (error) {
+    outcome.error = errorMessage(error);
+    print(`  ${outcome.error}`);
+    log(outcome.error);
+    Deno.writeTextFileSync(paths.requestsCsv, requestsCsv(records, anchorMs));
+    if (!options.debug) Deno.writeTextFileSync(paths.log, logLines.join("\n") + "\n");
+    return outcome;
+  }
+  const json = resultJson(task, servedModel, summary, {
+    summarizer: plan.summarizer as SummarizerName,
+    anchorMs,
+    generatedAt: new Date(),
+  });
+  writeTaskFiles(paths, {
+    csv: performanceCsv(summary, plan.stats),
+    json,
+    requestsCsv: requestsCsv(records, anchorMs),
+  });
+  const tables = renderTaskTables(summary, plan.stats);
+  print(tables);
+  log(tables);
+  if (!options.debug) Deno.writeTextFileSync(paths.log, logLines.join("\n") + "\n");
+  outcome.summary = summary;
+  outcome.json = json;
+  return outcome;
+}

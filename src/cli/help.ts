@@ -1,0 +1,27 @@
+/**
+ * The top-level `--help` and version.
+ *
+ * @module
+ */
+
+/** The tool's version (kept equal to deno.json's). */
+export const VERSION = "0.1.0";
+
+/** `servebench --help`. */
+export const MAIN_HELP =
+  `servebench ${VERSION} — benchmark LLM inference services (OpenAI-compatible APIs)
+
+Usage: servebench <command> [flags]
+
+Commands:
+  run        Benchmark a service (or, with no --url, the built-in simulator)
+  sim        Run the built-in OpenAI-compatible simulator
+  help       Show this help, or a command's: servebench help run
+  version    Print the version
+
+Flags given without a command run "servebench run".
+Run "servebench <command> --help" for the flags of a command.
+
+Exit codes: 0 ok, 1 runtime failure, 2 bad flags or configuration (nothing sent),
+130 interrupted (outputs written for what completed).
+`;

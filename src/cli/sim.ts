@@ -1,0 +1,153 @@
+/**
+ * `servebench sim`: runs the built-in OpenAI-compatible simulator until
+ * interrupted.
+ *
+ * @module
+ */
+
+import { type SimOptions, type SimServer, startSimulator } from "../sim/server.ts";
+import { type FlagSpec, parseFlags, renderFlagHelp } from "./args.ts";
+import { UsageError } from "../errors.ts";
+
+/** Every flag of `servebench sim`. */
+export const SIM_FLAGS: readonly FlagSpec[] = [
+  {
+    name: "host",
+    type: "string",
+    value: "ADDR",
+    help: "Interface to listen on.",
+    defaultText: "127.0.0.1",
+  },
+  {
+    name: "port",
+    type: "integer",
+    min: 0,
+    help: "Port (0 picks a free one).",
+    defaultText: "8000",
+  },
+  {
+    name: "model",
+    type: "string",
+    value: "NAME",
+    help: "Served model id.",
+    defaultText: "sim-model",
+  },
+  {
+    name: "ttft-ms",
+    type: "number",
+    min: 0,
+    help: "Time to first token after admission.",
+    defaultText: "50",
+  },
+  {
+    name: "prefill-ms-per-token",
+    type: "number",
+    min: 0,
+    help: "Extra TTFT per prompt token.",
+    defaultText: "0",
+  },
+  { name: "itl-ms", type: "number", min: 0, help: "Gap between output tokens.", defaultText: "10" },
+  {
+    name: "jitter-ms",
+    type: "number",
+    min: 0,
+    help: "Uniform ± jitter on TTFT and each gap.",
+    defaultText: "0",
+  },
+  {
+    name: "output-tokens",
+    type: "integer",
+    min: 0,
+    help:
+      "Output length when a request does not force one (max_tokens caps it; ignore_eos and min_tokens force it).",
+    defaultText: "128",
+  },
+  {
+    name: "tokens-per-chunk",
+    type: "integer",
+    min: 1,
+    help: "Tokens per streamed event.",
+    defaultText: "1",
+  },
+  {
+    name: "reasoning-tokens",
+    type: "integer",
+    min: 0,
+    help: "Leading output tokens streamed as reasoning_content.",
+    defaultText: "0",
+  },
+  {
+    name: "max-batch",
+    type: "integer",
+    min: 1,
+    help: "Requests decoding at once; the rest queue.",
+    defaultText: "unlimited",
+  },
+  { name: "seed", type: "integer", help: "Seed of jitter and text.", defaultText: "0" },
+  {
+    name: "usage-scale",
+    type: "number",
+    min: 0,
+    help: "Multiply reported completion_tokens (to test usage cross-checks).",
+    defaultText: "1",
+  },
+];
+
+/** `servebench sim --help`. */
+export const SIM_HELP = `Usage: servebench sim [flags]
+
+Runs an OpenAI-compatible simulator (POST /v1/chat/completions, /v1/completions,
+GET /v1/models, GET /sim/stats) that streams tokens on an exact schedule in
+vLLM's wire format. Each event carries its send time in an extra "sim_sent_ms" field.
+
+Flags:
+${renderFlagHelp(SIM_FLAGS)}
+`;
+
+/** Parses `sim` flags into simulator options. */
+export function simOptionsFromFlags(argv: readonly string[]): SimOptions | undefined {
+  const { values, positionals, help } = parseFlags(argv, SIM_FLAGS, "servebench sim");
+  if (help) return undefined;
+  if (positionals.length) {
+    throw new UsageError(
+      `Unexpected argument "${positionals[0]}" for "servebench sim" (see servebench sim --help)`,
+    );
+  }
+  const o: SimOptions = { port: (values.port as number | undefined) ?? 8000 };
+  const map: Array<[string, keyof SimOptions]> = [
+    ["host", "hostname"],
+    ["model", "model"],
+    ["ttft-ms", "ttftMs"],
+    ["prefill-ms-per-token", "prefillMsPerToken"],
+    ["itl-ms", "itlMs"],
+    ["jitter-ms", "jitterMs"],
+    ["output-tokens", "outputTokens"],
+    ["tokens-per-chunk", "tokensPerChunk"],
+    ["reasoning-tokens", "reasoningTokens"],
+    ["max-batch", "maxBatch"],
+    ["seed", "seed"],
+    ["usage-scale", "usageScale"],
+  ];
+  for (const [flag, key] of map) {
+    if (values[flag] !== undefined) (o as Record<string, unknown>)[key] = values[flag];
+  }
+  return o;
+}
+
+/** Starts the simulator for `servebench sim`; returns undefined when only help was shown. */
+export async function simCommand(
+  argv: readonly string[],
+  print: (t: string) => void,
+): Promise<SimServer | undefined> {
+  const options = simOptionsFromFlags(argv);
+  if (!options) {
+    print(SIM_HELP);
+    return undefined;
+  }
+  const sim = await startSimulator(options);
+  const o = sim.options;
+  print(
+    `servebench sim listening on ${sim.url} — model "${o.model}", TTFT ${o.ttftMs} ms, ITL ${o.itlMs} ms, max batch ${o.maxBatch}. Ctrl-C stops it.`,
+  );
+  return sim;
+}

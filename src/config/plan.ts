@@ -1,0 +1,110 @@
+/**
+ * The Plan: what a run will do, fully resolved and validated before the first
+ * request — a list of tasks (model × dataset × load point) and run-wide
+ * settings. Secrets live only in memory; {@link redactPlan} gives the form that
+ * may be written or printed.
+ *
+ * @module
+ */
+
+import type { SyntheticOptions } from "../dataset/synthetic.ts";
+import type { ConcurrencyProfile } from "../load/concurrency.ts";
+import type { SummarizerName } from "../metrics/summarize.ts";
+import type { StatSpec } from "../metrics/stats.ts";
+import type { ApiKind } from "../protocol/openai.ts";
+import type { SimOptions } from "../sim/server.ts";
+
+/** Where the service is and how to call it (AISBench's model task). */
+export interface ModelTask {
+  abbr: string;
+  api: ApiKind;
+  stream: boolean;
+  /** Base URL (scheme, host, port, optional path prefix); absent → the built-in simulator. */
+  baseUrl?: string;
+  /** Model id; empty → the first id of `GET /v1/models`. */
+  model: string;
+  /** Extra request headers (may hold secrets: never written unredacted). */
+  headers: Record<string, string>;
+  /** API key sent as `Authorization: Bearer …` (never written). */
+  apiKey?: string;
+  /** `max_tokens` when the dataset gives none. */
+  maxOutLen: number;
+  /** Merged into every request body verbatim. */
+  generationKwargs: Record<string, unknown>;
+  /** Whole-request timeout in seconds; absent → none. */
+  timeoutS?: number;
+}
+
+/** What to send (AISBench's dataset task). */
+export interface DatasetTask {
+  abbr: string;
+  type: "synthetic";
+  synthetic: SyntheticOptions;
+}
+
+/** One load point. */
+export type LoadPoint = ConcurrencyProfile & {
+  /** Requests to send (after warm-up). */
+  numRequests: number;
+};
+
+/** One cell of the matrix: a model, a dataset, a load point. */
+export interface Task {
+  model: ModelTask;
+  dataset: DatasetTask;
+  load: LoadPoint;
+  /** File stem under `performances/<model abbr>/`, unique within the run. */
+  outputName: string;
+}
+
+/** Everything a run does. */
+export interface Plan {
+  tasks: Task[];
+  /** Root of run folders (default `outputs/default`). */
+  workDir: string;
+  stats: StatSpec[];
+  summarizer: SummarizerName;
+  /** Requests sent before each task's measurement, kept out of its metrics. */
+  warmup: number;
+  /** Start the built-in simulator with these settings for tasks without a base URL. */
+  sim?: SimOptions;
+}
+
+const SECRET_HEADER = /authorization|api[-_]?key|token|secret|cookie|password/i;
+
+/** A header map with secret-looking values replaced by `<redacted>`. */
+export function redactHeaders(headers: Readonly<Record<string, string>>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(headers)) out[k] = SECRET_HEADER.test(k) ? "<redacted>" : v;
+  return out;
+}
+
+/** The model task as it may be written: no key, secret headers redacted. */
+export function redactModel(model: ModelTask): Record<string, unknown> {
+  const { apiKey, headers, ...rest } = model;
+  const out: Record<string, unknown> = { ...rest, headers: redactHeaders(headers) };
+  if (apiKey !== undefined) out.api_key = "<redacted>";
+  return out;
+}
+
+/** A task as it may be written. */
+export function redactTask(task: Task): Record<string, unknown> {
+  return {
+    outputName: task.outputName,
+    model: redactModel(task.model),
+    dataset: task.dataset,
+    load: task.load,
+  };
+}
+
+/** The plan as it may be written (YAML config dump, trace headers). */
+export function redactPlan(plan: Plan): Record<string, unknown> {
+  return {
+    workDir: plan.workDir,
+    summarizer: plan.summarizer,
+    stats: plan.stats.map((s) => s.label),
+    warmup: plan.warmup,
+    ...(plan.sim ? { sim: plan.sim } : {}),
+    tasks: plan.tasks.map(redactTask),
+  };
+}

@@ -1,0 +1,47 @@
+/**
+ * Typed errors and the exit codes they map to. Only `main.ts` turns these into
+ * process exits; every other module throws them.
+ *
+ * @module
+ */
+
+/** Exit codes, by cause (k6 style). */
+export const ExitCode = {
+  ok: 0,
+  /** A failure while running (I/O, an unreachable server when discovering the model, …). */
+  runtime: 1,
+  /** Bad flags, bad configuration or bad input: nothing was sent. */
+  usage: 2,
+  /** The run finished but a `--fail-on` condition held. */
+  gate: 3,
+  /** Interrupted by SIGINT/SIGTERM after writing what completed. */
+  interrupted: 130,
+} as const;
+
+/** Bad flags or bad configuration, found before any request is sent. Exit code 2. */
+export class UsageError extends Error {
+  /** Every problem found, one line each (the message joins them). */
+  readonly problems: readonly string[];
+  /** @param problems one or more complete sentences naming the culprit */
+  constructor(problems: string | readonly string[], options?: ErrorOptions) {
+    const list = typeof problems === "string" ? [problems] : problems;
+    super(list.join("\n"), options);
+    this.name = "UsageError";
+    this.problems = list;
+  }
+}
+
+/** A failure at run time that ends the command. Exit code 1. */
+export class RuntimeError extends Error {
+  /** @param message what failed, naming the thing */
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = "RuntimeError";
+  }
+}
+
+/** Returns the message of any thrown value, for error rows and log lines. */
+export function errorMessage(error: unknown): string {
+  if (error instanceof Error) return error.message;
+  return String(error);
+}

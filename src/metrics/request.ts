@@ -1,0 +1,107 @@
+/**
+ * Per-request metrics, derived from a RequestRecord alone (DESIGN.md's table).
+ * A metric that does not apply is `undefined`, never 0.
+ *
+ * @module
+ */
+
+import type { RequestRecord } from "../record/record.ts";
+
+/** Where an output token count came from. */
+export type TokenSource = "server" | "tokenizer" | "chunks";
+
+/** Which count drives the metrics when the server and the tokenizer both gave one. */
+export type TokenCountMode = "server" | "tokenizer";
+
+/** Metrics of one request. Times in ms. */
+export interface RequestMetrics {
+  index: number;
+  ok: boolean;
+  /** First output chunk − start (streaming only). */
+  ttftMs?: number;
+  /** First content chunk − start, when it differs from TTFT (reasoning streamed first). */
+  ttfoMs?: number;
+  /** End − start. */
+  e2elMs: number;
+  /** End − scheduled: latency including the wait for the send slot. */
+  e2elFromScheduledMs: number;
+  /** Start − scheduled. */
+  sendLagMs: number;
+  /** (E2EL − TTFT) / (OutputTokens − 1), where OutputTokens > 1. */
+  tpotMs?: number;
+  inputTokens?: number;
+  outputTokens?: number;
+  outputTokenSource?: TokenSource;
+  /** OutputTokens / E2EL, tokens per second. */
+  outputTokenThroughputTps?: number;
+  /** InputTokens / TTFT, tokens per second. */
+  prefillTokenThroughputTps?: number;
+}
+
+/** Output tokens of a record and where the count came from. */
+export function outputTokensOf(
+  record: RequestRecord,
+  mode: TokenCountMode = "server",
+): { tokens: number; source: TokenSource } | undefined {
+  const server = record.usage?.completionTokens;
+  const tokenizer = record.tokenizerOutputTokens;
+  if (mode === "tokenizer" && tokenizer !== undefined) {
+    return { tokens: tokenizer, source: "tokenizer" };
+  }
+  if (server !== undefined) return { tokens: server, source: "server" };
+  if (tokenizer !== undefined) return { tokens: tokenizer, source: "tokenizer" };
+  if (record.stream && record.chunkMs.length > 0) {
+    return { tokens: record.chunkMs.length, source: "chunks" };
+  }
+  return undefined;
+}
+
+/** Input tokens of a record: the server's count, else the one known from the dataset. */
+export function inputTokensOf(
+  record: RequestRecord,
+  mode: TokenCountMode = "server",
+): number | undefined {
+  if (mode === "tokenizer" && record.inputTokens !== undefined) return record.inputTokens;
+  return record.usage?.promptTokens ?? record.inputTokens;
+}
+
+/** Computes the per-request metrics of one record. */
+export function requestMetrics(
+  record: RequestRecord,
+  mode: TokenCountMode = "server",
+): RequestMetrics {
+  const e2elMs = record.endMs - record.startMs;
+  const m: RequestMetrics = {
+    index: record.index,
+    ok: record.error === undefined,
+    e2elMs,
+    e2elFromScheduledMs: record.endMs - record.scheduledMs,
+    sendLagMs: record.startMs - record.scheduledMs,
+  };
+  const first = record.chunkMs[0];
+  if (record.stream && first !== undefined) m.ttftMs = first - record.startMs;
+  if (record.stream && record.firstContentMs !== undefined && record.firstContentMs !== first) {
+    m.ttfoMs = record.firstContentMs - record.startMs;
+  }
+  const input = inputTokensOf(record, mode);
+  if (input !== undefined) m.inputTokens = input;
+  const output = outputTokensOf(record, mode);
+  if (output) {
+    m.outputTokens = output.tokens;
+    m.outputTokenSource = output.source;
+    if (e2elMs > 0) m.outputTokenThroughputTps = output.tokens / (e2elMs / 1000);
+    if (m.ttftMs !== undefined && output.tokens > 1) {
+      m.tpotMs = (e2elMs - m.ttftMs) / (output.tokens - 1);
+    }
+  }
+  if (input !== undefined && m.ttftMs !== undefined && m.ttftMs > 0) {
+    m.prefillTokenThroughputTps = input / (m.ttftMs / 1000);
+  }
+  return m;
+}
+
+/** Appends a record's inter-chunk gaps (ms) to `into`: the pooled ITL of AISBench and vLLM. */
+export function pushChunkGaps(record: RequestRecord, into: number[]): void {
+  const c = record.chunkMs;
+  for (let i = 1; i < c.length; i++) into.push(c[i]! - c[i - 1]!);
+}

@@ -1,0 +1,205 @@
+/**
+ * From a task's records to its numbers: which requests count (summarizer),
+ * the common metrics, and the statistics of every per-request metric.
+ *
+ * @module
+ */
+
+import type { ErrorCategory, RequestRecord } from "../record/record.ts";
+import { inWindow, peakInFlight, type StableWindow, stableWindow } from "./stable.ts";
+import { type RequestMetrics, requestMetrics, type TokenCountMode } from "./request.ts";
+import {
+  describe,
+  percentileSorted,
+  sortedSample,
+  type StatSpec,
+  type StatValues,
+} from "./stats.ts";
+
+/** The summarizers: all counted requests, or only the stable stage. */
+export const SUMMARIZERS = ["default_perf", "stable_stage"] as const;
+/** One of {@link SUMMARIZERS}. */
+export type SummarizerName = typeof SUMMARIZERS[number];
+
+/** How to summarize a task. */
+export interface SummaryOptions {
+  readonly stats: readonly StatSpec[];
+  readonly summarizer: SummarizerName;
+  /** The configured cap on requests in flight. */
+  readonly maxConcurrency: number;
+  readonly tokenCount?: TokenCountMode;
+}
+
+/** The common metrics of DESIGN.md, units in the names. */
+export interface CommonMetrics {
+  benchmark_duration_ms: number;
+  total_requests: number;
+  success_requests: number;
+  failed_requests: number;
+  concurrency: number;
+  max_concurrency: number;
+  /** The most requests observed in flight at once. */
+  peak_in_flight: number;
+  request_throughput_rps: number;
+  total_input_tokens: number;
+  total_output_tokens: number;
+  prefill_token_throughput_tps: number;
+  input_token_throughput_tps: number;
+  output_token_throughput_tps: number;
+  total_token_throughput_tps: number;
+}
+
+/** Per-request metrics and their JSON keys, table labels and units, in table order. */
+export const METRIC_ROWS = [
+  { key: "e2el_ms", label: "E2EL", unit: "ms" },
+  { key: "ttft_ms", label: "TTFT", unit: "ms" },
+  { key: "ttfo_ms", label: "TTFO", unit: "ms" },
+  { key: "tpot_ms", label: "TPOT", unit: "ms" },
+  { key: "itl_ms", label: "ITL", unit: "ms" },
+  { key: "input_tokens", label: "InputTokens", unit: "" },
+  { key: "output_tokens", label: "OutputTokens", unit: "" },
+  { key: "output_token_throughput_tps", label: "OutputTokenThroughput", unit: "token/s" },
+  { key: "prefill_token_throughput_tps", label: "PrefillTokenThroughput", unit: "token/s" },
+] as const;
+
+/** Client-side facts about how the load was delivered. */
+export interface DeliveryStats {
+  /** start − scheduled over counted requests: p50, p99, max (ms). */
+  send_lag_ms: { p50: number; p99: number; max: number } | undefined;
+  /** Requests sent but kept out of the metrics as warm-up. */
+  warmup_requests: number;
+}
+
+/** Everything a task reports. */
+export interface TaskSummary {
+  stage: "total" | "stable";
+  window?: StableWindow;
+  common: CommonMetrics;
+  metrics: Record<string, StatValues>;
+  errors: Partial<Record<ErrorCategory, number>>;
+  delivery: DeliveryStats;
+  /** Per-request metrics of the counted requests, in record order. */
+  requests: RequestMetrics[];
+}
+
+const safeDiv = (a: number, b: number) => (b > 0 ? a / b : 0);
+
+/** Summarizes a task's records. Throws NoStableWindowError for `stable_stage` without a window. */
+export function summarizeTask(
+  records: readonly RequestRecord[],
+  options: SummaryOptions,
+): TaskSummary {
+  const measured = records.filter((r) => !r.warmup);
+  let counted = measured;
+  let window: StableWindow | undefined;
+  if (options.summarizer === "stable_stage") {
+    window = stableWindow(measured, options.maxConcurrency);
+    counted = inWindow(measured, window).map((i) => measured[i]!);
+  }
+  const mode = options.tokenCount ?? "server";
+  const per = counted.map((r) => requestMetrics(r, mode));
+
+  let minStart = Infinity;
+  let maxEnd = -Infinity;
+  let sumE2el = 0;
+  let success = 0;
+  let inputTokens = 0;
+  let outputTokens = 0;
+  let sumTtft = 0;
+  let inputForPrefill = 0;
+  const errors: Partial<Record<ErrorCategory, number>> = {};
+  const itl: number[] = [];
+  for (let i = 0; i < counted.length; i++) {
+    const r = counted[i]!;
+    const m = per[i]!;
+    if (r.startMs < minStart) minStart = r.startMs;
+    if (r.endMs > maxEnd) maxEnd = r.endMs;
+    sumE2el += m.e2elMs;
+    if (!m.ok) {
+      const c = r.error!.category;
+      errors[c] = (errors[c] ?? 0) + 1;
+      continue;
+    }
+    success++;
+    inputTokens += m.inputTokens ?? 0;
+    outputTokens += m.outputTokens ?? 0;
+    if (m.ttftMs !== undefined && m.inputTokens !== undefined) {
+      sumTtft += m.ttftMs;
+      inputForPrefill += m.inputTokens;
+    }
+    const c = r.chunkMs;
+    for (let k = 1; k < c.length; k++) itl.push(c[k]! - c[k - 1]!);
+  }
+  const durationMs = window
+    ? window.closeMs - window.openMs
+    : counted.length > 0
+    ? maxEnd - minStart
+    : 0;
+  const seconds = durationMs / 1000;
+  let concurrency = safeDiv(sumE2el, durationMs);
+  if (window) concurrency = Math.min(concurrency, options.maxConcurrency);
+
+  const common: CommonMetrics = {
+    benchmark_duration_ms: durationMs,
+    total_requests: counted.length,
+    success_requests: success,
+    failed_requests: counted.length - success,
+    concurrency,
+    max_concurrency: options.maxConcurrency,
+    peak_in_flight: peakInFlight(measured),
+    request_throughput_rps: safeDiv(success, seconds),
+    total_input_tokens: inputTokens,
+    total_output_tokens: outputTokens,
+    prefill_token_throughput_tps: safeDiv(inputForPrefill, sumTtft / 1000),
+    input_token_throughput_tps: safeDiv(inputTokens, seconds),
+    output_token_throughput_tps: safeDiv(outputTokens, seconds),
+    total_token_throughput_tps: safeDiv(inputTokens + outputTokens, seconds),
+  };
+
+  const ok = per.filter((m) => m.ok);
+  const pick = (f: (m: RequestMetrics) => number | undefined) => {
+    const out: number[] = [];
+    for (const m of ok) {
+      const v = f(m);
+      if (v !== undefined) out.push(v);
+    }
+    return out;
+  };
+  const samples: Record<string, number[]> = {
+    e2el_ms: pick((m) => m.e2elMs),
+    ttft_ms: pick((m) => m.ttftMs),
+    ttfo_ms: pick((m) => m.ttfoMs),
+    tpot_ms: pick((m) => m.tpotMs),
+    itl_ms: itl,
+    input_tokens: pick((m) => m.inputTokens),
+    output_tokens: pick((m) => m.outputTokens),
+    output_token_throughput_tps: pick((m) => m.outputTokenThroughputTps),
+    prefill_token_throughput_tps: pick((m) => m.prefillTokenThroughputTps),
+  };
+  const metrics: Record<string, StatValues> = {};
+  for (const row of METRIC_ROWS) {
+    const d = describe(samples[row.key]!, options.stats);
+    if (d) metrics[row.key] = d;
+  }
+
+  const lag = sortedSample(per.map((m) => m.sendLagMs));
+  const summary: TaskSummary = {
+    stage: window ? "stable" : "total",
+    common,
+    metrics,
+    errors,
+    delivery: {
+      send_lag_ms: lag.length
+        ? {
+          p50: percentileSorted(lag, 50),
+          p99: percentileSorted(lag, 99),
+          max: lag[lag.length - 1]!,
+        }
+        : undefined,
+      warmup_requests: records.length - measured.length,
+    },
+    requests: per,
+  };
+  if (window) summary.window = window;
+  return summary;
+}

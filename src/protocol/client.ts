@@ -1,0 +1,283 @@
+/**
+ * The streaming HTTP client: one request in, one RequestRecord out. Body bytes
+ * are read with a BYOB reader into one reused buffer per stream, every read is
+ * stamped on arrival before any parsing, and every event in it carries that
+ * stamp. Failures never throw: they become records with a category.
+ *
+ * @module
+ */
+
+import { errorMessage } from "../errors.ts";
+import type { ErrorCategory, RequestError, RequestRecord } from "../record/record.ts";
+import type { EventSink, ProtocolAdapter, Usage } from "./openai.ts";
+import { SseDecoder } from "./sse.ts";
+
+/** Where and how to send. Secrets live only here, in memory. */
+export interface HttpTarget {
+  /** The full endpoint URL (base URL + adapter path). */
+  readonly url: string;
+  /** Request headers, `Authorization` included when a key is set. */
+  readonly headers: Readonly<Record<string, string>>;
+  readonly adapter: ProtocolAdapter;
+  readonly stream: boolean;
+  /** Whole-request timeout; absent → none. */
+  readonly timeoutMs?: number;
+  /** A `Deno.HttpClient` (TLS options, own connection pool per worker). */
+  readonly client?: Deno.HttpClient;
+  /** Keep the output text on the record (for tokenizer counting). */
+  readonly keepText?: boolean;
+}
+
+/** Identity and schedule of one send. */
+export interface SendMeta {
+  readonly index: number;
+  /** Absolute ms when the profile wanted it sent. */
+  readonly scheduledMs: number;
+  readonly warmup?: boolean;
+  /** Input tokens known by construction (synthetic sources). */
+  readonly inputTokens?: number;
+}
+
+const BUFFER_BYTES = 16 * 1024;
+const ERROR_BODY_LIMIT = 4096;
+
+/** Mutable per-request state the adapter writes into. Kept off the hot path's allocations. */
+class StreamState implements EventSink {
+  chunkRel: number[] = [];
+  firstContentRel: number | undefined;
+  usageSeen: Usage | undefined;
+  errorMessage: string | undefined;
+  errorCode: number | undefined;
+  finishReason: string | undefined;
+  badEvent: string | undefined;
+  done = false;
+  hadOutput = false;
+  hadContent = false;
+  text: string[] | undefined;
+
+  constructor(keepText: boolean) {
+    if (keepText) this.text = [];
+  }
+  content(text: string): void {
+    this.hadOutput = true;
+    this.hadContent = true;
+    this.text?.push(text);
+  }
+  reasoning(_text: string): void {
+    this.hadOutput = true;
+  }
+  usage(usage: Usage): void {
+    this.usageSeen = usage;
+  }
+  error(message: string, code: number | undefined): void {
+    this.errorMessage ??= message;
+    this.errorCode ??= code;
+  }
+  finish(reason: string): void {
+    this.finishReason ??= reason;
+  }
+}
+
+function parseRetryAfter(value: string | null): number | undefined {
+  if (!value) return undefined;
+  const seconds = Number(value);
+  if (Number.isFinite(seconds) && seconds >= 0) return seconds * 1000;
+  const date = Date.parse(value);
+  return Number.isNaN(date) ? undefined : Math.max(0, date - Date.now());
+}
+
+/** Shortens a server's error body to a one-line message, preferring OpenAI's `error.message`. */
+export function summarizeErrorBody(text: string): string {
+  try {
+    const body = JSON.parse(text);
+    const msg = body?.error?.message ?? body?.message ?? body?.detail;
+    if (typeof msg === "string") return msg;
+  } catch {
+    // not JSON: fall through to the raw text
+  }
+  const flat = text.replace(/\s+/g, " ").trim();
+  return flat.length > 200 ? `${flat.slice(0, 200)}…` : flat;
+}
+
+function classifyThrown(error: unknown, signal: AbortSignal, phase: "connect" | "read"): {
+  category: ErrorCategory;
+  message: string;
+} {
+  if (signal.aborted) {
+    const reason = signal.reason;
+    if (reason instanceof DOMException && reason.name === "TimeoutError") {
+      return { category: "timeout", message: "timed out" };
+    }
+    return { category: "cancelled", message: "cancelled" };
+  }
+  const message = errorMessage(error);
+  return { category: phase === "connect" ? "connect" : "stream_error", message };
+}
+
+/**
+ * Sends one request and records it. Never throws: network, HTTP and stream
+ * failures become a record with an `error`, keeping partial timings.
+ */
+export async function sendRequest(
+  target: HttpTarget,
+  body: string,
+  meta: SendMeta,
+  signal?: AbortSignal,
+): Promise<RequestRecord> {
+  const origin = performance.timeOrigin;
+  const signals: AbortSignal[] = [];
+  if (signal) signals.push(signal);
+  if (target.timeoutMs !== undefined) signals.push(AbortSignal.timeout(target.timeoutMs));
+  const combined = signals.length === 1 ? signals[0]! : AbortSignal.any(signals);
+  const state = new StreamState(target.keepText ?? false);
+  let status: number | undefined;
+  let failure: RequestError | undefined;
+
+  const startRel = performance.now();
+  let endRel = startRel;
+  try {
+    let response: Response;
+    try {
+      response = await fetch(target.url, {
+        method: "POST",
+        headers: target.headers,
+        body,
+        signal: combined,
+        ...(target.client ? { client: target.client } : {}),
+      });
+    } catch (error) {
+      const c = classifyThrown(error, combined, "connect");
+      failure = c;
+      return finish();
+    }
+    status = response.status;
+    if (!response.ok) {
+      const text = await readLimited(response);
+      const category: ErrorCategory = status >= 500 ? "http_5xx" : "http_4xx";
+      failure = { category, status, message: summarizeErrorBody(text) };
+      const retryAfter = parseRetryAfter(response.headers.get("retry-after"));
+      if (retryAfter !== undefined) failure.retryAfterMs = retryAfter;
+      return finish();
+    }
+    if (!response.body) {
+      failure = { category: "bad_response", status, message: "empty response body" };
+      return finish();
+    }
+    const contentType = response.headers.get("content-type") ?? "";
+    if (target.stream && contentType.includes("text/event-stream")) {
+      await readStream(response.body, target.adapter, state, combined);
+    } else {
+      const text = await response.text();
+      const arrival = performance.now();
+      let json: unknown;
+      try {
+        json = JSON.parse(text);
+      } catch {
+        failure = {
+          category: "bad_response",
+          status,
+          message: `expected ${target.stream ? "an event stream" : "JSON"}, got "${contentType}": ${
+            summarizeErrorBody(text)
+          }`,
+        };
+        return finish();
+      }
+      target.adapter.readResponse(json, state);
+      state.done = true;
+      if (target.stream && state.hadOutput) state.chunkRel.push(arrival);
+    }
+  } catch (error) {
+    failure = classifyThrown(error, combined, "read");
+  }
+  return finish();
+
+  function finish(): RequestRecord {
+    endRel = performance.now();
+    if (!failure) {
+      if (state.errorMessage !== undefined) {
+        failure = { category: "stream_error", message: state.errorMessage };
+        if (state.errorCode !== undefined) failure.status = state.errorCode;
+      } else if (state.badEvent !== undefined) {
+        failure = { category: "bad_event", message: state.badEvent };
+      } else if (!state.done) {
+        failure = { category: "truncated", message: "stream ended without [DONE]" };
+      }
+    }
+    const record: RequestRecord = {
+      index: meta.index,
+      scheduledMs: meta.scheduledMs,
+      startMs: origin + startRel,
+      endMs: origin + endRel,
+      chunkMs: state.chunkRel.map((t) => origin + t),
+      stream: target.stream,
+      attempts: 1,
+    };
+    if (meta.warmup) record.warmup = true;
+    if (state.firstContentRel !== undefined) record.firstContentMs = origin + state.firstContentRel;
+    if (status !== undefined) record.status = status;
+    if (failure) record.error = failure;
+    if (state.usageSeen) record.usage = state.usageSeen;
+    if (meta.inputTokens !== undefined) record.inputTokens = meta.inputTokens;
+    if (state.text) record.outputText = state.text.join("");
+    if (state.finishReason !== undefined) record.finishReason = state.finishReason;
+    return record;
+  }
+}
+
+async function readLimited(response: Response): Promise<string> {
+  try {
+    const text = await response.text();
+    return text.slice(0, ERROR_BODY_LIMIT);
+  } catch (error) {
+    return `(error body unreadable: ${errorMessage(error)})`;
+  }
+}
+
+/** The hot loop: read into one reused buffer, stamp, then parse. */
+async function readStream(
+  body: ReadableStream<Uint8Array>,
+  adapter: ProtocolAdapter,
+  state: StreamState,
+  signal: AbortSignal,
+): Promise<void> {
+  const decoder = new SseDecoder((data, stamp) => {
+    if (state.done) return;
+    if (data === "[DONE]") {
+      state.done = true;
+      return;
+    }
+    let event: unknown;
+    try {
+      event = JSON.parse(data);
+    } catch {
+      state.badEvent ??= `invalid JSON in event: ${data.slice(0, 80)}`;
+      return;
+    }
+    state.hadOutput = false;
+    state.hadContent = false;
+    adapter.readEvent(event, state);
+    if (state.hadOutput) {
+      state.chunkRel.push(stamp);
+      if (state.hadContent && state.firstContentRel === undefined) state.firstContentRel = stamp;
+    }
+  });
+  const reader = body.getReader({ mode: "byob" });
+  const onAbort = () => reader.cancel(signal.reason).catch(() => {});
+  signal.addEventListener("abort", onAbort, { once: true });
+  try {
+    let buffer = new ArrayBuffer(BUFFER_BYTES);
+    for (;;) {
+      const { value, done } = await reader.read(new Uint8Array(buffer));
+      const stamp = performance.now();
+      if (done) {
+        decoder.end(stamp);
+        break;
+      }
+      decoder.push(value, stamp);
+      buffer = value.buffer as ArrayBuffer;
+    }
+  } finally {
+    signal.removeEventListener("abort", onAbort);
+  }
+  if (signal.aborted) throw signal.reason;
+}

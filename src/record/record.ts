@@ -1,0 +1,74 @@
+/**
+ * The RequestRecord: everything measured about one request, as raw instants
+ * on the shared time axis (`performance.timeOrigin + performance.now()`, ms).
+ * Every metric is derived from records afterwards.
+ *
+ * @module
+ */
+
+import type { Usage } from "../protocol/openai.ts";
+
+/** Why a request failed. */
+export const ERROR_CATEGORIES = [
+  "connect",
+  "timeout",
+  "http_4xx",
+  "http_5xx",
+  "stream_error",
+  "bad_event",
+  "bad_response",
+  "truncated",
+  "cancelled",
+] as const;
+/** One of {@link ERROR_CATEGORIES}. */
+export type ErrorCategory = typeof ERROR_CATEGORIES[number];
+
+/** A failure's category, HTTP status when there was one, and a short message. */
+export interface RequestError {
+  category: ErrorCategory;
+  message: string;
+  status?: number;
+  /** `Retry-After` of a 429/503, in ms, when the server sent one. */
+  retryAfterMs?: number;
+}
+
+/** Raw facts about one request. Times are absolute ms on the shared time axis. */
+export interface RequestRecord {
+  /** Position in the task's send order, from 0. */
+  index: number;
+  /** Sent before measurement started; kept in the trace, out of the metrics. */
+  warmup?: boolean;
+  /** When the load profile wanted it sent. */
+  scheduledMs: number;
+  /** When it was handed to fetch. */
+  startMs: number;
+  /** When the stream closed (or the request failed). */
+  endMs: number;
+  /** Arrival of every stream event that carried output (content or reasoning). */
+  chunkMs: number[];
+  /** Arrival of the first event that carried content (not reasoning): TTFO. */
+  firstContentMs?: number;
+  /** Whether the request was sent streaming. */
+  stream: boolean;
+  /** HTTP status, when a response arrived. */
+  status?: number;
+  /** Absent on success. */
+  error?: RequestError;
+  /** The server's token counts, when it reported them. */
+  usage?: Usage;
+  /** Input tokens counted by the configured tokenizer (or known by construction). */
+  inputTokens?: number;
+  /** Output tokens counted by the configured tokenizer. */
+  tokenizerOutputTokens?: number;
+  /** The output text, kept only in memory for the tokenizer (never written by default). */
+  outputText?: string;
+  /** Attempts made, retries included (1 when not retried). */
+  attempts: number;
+  /** The finish reason of the (first) choice. */
+  finishReason?: string;
+}
+
+/** True when the request completed without error. */
+export function succeeded(record: RequestRecord): boolean {
+  return record.error === undefined;
+}

@@ -1,0 +1,233 @@
+/**
+ * The raw trace: one JSON line per finished request, appended with a direct
+ * write as each request completes (so a killed run loses only what was in
+ * flight), after a header line holding the time anchor and the task.
+ *
+ * Times are integers in µs: `sched` and `start` relative to the anchor, `end`
+ * and `ttfo` relative to the request's start, and `chunks` delta-encoded (the
+ * first relative to start, then each gap). Records are quantized to this µs
+ * grid when written; metrics are always computed from the quantized form, so a
+ * report recomputed from the trace equals the original.
+ *
+ * @module
+ */
+
+import { RuntimeError } from "../errors.ts";
+import type { RequestRecord } from "./record.ts";
+
+/** Current trace format version. */
+export const TRACE_VERSION = 1;
+
+/** The first line of a trace. */
+export interface TraceHeader {
+  servebench_trace: number;
+  /** Absolute ms (shared time axis) that every relative time counts from. */
+  anchor_ms: number;
+  /** When the task started, ISO 8601. */
+  created: string;
+  /** The task as resolved (secrets redacted); opaque to the trace layer. */
+  task: Record<string, unknown>;
+}
+
+interface TraceLine {
+  i: number;
+  w?: 1;
+  sched: number;
+  start: number;
+  end: number;
+  chunks: number[];
+  ttfo?: number;
+  stream: boolean;
+  status?: number;
+  usage?: [number, number];
+  in?: number;
+  tok_out?: number;
+  attempts: number;
+  finish?: string;
+  err?: RequestRecord["error"];
+}
+
+const us = (ms: number) => Math.round(ms * 1000);
+
+/** Encodes a record as a trace line, relative to `anchorMs`. */
+export function encodeRecord(record: RequestRecord, anchorMs: number): string {
+  const start = us(record.startMs - anchorMs);
+  const absStart = us(record.startMs - anchorMs);
+  const chunks: number[] = new Array(record.chunkMs.length);
+  let prev = absStart;
+  for (let k = 0; k < record.chunkMs.length; k++) {
+    const t = us(record.chunkMs[k]! - anchorMs);
+    chunks[k] = t - prev;
+    prev = t;
+  }
+  const line: TraceLine = {
+    i: record.index,
+    sched: us(record.scheduledMs - anchorMs),
+    start,
+    end: us(record.endMs - anchorMs) - absStart,
+    chunks,
+    stream: record.stream,
+    attempts: record.attempts,
+  };
+  if (record.warmup) line.w = 1;
+  if (record.firstContentMs !== undefined) {
+    line.ttfo = us(record.firstContentMs - anchorMs) - absStart;
+  }
+  if (record.status !== undefined) line.status = record.status;
+  if (record.usage) line.usage = [record.usage.promptTokens, record.usage.completionTokens];
+  if (record.inputTokens !== undefined) line.in = record.inputTokens;
+  if (record.tokenizerOutputTokens !== undefined) line.tok_out = record.tokenizerOutputTokens;
+  if (record.finishReason !== undefined) line.finish = record.finishReason;
+  if (record.error) line.err = record.error;
+  return JSON.stringify(line);
+}
+
+/** Decodes a trace line back into a record on the absolute time axis. */
+export function decodeRecord(text: string, anchorMs: number): RequestRecord {
+  const l = JSON.parse(text) as TraceLine;
+  const startUs = l.start;
+  const at = (u: number) => anchorMs + u / 1000;
+  const chunkMs: number[] = new Array(l.chunks.length);
+  let t = startUs;
+  for (let k = 0; k < l.chunks.length; k++) {
+    t += l.chunks[k]!;
+    chunkMs[k] = at(t);
+  }
+  const record: RequestRecord = {
+    index: l.i,
+    scheduledMs: at(l.sched),
+    startMs: at(startUs),
+    endMs: at(startUs + l.end),
+    chunkMs,
+    stream: l.stream,
+    attempts: l.attempts,
+  };
+  if (l.w) record.warmup = true;
+  if (l.ttfo !== undefined) record.firstContentMs = at(startUs + l.ttfo);
+  if (l.status !== undefined) record.status = l.status;
+  if (l.usage) record.usage = { promptTokens: l.usage[0], completionTokens: l.usage[1] };
+  if (l.in !== undefined) record.inputTokens = l.in;
+  if (l.tok_out !== undefined) record.tokenizerOutputTokens = l.tok_out;
+  if (l.finish !== undefined) record.finishReason = l.finish;
+  if (l.err) record.error = l.err;
+  return record;
+}
+
+const encoder = new TextEncoder();
+
+/** Appends records to a trace file, one direct write per record. */
+export class TraceWriter {
+  readonly path: string;
+  readonly anchorMs: number;
+  #file: Deno.FsFile;
+
+  private constructor(path: string, anchorMs: number, file: Deno.FsFile) {
+    this.path = path;
+    this.anchorMs = anchorMs;
+    this.#file = file;
+  }
+
+  /** Creates the file (never overwriting) and writes the header. */
+  static create(path: string, header: Omit<TraceHeader, "servebench_trace">): TraceWriter {
+    let file: Deno.FsFile;
+    try {
+      file = Deno.openSync(path, { write: true, createNew: true });
+    } catch (error) {
+      throw new RuntimeError(`Cannot create trace "${path}"`, { cause: error });
+    }
+    const full: TraceHeader = { servebench_trace: TRACE_VERSION, ...header };
+    writeAll(file, encoder.encode(JSON.stringify(full) + "\n"));
+    return new TraceWriter(path, header.anchor_ms, file);
+  }
+
+  /**
+   * Writes a record and returns it quantized to the trace's µs grid — the form
+   * every metric must be computed from.
+   */
+  append(record: RequestRecord): RequestRecord {
+    const line = encodeRecord(record, this.anchorMs);
+    writeAll(this.#file, encoder.encode(line + "\n"));
+    return decodeRecord(line, this.anchorMs);
+  }
+
+  /** Closes the file. */
+  close(): void {
+    try {
+      this.#file.close();
+    } catch {
+      // already closed
+    }
+  }
+}
+
+function writeAll(file: Deno.FsFile, bytes: Uint8Array): void {
+  let off = 0;
+  while (off < bytes.length) off += file.writeSync(bytes.subarray(off));
+}
+
+/** Streams a trace's lines without loading the file whole. */
+async function* lines(path: string): AsyncGenerator<{ text: string; last: boolean }> {
+  let file: Deno.FsFile;
+  try {
+    file = await Deno.open(path, { read: true });
+  } catch (error) {
+    throw new RuntimeError(`Cannot read trace "${path}"`, { cause: error });
+  }
+  const decoder = new TextDecoder();
+  let rest = "";
+  for await (const chunk of file.readable) {
+    rest += decoder.decode(chunk, { stream: true });
+    let nl: number;
+    let from = 0;
+    while ((nl = rest.indexOf("\n", from)) !== -1) {
+      yield { text: rest.slice(from, nl), last: false };
+      from = nl + 1;
+    }
+    rest = rest.slice(from);
+  }
+  rest += decoder.decode();
+  if (rest) yield { text: rest, last: true };
+}
+
+/** A trace read back: its header and a stream of its records. */
+export interface TraceReader {
+  header: TraceHeader;
+  records: AsyncGenerator<RequestRecord>;
+}
+
+/**
+ * Opens a trace. A final line cut short by a killed process is skipped; any
+ * other unparseable line is an error naming the file and line.
+ */
+export async function readTrace(path: string): Promise<TraceReader> {
+  const it = lines(path);
+  const first = await it.next();
+  let header: TraceHeader;
+  try {
+    if (first.done) throw new Error("the file is empty");
+    header = JSON.parse(first.value.text);
+    if (typeof header.servebench_trace !== "number" || typeof header.anchor_ms !== "number") {
+      throw new Error("line 1 is not a servebench trace header");
+    }
+  } catch (error) {
+    throw new RuntimeError(`Cannot read trace "${path}": ${(error as Error).message}`);
+  }
+  async function* records(): AsyncGenerator<RequestRecord> {
+    let n = 1;
+    for await (const { text, last } of it) {
+      n++;
+      if (!text) continue;
+      try {
+        yield decodeRecord(text, header.anchor_ms);
+      } catch (error) {
+        if (last) return; // cut short by a kill: the request was not complete on disk
+        throw new RuntimeError(
+          `Cannot read trace "${path}": line ${n} is not a valid record: ${
+            (error as Error).message
+          }`,
+        );
+      }
+    }
+  }
+  return { header, records: records() };
+}

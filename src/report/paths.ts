@@ -1,0 +1,76 @@
+/**
+ * The output layout (DESIGN.md): one never-overwritten run folder per run,
+ * `performances/<abbr>/<name>.*` per task. Names that came from configs are
+ * sanitized so nothing is written outside the run folder.
+ *
+ * @module
+ */
+
+import { RuntimeError } from "../errors.ts";
+
+/** Replaces anything but letters, digits, `.`, `_`, `-` and `@` with `_`; never `.`/`..`. */
+export function safeName(name: string): string {
+  let s = name.replace(/[^A-Za-z0-9._@-]+/g, "_").replace(/^\.+/, "_");
+  if (s === "" || s === "." || s === "..") s = "_";
+  return s.slice(0, 120);
+}
+
+function stamp(date: Date): string {
+  const p = (n: number) => String(n).padStart(2, "0");
+  return `${date.getFullYear()}${p(date.getMonth() + 1)}${p(date.getDate())}_${p(date.getHours())}${
+    p(date.getMinutes())
+  }${p(date.getSeconds())}`;
+}
+
+/** Creates `<workDir>/<YYYYMMDD_HHMMSS>` (with `_N` appended if taken) and returns it. */
+export function createRunDir(workDir: string, now = new Date()): { dir: string; stamp: string } {
+  const base = stamp(now);
+  try {
+    Deno.mkdirSync(workDir, { recursive: true });
+  } catch (error) {
+    throw new RuntimeError(`Cannot create the work folder "${workDir}"`, { cause: error });
+  }
+  for (let i = 0; i < 1000; i++) {
+    const name = i === 0 ? base : `${base}_${i}`;
+    const dir = `${workDir}/${name}`;
+    try {
+      Deno.mkdirSync(dir);
+      return { dir, stamp: name };
+    } catch (error) {
+      if (!(error instanceof Deno.errors.AlreadyExists)) {
+        throw new RuntimeError(`Cannot create the run folder "${dir}"`, { cause: error });
+      }
+    }
+  }
+  throw new RuntimeError(
+    `Cannot create a run folder under "${workDir}": too many runs this second`,
+  );
+}
+
+/** Paths of one task's files. */
+export interface TaskPaths {
+  dir: string;
+  csv: string;
+  json: string;
+  requestsCsv: string;
+  trace: string;
+  log: string;
+}
+
+/** Lays out (and creates the folders of) one task's files. */
+export function taskPaths(runDir: string, modelAbbr: string, name: string): TaskPaths {
+  const abbr = safeName(modelAbbr);
+  const stem = safeName(name);
+  const dir = `${runDir}/performances/${abbr}`;
+  const logDir = `${runDir}/logs/performance/${abbr}`;
+  Deno.mkdirSync(dir, { recursive: true });
+  Deno.mkdirSync(logDir, { recursive: true });
+  return {
+    dir,
+    csv: `${dir}/${stem}.csv`,
+    json: `${dir}/${stem}.json`,
+    requestsCsv: `${dir}/${stem}_requests.csv`,
+    trace: `${dir}/${stem}_details.jsonl`,
+    log: `${logDir}/${stem}.log`,
+  };
+}

@@ -1,0 +1,94 @@
+/**
+ * Console tables in the AISBench layout: "Performance Parameters" (one row per
+ * metric, one column per statistic) and "Common Metric" (one value each).
+ *
+ * @module
+ */
+
+import type { StatSpec } from "../metrics/stats.ts";
+import { type CommonMetrics, METRIC_ROWS, type TaskSummary } from "../metrics/summarize.ts";
+
+/** Console tables show at most this many statistic columns; the JSON holds all. */
+export const MAX_TABLE_STATS = 8;
+
+/** Formats a value with its unit, as the tables and the AISBench CSV show it. */
+export function formatValue(value: number | undefined, unit: string): string {
+  if (value === undefined || !Number.isFinite(value)) return "-";
+  const digits = unit === "" ? (Number.isInteger(value) ? 0 : 2) : unit === "ms" ? 2 : 2;
+  const text = value.toFixed(digits);
+  return unit ? `${text} ${unit}` : text;
+}
+
+/** Renders rows as a box-drawn table. */
+export function renderTable(
+  header: readonly string[],
+  rows: readonly (readonly string[])[],
+): string {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)));
+  const line = (l: string, m: string, r: string) =>
+    l + widths.map((w) => "─".repeat(w + 2)).join(m) + r;
+  const row = (cells: readonly string[]) =>
+    "│" + widths.map((w, i) => ` ${(cells[i] ?? "").padEnd(w)} `).join("│") + "│";
+  return [
+    line("╭", "┬", "╮"),
+    row(header),
+    line("├", "┼", "┤"),
+    ...rows.map(row),
+    line("╰", "┴", "╯"),
+  ].join("\n");
+}
+
+/** The Performance Parameters rows: label, stage, one value per statistic, N. */
+export function performanceRows(
+  summary: TaskSummary,
+  stats: readonly StatSpec[],
+): { header: string[]; rows: string[][] } {
+  const header = ["Performance Parameters", "Stage", ...stats.map((s) => s.label), "N"];
+  const rows: string[][] = [];
+  for (const m of METRIC_ROWS) {
+    const values = summary.metrics[m.key];
+    if (!values) continue;
+    rows.push([
+      m.label,
+      summary.stage,
+      ...stats.map((s) => formatValue(values[s.key], m.unit)),
+      String(values.n ?? 0),
+    ]);
+  }
+  return { header, rows };
+}
+
+/** Labels and units of the common metrics, in table order. */
+export const COMMON_ROWS: ReadonlyArray<{ key: keyof CommonMetrics; label: string; unit: string }> =
+  [
+    { key: "benchmark_duration_ms", label: "Benchmark Duration", unit: "ms" },
+    { key: "total_requests", label: "Total Requests", unit: "" },
+    { key: "failed_requests", label: "Failed Requests", unit: "" },
+    { key: "success_requests", label: "Success Requests", unit: "" },
+    { key: "concurrency", label: "Concurrency", unit: "" },
+    { key: "max_concurrency", label: "Max Concurrency", unit: "" },
+    { key: "peak_in_flight", label: "Peak In Flight", unit: "" },
+    { key: "request_throughput_rps", label: "Request Throughput", unit: "req/s" },
+    { key: "total_input_tokens", label: "Total Input Tokens", unit: "" },
+    { key: "prefill_token_throughput_tps", label: "Prefill Token Throughput", unit: "token/s" },
+    { key: "total_output_tokens", label: "Total Generated Tokens", unit: "" },
+    { key: "input_token_throughput_tps", label: "Input Token Throughput", unit: "token/s" },
+    { key: "output_token_throughput_tps", label: "Output Token Throughput", unit: "token/s" },
+    { key: "total_token_throughput_tps", label: "Total Token Throughput", unit: "token/s" },
+  ];
+
+/** Renders both tables of a task for the console, plus the error breakdown when any failed. */
+export function renderTaskTables(summary: TaskSummary, stats: readonly StatSpec[]): string {
+  const shown = stats.slice(0, MAX_TABLE_STATS);
+  const perf = performanceRows(summary, shown);
+  const common = renderTable(
+    ["Common Metric", "Stage", "Value"],
+    COMMON_ROWS.map((c) => [c.label, summary.stage, formatValue(summary.common[c.key], c.unit)]),
+  );
+  const parts = [renderTable(perf.header, perf.rows), common];
+  const errors = Object.entries(summary.errors);
+  if (errors.length) {
+    parts.push(renderTable(["Failure", "Requests"], errors.map(([k, v]) => [k, String(v)])));
+  }
+  return parts.join("\n");
+}
