@@ -27,7 +27,7 @@ import {
   writeTaskFiles,
 } from "../report/task_files.ts";
 import { type SimServer, startSimulator } from "../sim/server.ts";
-import { httpTarget, listModels, requestHeaders } from "./target.ts";
+import { httpTarget, listModels, modelsUrl, requestHeaders } from "./target.ts";
 
 /** How a run talks to its caller. */
 export interface RunOptions {
@@ -131,6 +131,25 @@ export async function runBenchmark(plan: Plan, options: RunOptions = {}): Promis
   }
 }
 
+/**
+ * Opens up to `count` keep-alive connections before measuring (concurrent
+ * `GET /v1/models`), so the first requests of a task do not pay connection
+ * setup that later ones do not. Failures are ignored: the run reports them.
+ */
+async function warmConnections(baseUrl: string, headers: Record<string, string>, count: number) {
+  const url = modelsUrl(baseUrl);
+  await Promise.all(
+    Array.from({ length: Math.min(count, 256) }, async () => {
+      try {
+        const r = await fetch(url, { headers, signal: AbortSignal.timeout(10_000) });
+        await r.body?.cancel();
+      } catch {
+        // unreachable or slow: the measured requests will say so
+      }
+    }),
+  );
+}
+
 async function runTask(
   task: Task,
   plan: Plan,
@@ -150,6 +169,7 @@ async function runTask(
     (await listModels(baseUrl, requestHeaders(task.model), options.signal))[0]!;
   log(`model: ${servedModel} at ${baseUrl} (${task.model.api}, stream=${task.model.stream})`);
 
+  await warmConnections(baseUrl, requestHeaders(task.model), task.load.concurrency);
   const target = httpTarget(task.model, baseUrl);
   const adapter = target.adapter;
   const specs = datasetSpecs(task);

@@ -85,6 +85,10 @@ export function encodeRecord(record: RequestRecord, anchorMs: number): string {
 /** Decodes a trace line back into a record on the absolute time axis. */
 export function decodeRecord(text: string, anchorMs: number): RequestRecord {
   const l = JSON.parse(text) as TraceLine;
+  for (const field of ["i", "sched", "start", "end"] as const) {
+    if (typeof l[field] !== "number") throw new Error(`field "${field}" is missing`);
+  }
+  if (!Array.isArray(l.chunks)) throw new Error(`field "chunks" is missing`);
   const startUs = l.start;
   const at = (u: number) => anchorMs + u / 1000;
   const chunkMs: number[] = new Array(l.chunks.length);
