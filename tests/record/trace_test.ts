@@ -64,7 +64,7 @@ Deno.test("readTrace() skips a last line cut short by a kill, and names a corrup
     await Deno.writeTextFile(path, 'rt":2}\n{"i":2}\n', { append: true });
     await assertRejects(async () => {
       for await (const _ of (await readTrace(path)).records) { /* drain */ }
-    }, /line 3 is not a valid record: field "chunks" is missing/);
+    }, /line 3 is not a valid record: field "end" is missing/);
   });
 });
 
