@@ -5,7 +5,7 @@
  */
 
 import type { ModelTask, Plan, Task } from "../src/config/plan.ts";
-import { parseStats, DEFAULT_STATS } from "../src/metrics/stats.ts";
+import { DEFAULT_STATS, parseStats } from "../src/metrics/stats.ts";
 
 /** Asserts a condition with a message (keeps tests free of a JSR assert library). */
 export function assert(condition: unknown, message = "assertion failed"): asserts condition {
@@ -20,7 +20,12 @@ export function assertEquals(actual: unknown, expected: unknown, message = ""): 
 }
 
 /** Asserts |actual − expected| <= tolerance. */
-export function assertClose(actual: number, expected: number, tolerance: number, what = "value"): void {
+export function assertClose(
+  actual: number,
+  expected: number,
+  tolerance: number,
+  what = "value",
+): void {
   if (!(Math.abs(actual - expected) <= tolerance)) {
     throw new Error(`${what}: expected ${expected} ± ${tolerance}, got ${actual}`);
   }
@@ -35,7 +40,9 @@ export async function assertRejects(
     await fn();
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
-    if (!pattern.test(message)) throw new Error(`expected an error matching ${pattern}, got: ${message}`);
+    if (!pattern.test(message)) {
+      throw new Error(`expected an error matching ${pattern}, got: ${message}`);
+    }
     return error as Error;
   }
   throw new Error(`expected an error matching ${pattern}, but nothing was thrown`);
@@ -60,7 +67,13 @@ export function modelAt(baseUrl: string, overrides: Partial<ModelTask> = {}): Mo
 /** A one-task plan: synthetic prompts, closed loop. */
 export function simplePlan(
   model: ModelTask,
-  options: { concurrency: number; requests: number; inputLen?: number; outputLen?: number; workDir: string },
+  options: {
+    concurrency: number;
+    requests: number;
+    inputLen?: number;
+    outputLen?: number;
+    workDir: string;
+  },
 ): Plan {
   const task: Task = {
     model,

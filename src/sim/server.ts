@@ -296,7 +296,13 @@ export function startSimulator(options: SimOptions = {}): Promise<SimServer> {
           finish();
           return;
         }
-        due += Math.max(0, opts.itlMs * (next - from) + jitter());
+        const gap = Math.max(0, opts.itlMs * (next - from) + jitter());
+        due += gap;
+        // A little late (timer granularity) is caught up so the mean gap stays exact;
+        // more than a whole gap late (a stalled event loop) continues at the normal
+        // pace from now instead of bursting the missed tokens out at once.
+        const now = performance.now();
+        if (due < now) due = now + gap;
         scheduler.at(due, () => step(next));
       };
       scheduler.at(first, () => step(0));

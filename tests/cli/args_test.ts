@@ -1,4 +1,4 @@
-import { parseFlags, type FlagSpec } from "../../src/cli/args.ts";
+import { type FlagSpec, parseFlags } from "../../src/cli/args.ts";
 import { planFromFlags } from "../../src/cli/run.ts";
 import { UsageError } from "../../src/errors.ts";
 import { assertEquals, assertRejects } from "../helpers.ts";
@@ -14,35 +14,79 @@ const SPECS: FlagSpec[] = [
 
 Deno.test("parseFlags() reads values, =values, lists, repeatables and --no- booleans", () => {
   const { values } = parseFlags(
-    ["--url", "http://x", "--n=3", "--list", "1", "2,3", "--header", "a:1", "--header=b:2", "--no-stream", "--api", "b"],
+    [
+      "--url",
+      "http://x",
+      "--n=3",
+      "--list",
+      "1",
+      "2,3",
+      "--header",
+      "a:1",
+      "--header=b:2",
+      "--no-stream",
+      "--api",
+      "b",
+    ],
     SPECS,
     "t",
   );
-  assertEquals(values, { url: "http://x", n: 3, list: ["1", "2", "3"], header: ["a:1", "b:2"], stream: false, api: "b" });
+  assertEquals(values, {
+    url: "http://x",
+    n: 3,
+    list: ["1", "2", "3"],
+    header: ["a:1", "b:2"],
+    stream: false,
+    api: "b",
+  });
 });
 
 Deno.test("parseFlags() rejects unknown flags and bad values, naming the flag", async () => {
-  await assertRejects(() => parseFlags(["--nope"], SPECS, "servebench run"), /^Unknown flag "--nope" for "servebench run"/);
-  await assertRejects(() => parseFlags(["--n", "zero"], SPECS, "t"), /^--n: expected an integer, got "zero"$/);
-  await assertRejects(() => parseFlags(["--n", "0"], SPECS, "t"), /^--n: expected an integer >= 1, got "0"$/);
-  await assertRejects(() => parseFlags(["--api", "c"], SPECS, "t"), /^--api: expected one of a, b, got "c"$/);
+  await assertRejects(
+    () => parseFlags(["--nope"], SPECS, "servebench run"),
+    /^Unknown flag "--nope" for "servebench run"/,
+  );
+  await assertRejects(
+    () => parseFlags(["--n", "zero"], SPECS, "t"),
+    /^--n: expected an integer, got "zero"$/,
+  );
+  await assertRejects(
+    () => parseFlags(["--n", "0"], SPECS, "t"),
+    /^--n: expected an integer >= 1, got "0"$/,
+  );
+  await assertRejects(
+    () => parseFlags(["--api", "c"], SPECS, "t"),
+    /^--api: expected one of a, b, got "c"$/,
+  );
   await assertRejects(() => parseFlags(["--url"], SPECS, "t"), /^--url: expected a value$/);
   await assertRejects(() => parseFlags(["-x"], SPECS, "t"), /^Unknown flag "-x"/);
 });
 
 Deno.test("planFromFlags() reports every problem at once", () => {
   try {
-    planFromFlags({ url: "localhost:8000", "extra-args": "{bad", concurrency: ["0"], header: ["nocolon"] });
+    planFromFlags({
+      url: "localhost:8000",
+      "extra-args": "{bad",
+      concurrency: ["0"],
+      header: ["nocolon"],
+    });
     throw new Error("expected a UsageError");
   } catch (error) {
     if (!(error instanceof UsageError)) throw error;
     assertEquals(error.problems.length, 4);
-    assertEquals(error.problems[0], '--url: expected an http:// or https:// URL with a host, got "localhost:8000"');
+    assertEquals(
+      error.problems[0],
+      '--url: expected an http:// or https:// URL with a host, got "localhost:8000"',
+    );
   }
 });
 
 Deno.test("planFromFlags() builds one task per concurrency, pairing --num-prompts", () => {
-  const plan = planFromFlags({ url: "http://127.0.0.1:1", concurrency: ["2", "4"], "num-prompts": ["10", "20"] }, {
+  const plan = planFromFlags({
+    url: "http://127.0.0.1:1",
+    concurrency: ["2", "4"],
+    "num-prompts": ["10", "20"],
+  }, {
     apiKey: "sk-secret",
   });
   assertEquals(plan.tasks.map((t) => [t.load.concurrency, t.load.numRequests, t.outputName]), [

@@ -1,6 +1,14 @@
 import { runBenchmark } from "../../src/bench/run_benchmark.ts";
 import { startSimulator } from "../../src/sim/server.ts";
-import { assert, assertClose, assertEquals, modelAt, quiet, simplePlan, withTempDir } from "../helpers.ts";
+import {
+  assert,
+  assertClose,
+  assertEquals,
+  modelAt,
+  quiet,
+  simplePlan,
+  withTempDir,
+} from "../helpers.ts";
 
 Deno.test("runBenchmark() measures the simulator's TTFT and ITL within a few ms of the truth", async () => {
   const sim = await startSimulator({ ttftMs: 50, itlMs: 10 });

@@ -30,7 +30,11 @@ Deno.test("summarizeTask() with stable_stage counts requests starting in the win
     attempts: 1,
     usage: { promptTokens: 1, completionTokens: 1 },
   }));
-  const s = summarizeTask(records, { stats: parseStats(DEFAULT_STATS), summarizer: "stable_stage", maxConcurrency: 2 });
+  const s = summarizeTask(records, {
+    stats: parseStats(DEFAULT_STATS),
+    summarizer: "stable_stage",
+    maxConcurrency: 2,
+  });
   assertEquals(s.stage, "stable");
   // Starts inside [50, 170]: C (50), D (100), E (150), F (165).
   assertEquals(s.common.total_requests, 4);
@@ -45,18 +49,31 @@ Deno.test("summarizeTask() with stable_stage caps concurrency at the max", () =>
   // Σ E2EL / window (980 / 80) above the cap.
   const long = [iv(0, 100), iv(10, 20), iv(20, 1000)];
   const records: RequestRecord[] = long.map((r, i) => ({
-    index: i, scheduledMs: r.startMs, startMs: r.startMs, endMs: r.endMs, chunkMs: [], stream: true, attempts: 1,
+    index: i,
+    scheduledMs: r.startMs,
+    startMs: r.startMs,
+    endMs: r.endMs,
+    chunkMs: [],
+    stream: true,
+    attempts: 1,
   }));
   // Max 2: reached at t=10 (first) and t=20 (second; 10–20 ended at 20 first); the
   // last end at max is A's, at 100.
-  const s = summarizeTask(records, { stats: parseStats(["Average"]), summarizer: "stable_stage", maxConcurrency: 2 });
+  const s = summarizeTask(records, {
+    stats: parseStats(["Average"]),
+    summarizer: "stable_stage",
+    maxConcurrency: 2,
+  });
   assertEquals(s.window, { openMs: 20, closeMs: 100 });
   assertEquals(s.common.total_requests, 1);
   assertEquals(s.common.concurrency, 2);
 });
 
 Deno.test("stableWindow() explains why there is no window", async () => {
-  await assertRejects(() => stableWindow([iv(0, 10), iv(20, 30)], 2), /peaked at 1, never reaching the max concurrency 2/);
+  await assertRejects(
+    () => stableWindow([iv(0, 10), iv(20, 30)], 2),
+    /peaked at 1, never reaching the max concurrency 2/,
+  );
   await assertRejects(() => stableWindow([iv(0, 10), iv(5, 30)], 2), /only once/);
   const error = await assertRejects(() => stableWindow([], 4), /concurrency-over-time plot/);
   assertEquals(error instanceof NoStableWindowError, true);

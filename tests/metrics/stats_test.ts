@@ -16,7 +16,9 @@ const NUMPY: Array<[number, number]> = [
 
 Deno.test("percentileSorted() equals numpy's default linear method", () => {
   const sorted = sortedSample(SAMPLE);
-  for (const [p, expected] of NUMPY) assertClose(percentileSorted(sorted, p), expected, 1e-9, `P${p}`);
+  for (const [p, expected] of NUMPY) {
+    assertClose(percentileSorted(sorted, p), expected, 1e-9, `P${p}`);
+  }
 });
 
 Deno.test("percentileSorted() handles samples of one and two values like numpy", () => {

@@ -11,7 +11,16 @@ function rec(
   end: number,
   extra: Partial<RequestRecord> = {},
 ): RequestRecord {
-  return { index, scheduledMs: start, startMs: start, endMs: end, chunkMs: chunks, stream: true, attempts: 1, ...extra };
+  return {
+    index,
+    scheduledMs: start,
+    startMs: start,
+    endMs: end,
+    chunkMs: chunks,
+    stream: true,
+    attempts: 1,
+    ...extra,
+  };
 }
 
 const stats = parseStats(DEFAULT_STATS);
@@ -34,7 +43,9 @@ Deno.test("requestMetrics() derives TTFT, E2EL, TPOT and throughputs from raw in
 });
 
 Deno.test("requestMetrics() leaves TPOT undefined for a one-token output", () => {
-  const m = requestMetrics(rec(0, 0, [40], 41, { usage: { promptTokens: 5, completionTokens: 1 } }));
+  const m = requestMetrics(
+    rec(0, 0, [40], 41, { usage: { promptTokens: 5, completionTokens: 1 } }),
+  );
   assertEquals(m.ttftMs, 40);
   assertEquals(m.tpotMs, undefined);
 });
@@ -48,7 +59,9 @@ Deno.test("requestMetrics() falls back to the chunk count, then reports TTFO apa
 });
 
 Deno.test("requestMetrics() of a non-streaming request has no TTFT, ITL or TPOT", () => {
-  const m = requestMetrics(rec(0, 0, [], 100, { stream: false, usage: { promptTokens: 5, completionTokens: 10 } }));
+  const m = requestMetrics(
+    rec(0, 0, [], 100, { stream: false, usage: { promptTokens: 5, completionTokens: 10 } }),
+  );
   assertEquals([m.ttftMs, m.tpotMs, m.e2elMs, m.outputTokens], [undefined, undefined, 100, 10]);
 });
 
@@ -56,7 +69,9 @@ Deno.test("summarizeTask() computes the common metrics and keeps failures out of
   const records = [
     rec(0, 0, [50, 60, 70], 80, { usage: { promptTokens: 10, completionTokens: 3 } }),
     rec(1, 0, [40, 60], 100, { usage: { promptTokens: 20, completionTokens: 2 } }),
-    rec(2, 100, [150], 200, { error: { category: "truncated", message: "stream ended without [DONE]" } }),
+    rec(2, 100, [150], 200, {
+      error: { category: "truncated", message: "stream ended without [DONE]" },
+    }),
     rec(3, 100, [], 110, { error: { category: "http_5xx", status: 500, message: "boom" } }),
   ];
   const s = summarizeTask(records, { stats, summarizer: "default_perf", maxConcurrency: 2 });

@@ -52,7 +52,9 @@ Deno.test("sendRequest() counts only output-carrying events as chunks and reads 
       chunk({ content: "Hel" }),
       ": keep-alive\n\n",
       chunk({ content: "lo" }, "stop"),
-      `data: ${JSON.stringify({ choices: [], usage: { prompt_tokens: 7, completion_tokens: 2 } })}\n\n`,
+      `data: ${
+        JSON.stringify({ choices: [], usage: { prompt_tokens: 7, completion_tokens: 2 } })
+      }\n\n`,
       "data: [DONE]\n\n",
     ]),
     async (url) => {
@@ -63,7 +65,9 @@ Deno.test("sendRequest() counts only output-carrying events as chunks and reads 
       assertEquals(r.outputText, "Hello");
       assertEquals(r.finishReason, "stop");
       assertEquals(r.status, 200);
-      assert(r.startMs <= r.chunkMs[0]! && r.chunkMs[0]! <= r.chunkMs[1]! && r.chunkMs[1]! <= r.endMs);
+      assert(
+        r.startMs <= r.chunkMs[0]! && r.chunkMs[0]! <= r.chunkMs[1]! && r.chunkMs[1]! <= r.endMs,
+      );
       assertEquals(r.firstContentMs, r.chunkMs[0]);
     },
   );
@@ -71,7 +75,10 @@ Deno.test("sendRequest() counts only output-carrying events as chunks and reads 
 
 Deno.test("sendRequest() counts reasoning as output for TTFT and keeps the first content apart (TTFO)", async () => {
   await withServer(
-    sse([chunk({ reasoning_content: "think" }), chunk({ content: "answer" }), "data: [DONE]\n\n"], 10),
+    sse(
+      [chunk({ reasoning_content: "think" }), chunk({ content: "answer" }), "data: [DONE]\n\n"],
+      10,
+    ),
     async (url) => {
       const r = await sendRequest(target(url), "{}", meta);
       assertEquals(r.chunkMs.length, 2);
@@ -85,7 +92,9 @@ Deno.test("sendRequest() turns an error object inside the stream into a stream_e
   await withServer(
     sse([
       chunk({ content: "a" }),
-      `data: ${JSON.stringify({ error: { message: "engine died", type: "InternalError", code: 500 } })}\n\n`,
+      `data: ${
+        JSON.stringify({ error: { message: "engine died", type: "InternalError", code: 500 } })
+      }\n\n`,
       "data: [DONE]\n\n",
     ]),
     async (url) => {
@@ -99,13 +108,21 @@ Deno.test("sendRequest() turns an error object inside the stream into a stream_e
 Deno.test("sendRequest() records a non-2xx status with the server's message and Retry-After", async () => {
   await withServer(
     () =>
-      new Response(JSON.stringify({ error: { message: "slow down", type: "RateLimit", code: 429 } }), {
-        status: 429,
-        headers: { "content-type": "application/json", "retry-after": "2" },
-      }),
+      new Response(
+        JSON.stringify({ error: { message: "slow down", type: "RateLimit", code: 429 } }),
+        {
+          status: 429,
+          headers: { "content-type": "application/json", "retry-after": "2" },
+        },
+      ),
     async (url) => {
       const r = await sendRequest(target(url), "{}", meta);
-      assertEquals(r.error, { category: "http_4xx", status: 429, message: "slow down", retryAfterMs: 2000 });
+      assertEquals(r.error, {
+        category: "http_4xx",
+        status: 429,
+        message: "slow down",
+        retryAfterMs: 2000,
+      });
       assertEquals(r.status, 429);
     },
   );
@@ -120,15 +137,21 @@ Deno.test("sendRequest() marks a stream without [DONE] as truncated, keeping par
 });
 
 Deno.test("sendRequest() marks invalid JSON in an event as bad_event", async () => {
-  await withServer(sse([chunk({ content: "a" }), "data: {not json\n\n", "data: [DONE]\n\n"]), async (url) => {
-    const r = await sendRequest(target(url), "{}", meta);
-    assertEquals(r.error?.category, "bad_event");
-  });
+  await withServer(
+    sse([chunk({ content: "a" }), "data: {not json\n\n", "data: [DONE]\n\n"]),
+    async (url) => {
+      const r = await sendRequest(target(url), "{}", meta);
+      assertEquals(r.error?.category, "bad_event");
+    },
+  );
 });
 
 Deno.test("sendRequest() reports an HTML page where an event stream was expected as bad_response", async () => {
   await withServer(
-    () => new Response("<html><body>Bad gateway</body></html>", { headers: { "content-type": "text/html" } }),
+    () =>
+      new Response("<html><body>Bad gateway</body></html>", {
+        headers: { "content-type": "text/html" },
+      }),
     async (url) => {
       const r = await sendRequest(target(url), "{}", meta);
       assertEquals(r.error?.category, "bad_response");
@@ -162,7 +185,11 @@ Deno.test("sendRequest() reads a non-streaming completions response without chun
         usage: { prompt_tokens: 3, completion_tokens: 2 },
       }),
     async (url) => {
-      const r = await sendRequest(target(url, { adapter: openaiCompletions, stream: false }), "{}", meta);
+      const r = await sendRequest(
+        target(url, { adapter: openaiCompletions, stream: false }),
+        "{}",
+        meta,
+      );
       assertEquals(r.error, undefined);
       assertEquals(r.chunkMs.length, 0);
       assertEquals(r.usage, { promptTokens: 3, completionTokens: 2 });

@@ -12,15 +12,21 @@ function decode(chunks: Array<string | Uint8Array>): Array<[string, number]> {
 }
 
 Deno.test("SseDecoder joins an event split across reads and stamps it with the completing read", () => {
-  assertEquals(decode(['da', 'ta: {"a"', ':1}\n', '\n']), [['{"a":1}', 4]]);
+  assertEquals(decode(["da", 'ta: {"a"', ":1}\n", "\n"]), [['{"a":1}', 4]]);
 });
 
 Deno.test("SseDecoder yields several events from one read, all with that read's stamp", () => {
-  assertEquals(decode(["data: 1\n\ndata: 2\n\ndata: [DONE]\n\n"]), [["1", 1], ["2", 1], ["[DONE]", 1]]);
+  assertEquals(decode(["data: 1\n\ndata: 2\n\ndata: [DONE]\n\n"]), [["1", 1], ["2", 1], [
+    "[DONE]",
+    1,
+  ]]);
 });
 
 Deno.test("SseDecoder handles CRLF and bare CR line endings, including CRLF split across reads", () => {
-  assertEquals(decode(["data: a\r\n\r\ndata: b\r", "\n\r\n", "data: c\r\r"]), [["a", 1], ["b", 2], ["c", 3]]);
+  assertEquals(decode(["data: a\r\n\r\ndata: b\r", "\n\r\n", "data: c\r\r"]), [["a", 1], ["b", 2], [
+    "c",
+    3,
+  ]]);
 });
 
 Deno.test("SseDecoder ignores comment and keep-alive lines", () => {

@@ -32,7 +32,12 @@ Deno.test("encodeRecord() writes integer µs and decodeRecord() restores the rec
   assertEquals(Math.round((back.endMs - back.startMs) * 1000), 249265);
   assertEquals(back.usage, { promptTokens: 12, completionTokens: 3 });
   assertEquals(back.error, sample(0).error);
-  assertEquals([back.attempts, back.finishReason, back.index, back.inputTokens], [2, "length", 3, 12]);
+  assertEquals([back.attempts, back.finishReason, back.index, back.inputTokens], [
+    2,
+    "length",
+    3,
+    12,
+  ]);
   // Quantizing twice changes nothing: recomputed reports equal the original ones.
   assertEquals(encodeRecord(back, ANCHOR), line);
 });
@@ -72,7 +77,10 @@ Deno.test("TraceWriter.create() never overwrites an existing trace", async () =>
   await withTempDir(async (dir) => {
     const path = `${dir}/t.jsonl`;
     await Deno.writeTextFile(path, "keep");
-    await assertRejects(() => TraceWriter.create(path, { anchor_ms: 0, created: "", task: {} }), /Cannot create trace/);
+    await assertRejects(
+      () => TraceWriter.create(path, { anchor_ms: 0, created: "", task: {} }),
+      /Cannot create trace/,
+    );
     assertEquals(await Deno.readTextFile(path), "keep");
   });
 });
