@@ -26,6 +26,12 @@ export interface HttpTarget {
   readonly client?: Deno.HttpClient;
   /** Keep the output text on the record (for tokenizer counting). */
   readonly keepText?: boolean;
+  /**
+   * Called with every parsed event and its arrival stamp (`performance.now()`):
+   * for benchmarks of the client's own accuracy against the simulator's
+   * `sim_sent_ms`. Leave unset in runs.
+   */
+  readonly probe?: (event: unknown, stampMs: number) => void;
 }
 
 /** Identity and schedule of one send. */
@@ -165,7 +171,7 @@ export async function sendRequest(
     }
     const contentType = response.headers.get("content-type") ?? "";
     if (target.stream && contentType.includes("text/event-stream")) {
-      await readStream(response.body, target.adapter, state, combined);
+      await readStream(response.body, target.adapter, state, combined, target.probe);
     } else {
       const text = await response.text();
       const arrival = performance.now();
@@ -239,6 +245,7 @@ async function readStream(
   adapter: ProtocolAdapter,
   state: StreamState,
   signal: AbortSignal,
+  probe: HttpTarget["probe"],
 ): Promise<void> {
   const decoder = new SseDecoder((data, stamp) => {
     if (state.done) return;
@@ -253,6 +260,7 @@ async function readStream(
       state.badEvent ??= `invalid JSON in event: ${data.slice(0, 80)}`;
       return;
     }
+    if (probe) probe(event, stamp);
     state.hadOutput = false;
     state.hadContent = false;
     adapter.readEvent(event, state);

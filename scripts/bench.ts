@@ -1,0 +1,177 @@
+/**
+ * `deno task bench`: benchmarks of servebench's own accuracy and cost. Each
+ * prints one JSON line. The simulator runs in a child process so the numbers
+ * are the client's alone. A benchmark, never a test: it asserts nothing.
+ *
+ * Usage: deno task bench [--quick] [fidelity] [ingest]
+ *
+ * @module
+ */
+
+import process from "node:process";
+import { sendRequest } from "../src/protocol/client.ts";
+import { openaiChat } from "../src/protocol/openai.ts";
+import { runClosedLoop } from "../src/load/concurrency.ts";
+import { mean, percentileSorted, sortedSample, stddev } from "../src/metrics/stats.ts";
+import type { RequestRecord } from "../src/record/record.ts";
+
+const MAIN = new URL("../main.ts", import.meta.url).pathname;
+
+interface ChildSim {
+  url: string;
+  stop(): Promise<void>;
+}
+
+/** Starts `servebench sim` in a child process and waits for its URL. */
+async function spawnSim(flags: string[]): Promise<ChildSim> {
+  const child = new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "--allow-net",
+      "--allow-read",
+      "--allow-env",
+      MAIN,
+      "sim",
+      "--port",
+      "0",
+      ...flags,
+    ],
+    stdout: "piped",
+    stderr: "inherit",
+  }).spawn();
+  const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
+  let text = "";
+  while (!/http:\/\/\S+:\d+/.test(text)) {
+    const { value, done } = await reader.read();
+    if (done) throw new Error(`simulator exited: ${text}`);
+    text += value;
+  }
+  const url = /http:\/\/[^\s,]+:\d+/.exec(text)![0];
+  return {
+    url,
+    async stop() {
+      child.kill("SIGTERM");
+      await child.status;
+      reader.releaseLock();
+      await child.stdout.cancel().catch(() => {});
+    },
+  };
+}
+
+const round = (n: number, d = 3) => Math.round(n * 10 ** d) / 10 ** d;
+
+function summary(values: number[]) {
+  const s = sortedSample(values);
+  return {
+    mean: round(mean(s)),
+    p50: round(percentileSorted(s, 50)),
+    p99: round(percentileSorted(s, 99)),
+    max: round(s[s.length - 1] ?? NaN),
+    sd: round(stddev(s)),
+  };
+}
+
+/** Closed-loop run against the sim, collecting records and per-event client delays. */
+async function drive(url: string, concurrency: number, requests: number, maxTokens: number) {
+  const delays: number[] = [];
+  let events = 0;
+  const origin = performance.timeOrigin;
+  const target = {
+    url: `${url}/v1/chat/completions`,
+    headers: { "content-type": "application/json" },
+    adapter: openaiChat,
+    stream: true,
+    probe: (event: unknown, stamp: number) => {
+      events++;
+      const sent = (event as { sim_sent_ms?: number }).sim_sent_ms;
+      if (sent !== undefined) delays.push(origin + stamp - sent);
+    },
+  };
+  const body = JSON.stringify(openaiChat.buildBody({ prompt: "benchmark prompt" }, {
+    model: "sim-model",
+    stream: true,
+    maxTokens,
+    extraBody: { ignore_eos: true },
+  }));
+  const records: RequestRecord[] = [];
+  const cpu0 = process.cpuUsage();
+  const t0 = performance.now();
+  await runClosedLoop(
+    { kind: "concurrency", concurrency },
+    requests,
+    async (index, scheduledMs) => {
+      records.push(await sendRequest(target, body, { index, scheduledMs }));
+    },
+  );
+  const wallMs = performance.now() - t0;
+  const cpu = process.cpuUsage(cpu0);
+  return { records, delays, events, wallMs, cpuUs: cpu.user + cpu.system };
+}
+
+async function fidelity(quick: boolean) {
+  const points = quick
+    ? [[1, 5], [10, 20], [100, 100], [500, 500], [1000, 1000]]
+    : [[1, 50], [10, 100], [100, 200], [500, 500], [1000, 1000]];
+  const sim = await spawnSim(["--ttft-ms", "50", "--itl-ms", "10", "--output-tokens", "100"]);
+  try {
+    await drive(sim.url, 8, 16, 10); // warm both processes
+    for (const [c, n] of points) {
+      const r = await drive(sim.url, c!, n!, 100);
+      const ttft = r.records.flatMap((
+        x,
+      ) => (x.chunkMs[0] !== undefined ? [x.chunkMs[0] - x.startMs] : []));
+      const itl: number[] = [];
+      for (const x of r.records) {
+        for (let k = 1; k < x.chunkMs.length; k++) itl.push(x.chunkMs[k]! - x.chunkMs[k - 1]!);
+      }
+      console.log(JSON.stringify({
+        bench: "fidelity",
+        concurrency: c,
+        requests: n,
+        failed: r.records.filter((x) => x.error).length,
+        ttft_error_ms: round(mean(ttft) - 50),
+        itl_ms: summary(itl),
+        client_delay_ms: summary(r.delays),
+        cpu_us_per_event: round(r.cpuUs / r.events, 2),
+        events: r.events,
+        wall_s: round(r.wallMs / 1000, 2),
+      }));
+    }
+  } finally {
+    await sim.stop();
+  }
+}
+
+async function ingest(quick: boolean) {
+  const sim = await spawnSim(["--ttft-ms", "0", "--itl-ms", "0", "--output-tokens", "100000"]);
+  try {
+    const tokens = quick ? 2000 : 10000;
+    await drive(sim.url, 8, 8, 500);
+    const r = await drive(sim.url, 64, 64, tokens);
+    console.log(JSON.stringify({
+      bench: "ingest",
+      concurrency: 64,
+      events: r.events,
+      events_per_s: Math.round(r.events / (r.wallMs / 1000)),
+      cpu_us_per_event: round(r.cpuUs / r.events, 2),
+      client_cpu_share: round(r.cpuUs / 1000 / r.wallMs, 2),
+      failed: r.records.filter((x) => x.error).length,
+    }));
+  } finally {
+    await sim.stop();
+  }
+}
+
+const args = new Set(Deno.args);
+const quick = args.delete("--quick");
+const all = args.size === 0;
+console.log(JSON.stringify({
+  bench: "machine",
+  deno: Deno.version.deno,
+  os: Deno.build.os,
+  arch: Deno.build.arch,
+  cpus: navigator.hardwareConcurrency,
+  date: new Date().toISOString(),
+}));
+if (all || args.has("fidelity")) await fidelity(quick);
+if (all || args.has("ingest")) await ingest(quick);

@@ -1,0 +1,107 @@
+import { startSimulator } from "../../src/sim/server.ts";
+import { assert, assertEquals, withTempDir } from "../helpers.ts";
+
+const MAIN = new URL("../../main.ts", import.meta.url).pathname;
+
+/** Runs the real CLI in a child process. */
+async function cli(args: string[], cwd?: string) {
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "--allow-net", "--allow-read", "--allow-write", "--allow-env", MAIN, ...args],
+    stdout: "piped",
+    stderr: "piped",
+    env: { NO_COLOR: "1", OPENAI_API_KEY: "" },
+    ...(cwd ? { cwd } : {}),
+  }).output();
+  const dec = new TextDecoder();
+  return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
+}
+
+Deno.test("servebench --help exits 0 and lists the commands", async () => {
+  const r = await cli(["--help"]);
+  assertEquals(r.code, 0);
+  for (const c of ["run", "sim", "help", "version"]) {
+    assert(r.stdout.includes(`\n  ${c} `), `lists ${c}`);
+  }
+  const run = await cli(["run", "--help"]);
+  assertEquals(run.code, 0);
+  for (const f of ["--url", "--concurrency", "--num-prompts", "--api-key", "--extra-args"]) {
+    assert(run.stdout.includes(f), `run --help lists ${f}`);
+  }
+});
+
+Deno.test("servebench run rejects bad flags with one clear line, exit 2, and sends nothing", async () => {
+  const sim = await startSimulator();
+  try {
+    const cases: Array<[string[], RegExp]> = [
+      [
+        ["run", "--url", sim.url, "--bogus"],
+        /^servebench: Unknown flag "--bogus" for "servebench run"/,
+      ],
+      [
+        ["run", "--url", sim.url, "--concurrency", "abc"],
+        /^servebench: --concurrency: expected an integer, got "abc"$/,
+      ],
+      [
+        ["run", "--url", sim.url, "--num-prompts", "0"],
+        /^servebench: --num-prompts: expected an integer >= 1, got "0"$/,
+      ],
+      [
+        ["run", "--url", "localhost:8000"],
+        /^servebench: --url: expected an http:\/\/ or https:\/\/ URL with a host/,
+      ],
+      [
+        ["run", "--url", sim.url, "--api", "grpc"],
+        /^servebench: --api: expected one of openai-chat, openai-completions/,
+      ],
+      [["frobnicate"], /^servebench: Unknown command "frobnicate"/],
+    ];
+    for (const [args, pattern] of cases) {
+      const r = await cli(args);
+      assertEquals(r.code, 2, `exit code of ${args.join(" ")}`);
+      const lines = r.stderr.trim().split("\n");
+      assertEquals(lines.length, 1, `one line for ${args.join(" ")}: ${r.stderr}`);
+      assert(pattern.test(lines[0]!), `${args.join(" ")}: ${lines[0]}`);
+      assert(!r.stderr.includes("    at "), "no stack trace");
+    }
+    assertEquals(sim.stats().requests, 0, "no request reached the simulator");
+  } finally {
+    await sim.shutdown();
+  }
+});
+
+Deno.test("servebench run on the built-in simulator prints both tables and writes consistent files", async () => {
+  await withTempDir(async (dir) => {
+    const r = await cli([
+      "run",
+      "--work-dir",
+      `${dir}/out`,
+      "--concurrency",
+      "2",
+      "--num-prompts",
+      "6",
+    ]);
+    assertEquals(r.code, 0, r.stderr);
+    assert(
+      r.stdout.includes("Performance Parameters") && r.stdout.includes("Common Metric"),
+      "both tables",
+    );
+    const json = r.stdout.match(/\S+\/performances\/sim\/synthetic\.json/)?.[0];
+    assert(json, `prints the JSON path:\n${r.stdout}`);
+    const result = JSON.parse(await Deno.readTextFile(json));
+    const csv = await Deno.readTextFile(json.replace(".json", "_requests.csv"));
+    const rows = csv.trim().split("\n").slice(1);
+    assertEquals(rows.length, 6);
+    assertEquals(result.common.total_requests, 6);
+    assertEquals(
+      result.common.success_requests,
+      rows.filter((l) => l.split(",")[2] === "ok").length,
+    );
+    const trace = await Deno.readTextFile(json.replace(".json", "_details.jsonl"));
+    assertEquals(trace.trim().split("\n").length, 7, "header + one line per request");
+    const perf = await Deno.readTextFile(json.replace(".json", ".csv"));
+    assert(
+      perf.startsWith("Performance Parameters,Stage,Average,Min,Max,Median,P75,P90,P99,N\n"),
+      perf,
+    );
+  });
+});
