@@ -6,11 +6,19 @@
  */
 
 import { RUN_HELP, runCommand } from "./src/cli/run.ts";
+import { REPORT_HELP, reportCommand } from "./src/cli/report.ts";
+import { breachLines } from "./src/cli/_report_flags.ts";
 import { SIM_HELP, simCommand } from "./src/cli/sim.ts";
 import { MAIN_HELP, VERSION } from "./src/cli/help.ts";
 import { ExitCode, UsageError } from "./src/errors.ts";
 
-const COMMANDS = ["run", "sim", "help", "version"];
+const COMMANDS = ["run", "sim", "report", "help", "version"];
+
+/** Prints the `--fail-on` conditions that held; returns the exit code. */
+function gateExit(lines: string[]): number {
+  for (const line of lines) console.error(`servebench: ${line}`);
+  return lines.length ? ExitCode.gate : ExitCode.ok;
+}
 
 function printError(error: unknown, debug: boolean): void {
   if (error instanceof UsageError) {
@@ -36,7 +44,15 @@ async function main(args: string[]): Promise<number> {
   try {
     if (first === undefined || first === "help" || first === "--help" || first === "-h") {
       const sub = first === "help" ? args[1] : undefined;
-      print(sub === "run" ? RUN_HELP : sub === "sim" ? SIM_HELP : MAIN_HELP);
+      print(
+        sub === "run"
+          ? RUN_HELP
+          : sub === "sim"
+          ? SIM_HELP
+          : sub === "report"
+          ? REPORT_HELP
+          : MAIN_HELP,
+      );
       return ExitCode.ok;
     }
     if (first === "version" || first === "--version") {
@@ -46,8 +62,13 @@ async function main(args: string[]): Promise<number> {
     if (!first.startsWith("-") && !COMMANDS.includes(first)) {
       throw new UsageError(`Unknown command "${first}": expected one of ${COMMANDS.join(", ")}`);
     }
-    const command = first.startsWith("-") ? "run" : first;
+    // Flags alone mean "run"; AISBench's "--mode perf_viz --reuse <ts>" means "report".
+    const command = first.startsWith("-") ? (args.includes("--mode") ? "report" : "run") : first;
     const rest = first.startsWith("-") ? args : args.slice(1);
+    if (command === "report") {
+      const result = await reportCommand(rest, print);
+      return result ? gateExit(breachLines(result.reports)) : ExitCode.ok;
+    }
     if (command === "sim") {
       const sim = await simCommand(rest, print);
       if (!sim) return ExitCode.ok;
@@ -82,7 +103,7 @@ async function main(args: string[]): Promise<number> {
     Deno.removeSignalListener("SIGINT", onSignal);
     Deno.removeSignalListener("SIGTERM", onSignal);
     if (result?.interrupted || controller.signal.aborted) return ExitCode.interrupted;
-    return ExitCode.ok;
+    return result ? gateExit(breachLines(result.tasks.map((t) => t.report))) : ExitCode.ok;
   } catch (error) {
     printError(error, debug);
     return error instanceof UsageError ? ExitCode.usage : ExitCode.runtime;

@@ -7,25 +7,16 @@
  */
 
 import { stringify as toYaml } from "yaml";
-import { type Plan, redactPlan, redactTask, type Task } from "../config/plan.ts";
+import { identityOf, type Plan, redactPlan, redactTask, type Task } from "../config/plan.ts";
 import { syntheticSpecs } from "../dataset/synthetic.ts";
-import { errorMessage } from "../errors.ts";
 import { runClosedLoop } from "../load/concurrency.ts";
-import { type SummarizerName, summarizeTask, type TaskSummary } from "../metrics/summarize.ts";
 import { sendRequest } from "../protocol/client.ts";
 import type { RequestSpec } from "../protocol/openai.ts";
 import type { RequestRecord } from "../record/record.ts";
 import { TraceWriter } from "../record/trace.ts";
 import { createRunDir, type TaskPaths, taskPaths } from "../report/paths.ts";
 import { writeRunSummary } from "../report/summary.ts";
-import { renderTaskTables } from "../report/table.ts";
-import {
-  performanceCsv,
-  requestsCsv,
-  resultJson,
-  type TaskResultJson,
-  writeTaskFiles,
-} from "../report/task_files.ts";
+import { type ReportSettings, reportTask, type TaskReport } from "../report/task_report.ts";
 import { type SimServer, startSimulator } from "../sim/server.ts";
 import { httpTarget, listModels, modelsUrl, requestHeaders } from "./target.ts";
 
@@ -50,11 +41,17 @@ export interface TaskOutcome {
   task: Task;
   paths: TaskPaths;
   servedModel: string;
-  summary?: TaskSummary;
-  json?: TaskResultJson;
-  /** Why the task produced no summary (e.g. no stable window). */
-  error?: string;
   records: RequestRecord[];
+  report: TaskReport;
+}
+
+/** The report settings of a plan. */
+export function settingsOf(plan: Plan): ReportSettings {
+  const settings: ReportSettings = { stats: plan.stats, summarizer: plan.summarizer };
+  if (plan.slo) settings.slo = plan.slo;
+  if (plan.failOn) settings.failOn = plan.failOn;
+  if (plan.percentiles) settings.percentiles = true;
+  return settings;
 }
 
 /** What a run produced. */
@@ -112,7 +109,10 @@ export async function runBenchmark(plan: Plan, options: RunOptions = {}): Promis
       outcomes.push(outcome);
       if (options.signal?.aborted) interrupted = true;
     }
-    const summaryPaths = writeRunSummary(runDir, outcomes.flatMap((o) => (o.json ? [o.json] : [])));
+    const summaryPaths = writeRunSummary(
+      runDir,
+      outcomes.flatMap((o) => (o.report.json ? [o.report.json] : [])),
+    );
     print(`\nResults: ${runDir}`);
     print(`  config:  ${configPath}`);
     for (const o of outcomes) {
@@ -175,10 +175,12 @@ async function runTask(
   const specs = datasetSpecs(task);
   const total = plan.warmup + task.load.numRequests;
   const anchorMs = Math.floor(performance.timeOrigin + performance.now());
+  const identity = identityOf(task, servedModel);
   const trace = TraceWriter.create(paths.trace, {
     anchor_ms: anchorMs,
     created: new Date().toISOString(),
-    task: { ...redactTask(task), served_model: servedModel, summarizer: plan.summarizer },
+    identity,
+    task: redactTask(task),
   });
   const records: RequestRecord[] = [];
   // In-flight requests are cancelled `graceMs` after the stop signal.
@@ -216,37 +218,9 @@ async function runTask(
   }
   records.sort((a, b) => a.index - b.index);
 
-  const outcome: TaskOutcome = { task, paths, servedModel, records };
-  let summary: TaskSummary;
-  try {
-    summary = summarizeTask(records, {
-      stats: plan.stats,
-      summarizer: plan.summarizer,
-      maxConcurrency: task.load.concurrency,
-    });
-  } catch (error) {
-    outcome.error = errorMessage(error);
-    print(`  ${outcome.error}`);
-    log(outcome.error);
-    Deno.writeTextFileSync(paths.requestsCsv, requestsCsv(records, anchorMs));
-    if (!options.debug) Deno.writeTextFileSync(paths.log, logLines.join("\n") + "\n");
-    return outcome;
-  }
-  const json = resultJson(task, servedModel, summary, {
-    summarizer: plan.summarizer as SummarizerName,
-    anchorMs,
-    generatedAt: new Date(),
-  });
-  writeTaskFiles(paths, {
-    csv: performanceCsv(summary, plan.stats),
-    json,
-    requestsCsv: requestsCsv(records, anchorMs),
-  });
-  const tables = renderTaskTables(summary, plan.stats);
-  print(tables);
-  log(tables);
+  const report = reportTask(identity, records, anchorMs, settingsOf(plan), paths);
+  print(report.text);
+  log(report.text);
   if (!options.debug) Deno.writeTextFileSync(paths.log, logLines.join("\n") + "\n");
-  outcome.summary = summary;
-  outcome.json = json;
-  return outcome;
+  return { task, paths, servedModel, records, report };
 }

@@ -16,12 +16,14 @@ Usage: servebench <command> [flags]
 Commands:
   run        Benchmark a service (or, with no --url, the built-in simulator)
   sim        Run the built-in OpenAI-compatible simulator
+  report     Recompute a run's reports from its raw traces (report --reuse <run>)
   help       Show this help, or a command's: servebench help run
   version    Print the version
 
-Flags given without a command run "servebench run".
+Flags given without a command run "servebench run"; AISBench's
+"servebench --mode perf_viz --reuse <timestamp>" runs "servebench report".
 Run "servebench <command> --help" for the flags of a command.
 
 Exit codes: 0 ok, 1 runtime failure, 2 bad flags or configuration (nothing sent),
-130 interrupted (outputs written for what completed).
+3 a --fail-on condition held, 130 interrupted (outputs written for what completed).
 `;

@@ -9,16 +9,16 @@
 import { runBenchmark, type RunResult } from "../bench/run_benchmark.ts";
 import type { Plan, Task } from "../config/plan.ts";
 import { UsageError } from "../errors.ts";
-import { type SummarizerName, SUMMARIZERS } from "../metrics/summarize.ts";
-import { DEFAULT_STATS, parseStats } from "../metrics/stats.ts";
 import { API_KINDS, type ApiKind } from "../protocol/openai.ts";
 import { type FlagSpec, type FlagValues, integerList, parseFlags, renderFlagHelp } from "./args.ts";
+import { REPORT_FLAGS, reportFlagValues } from "./_report_flags.ts";
 
 /** Concurrency points of the default benchmark. */
 export const DEFAULT_CONCURRENCY = [1, 4, 16];
 
 /** Every flag of `servebench run`. */
 export const RUN_FLAGS: readonly FlagSpec[] = [
+  ...REPORT_FLAGS,
   {
     name: "url",
     type: "string",
@@ -109,20 +109,6 @@ export const RUN_FLAGS: readonly FlagSpec[] = [
     min: 0,
     help: "Requests sent first in each task and kept out of its metrics (marked in the trace).",
     defaultText: "0",
-  },
-  {
-    name: "summarizer",
-    type: "string",
-    choices: SUMMARIZERS,
-    help: "default_perf counts every request; stable_stage only those in the steady window.",
-    defaultText: "default_perf",
-  },
-  {
-    name: "stats",
-    type: "list",
-    value: "S [S …]",
-    help: "Statistics to report: Average, Min, Max, Median, Pxx (decimals allowed: P99.9).",
-    defaultText: DEFAULT_STATS.join(","),
   },
   {
     name: "seed",
@@ -221,9 +207,8 @@ export function planFromFlags(values: FlagValues, env: { apiKey?: string } = {})
   } catch (error) {
     problems.push((error as UsageError).message);
   }
-  let stats = parseStatsSafe(values.stats as string[] | undefined, problems);
+  const report = reportFlagValues(values, problems);
   if (problems.length) throw new UsageError(problems);
-  stats ??= parseStats(DEFAULT_STATS);
 
   const api = (values.api as ApiKind | undefined) ?? "openai-chat";
   const maxTokens = (values["max-tokens"] as number | undefined) ?? 32;
@@ -272,22 +257,11 @@ export function planFromFlags(values: FlagValues, env: { apiKey?: string } = {})
   return {
     tasks,
     workDir: (values["work-dir"] as string | undefined) ?? "outputs/default",
-    stats,
-    summarizer: (values.summarizer as SummarizerName | undefined) ?? "default_perf",
+    ...report,
     warmup: (values.warmup as number | undefined) ?? 0,
     // The demo simulator is quick so the default run takes seconds.
     sim: { ttftMs: 20, itlMs: 5, maxBatch: 64, outputTokens: 256 },
   };
-}
-
-function parseStatsSafe(names: string[] | undefined, problems: string[]) {
-  if (!names) return undefined;
-  try {
-    return parseStats(names);
-  } catch (error) {
-    problems.push(...(error as UsageError).problems);
-    return undefined;
-  }
 }
 
 /** What `run` needs from its caller. */

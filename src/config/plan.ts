@@ -10,6 +10,8 @@
 import type { SyntheticOptions } from "../dataset/synthetic.ts";
 import type { ConcurrencyProfile } from "../load/concurrency.ts";
 import type { SummarizerName } from "../metrics/summarize.ts";
+import type { Gate } from "../metrics/gates.ts";
+import { formatSlo, type Objective } from "../metrics/goodput.ts";
 import type { StatSpec } from "../metrics/stats.ts";
 import type { ApiKind } from "../protocol/openai.ts";
 import type { SimOptions } from "../sim/server.ts";
@@ -57,6 +59,34 @@ export interface Task {
   outputName: string;
 }
 
+/** Who and what a task was: everything a report needs besides the records. */
+export interface TaskIdentity {
+  /** The served model id. */
+  model: string;
+  model_abbr: string;
+  dataset: string;
+  api: string;
+  stream: boolean;
+  load: Record<string, unknown>;
+  output_name: string;
+  /** The configured cap on requests in flight. */
+  max_concurrency: number;
+}
+
+/** The identity of a planned task. */
+export function identityOf(task: Task, servedModel: string): TaskIdentity {
+  return {
+    model: servedModel,
+    model_abbr: task.model.abbr,
+    dataset: task.dataset.abbr,
+    api: task.model.api,
+    stream: task.model.stream,
+    load: { ...task.load },
+    output_name: task.outputName,
+    max_concurrency: task.load.concurrency,
+  };
+}
+
 /** Everything a run does. */
 export interface Plan {
   tasks: Task[];
@@ -68,6 +98,12 @@ export interface Plan {
   warmup: number;
   /** Start the built-in simulator with these settings for tasks without a base URL. */
   sim?: SimOptions;
+  /** Service-level objectives for goodput (`--slo`). */
+  slo?: Objective[];
+  /** Conditions that fail the run with exit code 3 (`--fail-on`). */
+  failOn?: Gate[];
+  /** Add EvalScope's percentile view. */
+  percentiles?: boolean;
 }
 
 const SECRET_HEADER = /authorization|api[-_]?key|token|secret|cookie|password/i;
@@ -104,6 +140,8 @@ export function redactPlan(plan: Plan): Record<string, unknown> {
     summarizer: plan.summarizer,
     stats: plan.stats.map((s) => s.label),
     warmup: plan.warmup,
+    ...(plan.slo ? { slo: formatSlo(plan.slo) } : {}),
+    ...(plan.failOn ? { failOn: plan.failOn.map((g) => g.text).join(",") } : {}),
     ...(plan.sim ? { sim: plan.sim } : {}),
     tasks: plan.tasks.map(redactTask),
   };

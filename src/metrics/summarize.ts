@@ -6,6 +6,7 @@
  */
 
 import type { ErrorCategory, RequestRecord } from "../record/record.ts";
+import { meetsSlo, type Objective } from "./goodput.ts";
 import { inWindow, peakInFlight, type StableWindow, stableWindow } from "./stable.ts";
 import { type RequestMetrics, requestMetrics, type TokenCountMode } from "./request.ts";
 import {
@@ -28,6 +29,8 @@ export interface SummaryOptions {
   /** The configured cap on requests in flight. */
   readonly maxConcurrency: number;
   readonly tokenCount?: TokenCountMode;
+  /** Service-level objectives for goodput. */
+  readonly slo?: readonly Objective[];
 }
 
 /** The common metrics of DESIGN.md, units in the names. */
@@ -49,17 +52,41 @@ export interface CommonMetrics {
   total_token_throughput_tps: number;
 }
 
-/** Per-request metrics and their JSON keys, table labels and units, in table order. */
+/**
+ * Per-request metrics: JSON key, table label, unit, and whether the console
+ * table shows it (the JSON always holds every one that applies), in table order.
+ *
+ * Three views of inter-token latency, each under its own name:
+ * - `itl_ms`: gaps between consecutive chunks, pooled over requests (AISBench, vLLM);
+ * - `itl_per_token_ms`: the same with a chunk of k tokens counted as k gaps of
+ *   gap/k, where k is known (one token per chunk, or the server's token count a
+ *   whole multiple of the chunk count);
+ * - `itl_request_mean_ms`: one value per request, (E2EL − TTFT) / (tokens − 1):
+ *   what GuideLLM and AIPerf call ITL (the same formula as TPOT here).
+ */
 export const METRIC_ROWS = [
-  { key: "e2el_ms", label: "E2EL", unit: "ms" },
-  { key: "ttft_ms", label: "TTFT", unit: "ms" },
-  { key: "ttfo_ms", label: "TTFO", unit: "ms" },
-  { key: "tpot_ms", label: "TPOT", unit: "ms" },
-  { key: "itl_ms", label: "ITL", unit: "ms" },
-  { key: "input_tokens", label: "InputTokens", unit: "" },
-  { key: "output_tokens", label: "OutputTokens", unit: "" },
-  { key: "output_token_throughput_tps", label: "OutputTokenThroughput", unit: "token/s" },
-  { key: "prefill_token_throughput_tps", label: "PrefillTokenThroughput", unit: "token/s" },
+  { key: "e2el_ms", label: "E2EL", unit: "ms", table: true },
+  { key: "ttft_ms", label: "TTFT", unit: "ms", table: true },
+  { key: "ttfo_ms", label: "TTFO", unit: "ms", table: true },
+  { key: "tpot_ms", label: "TPOT", unit: "ms", table: true },
+  { key: "itl_ms", label: "ITL", unit: "ms", table: true },
+  { key: "itl_per_token_ms", label: "ITL per token", unit: "ms", table: false },
+  { key: "itl_request_mean_ms", label: "ITL request mean", unit: "ms", table: false },
+  { key: "e2el_from_scheduled_ms", label: "E2EL from scheduled", unit: "ms", table: false },
+  { key: "input_tokens", label: "InputTokens", unit: "", table: true },
+  { key: "output_tokens", label: "OutputTokens", unit: "", table: true },
+  {
+    key: "output_token_throughput_tps",
+    label: "OutputTokenThroughput",
+    unit: "token/s",
+    table: true,
+  },
+  {
+    key: "prefill_token_throughput_tps",
+    label: "PrefillTokenThroughput",
+    unit: "token/s",
+    table: true,
+  },
 ] as const;
 
 /** Client-side facts about how the load was delivered. */
@@ -70,6 +97,16 @@ export interface DeliveryStats {
   warmup_requests: number;
 }
 
+/** Requests that met every SLO. */
+export interface Goodput {
+  slo: Record<string, number>;
+  good_requests: number;
+  /** Good / counted requests. */
+  share: number;
+  /** Good requests per second of benchmark duration. */
+  rate_rps: number;
+}
+
 /** Everything a task reports. */
 export interface TaskSummary {
   stage: "total" | "stable";
@@ -78,8 +115,11 @@ export interface TaskSummary {
   metrics: Record<string, StatValues>;
   errors: Partial<Record<ErrorCategory, number>>;
   delivery: DeliveryStats;
+  goodput?: Goodput;
   /** Per-request metrics of the counted requests, in record order. */
   requests: RequestMetrics[];
+  /** The samples behind `metrics`, by the same keys (in memory only, for gates). */
+  samples: Record<string, number[]>;
 }
 
 const safeDiv = (a: number, b: number) => (b > 0 ? a / b : 0);
@@ -109,6 +149,7 @@ export function summarizeTask(
   let inputForPrefill = 0;
   const errors: Partial<Record<ErrorCategory, number>> = {};
   const itl: number[] = [];
+  const itlPerToken: number[] = [];
   for (let i = 0; i < counted.length; i++) {
     const r = counted[i]!;
     const m = per[i]!;
@@ -129,6 +170,14 @@ export function summarizeTask(
     }
     const c = r.chunkMs;
     for (let k = 1; k < c.length; k++) itl.push(c[k]! - c[k - 1]!);
+    const tokens = m.outputTokens;
+    if (c.length > 1 && tokens !== undefined && tokens % c.length === 0) {
+      const per = tokens / c.length;
+      for (let k = 1; k < c.length; k++) {
+        const g = (c[k]! - c[k - 1]!) / per;
+        for (let j = 0; j < per; j++) itlPerToken.push(g);
+      }
+    }
   }
   const durationMs = window
     ? window.closeMs - window.openMs
@@ -171,6 +220,9 @@ export function summarizeTask(
     ttfo_ms: pick((m) => m.ttfoMs),
     tpot_ms: pick((m) => m.tpotMs),
     itl_ms: itl,
+    itl_per_token_ms: itlPerToken,
+    itl_request_mean_ms: pick((m) => m.tpotMs),
+    e2el_from_scheduled_ms: pick((m) => m.e2elFromScheduledMs),
     input_tokens: pick((m) => m.inputTokens),
     output_tokens: pick((m) => m.outputTokens),
     output_token_throughput_tps: pick((m) => m.outputTokenThroughputTps),
@@ -199,7 +251,17 @@ export function summarizeTask(
       warmup_requests: records.length - measured.length,
     },
     requests: per,
+    samples,
   };
   if (window) summary.window = window;
+  if (options.slo && options.slo.length) {
+    const good = per.filter((m) => meetsSlo(m, options.slo!)).length;
+    summary.goodput = {
+      slo: Object.fromEntries(options.slo.map((o) => [`${o.metric}_ms`, o.maxMs])),
+      good_requests: good,
+      share: safeDiv(good, counted.length),
+      rate_rps: safeDiv(good, seconds),
+    };
+  }
   return summary;
 }

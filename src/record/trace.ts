@@ -14,6 +14,7 @@
 
 import { RuntimeError } from "../errors.ts";
 import type { RequestRecord } from "./record.ts";
+import type { TaskIdentity } from "../config/plan.ts";
 
 /** Current trace format version. */
 export const TRACE_VERSION = 1;
@@ -25,7 +26,9 @@ export interface TraceHeader {
   anchor_ms: number;
   /** When the task started, ISO 8601. */
   created: string;
-  /** The task as resolved (secrets redacted); opaque to the trace layer. */
+  /** Who and what the task was: everything a report needs besides the records. */
+  identity: TaskIdentity;
+  /** The task as resolved (secrets redacted), for the record. */
   task: Record<string, unknown>;
 }
 

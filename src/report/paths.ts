@@ -57,6 +57,28 @@ export interface TaskPaths {
   log: string;
 }
 
+/** The suffix of trace files. */
+export const TRACE_SUFFIX = "_details.jsonl";
+
+/** The paths of a task whose trace is at `tracePath` (a run being recomputed). */
+export function taskPathsOfTrace(runDir: string, tracePath: string): TaskPaths {
+  const parts = tracePath.split("/");
+  const file = parts[parts.length - 1]!;
+  const abbr = parts[parts.length - 2]!;
+  const stem = file.slice(0, -TRACE_SUFFIX.length);
+  const dir = parts.slice(0, -1).join("/");
+  const logDir = `${runDir}/logs/performance/${abbr}`;
+  Deno.mkdirSync(logDir, { recursive: true });
+  return {
+    dir,
+    csv: `${dir}/${stem}.csv`,
+    json: `${dir}/${stem}.json`,
+    requestsCsv: `${dir}/${stem}_requests.csv`,
+    trace: tracePath,
+    log: `${logDir}/${stem}.log`,
+  };
+}
+
 /** Lays out (and creates the folders of) one task's files. */
 export function taskPaths(runDir: string, modelAbbr: string, name: string): TaskPaths {
   const abbr = safeName(modelAbbr);
@@ -70,7 +92,7 @@ export function taskPaths(runDir: string, modelAbbr: string, name: string): Task
     csv: `${dir}/${stem}.csv`,
     json: `${dir}/${stem}.json`,
     requestsCsv: `${dir}/${stem}_requests.csv`,
-    trace: `${dir}/${stem}_details.jsonl`,
+    trace: `${dir}/${stem}${TRACE_SUFFIX}`,
     log: `${logDir}/${stem}.log`,
   };
 }

@@ -6,7 +6,7 @@
  */
 
 import { csvLine } from "./csv.ts";
-import { summaryRow, type TaskResultJson } from "./task_files.ts";
+import type { TaskResultJson } from "./task_report.ts";
 
 /** Writes `summary.json` and `summary.csv`; returns their paths. */
 export function writeRunSummary(
@@ -23,4 +23,23 @@ export function writeRunSummary(
     csvLine(columns) + rows.map((r) => csvLine(columns.map((c) => r[c]))).join(""),
   );
   return { json, csv };
+}
+
+/** Columns of the run summary: task identity, common metrics, headline percentiles. */
+export function summaryRow(json: TaskResultJson): Record<string, string | number | undefined> {
+  const row: Record<string, string | number | undefined> = {
+    model: json.task.model_abbr,
+    dataset: json.task.dataset,
+    task: json.task.output_name,
+    stage: json.task.stage,
+    concurrency_cap: json.common.max_concurrency,
+  };
+  for (const [k, v] of Object.entries(json.common)) row[k] = v;
+  for (const m of ["ttft_ms", "tpot_ms", "itl_ms", "e2el_ms"] as const) {
+    const s = json.metrics[m];
+    row[`${m}_mean`] = s?.mean;
+    row[`${m}_p50`] = s?.median ?? s?.p50;
+    row[`${m}_p99`] = s?.p99;
+  }
+  return row;
 }

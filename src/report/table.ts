@@ -46,6 +46,7 @@ export function performanceRows(
   const header = ["Performance Parameters", "Stage", ...stats.map((s) => s.label), "N"];
   const rows: string[][] = [];
   for (const m of METRIC_ROWS) {
+    if (!m.table) continue;
     const values = summary.metrics[m.key];
     if (!values) continue;
     rows.push([
@@ -86,6 +87,18 @@ export function renderTaskTables(summary: TaskSummary, stats: readonly StatSpec[
     COMMON_ROWS.map((c) => [c.label, summary.stage, formatValue(summary.common[c.key], c.unit)]),
   );
   const parts = [renderTable(perf.header, perf.rows), common];
+  if (summary.goodput) {
+    const g = summary.goodput;
+    parts.push(renderTable(["Goodput", "Stage", "Value"], [
+      [
+        "SLO",
+        summary.stage,
+        Object.entries(g.slo).map(([k, v]) => `${k.replace("_ms", "")}<=${v}ms`).join(" "),
+      ],
+      ["Good Requests", summary.stage, `${g.good_requests} (${(g.share * 100).toFixed(1)}%)`],
+      ["Goodput", summary.stage, formatValue(g.rate_rps, "req/s")],
+    ]));
+  }
   const errors = Object.entries(summary.errors);
   if (errors.length) {
     parts.push(renderTable(["Failure", "Requests"], errors.map(([k, v]) => [k, String(v)])));

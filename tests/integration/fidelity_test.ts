@@ -19,7 +19,7 @@ Deno.test("runBenchmark() measures the simulator's TTFT and ITL within a few ms 
       // real server would not: a warm-up round keeps that out of the measurement.
       plan.warmup = 8;
       const result = await runBenchmark(plan, { print: quiet });
-      const json = result.tasks[0]!.json!;
+      const json = result.tasks[0]!.report.json!;
       assertEquals(json.common.total_requests, 32, "total");
       assertEquals(json.common.failed_requests, 0, "failed");
       assertEquals(json.common.total_output_tokens, 32 * 20, "output tokens");

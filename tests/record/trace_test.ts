@@ -3,6 +3,16 @@ import { decodeRecord, encodeRecord, readTrace, TraceWriter } from "../../src/re
 import { assertEquals, assertRejects, withTempDir } from "../helpers.ts";
 
 const ANCHOR = 1_795_000_000_000;
+const IDENTITY = {
+  model: "m",
+  model_abbr: "m",
+  dataset: "d",
+  api: "openai-chat",
+  stream: true,
+  load: {},
+  output_name: "d",
+  max_concurrency: 1,
+};
 
 function sample(index: number): RequestRecord {
   return {
@@ -45,7 +55,12 @@ Deno.test("encodeRecord() writes integer µs and decodeRecord() restores the rec
 Deno.test("TraceWriter appends records that readTrace() streams back with the header", async () => {
   await withTempDir(async (dir) => {
     const path = `${dir}/t.jsonl`;
-    const w = TraceWriter.create(path, { anchor_ms: ANCHOR, created: "now", task: { name: "x" } });
+    const w = TraceWriter.create(path, {
+      anchor_ms: ANCHOR,
+      created: "now",
+      identity: IDENTITY,
+      task: { name: "x" },
+    });
     const written = [w.append(sample(0)), w.append(sample(1))];
     w.close();
     const { header, records } = await readTrace(path);
@@ -59,7 +74,12 @@ Deno.test("TraceWriter appends records that readTrace() streams back with the he
 Deno.test("readTrace() skips a last line cut short by a kill, and names a corrupt line otherwise", async () => {
   await withTempDir(async (dir) => {
     const path = `${dir}/t.jsonl`;
-    const w = TraceWriter.create(path, { anchor_ms: ANCHOR, created: "now", task: {} });
+    const w = TraceWriter.create(path, {
+      anchor_ms: ANCHOR,
+      created: "now",
+      identity: IDENTITY,
+      task: {},
+    });
     w.append(sample(0));
     w.close();
     await Deno.writeTextFile(path, '{"i":1,"sched":1,"sta', { append: true });
@@ -78,7 +98,7 @@ Deno.test("TraceWriter.create() never overwrites an existing trace", async () =>
     const path = `${dir}/t.jsonl`;
     await Deno.writeTextFile(path, "keep");
     await assertRejects(
-      () => TraceWriter.create(path, { anchor_ms: 0, created: "", task: {} }),
+      () => TraceWriter.create(path, { anchor_ms: 0, created: "", identity: IDENTITY, task: {} }),
       /Cannot create trace/,
     );
     assertEquals(await Deno.readTextFile(path), "keep");

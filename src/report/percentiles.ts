@@ -1,0 +1,58 @@
+/**
+ * EvalScope's percentile view: one row per percentile (10, 25, 50, 66, 75,
+ * 80, 90, 95, 98, 99), one column per metric. Shown with `--percentiles`.
+ *
+ * @module
+ */
+
+import { percentileSorted, sortedSample } from "../metrics/stats.ts";
+import type { TaskSummary } from "../metrics/summarize.ts";
+import { renderTable } from "./table.ts";
+
+/** The percentiles EvalScope prints. */
+export const EVALSCOPE_PERCENTILES = [10, 25, 50, 66, 75, 80, 90, 95, 98, 99] as const;
+
+const COLUMNS: ReadonlyArray<{ key: string; label: string }> = [
+  { key: "ttft_ms", label: "TTFT (ms)" },
+  { key: "itl_ms", label: "ITL (ms)" },
+  { key: "tpot_ms", label: "TPOT (ms)" },
+  { key: "e2el_ms", label: "Latency (ms)" },
+  { key: "input_tokens", label: "Input tokens" },
+  { key: "output_tokens", label: "Output tokens" },
+  { key: "output_token_throughput_tps", label: "Output (tok/s)" },
+  { key: "total_token_throughput_tps", label: "Total (tok/s)" },
+];
+
+/** Percentile values by metric key, then `p10`…`p99`; metrics without data are absent. */
+export function percentileView(summary: TaskSummary): Record<string, Record<string, number>> {
+  const samples: Record<string, number[]> = { ...summary.samples };
+  samples.total_token_throughput_tps = summary.requests.flatMap((m) =>
+    m.ok && m.e2elMs > 0 && m.outputTokens !== undefined
+      ? [((m.inputTokens ?? 0) + m.outputTokens) / (m.e2elMs / 1000)]
+      : []
+  );
+  const out: Record<string, Record<string, number>> = {};
+  for (const c of COLUMNS) {
+    const sorted = sortedSample(samples[c.key] ?? []);
+    if (!sorted.length) continue;
+    out[c.key] = Object.fromEntries(
+      EVALSCOPE_PERCENTILES.map((p) => [`p${p}`, percentileSorted(sorted, p)]),
+    );
+  }
+  return out;
+}
+
+/** Renders the percentile view as a console table. */
+export function renderPercentileTable(view: Record<string, Record<string, number>>): string {
+  const cols = COLUMNS.filter((c) => view[c.key]);
+  return renderTable(
+    ["Percentile", ...cols.map((c) => c.label)],
+    EVALSCOPE_PERCENTILES.map((p) => [
+      `${p}%`,
+      ...cols.map((c) => {
+        const v = view[c.key]![`p${p}`]!;
+        return c.key.endsWith("tokens") ? String(Math.round(v * 100) / 100) : v.toFixed(2);
+      }),
+    ]),
+  );
+}

@@ -1,0 +1,75 @@
+/**
+ * Per-request rows (`<task>_requests.csv`): raw times and every per-request metric.
+ *
+ * @module
+ */
+
+import { requestMetrics, type TokenCountMode } from "../metrics/request.ts";
+import type { RequestRecord } from "../record/record.ts";
+import { csvLine } from "./csv.ts";
+
+const REQUEST_COLUMNS = [
+  "index",
+  "warmup",
+  "status",
+  "error_category",
+  "error_message",
+  "http_status",
+  "scheduled_ms",
+  "start_ms",
+  "end_ms",
+  "send_lag_ms",
+  "ttft_ms",
+  "ttfo_ms",
+  "e2el_ms",
+  "tpot_ms",
+  "itl_mean_ms",
+  "chunks",
+  "input_tokens",
+  "output_tokens",
+  "output_token_source",
+  "server_prompt_tokens",
+  "server_completion_tokens",
+  "attempts",
+  "finish_reason",
+] as const;
+
+/** One CSV row per request, times in ms relative to the task's anchor. */
+export function requestsCsv(
+  records: readonly RequestRecord[],
+  anchorMs: number,
+  mode: TokenCountMode = "server",
+): string {
+  let out = csvLine([...REQUEST_COLUMNS]);
+  for (const r of records) {
+    const m = requestMetrics(r, mode);
+    const c = r.chunkMs;
+    const itlMean = c.length > 1 ? (c[c.length - 1]! - c[0]!) / (c.length - 1) : undefined;
+    out += csvLine([
+      r.index,
+      r.warmup ? 1 : 0,
+      r.error ? (c.length > 0 ? "failed_partial" : "failed") : "ok",
+      r.error?.category,
+      r.error?.message,
+      r.status,
+      r.scheduledMs - anchorMs,
+      r.startMs - anchorMs,
+      r.endMs - anchorMs,
+      m.sendLagMs,
+      m.ttftMs,
+      m.ttfoMs,
+      m.e2elMs,
+      m.tpotMs,
+      itlMean,
+      c.length,
+      m.inputTokens,
+      m.outputTokens,
+      m.outputTokenSource,
+      r.usage?.promptTokens,
+      r.usage?.completionTokens,
+      r.attempts,
+      r.finishReason,
+    ]);
+  }
+  return out;
+}

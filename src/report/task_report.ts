@@ -1,0 +1,125 @@
+/**
+ * From a task's records to every file and table it reports. Runs and
+ * `report --reuse` both go through {@link reportTask}, so a recomputed report
+ * equals the original (apart from `generated_at`).
+ *
+ * @module
+ */
+
+import type { TaskIdentity } from "../config/plan.ts";
+import { errorMessage } from "../errors.ts";
+import { type Breach, evaluateGates, type Gate } from "../metrics/gates.ts";
+import type { Objective } from "../metrics/goodput.ts";
+import type { StatSpec } from "../metrics/stats.ts";
+import { type SummarizerName, summarizeTask, type TaskSummary } from "../metrics/summarize.ts";
+import type { RequestRecord } from "../record/record.ts";
+import { csvLine } from "./csv.ts";
+import type { TaskPaths } from "./paths.ts";
+import { percentileView, renderPercentileTable } from "./percentiles.ts";
+import { performanceRows, renderTaskTables } from "./table.ts";
+import { requestsCsv } from "./requests_csv.ts";
+
+/** How to summarize and what to add. */
+export interface ReportSettings {
+  stats: readonly StatSpec[];
+  summarizer: SummarizerName;
+  slo?: readonly Objective[];
+  failOn?: readonly Gate[];
+  /** Add EvalScope's percentile view (console and JSON). */
+  percentiles?: boolean;
+}
+
+/** The result contract written to `<task>.json`. */
+export interface TaskResultJson {
+  task: Omit<TaskIdentity, "max_concurrency"> & { summarizer: string; stage: "total" | "stable" };
+  common: TaskSummary["common"];
+  metrics: TaskSummary["metrics"];
+  errors: TaskSummary["errors"];
+  delivery: TaskSummary["delivery"];
+  goodput?: TaskSummary["goodput"];
+  percentiles?: Record<string, Record<string, number>>;
+  stable_window_ms?: { open: number; close: number };
+  generated_at: string;
+}
+
+/** What reporting a task produced. */
+export interface TaskReport {
+  identity: TaskIdentity;
+  summary?: TaskSummary;
+  json?: TaskResultJson;
+  /** Why there is no summary (e.g. no stable window). */
+  error?: string;
+  /** `--fail-on` conditions that held. */
+  breaches: Breach[];
+  /** The console text: tables, or the reason there are none. */
+  text: string;
+}
+
+/** Builds the result JSON. `anchorMs` makes the stable window relative to the task's start. */
+export function resultJson(
+  identity: TaskIdentity,
+  summary: TaskSummary,
+  settings: ReportSettings,
+  anchorMs: number,
+  generatedAt: Date,
+): TaskResultJson {
+  const { max_concurrency: _, ...task } = identity;
+  const json: TaskResultJson = {
+    task: { ...task, summarizer: settings.summarizer, stage: summary.stage },
+    common: summary.common,
+    metrics: summary.metrics,
+    errors: summary.errors,
+    delivery: summary.delivery,
+    generated_at: generatedAt.toISOString(),
+  };
+  if (summary.goodput) json.goodput = summary.goodput;
+  if (settings.percentiles) json.percentiles = percentileView(summary);
+  if (summary.window) {
+    json.stable_window_ms = {
+      open: summary.window.openMs - anchorMs,
+      close: summary.window.closeMs - anchorMs,
+    };
+  }
+  return json;
+}
+
+/** The Performance Parameters table as AISBench writes it (values with units). */
+export function performanceCsv(summary: TaskSummary, stats: readonly StatSpec[]): string {
+  const { header, rows } = performanceRows(summary, stats);
+  return csvLine(header) + rows.map((r) => csvLine(r)).join("");
+}
+
+/**
+ * Summarizes a task's records and writes its CSV, JSON and requests CSV.
+ * A summarizer that finds nothing to summarize (no stable window) is reported
+ * in `error`, with the requests CSV still written.
+ */
+export function reportTask(
+  identity: TaskIdentity,
+  records: readonly RequestRecord[],
+  anchorMs: number,
+  settings: ReportSettings,
+  paths: TaskPaths,
+  generatedAt = new Date(),
+): TaskReport {
+  Deno.writeTextFileSync(paths.requestsCsv, requestsCsv(records, anchorMs));
+  let summary: TaskSummary;
+  try {
+    summary = summarizeTask(records, {
+      stats: settings.stats,
+      summarizer: settings.summarizer,
+      maxConcurrency: identity.max_concurrency,
+      ...(settings.slo ? { slo: settings.slo } : {}),
+    });
+  } catch (error) {
+    const message = errorMessage(error);
+    return { identity, error: message, breaches: [], text: message };
+  }
+  const json = resultJson(identity, summary, settings, anchorMs, generatedAt);
+  Deno.writeTextFileSync(paths.csv, performanceCsv(summary, settings.stats));
+  Deno.writeTextFileSync(paths.json, JSON.stringify(json, null, 2) + "\n");
+  let text = renderTaskTables(summary, settings.stats);
+  if (json.percentiles) text += "\n" + renderPercentileTable(json.percentiles);
+  const breaches = settings.failOn ? evaluateGates(settings.failOn, summary) : [];
+  return { identity, summary, json, breaches, text };
+}
