@@ -87,7 +87,7 @@ export function parseFailOn(text: string, source = "--fail-on"): Gate[] {
   const gates: Gate[] = [];
   const problems: string[] = [];
   for (const part of text.split(",").map((s) => s.trim()).filter((s) => s)) {
-    const m = /^([a-z_]+(?:\.[a-z0-9_.]+)?)\s*(>=|<=|==|!=|>|<)\s*(.+)$/i.exec(part);
+    const m = /^([a-z][a-z0-9_]*(?:\.[a-z0-9_.]+)?)\s*(>=|<=|==|!=|>|<)\s*(.+)$/i.exec(part);
     if (!m) {
       problems.push(
         `${source}: cannot parse "${part}": expected <name><op><value>, e.g. ttft.p99>500ms`,

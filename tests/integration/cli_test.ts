@@ -105,3 +105,31 @@ Deno.test("servebench run on the built-in simulator prints both tables and write
     );
   });
 });
+
+Deno.test("servebench --mode perf_viz --reuse <timestamp> recomputes a run (AISBench's spelling)", async () => {
+  await withTempDir(async (dir) => {
+    const r = await cli(["run", "--work-dir", dir, "--concurrency", "2", "--num-prompts", "4"]);
+    assertEquals(r.code, 0, r.stderr);
+    const stamp = [...Deno.readDirSync(dir)][0]!.name;
+    const re = await cli([
+      "--mode",
+      "perf_viz",
+      "--reuse",
+      stamp,
+      "--work-dir",
+      dir,
+      "--stats",
+      "P50",
+      "P99.9",
+    ]);
+    assertEquals(re.code, 0, re.stderr);
+    assert(re.stdout.includes("Recomputed 1 task(s)"), re.stdout);
+    const json = JSON.parse(
+      await Deno.readTextFile(`${dir}/${stamp}/performances/sim/synthetic.json`),
+    );
+    assertEquals(Object.keys(json.metrics.ttft_ms), ["p50", "p99_9", "n"]);
+    const missing = await cli(["report", "--reuse", "19990101_000000", "--work-dir", dir]);
+    assertEquals(missing.code, 2);
+    assert(missing.stderr.includes('--reuse: no run folder "19990101_000000"'), missing.stderr);
+  });
+});

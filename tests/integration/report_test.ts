@@ -1,0 +1,180 @@
+import { runBenchmark } from "../../src/bench/run_benchmark.ts";
+import { recomputeRun } from "../../src/cli/report.ts";
+import { parseFailOn } from "../../src/metrics/gates.ts";
+import { parseSlo } from "../../src/metrics/goodput.ts";
+import { startSimulator } from "../../src/sim/server.ts";
+import { assert, assertEquals, modelAt, quiet, simplePlan, withTempDir } from "../helpers.ts";
+
+const MAIN = new URL("../../main.ts", import.meta.url).pathname;
+const PERMS = ["--allow-net", "--allow-read", "--allow-write", "--allow-env"];
+
+function withoutGeneratedAt(text: string): unknown {
+  const json = JSON.parse(text);
+  delete json.generated_at;
+  return json;
+}
+
+Deno.test("report --reuse regenerates JSON, CSVs and summary identical to the run's own", async () => {
+  const sim = await startSimulator({ ttftMs: 5, itlMs: 1, tokensPerChunk: 2 });
+  try {
+    await withTempDir(async (dir) => {
+      const plan = simplePlan(modelAt(sim.url), { concurrency: 3, requests: 12, workDir: dir });
+      plan.tasks.push({
+        ...plan.tasks[0]!,
+        load: { kind: "concurrency", concurrency: 1, numRequests: 4 },
+        outputName: "c1",
+      });
+      plan.slo = parseSlo("ttft:1s");
+      plan.percentiles = true;
+      const run = await runBenchmark(plan, { print: quiet });
+      const files = run.tasks.flatMap((t) => [t.paths.json, t.paths.csv, t.paths.requestsCsv]);
+      files.push(`${run.runDir}/summary.json`, `${run.runDir}/summary.csv`);
+      const before = files.map((f) => Deno.readTextFileSync(f));
+      const json = JSON.parse(before[0]!);
+      // Chunks of two tokens: per-token ITL has twice as many gaps as the pooled chunk ITL.
+      assertEquals(json.metrics.itl_per_token_ms.n, 2 * json.metrics.itl_ms.n);
+      assert(
+        json.percentiles.ttft_ms.p66 > 0 && json.goodput.good_requests === 12,
+        "percentiles and goodput",
+      );
+      const re = await recomputeRun(run.runDir, {
+        stats: plan.stats,
+        summarizer: "default_perf",
+        slo: plan.slo,
+        percentiles: true,
+      }, quiet);
+      assertEquals(re.reports.length, 2);
+      const after = files.map((f) => Deno.readTextFileSync(f));
+      for (let i = 0; i < files.length; i++) {
+        if (files[i]!.endsWith(".json") && !files[i]!.endsWith("summary.json")) {
+          assertEquals(withoutGeneratedAt(after[i]!), withoutGeneratedAt(before[i]!), files[i]);
+        } else {
+          assertEquals(after[i], before[i], files[i]);
+        }
+      }
+    });
+  } finally {
+    await sim.shutdown();
+  }
+});
+
+Deno.test("a run killed with SIGKILL leaves a trace that report --reuse turns into a report of exactly the completed requests", async () => {
+  const sim = await startSimulator({ ttftMs: 20, itlMs: 5 });
+  try {
+    await withTempDir(async (dir) => {
+      const child = new Deno.Command(Deno.execPath(), {
+        args: [
+          "run",
+          ...PERMS,
+          MAIN,
+          "run",
+          "--url",
+          sim.url,
+          "--concurrency",
+          "4",
+          "--num-prompts",
+          "400",
+          "--max-tokens",
+          "20",
+          "--work-dir",
+          dir,
+        ],
+        stdout: "null",
+        stderr: "null",
+      }).spawn();
+      // Wait until some requests completed, then kill without warning.
+      let trace = "";
+      for (let i = 0; i < 400; i++) {
+        await new Promise((r) => setTimeout(r, 50));
+        try {
+          const run = [...Deno.readDirSync(dir)][0];
+          if (!run) continue;
+          trace = `${dir}/${run.name}/performances/model/synthetic_details.jsonl`;
+          if (Deno.readTextFileSync(trace).split("\n").length > 12) break;
+        } catch {
+          // not there yet
+        }
+      }
+      child.kill("SIGKILL");
+      await child.status;
+      const lines = Deno.readTextFileSync(trace).split("\n").filter((l) => l);
+      const completed = lines.length - 1;
+      assert(completed >= 11 && completed < 400, `completed ${completed}`);
+      const runDir = trace.split("/performances/")[0]!;
+      const re = await recomputeRun(runDir, { stats: [], summarizer: "default_perf" }, quiet);
+      const json = re.reports[0]!.json!;
+      assertEquals(json.common.total_requests, completed);
+      assertEquals(json.common.failed_requests, 0);
+      const rows = Deno.readTextFileSync(`${runDir}/performances/model/synthetic_requests.csv`)
+        .trim().split("\n");
+      assertEquals(rows.length - 1, completed);
+    });
+  } finally {
+    await sim.shutdown();
+  }
+});
+
+async function cli(args: string[]) {
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["run", ...PERMS, MAIN, ...args],
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  return { code: out.code, stderr: new TextDecoder().decode(out.stderr) };
+}
+
+Deno.test("--fail-on exits 3 naming the conditions that held when the server is slow, 0 when fast", async () => {
+  const slow = await startSimulator({ ttftMs: 150, itlMs: 1 });
+  const fast = await startSimulator({ ttftMs: 5, itlMs: 1 });
+  try {
+    await withTempDir(async (dir) => {
+      const args = (url: string) => [
+        "run",
+        "--url",
+        url,
+        "--concurrency",
+        "2",
+        "--num-prompts",
+        "4",
+        "--max-tokens",
+        "4",
+        "--work-dir",
+        dir,
+        "--fail-on",
+        "ttft.p99>100ms,failed>0",
+      ];
+      const r = await cli(args(slow.url));
+      assertEquals(r.code, 3, r.stderr);
+      const lines = r.stderr.trim().split("\n");
+      assertEquals(lines.length, 1, r.stderr);
+      assert(
+        /--fail-on: model\/synthetic: "ttft\.p99>100ms" holds \(observed 1\d\d\.\d+\)/.test(
+          lines[0]!,
+        ),
+        lines[0],
+      );
+      const ok = await cli(args(fast.url));
+      assertEquals(ok.code, 0, ok.stderr);
+      // The same gate applied afterwards to the slow run's traces, by report --reuse.
+      const runs = [...Deno.readDirSync(dir)].map((e) => e.name).sort();
+      const again = await cli([
+        "report",
+        "--reuse",
+        `${dir}/${runs[0]}`,
+        "--fail-on",
+        "ttft.mean>100ms",
+      ]);
+      assertEquals(again.code, 3, again.stderr);
+    });
+    const bad = await cli(["run", "--url", slow.url, "--fail-on", "ttft.p99>>1"]);
+    assertEquals(bad.code, 2);
+    assert(
+      bad.stderr.startsWith('servebench: --fail-on: "ttft.p99>>1": expected a duration'),
+      bad.stderr,
+    );
+    assertEquals(slow.stats().requests, 4, "the unparseable gate sent nothing");
+  } finally {
+    await slow.shutdown();
+    await fast.shutdown();
+  }
+});
