@@ -1,6 +1,5 @@
 import { runBenchmark } from "../../src/bench/run_benchmark.ts";
 import { recomputeRun } from "../../src/cli/report.ts";
-import { parseFailOn } from "../../src/metrics/gates.ts";
 import { parseSlo } from "../../src/metrics/goodput.ts";
 import { startSimulator } from "../../src/sim/server.ts";
 import { assert, assertEquals, modelAt, quiet, simplePlan, withTempDir } from "../helpers.ts";
