@@ -52,6 +52,8 @@ export async function assertRejects(
 export function modelAt(baseUrl: string, overrides: Partial<ModelTask> = {}): ModelTask {
   return {
     abbr: "m",
+    source: "test",
+    retry: 0,
     api: "openai-chat",
     stream: true,
     baseUrl,
@@ -79,6 +81,7 @@ export function simplePlan(
     model,
     dataset: {
       abbr: "synthetic",
+      source: "test",
       type: "synthetic",
       synthetic: {
         requestCount: options.requests,

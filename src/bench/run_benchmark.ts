@@ -1,21 +1,28 @@
 /**
- * The pipeline of a run: plan → (simulator if needed) → for each task: target,
- * dataset, load profile, client, trace → summary → reports; then the run
+ * The pipeline of a run: plan → (simulators where asked) → for each task:
+ * target, dataset, load profile, client, trace → report; then the run
  * summary. Writes everything under one new run folder.
  *
  * @module
  */
 
 import { stringify as toYaml } from "yaml";
-import { identityOf, type Plan, redactPlan, redactTask, type Task } from "../config/plan.ts";
+import {
+  identityOf,
+  type ModelTask,
+  type Plan,
+  redactPlan,
+  redactTask,
+  type Task,
+} from "../config/plan.ts";
 import { syntheticSpecs } from "../dataset/synthetic.ts";
-import { runClosedLoop } from "../load/concurrency.ts";
-import { sendRequest } from "../protocol/client.ts";
+import { loadLabel, maxInFlight, runLoad } from "../load/mod.ts";
+import { type HttpTarget, type SendMeta, sendRequest } from "../protocol/client.ts";
 import type { RequestSpec } from "../protocol/openai.ts";
 import type { RequestRecord } from "../record/record.ts";
 import { TraceWriter } from "../record/trace.ts";
 import { createRunDir, type TaskPaths, taskPaths } from "../report/paths.ts";
-import { writeRunSummary } from "../report/summary.ts";
+import { renderSummaryTable, writeRunSummary } from "../report/summary.ts";
 import { type ReportSettings, reportTask, type TaskReport } from "../report/task_report.ts";
 import { type SimServer, startSimulator } from "../sim/server.ts";
 import { httpTarget, listModels, modelsUrl, requestHeaders } from "./target.ts";
@@ -45,6 +52,16 @@ export interface TaskOutcome {
   report: TaskReport;
 }
 
+/** What a run produced. */
+export interface RunResult {
+  runDir: string;
+  configPath: string;
+  tasks: TaskOutcome[];
+  interrupted: boolean;
+  /** Base URLs of the simulators started for the run, by model abbr. */
+  simUrls: Record<string, string>;
+}
+
 /** The report settings of a plan. */
 export function settingsOf(plan: Plan): ReportSettings {
   const settings: ReportSettings = { stats: plan.stats, summarizer: plan.summarizer };
@@ -52,16 +69,6 @@ export function settingsOf(plan: Plan): ReportSettings {
   if (plan.failOn) settings.failOn = plan.failOn;
   if (plan.percentiles) settings.percentiles = true;
   return settings;
-}
-
-/** What a run produced. */
-export interface RunResult {
-  runDir: string;
-  configPath: string;
-  tasks: TaskOutcome[];
-  interrupted: boolean;
-  /** Set when the built-in simulator served the run. */
-  simUrl?: string;
 }
 
 function* cycle(make: () => Iterable<RequestSpec>): Generator<RequestSpec> {
@@ -75,59 +82,38 @@ function* cycle(make: () => Iterable<RequestSpec>): Generator<RequestSpec> {
   }
 }
 
-function datasetSpecs(task: Task): Generator<RequestSpec> {
-  return cycle(() => syntheticSpecs(task.dataset.synthetic));
+const RETRYABLE = new Set(["connect", "timeout", "http_5xx"]);
+
+/** True when a failed attempt may be retried: connection errors, timeouts, 429 and 5xx. */
+export function retryable(record: RequestRecord): boolean {
+  const e = record.error;
+  return e !== undefined && (RETRYABLE.has(e.category) || e.status === 429);
 }
 
-/** Runs a whole plan. Never sends a request before the plan is fully valid (callers validate). */
-export async function runBenchmark(plan: Plan, options: RunOptions = {}): Promise<RunResult> {
-  const print = options.print ?? ((t: string) => console.log(t));
-  const needsSim = plan.tasks.some((t) => t.model.baseUrl === undefined);
-  let sim: SimServer | undefined;
-  if (needsSim) {
-    sim = await startSimulator({ ...plan.sim, hostname: "127.0.0.1", port: 0 });
-    print(`Started the built-in simulator at ${sim.url} (model "${sim.options.model}")`);
-  }
-  try {
-    const { dir: runDir, stamp } = createRunDir(plan.workDir, options.now?.() ?? new Date());
-    Deno.mkdirSync(`${runDir}/configs`, { recursive: true });
-    const configPath = `${runDir}/configs/${stamp}.yaml`;
-    Deno.writeTextFileSync(configPath, toYaml(redactPlan(plan), { aliasDuplicateObjects: false }));
-    const outcomes: TaskOutcome[] = [];
-    let interrupted = false;
-    for (const [i, task] of plan.tasks.entries()) {
-      if (options.signal?.aborted) {
-        interrupted = true;
-        break;
-      }
-      print(
-        `\n[${
-          i + 1
-        }/${plan.tasks.length}] ${task.model.abbr} × ${task.dataset.abbr} — concurrency ${task.load.concurrency}, ${task.load.numRequests} requests`,
-      );
-      const outcome = await runTask(task, plan, runDir, sim, options, print);
-      outcomes.push(outcome);
-      if (options.signal?.aborted) interrupted = true;
-    }
-    const summaryPaths = writeRunSummary(
-      runDir,
-      outcomes.flatMap((o) => (o.report.json ? [o.report.json] : [])),
-    );
-    print(`\nResults: ${runDir}`);
-    print(`  config:  ${configPath}`);
-    for (const o of outcomes) {
-      print(`  ${o.task.model.abbr}/${o.task.outputName}:`);
-      print(
-        `    ${o.paths.csv}\n    ${o.paths.json}\n    ${o.paths.requestsCsv}\n    ${o.paths.trace}`,
-      );
-      if (!options.debug) print(`    ${o.paths.log}`);
-    }
-    print(`  summary: ${summaryPaths.json}\n           ${summaryPaths.csv}`);
-    const result: RunResult = { runDir, configPath, tasks: outcomes, interrupted };
-    if (sim) result.simUrl = sim.url;
-    return result;
-  } finally {
-    await sim?.shutdown();
+/** Backoff before retry `attempt` (1-based): the server's Retry-After, else 0.5 s × 2^(n−1), jittered. */
+export function backoffMs(record: RequestRecord, attempt: number, random = Math.random): number {
+  const hinted = record.error?.retryAfterMs;
+  if (hinted !== undefined) return hinted;
+  return Math.min(30_000, 500 * 2 ** (attempt - 1)) * (0.5 + random());
+}
+
+/** Sends with retries; the record is the last attempt's, scheduled at the first's due time. */
+async function sendWithRetry(
+  target: HttpTarget,
+  body: string,
+  meta: SendMeta,
+  retries: number,
+  signal: AbortSignal,
+): Promise<RequestRecord> {
+  for (let attempt = 1;; attempt++) {
+    const record = await sendRequest(target, body, meta, signal);
+    record.attempts = attempt;
+    if (attempt > retries || !retryable(record) || signal.aborted) return record;
+    const wait = backoffMs(record, attempt);
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, wait);
+      signal.addEventListener("abort", () => (clearTimeout(timer), resolve()), { once: true });
+    });
   }
 }
 
@@ -150,15 +136,74 @@ async function warmConnections(baseUrl: string, headers: Record<string, string>,
   );
 }
 
+/** Runs a whole plan. The plan must already be valid (see resolvePlan). */
+export async function runBenchmark(plan: Plan, options: RunOptions = {}): Promise<RunResult> {
+  const print = options.print ?? ((t: string) => console.log(t));
+  const sims = new Map<ModelTask, SimServer>();
+  try {
+    for (const task of plan.tasks) {
+      const m = task.model;
+      if (m.baseUrl !== undefined || sims.has(m)) continue;
+      const sim = await startSimulator({ ...m.sim, hostname: "127.0.0.1", port: 0 });
+      sims.set(m, sim);
+      print(
+        `Started the built-in simulator for "${m.abbr}" at ${sim.url} (model "${sim.options.model}")`,
+      );
+    }
+    const { dir: runDir, stamp } = createRunDir(plan.workDir, options.now?.() ?? new Date());
+    Deno.mkdirSync(`${runDir}/configs`, { recursive: true });
+    const configPath = `${runDir}/configs/${stamp}.yaml`;
+    Deno.writeTextFileSync(configPath, toYaml(redactPlan(plan), { aliasDuplicateObjects: false }));
+    const outcomes: TaskOutcome[] = [];
+    let interrupted = false;
+    for (const [i, task] of plan.tasks.entries()) {
+      if (options.signal?.aborted) {
+        interrupted = true;
+        break;
+      }
+      const load = task.load.kind === "concurrency"
+        ? `concurrency ${task.load.concurrency}`
+        : `rate ${task.load.rate} req/s (${task.load.arrival})${
+          task.load.maxConcurrency !== undefined ? `, cap ${task.load.maxConcurrency}` : ""
+        }`;
+      print(
+        `\n[${
+          i + 1
+        }/${plan.tasks.length}] ${task.model.abbr} × ${task.dataset.abbr} — ${load}, ${task.load.numRequests} requests`,
+      );
+      const baseUrl = task.model.baseUrl ?? sims.get(task.model)!.url;
+      outcomes.push(await runTask(task, plan, runDir, baseUrl, options, print));
+      if (options.signal?.aborted) interrupted = true;
+    }
+    const jsons = outcomes.flatMap((o) => (o.report.json ? [o.report.json] : []));
+    const summaryPaths = writeRunSummary(runDir, jsons);
+    if (jsons.length > 1) print(`\nSummary\n${renderSummaryTable(jsons)}`);
+    print(`\nResults: ${runDir}`);
+    print(`  config:  ${configPath}`);
+    for (const o of outcomes) {
+      print(`  ${o.task.model.abbr}/${o.task.outputName}:`);
+      print(
+        `    ${o.paths.csv}\n    ${o.paths.json}\n    ${o.paths.requestsCsv}\n    ${o.paths.trace}`,
+      );
+      if (!options.debug) print(`    ${o.paths.log}`);
+    }
+    print(`  summary: ${summaryPaths.json}\n           ${summaryPaths.csv}`);
+    const simUrls: Record<string, string> = {};
+    for (const [m, sim] of sims) simUrls[m.abbr] = sim.url;
+    return { runDir, configPath, tasks: outcomes, interrupted, simUrls };
+  } finally {
+    for (const sim of sims.values()) await sim.shutdown();
+  }
+}
+
 async function runTask(
   task: Task,
   plan: Plan,
   runDir: string,
-  sim: SimServer | undefined,
+  baseUrl: string,
   options: RunOptions,
   print: (t: string) => void,
 ): Promise<TaskOutcome> {
-  const baseUrl = task.model.baseUrl ?? sim!.url;
   const paths = taskPaths(runDir, task.model.abbr, task.outputName);
   const logLines: string[] = [];
   const log = (line: string) => {
@@ -168,11 +213,16 @@ async function runTask(
   const servedModel = task.model.model ||
     (await listModels(baseUrl, requestHeaders(task.model), options.signal))[0]!;
   log(`model: ${servedModel} at ${baseUrl} (${task.model.api}, stream=${task.model.stream})`);
+  log(`load: ${loadLabel(task.load)}, ${task.load.numRequests} requests, warm-up ${plan.warmup}`);
+  await warmConnections(
+    baseUrl,
+    requestHeaders(task.model),
+    Math.min(maxInFlight(task.load), task.load.numRequests),
+  );
 
-  await warmConnections(baseUrl, requestHeaders(task.model), task.load.concurrency);
   const target = httpTarget(task.model, baseUrl);
   const adapter = target.adapter;
-  const specs = datasetSpecs(task);
+  const specs = cycle(() => syntheticSpecs(task.dataset.synthetic));
   const total = plan.warmup + task.load.numRequests;
   const anchorMs = Math.floor(performance.timeOrigin + performance.now());
   const identity = identityOf(task, servedModel);
@@ -188,7 +238,7 @@ async function runTask(
   const onStop = () => setTimeout(() => cancel.abort(), options.graceMs ?? 5000);
   options.signal?.addEventListener("abort", onStop, { once: true });
   try {
-    await runClosedLoop(task.load, total, async (index, scheduledMs) => {
+    await runLoad(task.load, total, async (index, scheduledMs) => {
       const spec = specs.next().value as RequestSpec | undefined;
       if (!spec) return;
       const body = JSON.stringify(adapter.buildBody(spec, {
@@ -197,7 +247,7 @@ async function runTask(
         maxTokens: task.model.maxOutLen,
         extraBody: task.model.generationKwargs,
       }));
-      const meta = {
+      const meta: SendMeta = {
         index,
         scheduledMs,
         ...(index < plan.warmup ? { warmup: true } : {}),
@@ -205,7 +255,7 @@ async function runTask(
           ? { inputTokens: spec.expectedInputTokens }
           : {}),
       };
-      const record = await sendRequest(target, body, meta, cancel.signal);
+      const record = await sendWithRetry(target, body, meta, task.model.retry, cancel.signal);
       // A request cut off by the stop did not complete: it stays out of every output.
       if (record.error?.category === "cancelled") return;
       const q = trace.append(record);

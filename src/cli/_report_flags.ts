@@ -8,18 +8,20 @@
 import { UsageError } from "../errors.ts";
 import { type Gate, parseFailOn } from "../metrics/gates.ts";
 import { type Objective, parseSlo } from "../metrics/goodput.ts";
-import { DEFAULT_STATS, parseStats, type StatSpec } from "../metrics/stats.ts";
-import { type SummarizerName, SUMMARIZERS } from "../metrics/summarize.ts";
+import { DEFAULT_STATS, parseStats } from "../metrics/stats.ts";
 import type { FlagSpec, FlagValues } from "./args.ts";
-import type { TaskReport } from "../report/task_report.ts";
+import type { ReportSettings, TaskReport } from "../report/task_report.ts";
+import { findConfig } from "../config/registry.ts";
+import { loadConfig } from "../config/load.ts";
 
 /** The shared flags. */
 export const REPORT_FLAGS: readonly FlagSpec[] = [
   {
     name: "summarizer",
     type: "string",
-    choices: SUMMARIZERS,
-    help: "default_perf counts every request; stable_stage only those in the steady window.",
+    value: "NAME",
+    help:
+      "Summarizer config by name or path: default_perf counts every request; stable_stage only those in the steady window.",
     defaultText: "default_perf",
   },
   {
@@ -52,15 +54,6 @@ export const REPORT_FLAGS: readonly FlagSpec[] = [
   },
 ];
 
-/** The shared settings, parsed; problems are appended to `problems`. */
-export interface ReportFlagValues {
-  stats: StatSpec[];
-  summarizer: SummarizerName;
-  slo?: Objective[];
-  failOn?: Gate[];
-  percentiles?: boolean;
-}
-
 function collect<T>(problems: string[], parse: () => T): T | undefined {
   try {
     return parse();
@@ -71,16 +64,12 @@ function collect<T>(problems: string[], parse: () => T): T | undefined {
   }
 }
 
-/** Reads the shared flags, appending every problem to `problems`. */
-export function reportFlagValues(values: FlagValues, problems: string[]): ReportFlagValues {
-  const stats = collect(
-    problems,
-    () => parseStats((values.stats as string[] | undefined) ?? DEFAULT_STATS),
-  );
-  const out: ReportFlagValues = {
-    stats: stats ?? [],
-    summarizer: (values.summarizer as SummarizerName | undefined) ?? "default_perf",
-  };
+/** `--slo` and `--fail-on`, parsed; problems are appended. */
+export function gateFlagValues(
+  values: FlagValues,
+  problems: string[],
+): { slo?: Objective[]; failOn?: Gate[] } {
+  const out: { slo?: Objective[]; failOn?: Gate[] } = {};
   if (values.slo !== undefined) {
     const slo = collect(problems, () => parseSlo(values.slo as string));
     if (slo) out.slo = slo;
@@ -89,8 +78,36 @@ export function reportFlagValues(values: FlagValues, problems: string[]): Report
     const gates = collect(problems, () => parseFailOn(values["fail-on"] as string));
     if (gates) out.failOn = gates;
   }
-  if (values.percentiles === true) out.percentiles = true;
   return out;
+}
+
+/**
+ * Every shared flag as report settings: the summarizer config (by name or
+ * path) supplies the summarizer, its `stats_list` and `percentiles`; the
+ * flags override them. Problems are appended.
+ */
+export function reportSettingsFromFlags(values: FlagValues, problems: string[]): ReportSettings {
+  const ref = (values.summarizer as string | undefined) ?? "default_perf";
+  const cfg = collect(problems, () => {
+    const src = findConfig("summarizers", ref);
+    return { src, cfg: loadConfig("summarizers", src.text, src.source) };
+  });
+  const statNames = (values.stats as string[] | undefined) ?? cfg?.cfg.stats_list ?? DEFAULT_STATS;
+  const stats = collect(
+    problems,
+    () =>
+      parseStats(
+        statNames,
+        values.stats ? "--stats" : `${cfg?.src.source ?? "summarizer"}: stats_list`,
+      ),
+  );
+  const settings: ReportSettings = {
+    stats: stats ?? [],
+    summarizer: cfg?.cfg.summarizer ?? "default_perf",
+    ...gateFlagValues(values, problems),
+  };
+  if (values.percentiles === true || cfg?.cfg.percentiles) settings.percentiles = true;
+  return settings;
 }
 
 /** One line per `--fail-on` condition that held, naming the task and the observed value. */

@@ -15,7 +15,7 @@ import { taskPathsOfTrace, TRACE_SUFFIX } from "../report/paths.ts";
 import { writeRunSummary } from "../report/summary.ts";
 import { type ReportSettings, reportTask, type TaskReport } from "../report/task_report.ts";
 import { type FlagSpec, parseFlags, renderFlagHelp } from "./args.ts";
-import { REPORT_FLAGS, reportFlagValues } from "./_report_flags.ts";
+import { REPORT_FLAGS, reportSettingsFromFlags } from "./_report_flags.ts";
 
 /** Every flag of `servebench report`. */
 export const REPORT_COMMAND_FLAGS: readonly FlagSpec[] = [
@@ -150,7 +150,7 @@ export async function reportCommand(
   if (values.reuse === undefined) {
     problems.push("--reuse: expected the run folder or timestamp to recompute");
   }
-  const settings = reportFlagValues(values, problems);
+  const settings = reportSettingsFromFlags(values, problems);
   if (problems.length) throw new UsageError(problems);
   const runDir = findRunDir(
     values.reuse as string,

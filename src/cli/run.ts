@@ -1,30 +1,67 @@
 /**
- * `servebench run`: flags → Plan → runBenchmark. With no `--url` it starts
- * the built-in simulator and runs a small synthetic benchmark at a few
- * concurrencies.
+ * `servebench run`: flags (and selected configs) → Plan → runBenchmark.
+ * With nothing selected it starts the built-in simulator and runs a small
+ * synthetic benchmark at a few concurrencies.
  *
  * @module
  */
 
 import { runBenchmark, type RunResult } from "../bench/run_benchmark.ts";
-import type { Plan, Task } from "../config/plan.ts";
+import type { Plan } from "../config/plan.ts";
+import { DEFAULT_CONCURRENCY, type PlanInputs, resolvePlan, select } from "../config/resolve.ts";
 import { UsageError } from "../errors.ts";
+import { type Arrival, ARRIVALS } from "../load/mod.ts";
 import { API_KINDS, type ApiKind } from "../protocol/openai.ts";
+import { renderTable } from "../report/table.ts";
 import { type FlagSpec, type FlagValues, integerList, parseFlags, renderFlagHelp } from "./args.ts";
-import { REPORT_FLAGS, reportFlagValues } from "./_report_flags.ts";
+import { gateFlagValues, REPORT_FLAGS } from "./_report_flags.ts";
 
-/** Concurrency points of the default benchmark. */
-export const DEFAULT_CONCURRENCY = [1, 4, 16];
+/** Flags that select configs. */
+const SELECT_FLAGS: readonly FlagSpec[] = [
+  {
+    name: "models",
+    type: "list",
+    value: "M [M …]",
+    help:
+      "Model configs by name or path (built-ins: openai_chat_stream, openai_chat, openai_completions_stream, openai_completions, sim; AISBench names vllm_api_stream_chat, vllm_api_general_chat, vllm_api_general_stream, vllm_api_general).",
+  },
+  {
+    name: "datasets",
+    type: "list",
+    value: "D [D …]",
+    help:
+      "Dataset configs by name or path (built-ins: synthetic, synthetic_uniform, synthetic_gaussian, synthetic_zipf). Every model runs every dataset.",
+  },
+  {
+    name: "dataset",
+    type: "string",
+    value: "D",
+    help: "One dataset config (the same as --datasets D).",
+  },
+  {
+    name: "config-dir",
+    type: "string",
+    value: "DIR",
+    help:
+      "Folder searched for configs by name before the built-ins (DIR/models/x.yaml, DIR/x.yaml, …).",
+  },
+  {
+    name: "search",
+    type: "boolean",
+    help:
+      "Print the selected tasks and where each config comes from, then exit without sending anything.",
+  },
+];
 
 /** Every flag of `servebench run`. */
 export const RUN_FLAGS: readonly FlagSpec[] = [
-  ...REPORT_FLAGS,
+  ...SELECT_FLAGS,
   {
     name: "url",
     type: "string",
     value: "URL",
     help:
-      "Base URL of an OpenAI-compatible server (http://host:port, …/v1, or the full endpoint). Without it, the built-in simulator is started on 127.0.0.1.",
+      "Base URL of an OpenAI-compatible server (http://host:port, …/v1, or the full endpoint). Without it and without --models, the built-in simulator is started on 127.0.0.1. With --models it overrides each config's url.",
   },
   {
     name: "model",
@@ -44,7 +81,7 @@ export const RUN_FLAGS: readonly FlagSpec[] = [
     type: "string",
     value: "KEY",
     help: "API key sent as 'Authorization: Bearer KEY'; never written to any file or log.",
-    defaultText: "env OPENAI_API_KEY",
+    defaultText: "the config's api_key_env, else env OPENAI_API_KEY",
   },
   {
     name: "header",
@@ -64,36 +101,59 @@ export const RUN_FLAGS: readonly FlagSpec[] = [
     name: "concurrency",
     type: "list",
     value: "C [C …]",
-    help: "Requests in flight at most; several values run one task each.",
-    defaultText: DEFAULT_CONCURRENCY.join(" "),
+    help:
+      "Requests in flight at most; several values run one task each (a sweep). With --request-rate: the cap.",
+    defaultText: `${DEFAULT_CONCURRENCY.join(" ")}, or the model config's batch_size`,
+  },
+  {
+    name: "request-rate",
+    type: "list",
+    value: "R [R …]",
+    help:
+      "Open-loop arrivals at R requests/s ('inf': all at once); several values run one task each.",
+  },
+  {
+    name: "arrival",
+    type: "string",
+    choices: ARRIVALS,
+    help: "Inter-arrival times for --request-rate (gamma uses --burstiness as its shape).",
+    defaultText: "poisson",
+  },
+  {
+    name: "burstiness",
+    type: "number",
+    min: 0.0001,
+    help: "Gamma shape for --arrival gamma: 1 is Poisson, below 1 burstier.",
+    defaultText: "1",
   },
   {
     name: "num-prompts",
     type: "list",
     value: "N [N …]",
-    help: "Requests per task (one value for all, or one per --concurrency value).",
-    defaultText: "4 × concurrency, at least 8",
+    help: "Requests per task (one value for all, or one per load point).",
+    defaultText:
+      "the dataset's request_count; for the default workload 4 × concurrency, at least 8",
   },
   {
     name: "input-len",
     type: "integer",
     min: 1,
-    help: "Input length of the synthetic prompts, in tokens.",
+    help: "Input length of the default synthetic prompts, in tokens.",
     defaultText: "128",
   },
   {
     name: "max-tokens",
     type: "integer",
     min: 1,
-    help: "max_tokens of every request (the synthetic output length).",
-    defaultText: "32",
+    help: "max_tokens of every request (overrides max_out_len).",
+    defaultText: "the model config's max_out_len (32 for the default workload)",
   },
   {
     name: "extra-args",
     type: "string",
     value: "JSON",
     help:
-      'JSON object merged into every request body, e.g. \'{"ignore_eos": true, "temperature": 0}\'.',
+      'JSON object merged into every request body (and generation_kwargs), e.g. \'{"ignore_eos": true, "temperature": 0}\'.',
   },
   {
     name: "timeout",
@@ -104,16 +164,25 @@ export const RUN_FLAGS: readonly FlagSpec[] = [
     defaultText: "600",
   },
   {
+    name: "retry",
+    type: "integer",
+    min: 0,
+    help:
+      "Retries of a failed request (connect, timeout, 429, 5xx) with exponential backoff, honouring Retry-After.",
+    defaultText: "the model config's retry (0 for the default workload)",
+  },
+  {
     name: "warmup",
     type: "integer",
     min: 0,
     help: "Requests sent first in each task and kept out of its metrics (marked in the trace).",
     defaultText: "0",
   },
+  ...REPORT_FLAGS,
   {
     name: "seed",
     type: "integer",
-    help: "Seed of the synthetic dataset.",
+    help: "Seed of the synthetic datasets and arrival times.",
     defaultText: "0",
   },
   {
@@ -132,10 +201,12 @@ export const RUN_FLAGS: readonly FlagSpec[] = [
 
 /** `servebench run --help`. */
 export const RUN_HELP = `Usage: servebench run [flags]
+       servebench [--models M …] [--datasets D …] [flags]
 
 Benchmarks an OpenAI-compatible service with streaming requests and writes
 tables, CSV, JSON and the raw trace under <work-dir>/<YYYYMMDD_HHMMSS>/.
-With no --url it benchmarks the built-in simulator (a self-contained demo).
+Every selected model runs every selected dataset at every load point.
+With nothing selected it benchmarks the built-in simulator (a self-contained demo).
 
 Flags:
 ${renderFlagHelp(RUN_FLAGS)}
@@ -143,125 +214,102 @@ ${renderFlagHelp(RUN_FLAGS)}
 Examples:
   servebench run
   servebench run --url http://127.0.0.1:8000 --concurrency 1 8 32 --num-prompts 64
-  servebench run --url http://127.0.0.1:8000/v1 --model my-model --extra-args '{"ignore_eos":true}'
+  servebench run --url http://127.0.0.1:8000 --request-rate 1 2 4 inf --num-prompts 200
+  servebench --models vllm_api_stream_chat --datasets synthetic synthetic_zipf --url http://gpu:8000
+  servebench --models ./my_model.yaml --datasets synthetic --search
 `;
 
-function validUrl(raw: string): string | undefined {
+function rateList(items: readonly string[], problems: string[]): number[] {
+  return items.flatMap((raw) => {
+    if (raw === "inf") return [Infinity];
+    const n = Number(raw);
+    if (raw.trim() === "" || !(n > 0) || !Number.isFinite(n)) {
+      problems.push(`--request-rate: expected a number > 0 or "inf", got "${raw}"`);
+      return [];
+    }
+    return [n];
+  });
+}
+
+function ints(name: string, values: FlagValues, problems: string[]): number[] | undefined {
+  const items = values[name] as string[] | undefined;
+  if (!items) return undefined;
   try {
-    const u = new URL(raw);
-    if ((u.protocol === "http:" || u.protocol === "https:") && u.hostname) return undefined;
-  } catch {
-    // reported below
+    return integerList(name, items);
+  } catch (error) {
+    problems.push((error as UsageError).message);
+    return undefined;
   }
-  return `--url: expected an http:// or https:// URL with a host, got "${raw}"`;
+}
+
+/** Reads `run` flags into resolution inputs; problems are appended. */
+export function planInputs(values: FlagValues, problems: string[]): PlanInputs {
+  const gates = gateFlagValues(values, problems);
+  const v = <T>(name: string) => values[name] as T | undefined;
+  const inputs: PlanInputs = {};
+  const set = <K extends keyof PlanInputs>(key: K, value: PlanInputs[K] | undefined) => {
+    if (value !== undefined) inputs[key] = value;
+  };
+  const datasets = [
+    ...(v<string[]>("datasets") ?? []),
+    ...(v<string>("dataset") ? [v<string>("dataset")!] : []),
+  ];
+  set("models", v<string[]>("models"));
+  if (datasets.length) inputs.datasets = datasets;
+  set("summarizer", v<string>("summarizer"));
+  set("configDir", v<string>("config-dir"));
+  set("url", v<string>("url"));
+  set("model", v<string>("model"));
+  set("api", v<ApiKind>("api"));
+  set("apiKey", v<string>("api-key"));
+  set("headers", v<string[]>("header"));
+  set("stream", v<boolean>("stream"));
+  set("concurrency", ints("concurrency", values, problems));
+  const rates = v<string[]>("request-rate");
+  if (rates) inputs.requestRate = rateList(rates, problems);
+  set("arrival", v<Arrival>("arrival"));
+  set("burstiness", v<number>("burstiness"));
+  set("numPrompts", ints("num-prompts", values, problems));
+  set("inputLen", v<number>("input-len"));
+  set("maxTokens", v<number>("max-tokens"));
+  set("extraArgs", v<string>("extra-args"));
+  set("timeoutS", v<number>("timeout"));
+  set("retry", v<number>("retry"));
+  set("warmup", v<number>("warmup"));
+  set("seed", v<number>("seed"));
+  set("workDir", v<string>("work-dir"));
+  if (values.stats) inputs.stats = values.stats as string[];
+  set("slo", gates.slo);
+  set("failOn", gates.failOn);
+  if (values.percentiles === true) inputs.percentiles = true;
+  return inputs;
 }
 
 /** Builds a validated Plan from `run` flags; every problem is reported at once. */
-export function planFromFlags(values: FlagValues, env: { apiKey?: string } = {}): Plan {
+export function planFromFlags(
+  values: FlagValues,
+  env: (name: string) => string | undefined = () => undefined,
+): Plan {
   const problems: string[] = [];
-  const url = values.url as string | undefined;
-  if (url !== undefined) {
-    const p = validUrl(url);
-    if (p) problems.push(p);
-  }
-  const headers: Record<string, string> = {};
-  for (const h of (values.header as string[] | undefined) ?? []) {
-    const colon = h.indexOf(":");
-    const k = colon > 0 ? h.slice(0, colon).trim() : "";
-    if (!k || !/^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/.test(k)) {
-      problems.push(`--header: expected "Name: value", got "${h.slice(0, 40)}"`);
-    } else headers[k] = h.slice(colon + 1).trim();
-  }
-  let extra: Record<string, unknown> = {};
-  if (values["extra-args"] !== undefined) {
-    try {
-      const parsed = JSON.parse(values["extra-args"] as string);
-      if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
-        throw new Error("not an object");
-      }
-      extra = parsed;
-    } catch (error) {
-      problems.push(
-        `--extra-args: expected a JSON object, got an invalid value (${(error as Error).message})`,
-      );
-    }
-  }
-  let concurrency = DEFAULT_CONCURRENCY;
-  let numPrompts: number[] | undefined;
-  try {
-    if (values.concurrency) {
-      concurrency = integerList("concurrency", values.concurrency as string[]);
-    }
-  } catch (error) {
-    problems.push((error as UsageError).message);
-  }
-  try {
-    if (values["num-prompts"]) {
-      numPrompts = integerList("num-prompts", values["num-prompts"] as string[]);
-      if (numPrompts.length > 1 && numPrompts.length !== concurrency.length) {
-        problems.push(
-          `--num-prompts: got ${numPrompts.length} values for ${concurrency.length} --concurrency values; give one, or one per concurrency`,
-        );
-      }
-    }
-  } catch (error) {
-    problems.push((error as UsageError).message);
-  }
-  const report = reportFlagValues(values, problems);
-  if (problems.length) throw new UsageError(problems);
+  const inputs = planInputs(values, problems);
+  return resolvePlan(inputs, env, problems);
+}
 
-  const api = (values.api as ApiKind | undefined) ?? "openai-chat";
-  const maxTokens = (values["max-tokens"] as number | undefined) ?? 32;
-  const inputLen = (values["input-len"] as number | undefined) ?? 128;
-  const seed = (values.seed as number | undefined) ?? 0;
-  const apiKey = (values["api-key"] as string | undefined) ?? env.apiKey;
-  const model = {
-    abbr: url ? "model" : "sim",
-    api,
-    stream: (values.stream as boolean | undefined) ?? true,
-    ...(url ? { baseUrl: url } : {}),
-    model: (values.model as string | undefined) ?? "",
-    headers,
-    ...(apiKey ? { apiKey } : {}),
-    maxOutLen: maxTokens,
-    generationKwargs: extra,
-    timeoutS: (values.timeout as number | undefined) ?? 600,
-  };
-  const tasks: Task[] = concurrency.map((c, i) => {
-    const n = numPrompts ? (numPrompts[i] ?? numPrompts[0]!) : Math.max(8, 4 * c);
-    return {
-      model,
-      dataset: {
-        abbr: "synthetic",
-        type: "synthetic",
-        synthetic: {
-          requestCount: n,
-          input: { kind: "fixed", value: inputLen },
-          output: { kind: "fixed", value: maxTokens },
-          seed,
-        },
-      },
-      load: { kind: "concurrency", concurrency: c, numRequests: n },
-      outputName: concurrency.length > 1 ? `synthetic_c${c}` : "synthetic",
-    };
-  });
-  const names = new Set<string>();
-  for (const t of tasks) {
-    if (names.has(t.outputName)) {
-      throw new UsageError(
-        `--concurrency: the value ${t.load.concurrency} is given twice; each task needs its own output files`,
-      );
-    }
-    names.add(t.outputName);
+/** The `--search` table: task type, name and config source. */
+export function searchTable(values: FlagValues): string {
+  const problems: string[] = [];
+  const inputs = planInputs(values, problems);
+  const sel = select(inputs, problems);
+  if (problems.length) throw new UsageError(problems);
+  const rows: string[][] = [];
+  if (sel.flatModel && inputs.url !== undefined) {
+    rows.push(["model", "model", `flags (--url ${inputs.url})`]);
   }
-  return {
-    tasks,
-    workDir: (values["work-dir"] as string | undefined) ?? "outputs/default",
-    ...report,
-    warmup: (values.warmup as number | undefined) ?? 0,
-    // The demo simulator is quick so the default run takes seconds.
-    sim: { ttftMs: 20, itlMs: 5, maxBatch: 64, outputTokens: 256 },
-  };
+  for (const m of sel.models) rows.push(["model", m.src.name, m.src.source]);
+  if (sel.flatDataset) rows.push(["dataset", "synthetic", "flags (--input-len, --max-tokens)"]);
+  for (const d of sel.datasets) rows.push(["dataset", d.src.name, d.src.source]);
+  rows.push(["summarizer", sel.summarizer.src.name, sel.summarizer.src.source]);
+  return renderTable(["Task Type", "Task Name", "Config Source"], rows);
 }
 
 /** What `run` needs from its caller. */
@@ -271,7 +319,7 @@ export interface RunIo {
   signal?: AbortSignal;
 }
 
-/** Runs `servebench run` with the given arguments. Returns undefined when only help was shown. */
+/** Runs `servebench run`. Returns undefined when only help or `--search` was shown. */
 export async function runCommand(
   argv: readonly string[],
   io: RunIo,
@@ -286,8 +334,11 @@ export async function runCommand(
       `Unexpected argument "${positionals[0]}" for "servebench run" (see servebench run --help)`,
     );
   }
-  const key = io.env("OPENAI_API_KEY");
-  const plan = planFromFlags(values, key ? { apiKey: key } : {});
+  if (values.search === true) {
+    io.print(searchTable(values));
+    return undefined;
+  }
+  const plan = planFromFlags(values, io.env);
   return await runBenchmark(plan, {
     print: io.print,
     debug: values.debug === true,

@@ -8,7 +8,7 @@
  */
 
 import type { SyntheticOptions } from "../dataset/synthetic.ts";
-import type { ConcurrencyProfile } from "../load/concurrency.ts";
+import { type LoadProfile, maxInFlight } from "../load/mod.ts";
 import type { SummarizerName } from "../metrics/summarize.ts";
 import type { Gate } from "../metrics/gates.ts";
 import { formatSlo, type Objective } from "../metrics/goodput.ts";
@@ -21,8 +21,12 @@ export interface ModelTask {
   abbr: string;
   api: ApiKind;
   stream: boolean;
-  /** Base URL (scheme, host, port, optional path prefix); absent → the built-in simulator. */
+  /** Base URL (scheme, host, port, optional path prefix); absent when `sim` is set. */
   baseUrl?: string;
+  /** Serve this model with a built-in simulator started for the run, with these settings. */
+  sim?: SimOptions;
+  /** Where the config came from (a path or `builtin:…`), for messages and `--search`. */
+  source: string;
   /** Model id; empty → the first id of `GET /v1/models`. */
   model: string;
   /** Extra request headers (may hold secrets: never written unredacted). */
@@ -35,17 +39,21 @@ export interface ModelTask {
   generationKwargs: Record<string, unknown>;
   /** Whole-request timeout in seconds; absent → none. */
   timeoutS?: number;
+  /** Retries of a failed request (connect errors, timeouts, 429, 5xx), with backoff. */
+  retry: number;
 }
 
 /** What to send (AISBench's dataset task). */
 export interface DatasetTask {
   abbr: string;
+  /** Where the config came from. */
+  source: string;
   type: "synthetic";
   synthetic: SyntheticOptions;
 }
 
 /** One load point. */
-export type LoadPoint = ConcurrencyProfile & {
+export type LoadPoint = LoadProfile & {
   /** Requests to send (after warm-up). */
   numRequests: number;
 };
@@ -83,7 +91,7 @@ export function identityOf(task: Task, servedModel: string): TaskIdentity {
     stream: task.model.stream,
     load: { ...task.load },
     output_name: task.outputName,
-    max_concurrency: task.load.concurrency,
+    max_concurrency: Math.min(maxInFlight(task.load), task.load.numRequests),
   };
 }
 
@@ -96,8 +104,6 @@ export interface Plan {
   summarizer: SummarizerName;
   /** Requests sent before each task's measurement, kept out of its metrics. */
   warmup: number;
-  /** Start the built-in simulator with these settings for tasks without a base URL. */
-  sim?: SimOptions;
   /** Service-level objectives for goodput (`--slo`). */
   slo?: Objective[];
   /** Conditions that fail the run with exit code 3 (`--fail-on`). */
@@ -142,7 +148,6 @@ export function redactPlan(plan: Plan): Record<string, unknown> {
     warmup: plan.warmup,
     ...(plan.slo ? { slo: formatSlo(plan.slo) } : {}),
     ...(plan.failOn ? { failOn: plan.failOn.map((g) => g.text).join(",") } : {}),
-    ...(plan.sim ? { sim: plan.sim } : {}),
     tasks: plan.tasks.map(redactTask),
   };
 }

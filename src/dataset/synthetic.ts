@@ -24,7 +24,8 @@ export type LengthDist =
 export interface SyntheticOptions {
   requestCount: number;
   input: LengthDist;
-  output: LengthDist;
+  /** Output lengths; absent → requests carry no `max_tokens` (the model's default applies). */
+  output?: LengthDist;
   seed: number;
 }
 
@@ -114,7 +115,7 @@ const WORDS = [
 export function* syntheticSpecs(options: SyntheticOptions): Generator<RequestSpec> {
   const problems = [
     ...validateLengthDist(options.input, "input"),
-    ...validateLengthDist(options.output, "output"),
+    ...(options.output ? validateLengthDist(options.output, "output") : []),
   ];
   if (!Number.isInteger(options.requestCount) || options.requestCount < 1) {
     problems.push(`requestCount: expected a positive integer, got ${options.requestCount}`);
@@ -122,13 +123,13 @@ export function* syntheticSpecs(options: SyntheticOptions): Generator<RequestSpe
   if (problems.length) throw new UsageError(problems.map((p) => `synthetic dataset: ${p}`));
   const random = new Random(options.seed);
   const inputLen = lengthSampler(options.input, random);
-  const outputLen = lengthSampler(options.output, random);
+  const outputLen = options.output ? lengthSampler(options.output, random) : undefined;
   for (let i = 0; i < options.requestCount; i++) {
     const n = inputLen();
-    const out = outputLen();
+    const out = outputLen?.();
     const words: string[] = new Array(n);
     for (let k = 0; k < n; k++) words[k] = WORDS[random.int(0, WORDS.length - 1)]!;
-    yield {
+    yield out === undefined ? { prompt: words.join(" "), expectedInputTokens: n } : {
       prompt: words.join(" "),
       maxTokens: out,
       expectedInputTokens: n,

@@ -6,6 +6,7 @@
  */
 
 import { csvLine } from "./csv.ts";
+import { renderTable } from "./table.ts";
 import type { TaskResultJson } from "./task_report.ts";
 
 /** Writes `summary.json` and `summary.csv`; returns their paths. */
@@ -42,4 +43,37 @@ export function summaryRow(json: TaskResultJson): Record<string, string | number
     row[`${m}_p99`] = s?.p99;
   }
   return row;
+}
+
+/** The run summary as a console table: one row per task, headline numbers side by side. */
+export function renderSummaryTable(tasks: readonly TaskResultJson[]): string {
+  const f = (v: number | undefined) => (v === undefined ? "-" : v.toFixed(2));
+  return renderTable(
+    [
+      "Model",
+      "Dataset",
+      "Task",
+      "OK/Total",
+      "TTFT mean",
+      "TTFT P99",
+      "ITL mean",
+      "TPOT mean",
+      "E2EL mean",
+      "Req/s",
+      "Out tok/s",
+    ],
+    tasks.map((t) => [
+      t.task.model_abbr,
+      t.task.dataset,
+      t.task.output_name,
+      `${t.common.success_requests}/${t.common.total_requests}`,
+      f(t.metrics.ttft_ms?.mean),
+      f(t.metrics.ttft_ms?.p99),
+      f(t.metrics.itl_ms?.mean),
+      f(t.metrics.tpot_ms?.mean),
+      f(t.metrics.e2el_ms?.mean),
+      f(t.common.request_throughput_rps),
+      f(t.common.output_token_throughput_tps),
+    ]),
+  );
 }

@@ -19,7 +19,8 @@ Deno.test("the bundled servebench.js runs the default benchmark with no access t
         "--allow-net=127.0.0.1",
         `--allow-read=${dir}`,
         `--allow-write=${dir}`,
-        "--allow-env=OPENAI_API_KEY",
+        // The yaml package reads LOG_TOKENS and LOG_STREAM.
+        "--allow-env=OPENAI_API_KEY,LOG_TOKENS,LOG_STREAM",
         bundle,
         "run",
         "--work-dir",

@@ -1,0 +1,438 @@
+/**
+ * Resolution: command-line flags and selected configs → a validated Plan.
+ * Every problem across flags and files is collected and reported at once, and
+ * nothing is sent before the whole plan is valid. Flags given with `--models`
+ * override that field in every selected model config.
+ *
+ * @module
+ */
+
+import { UsageError } from "../errors.ts";
+import type { LengthDist } from "../dataset/synthetic.ts";
+import { type Arrival, loadLabel, type LoadProfile } from "../load/mod.ts";
+import type { Gate } from "../metrics/gates.ts";
+import type { Objective } from "../metrics/goodput.ts";
+import { DEFAULT_STATS, parseStats, type StatSpec } from "../metrics/stats.ts";
+import type { SummarizerName } from "../metrics/summarize.ts";
+import type { ApiKind } from "../protocol/openai.ts";
+import { safeName } from "../report/paths.ts";
+import type { SimOptions } from "../sim/server.ts";
+import { loadConfig } from "./load.ts";
+import type { DatasetTask, ModelTask, Plan, Task } from "./plan.ts";
+import { type ConfigSource, findConfig } from "./registry.ts";
+import type { DatasetConfig, ModelConfig, SummarizerConfig } from "./schema.ts";
+
+/** Everything resolution reads, already parsed from flags (undefined = not given). */
+export interface PlanInputs {
+  models?: string[];
+  datasets?: string[];
+  summarizer?: string;
+  configDir?: string;
+  url?: string;
+  model?: string;
+  api?: ApiKind;
+  apiKey?: string;
+  headers?: string[];
+  stream?: boolean;
+  concurrency?: number[];
+  requestRate?: number[];
+  arrival?: Arrival;
+  burstiness?: number;
+  numPrompts?: number[];
+  inputLen?: number;
+  maxTokens?: number;
+  extraArgs?: string;
+  timeoutS?: number;
+  retry?: number;
+  warmup?: number;
+  seed?: number;
+  workDir?: string;
+  stats?: string[];
+  percentiles?: boolean;
+  slo?: Objective[];
+  failOn?: Gate[];
+}
+
+/** Values of the environment resolution may read (API keys). */
+export type EnvLookup = (name: string) => string | undefined;
+
+/** Concurrency points of the default benchmark (no model or dataset selected). */
+export const DEFAULT_CONCURRENCY = [1, 4, 16];
+
+/** Checks a URL; returns a problem or undefined. */
+export function urlProblem(raw: string, where: string): string | undefined {
+  try {
+    const u = new URL(raw);
+    if ((u.protocol === "http:" || u.protocol === "https:") && u.hostname) return undefined;
+  } catch {
+    // reported below
+  }
+  return `${where}: expected an http:// or https:// URL with a host, got "${raw}"`;
+}
+
+function parseHeaders(list: readonly string[], problems: string[]): Record<string, string> {
+  const headers: Record<string, string> = {};
+  for (const h of list) {
+    const colon = h.indexOf(":");
+    const k = colon > 0 ? h.slice(0, colon).trim() : "";
+    if (!k || !/^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/.test(k)) {
+      problems.push(`--header: expected "Name: value", got "${h.slice(0, 40)}"`);
+    } else headers[k] = h.slice(colon + 1).trim();
+  }
+  return headers;
+}
+
+function parseExtra(text: string | undefined, problems: string[]): Record<string, unknown> {
+  if (text === undefined) return {};
+  try {
+    const parsed = JSON.parse(text);
+    if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
+      throw new Error("not an object");
+    }
+    return parsed;
+  } catch (error) {
+    problems.push(
+      `--extra-args: expected a JSON object, got an invalid value (${(error as Error).message})`,
+    );
+    return {};
+  }
+}
+
+function simOptions(cfg: NonNullable<ModelConfig["sim"]>): SimOptions {
+  const o: SimOptions = {};
+  if (cfg.model !== undefined) o.model = cfg.model;
+  if (cfg.ttft_ms !== undefined) o.ttftMs = cfg.ttft_ms;
+  if (cfg.prefill_ms_per_token !== undefined) o.prefillMsPerToken = cfg.prefill_ms_per_token;
+  if (cfg.itl_ms !== undefined) o.itlMs = cfg.itl_ms;
+  if (cfg.jitter_ms !== undefined) o.jitterMs = cfg.jitter_ms;
+  if (cfg.output_tokens !== undefined) o.outputTokens = cfg.output_tokens;
+  if (cfg.tokens_per_chunk !== undefined) o.tokensPerChunk = cfg.tokens_per_chunk;
+  if (cfg.reasoning_tokens !== undefined) o.reasoningTokens = cfg.reasoning_tokens;
+  if (cfg.max_batch !== undefined) o.maxBatch = cfg.max_batch;
+  if (cfg.seed !== undefined) o.seed = cfg.seed;
+  if (cfg.usage_scale !== undefined) o.usageScale = cfg.usage_scale;
+  return o;
+}
+
+function lengthDist(d: DatasetConfig["input"]): LengthDist {
+  switch (d.method) {
+    case "fixed":
+      return { kind: "fixed", value: d.value };
+    case "uniform":
+      return { kind: "uniform", min: d.min, max: d.max };
+    case "gaussian":
+      return { kind: "gaussian", mean: d.mean, variance: d.variance, min: d.min, max: d.max };
+    case "zipf":
+      return { kind: "zipf", alpha: d.alpha, min: d.min, max: d.max };
+  }
+}
+
+/** A model config + the overriding flags → a model task (with its load settings). */
+function modelTask(
+  src: ConfigSource,
+  cfg: ModelConfig,
+  inputs: PlanInputs,
+  env: EnvLookup,
+  problems: string[],
+): { model: ModelTask; batchSize: number; requestRate: number } {
+  const where = src.source;
+  let baseUrl: string | undefined;
+  if (inputs.url !== undefined) baseUrl = inputs.url;
+  else if (cfg.url !== undefined) {
+    const p = urlProblem(cfg.url, `${where}: url`);
+    if (p) problems.push(p);
+    baseUrl = cfg.url;
+  } else if (cfg.host_ip !== undefined || cfg.host_port !== undefined) {
+    if (cfg.host_ip === undefined) problems.push(`${where}: host_ip: missing (host_port is set)`);
+    else if (cfg.host_port === undefined) {
+      problems.push(`${where}: host_port: missing (host_ip is set)`);
+    } else {
+      const host = cfg.host_ip.includes(":") ? `[${cfg.host_ip}]` : cfg.host_ip;
+      baseUrl = `http://${host}:${cfg.host_port}`;
+      const p = urlProblem(baseUrl, `${where}: host_ip`);
+      if (p) problems.push(p);
+    }
+  } else if (!cfg.sim) {
+    problems.push(
+      `${where}: url: missing (expected url, or host_ip and host_port, or a sim block)`,
+    );
+  }
+  let apiKey = inputs.apiKey;
+  if (apiKey === undefined && cfg.api_key_env !== undefined) {
+    apiKey = env(cfg.api_key_env);
+    if (apiKey === undefined) {
+      problems.push(
+        `${where}: api_key_env: the environment variable "${cfg.api_key_env}" is not set`,
+      );
+    }
+  }
+  apiKey ??= env("OPENAI_API_KEY") || undefined;
+  const headers = { ...cfg.headers, ...parseHeaders(inputs.headers ?? [], problems) };
+  const model: ModelTask = {
+    abbr: cfg.abbr ?? src.name,
+    api: inputs.api ?? cfg.api,
+    stream: inputs.stream ?? cfg.stream,
+    source: where,
+    model: inputs.model ?? cfg.model,
+    headers,
+    maxOutLen: inputs.maxTokens ?? cfg.max_out_len,
+    generationKwargs: { ...cfg.generation_kwargs, ...parseExtra(inputs.extraArgs, problems) },
+    timeoutS: inputs.timeoutS ?? cfg.timeout_s,
+    retry: inputs.retry ?? cfg.retry,
+  };
+  if (baseUrl !== undefined) model.baseUrl = baseUrl;
+  else if (cfg.sim) model.sim = simOptions(cfg.sim);
+  if (apiKey) model.apiKey = apiKey;
+  return { model, batchSize: cfg.batch_size, requestRate: cfg.request_rate };
+}
+
+function load<T>(
+  src: ConfigSource,
+  problems: string[],
+  kind: "models" | "datasets" | "summarizers",
+): T | undefined {
+  try {
+    return loadConfig(kind, src.text, src.source) as T;
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    problems.push(...error.problems);
+    return undefined;
+  }
+}
+
+function find(
+  kind: "models" | "datasets" | "summarizers",
+  ref: string,
+  inputs: PlanInputs,
+  problems: string[],
+) {
+  try {
+    return findConfig(kind, ref, inputs.configDir);
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    problems.push(...error.problems);
+    return undefined;
+  }
+}
+
+/** The selected configs, found and parsed (for `--search` and for resolution). */
+export interface Selection {
+  models: Array<{ src: ConfigSource; cfg?: ModelConfig }>;
+  datasets: Array<{ src: ConfigSource; cfg?: DatasetConfig }>;
+  summarizer: { src: ConfigSource; cfg?: SummarizerConfig };
+  /** True when no model was selected and the flags describe it (`--url`, or the demo). */
+  flatModel: boolean;
+  /** True when no dataset was selected: the flags' synthetic workload. */
+  flatDataset: boolean;
+}
+
+/** Finds and parses every selected config; problems are appended. */
+export function select(inputs: PlanInputs, problems: string[]): Selection {
+  const flatModel = !inputs.models?.length;
+  const flatDataset = !inputs.datasets?.length;
+  const modelRefs = flatModel ? (inputs.url === undefined ? ["sim"] : []) : inputs.models!;
+  const models = modelRefs.flatMap((ref) => {
+    const src = find("models", ref, inputs, problems);
+    if (!src) return [];
+    const cfg = load<ModelConfig>(src, problems, "models");
+    return [cfg ? { src, cfg } : { src }];
+  });
+  const datasets = (inputs.datasets ?? []).flatMap((ref) => {
+    const src = find("datasets", ref, inputs, problems);
+    if (!src) return [];
+    const cfg = load<DatasetConfig>(src, problems, "datasets");
+    return [cfg ? { src, cfg } : { src }];
+  });
+  const sumSrc = find("summarizers", inputs.summarizer ?? "default_perf", inputs, problems) ??
+    findConfig("summarizers", "default_perf");
+  const sumCfg = load<SummarizerConfig>(sumSrc, problems, "summarizers");
+  return {
+    models,
+    datasets,
+    summarizer: sumCfg ? { src: sumSrc, cfg: sumCfg } : { src: sumSrc },
+    flatModel,
+    flatDataset,
+  };
+}
+
+/**
+ * Resolves flags and configs into a Plan. Throws a UsageError naming every
+ * problem, `earlier` ones (found while reading flags) first.
+ */
+export function resolvePlan(
+  inputs: PlanInputs,
+  env: EnvLookup,
+  earlier: readonly string[] = [],
+): Plan {
+  const problems: string[] = [...earlier];
+  if (inputs.url !== undefined) {
+    const p = urlProblem(inputs.url, "--url");
+    if (p) problems.push(p);
+  }
+  if (inputs.concurrency && inputs.requestRate && inputs.concurrency.length > 1) {
+    problems.push(
+      "--concurrency: give one value (the cap) together with --request-rate, not a list",
+    );
+  }
+  if (inputs.datasets?.length && inputs.inputLen !== undefined) {
+    problems.push(
+      "--input-len: applies to the default synthetic dataset only; set input lengths in the dataset config",
+    );
+  }
+  const selection = select(inputs, problems);
+
+  // Models, with their own load points.
+  const flatUrlModel = selection.flatModel && inputs.url !== undefined;
+  const models: Array<{ model: ModelTask; loads: LoadProfile[] }> = [];
+  const flatCfg: ModelConfig = {
+    api: "openai-chat",
+    stream: true,
+    model: "",
+    headers: {},
+    request_rate: 0,
+    retry: 0,
+    max_out_len: 32,
+    batch_size: 1,
+    timeout_s: 600,
+    generation_kwargs: {},
+  };
+  const entries = flatUrlModel
+    ? [{ src: { kind: "models" as const, name: "model", source: "flags", text: "" }, cfg: flatCfg }]
+    : selection.models;
+  const seed = inputs.seed ?? 0;
+  for (const { src, cfg } of entries) {
+    if (!cfg) continue;
+    const { model, batchSize, requestRate } = modelTask(src, cfg, inputs, env, problems);
+    let loads: LoadProfile[];
+    const arrival = inputs.arrival ?? "poisson";
+    const burstiness = inputs.burstiness ?? 1;
+    if (inputs.requestRate) {
+      const cap = inputs.concurrency?.[0];
+      loads = inputs.requestRate.map((rate) => ({
+        kind: "rate",
+        rate,
+        arrival,
+        burstiness,
+        seed,
+        ...(cap !== undefined ? { maxConcurrency: cap } : {}),
+      }));
+    } else if (inputs.concurrency) {
+      loads = inputs.concurrency.map((c) => ({ kind: "concurrency", concurrency: c }));
+    } else if (selection.flatModel && selection.flatDataset) {
+      loads = DEFAULT_CONCURRENCY.map((c) => ({ kind: "concurrency", concurrency: c }));
+    } else if (requestRate >= 0.1) {
+      // AISBench: request_rate below 0.1 sends everything at once (under batch_size).
+      loads = [{
+        kind: "rate",
+        rate: requestRate,
+        arrival: "constant",
+        burstiness: 1,
+        seed,
+        maxConcurrency: batchSize,
+      }];
+    } else {
+      loads = [{ kind: "concurrency", concurrency: batchSize }];
+    }
+    models.push({ model, loads });
+  }
+
+  // Datasets.
+  const datasets: Array<{ dataset: DatasetTask; requestCount?: number }> = [];
+  if (selection.flatDataset) {
+    datasets.push({
+      dataset: {
+        abbr: "synthetic",
+        source: "flags",
+        type: "synthetic",
+        synthetic: {
+          requestCount: 1,
+          input: { kind: "fixed", value: inputs.inputLen ?? 128 },
+          // No output length: each model's max_out_len (or --max-tokens) applies.
+          seed,
+        },
+      },
+    });
+  } else {
+    for (const { src, cfg } of selection.datasets) {
+      if (!cfg) continue;
+      datasets.push({
+        dataset: {
+          abbr: cfg.abbr ?? src.name,
+          source: src.source,
+          type: "synthetic",
+          synthetic: {
+            requestCount: cfg.request_count,
+            input: lengthDist(cfg.input),
+            output: lengthDist(cfg.output),
+            seed: inputs.seed ?? cfg.seed,
+          },
+        },
+        requestCount: cfg.request_count,
+      });
+    }
+  }
+
+  // Summarizer and statistics: flags override the summarizer config.
+  const sumCfg = selection.summarizer.cfg;
+  let stats: StatSpec[] = [];
+  try {
+    stats = parseStats(
+      inputs.stats ?? sumCfg?.stats_list ?? DEFAULT_STATS,
+      inputs.stats ? "--stats" : `${selection.summarizer.src.source}: stats_list`,
+    );
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    problems.push(...error.problems);
+  }
+
+  // The matrix.
+  const tasks: Task[] = [];
+  const seen = new Map<string, Task>();
+  for (const { model, loads } of models) {
+    if (
+      inputs.numPrompts && inputs.numPrompts.length > 1 && inputs.numPrompts.length !== loads.length
+    ) {
+      problems.push(
+        `--num-prompts: got ${inputs.numPrompts.length} values for ${loads.length} load points; give one, or one per load point`,
+      );
+      continue;
+    }
+    for (const { dataset, requestCount } of datasets) {
+      loads.forEach((profile, i) => {
+        const n = inputs.numPrompts?.[i] ?? inputs.numPrompts?.[0] ?? requestCount ??
+          Math.max(8, 4 * (profile.kind === "concurrency" ? profile.concurrency : 1));
+        const outputName = loads.length > 1
+          ? `${dataset.abbr}_${loadLabel(profile)}`
+          : dataset.abbr;
+        const task: Task = {
+          model,
+          dataset: { ...dataset, synthetic: { ...dataset.synthetic, requestCount: n } },
+          load: { ...profile, numRequests: n },
+          outputName,
+        };
+        const key = `${safeName(model.abbr)}/${safeName(outputName)}`;
+        const other = seen.get(key);
+        if (other) {
+          problems.push(
+            `Two tasks would write performances/${key}.*: model "${model.abbr}" (${model.source}) × dataset "${dataset.abbr}" (${dataset.source}) and model "${other.model.abbr}" (${other.model.source}) × dataset "${other.dataset.abbr}" (${other.dataset.source}); give them distinct abbr values`,
+          );
+          return;
+        }
+        seen.set(key, task);
+        tasks.push(task);
+      });
+    }
+  }
+  if (problems.length) throw new UsageError(problems);
+  const plan: Plan = {
+    tasks,
+    workDir: inputs.workDir ?? "outputs/default",
+    stats,
+    summarizer: (sumCfg?.summarizer ?? "default_perf") as SummarizerName,
+    warmup: inputs.warmup ?? 0,
+  };
+  if (inputs.slo) plan.slo = inputs.slo;
+  if (inputs.failOn) plan.failOn = inputs.failOn;
+  if (inputs.percentiles ?? sumCfg?.percentiles) plan.percentiles = true;
+  return plan;
+}
