@@ -75,7 +75,8 @@ function issueText(issue: z.core.$ZodIssue): string {
 /** Parses YAML or JSON text; a syntax error names the file, line and column. */
 export function parseConfigText(text: string, source: string): unknown {
   try {
-    return parseYaml(text, { prettyErrors: false });
+    // JSON files get YAML's strict JSON schema: what plain YAML would read as null is an error there.
+    return parseYaml(text, source.endsWith(".json") ? { schema: "json" } : {});
   } catch (error) {
     if (error instanceof YAMLParseError) {
       const pos = error.linePos?.[0];
