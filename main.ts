@@ -9,10 +9,11 @@ import { RUN_HELP, runCommand } from "./src/cli/run.ts";
 import { REPORT_HELP, reportCommand } from "./src/cli/report.ts";
 import { breachLines } from "./src/cli/_report_flags.ts";
 import { SIM_HELP, simCommand } from "./src/cli/sim.ts";
+import { LIST_HELP, listCommand } from "./src/cli/list.ts";
 import { MAIN_HELP, VERSION } from "./src/cli/help.ts";
 import { ExitCode, UsageError } from "./src/errors.ts";
 
-const COMMANDS = ["run", "sim", "report", "help", "version"];
+const COMMANDS = ["run", "sim", "report", "list", "help", "version"];
 
 /** Prints the `--fail-on` conditions that held; returns the exit code. */
 function gateExit(lines: string[]): number {
@@ -44,15 +45,13 @@ async function main(args: string[]): Promise<number> {
   try {
     if (first === undefined || first === "help" || first === "--help" || first === "-h") {
       const sub = first === "help" ? args[1] : undefined;
-      print(
-        sub === "run"
-          ? RUN_HELP
-          : sub === "sim"
-          ? SIM_HELP
-          : sub === "report"
-          ? REPORT_HELP
-          : MAIN_HELP,
-      );
+      const helps: Record<string, string> = {
+        run: RUN_HELP,
+        sim: SIM_HELP,
+        report: REPORT_HELP,
+        list: LIST_HELP,
+      };
+      print((sub && helps[sub]) || MAIN_HELP);
       return ExitCode.ok;
     }
     if (first === "version" || first === "--version") {
@@ -65,6 +64,10 @@ async function main(args: string[]): Promise<number> {
     // Flags alone mean "run"; AISBench's "--mode perf_viz --reuse <ts>" means "report".
     const command = first.startsWith("-") ? (args.includes("--mode") ? "report" : "run") : first;
     const rest = first.startsWith("-") ? args : args.slice(1);
+    if (command === "list") {
+      listCommand(rest, print);
+      return ExitCode.ok;
+    }
     if (command === "report") {
       const result = await reportCommand(rest, print);
       return result ? gateExit(breachLines(result.reports)) : ExitCode.ok;

@@ -17,6 +17,7 @@
 export { runBenchmark } from "./src/bench/run_benchmark.ts";
 export type { RunOptions, RunResult, TaskOutcome } from "./src/bench/run_benchmark.ts";
 export { planFromFlags } from "./src/cli/run.ts";
+export { type PlanInputs, resolvePlan } from "./src/config/resolve.ts";
 export type { DatasetTask, LoadPoint, ModelTask, Plan, Task } from "./src/config/plan.ts";
 export type { ReportSettings, TaskReport, TaskResultJson } from "./src/report/task_report.ts";
 export { recomputeRun } from "./src/cli/report.ts";
