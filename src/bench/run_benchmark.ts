@@ -15,7 +15,9 @@ import {
   redactTask,
   type Task,
 } from "../config/plan.ts";
-import { syntheticSpecs } from "../dataset/synthetic.ts";
+import { needsTokenizer, prepareSpecs } from "../dataset/mod.ts";
+import { BatchedCounter, TokenizerPool } from "../tokenizer/pool.ts";
+import { loadTokenizer } from "../tokenizer/tokenizer.ts";
 import { loadLabel, maxInFlight, runLoad } from "../load/mod.ts";
 import { type HttpTarget, type SendMeta, sendRequest } from "../protocol/client.ts";
 import type { RequestSpec } from "../protocol/openai.ts";
@@ -25,6 +27,7 @@ import { createRunDir, type TaskPaths, taskPaths } from "../report/paths.ts";
 import { renderSummaryTable, writeRunSummary } from "../report/summary.ts";
 import { type ReportSettings, reportTask, type TaskReport } from "../report/task_report.ts";
 import { type SimServer, startSimulator } from "../sim/server.ts";
+import { UsageError } from "../errors.ts";
 import { httpTarget, listModels, modelsUrl, requestHeaders } from "./target.ts";
 
 /** How a run talks to its caller. */
@@ -68,18 +71,8 @@ export function settingsOf(plan: Plan): ReportSettings {
   if (plan.slo) settings.slo = plan.slo;
   if (plan.failOn) settings.failOn = plan.failOn;
   if (plan.percentiles) settings.percentiles = true;
+  if (plan.tokenCount) settings.tokenCount = plan.tokenCount;
   return settings;
-}
-
-function* cycle(make: () => Iterable<RequestSpec>): Generator<RequestSpec> {
-  for (;;) {
-    let any = false;
-    for (const spec of make()) {
-      any = true;
-      yield spec;
-    }
-    if (!any) return;
-  }
 }
 
 const RETRYABLE = new Set(["connect", "timeout", "http_5xx"]);
@@ -140,6 +133,7 @@ async function warmConnections(baseUrl: string, headers: Record<string, string>,
 export async function runBenchmark(plan: Plan, options: RunOptions = {}): Promise<RunResult> {
   const print = options.print ?? ((t: string) => console.log(t));
   const sims = new Map<ModelTask, SimServer>();
+  const shared: Shared = { specs: new Map(), counters: new Map(), pools: [] };
   try {
     for (const task of plan.tasks) {
       const m = task.model;
@@ -172,7 +166,7 @@ export async function runBenchmark(plan: Plan, options: RunOptions = {}): Promis
         }/${plan.tasks.length}] ${task.model.abbr} × ${task.dataset.abbr} — ${load}, ${task.load.numRequests} requests`,
       );
       const baseUrl = task.model.baseUrl ?? sims.get(task.model)!.url;
-      outcomes.push(await runTask(task, plan, runDir, baseUrl, options, print));
+      outcomes.push(await runTask(task, plan, runDir, baseUrl, shared, options, print));
       if (options.signal?.aborted) interrupted = true;
     }
     const jsons = outcomes.flatMap((o) => (o.report.json ? [o.report.json] : []));
@@ -193,7 +187,59 @@ export async function runBenchmark(plan: Plan, options: RunOptions = {}): Promis
     return { runDir, configPath, tasks: outcomes, interrupted, simUrls };
   } finally {
     for (const sim of sims.values()) await sim.shutdown();
+    for (const pool of shared.pools) pool.close();
   }
+}
+
+/** Resources shared by a run's tasks: prepared specs and output counters, by key. */
+interface Shared {
+  specs: Map<string, Promise<RequestSpec[]>>;
+  counters: Map<string, Promise<BatchedCounter>>;
+  pools: TokenizerPool[];
+}
+
+/** The tokenizer a task builds and counts prompts with: the model's, or the built-in for exact-length sources. */
+function promptTokenizer(task: Task): string | undefined {
+  return task.model.tokenizer ?? (needsTokenizer(task.dataset) ? "qwen3" : undefined);
+}
+
+function specsFor(task: Task, needed: number, shared: Shared): Promise<RequestSpec[]> {
+  const tokenizer = promptTokenizer(task);
+  const { abbr: _a, source: _s, ...dataset } = task.dataset;
+  const key = JSON.stringify([dataset, tokenizer, task.model.api, needed]);
+  let p = shared.specs.get(key);
+  if (!p) {
+    p = (async () =>
+      prepareSpecs(task.dataset, {
+        needed,
+        ...(task.dataset.requestCount !== undefined
+          ? { requestCount: task.dataset.requestCount }
+          : {}),
+        seed: task.dataset.seed,
+        shuffle: task.dataset.shuffle,
+        api: task.model.api,
+        ...(tokenizer ? { tokenizer: await loadTokenizer(tokenizer) } : {}),
+      }))();
+    shared.specs.set(key, p);
+  }
+  return p;
+}
+
+/** Counts outputs with the model's tokenizer, on worker threads; undefined without one. */
+function counterFor(task: Task, shared: Shared): Promise<BatchedCounter> | undefined {
+  const ref = task.model.tokenizer;
+  if (!ref) return undefined;
+  let p = shared.counters.get(ref);
+  if (!p) {
+    p = TokenizerPool.create(ref, Math.max(1, (navigator.hardwareConcurrency ?? 2) - 1)).then(
+      (pool) => {
+        shared.pools.push(pool);
+        return new BatchedCounter(pool);
+      },
+    );
+    shared.counters.set(ref, p);
+  }
+  return p;
 }
 
 async function runTask(
@@ -201,6 +247,7 @@ async function runTask(
   plan: Plan,
   runDir: string,
   baseUrl: string,
+  shared: Shared,
   options: RunOptions,
   print: (t: string) => void,
 ): Promise<TaskOutcome> {
@@ -220,10 +267,22 @@ async function runTask(
     Math.min(maxInFlight(task.load), task.load.numRequests),
   );
 
-  const target = httpTarget(task.model, baseUrl);
-  const adapter = target.adapter;
-  const specs = cycle(() => syntheticSpecs(task.dataset.synthetic));
   const total = plan.warmup + task.load.numRequests;
+  const specs = await specsFor(task, total, shared);
+  if (specs.length === 0) {
+    throw new UsageError(
+      `Dataset "${task.dataset.abbr}" (${task.dataset.source}) gave no requests`,
+    );
+  }
+  const tokenizer = promptTokenizer(task);
+  log(
+    `dataset: ${specs.length} distinct requests prepared${
+      tokenizer ? ` (tokenizer ${tokenizer})` : ""
+    }`,
+  );
+  const counter = await counterFor(task, shared);
+  const target = { ...httpTarget(task.model, baseUrl), ...(counter ? { keepText: true } : {}) };
+  const adapter = target.adapter;
   const anchorMs = Math.floor(performance.timeOrigin + performance.now());
   const identity = identityOf(task, servedModel);
   const trace = TraceWriter.create(paths.trace, {
@@ -239,8 +298,7 @@ async function runTask(
   options.signal?.addEventListener("abort", onStop, { once: true });
   try {
     await runLoad(task.load, total, async (index, scheduledMs) => {
-      const spec = specs.next().value as RequestSpec | undefined;
-      if (!spec) return;
+      const spec = specs[index % specs.length]!;
       const body = JSON.stringify(adapter.buildBody(spec, {
         model: servedModel,
         stream: task.model.stream,
@@ -258,6 +316,10 @@ async function runTask(
       const record = await sendWithRetry(target, body, meta, task.model.retry, cancel.signal);
       // A request cut off by the stop did not complete: it stays out of every output.
       if (record.error?.category === "cancelled") return;
+      if (counter && record.outputText !== undefined) {
+        record.tokenizerOutputTokens = await counter.count(record.outputText);
+      }
+      delete record.outputText;
       const q = trace.append(record);
       records.push(q);
       options.onRecord?.(task, q);

@@ -9,6 +9,7 @@ import { UsageError } from "../errors.ts";
 import { type Gate, parseFailOn } from "../metrics/gates.ts";
 import { type Objective, parseSlo } from "../metrics/goodput.ts";
 import { DEFAULT_STATS, parseStats } from "../metrics/stats.ts";
+import type { TokenCountMode } from "../metrics/request.ts";
 import type { FlagSpec, FlagValues } from "./args.ts";
 import type { ReportSettings, TaskReport } from "../report/task_report.ts";
 import { findConfig } from "../config/registry.ts";
@@ -37,6 +38,14 @@ export const REPORT_FLAGS: readonly FlagSpec[] = [
     type: "boolean",
     help:
       "Add EvalScope's percentile table (10…99% of TTFT, ITL, TPOT, latency, tokens, tok/s) to the console and JSON.",
+  },
+  {
+    name: "token-count",
+    type: "string",
+    choices: ["server", "tokenizer"],
+    help:
+      "Which token counts drive the metrics: the server's usage, or the tokenizer's (model config tokenizer). Both are kept, and disagreements reported.",
+    defaultText: "server (when it reports usage)",
   },
   {
     name: "slo",
@@ -107,6 +116,9 @@ export function reportSettingsFromFlags(values: FlagValues, problems: string[]):
     ...gateFlagValues(values, problems),
   };
   if (values.percentiles === true || cfg?.cfg.percentiles) settings.percentiles = true;
+  if (values["token-count"] !== undefined) {
+    settings.tokenCount = values["token-count"] as TokenCountMode;
+  }
   return settings;
 }
 

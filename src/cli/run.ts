@@ -11,6 +11,7 @@ import type { Plan } from "../config/plan.ts";
 import { DEFAULT_CONCURRENCY, type PlanInputs, resolvePlan, select } from "../config/resolve.ts";
 import { UsageError } from "../errors.ts";
 import { type Arrival, ARRIVALS } from "../load/mod.ts";
+import type { TokenCountMode } from "../metrics/request.ts";
 import { API_KINDS, type ApiKind } from "../protocol/openai.ts";
 import { renderTable } from "../report/table.ts";
 import { type FlagSpec, type FlagValues, integerList, parseFlags, renderFlagHelp } from "./args.ts";
@@ -133,6 +134,33 @@ export const RUN_FLAGS: readonly FlagSpec[] = [
     help: "Requests per task (one value for all, or one per load point).",
     defaultText:
       "the dataset's request_count; for the default workload 4 × concurrency, at least 8",
+  },
+  {
+    name: "dataset-path",
+    type: "string",
+    value: "FILE",
+    help:
+      "A dataset file: overrides path in the selected dataset config, or alone picks the source by extension (.jsonl, .csv, .json = ShareGPT).",
+  },
+  {
+    name: "prompt",
+    type: "string",
+    value: "TEXT",
+    help: "Send this prompt, repeated (--num-prompts times).",
+  },
+  {
+    name: "shuffle",
+    type: "boolean",
+    help:
+      "Take a random sample of the dataset file (uniform, seeded by --seed) in random order, not its first N records.",
+  },
+  {
+    name: "tokenizer",
+    type: "string",
+    value: "DIR|NAME",
+    help:
+      "Tokenizer folder (tokenizer.json, tokenizer_config.json) or built-in name (qwen3): builds exact-length prompts and counts outputs. Overrides the model config's.",
+    defaultText: "the model config's; qwen3 for synthetic prompts",
   },
   {
     name: "input-len",
@@ -271,6 +299,11 @@ export function planInputs(values: FlagValues, problems: string[]): PlanInputs {
   set("burstiness", v<number>("burstiness"));
   set("numPrompts", ints("num-prompts", values, problems));
   set("inputLen", v<number>("input-len"));
+  set("datasetPath", v<string>("dataset-path"));
+  set("prompt", v<string>("prompt"));
+  set("shuffle", v<boolean>("shuffle"));
+  set("tokenizer", v<string>("tokenizer"));
+  set("tokenCount", v<TokenCountMode>("token-count"));
   set("maxTokens", v<number>("max-tokens"));
   set("extraArgs", v<string>("extra-args"));
   set("timeoutS", v<number>("timeout"));

@@ -7,9 +7,10 @@
  * @module
  */
 
-import type { SyntheticOptions } from "../dataset/synthetic.ts";
+import type { DatasetSource } from "../dataset/mod.ts";
 import { type LoadProfile, maxInFlight } from "../load/mod.ts";
 import type { SummarizerName } from "../metrics/summarize.ts";
+import type { TokenCountMode } from "../metrics/request.ts";
 import type { Gate } from "../metrics/gates.ts";
 import { formatSlo, type Objective } from "../metrics/goodput.ts";
 import type { StatSpec } from "../metrics/stats.ts";
@@ -41,16 +42,20 @@ export interface ModelTask {
   timeoutS?: number;
   /** Retries of a failed request (connect errors, timeouts, 429, 5xx), with backoff. */
   retry: number;
+  /** Tokenizer (built-in name or folder) for exact prompts and for counting outputs. */
+  tokenizer?: string;
 }
 
 /** What to send (AISBench's dataset task). */
-export interface DatasetTask {
+export type DatasetTask = DatasetSource & {
   abbr: string;
   /** Where the config came from. */
   source: string;
-  type: "synthetic";
-  synthetic: SyntheticOptions;
-}
+  /** Records to take or make; absent → what the load needs (whole files at most). */
+  requestCount?: number;
+  seed: number;
+  shuffle: boolean;
+};
 
 /** One load point. */
 export type LoadPoint = LoadProfile & {
@@ -110,6 +115,8 @@ export interface Plan {
   failOn?: Gate[];
   /** Add EvalScope's percentile view. */
   percentiles?: boolean;
+  /** Which token counts drive the metrics when both exist; default server. */
+  tokenCount?: TokenCountMode;
 }
 
 const SECRET_HEADER = /authorization|api[-_]?key|token|secret|cookie|password/i;
@@ -148,6 +155,7 @@ export function redactPlan(plan: Plan): Record<string, unknown> {
     warmup: plan.warmup,
     ...(plan.slo ? { slo: formatSlo(plan.slo) } : {}),
     ...(plan.failOn ? { failOn: plan.failOn.map((g) => g.text).join(",") } : {}),
+    ...(plan.tokenCount ? { tokenCount: plan.tokenCount } : {}),
     tasks: plan.tasks.map(redactTask),
   };
 }

@@ -9,6 +9,8 @@
 
 import { UsageError } from "../errors.ts";
 import type { LengthDist } from "../dataset/synthetic.ts";
+import type { TokenCountMode } from "../metrics/request.ts";
+import type { DatasetSource } from "../dataset/mod.ts";
 import { type Arrival, loadLabel, type LoadProfile } from "../load/mod.ts";
 import type { Gate } from "../metrics/gates.ts";
 import type { Objective } from "../metrics/goodput.ts";
@@ -19,8 +21,9 @@ import { safeName } from "../report/paths.ts";
 import type { SimOptions } from "../sim/server.ts";
 import { loadConfig } from "./load.ts";
 import type { DatasetTask, ModelTask, Plan, Task } from "./plan.ts";
+import { DEFAULT_FIELDS } from "../dataset/jsonl.ts";
 import { type ConfigSource, findConfig } from "./registry.ts";
-import type { DatasetConfig, ModelConfig, SummarizerConfig } from "./schema.ts";
+import type { DatasetConfig, LengthDistConfig, ModelConfig, SummarizerConfig } from "./schema.ts";
 
 /** Everything resolution reads, already parsed from flags (undefined = not given). */
 export interface PlanInputs {
@@ -40,6 +43,13 @@ export interface PlanInputs {
   burstiness?: number;
   numPrompts?: number[];
   inputLen?: number;
+  /** A fixed prompt, repeated (flat dataset). */
+  prompt?: string;
+  /** A dataset file: overrides `path` of selected dataset configs, or picks a source by extension. */
+  datasetPath?: string;
+  shuffle?: boolean;
+  tokenizer?: string;
+  tokenCount?: TokenCountMode;
   maxTokens?: number;
   extraArgs?: string;
   timeoutS?: number;
@@ -111,10 +121,93 @@ function simOptions(cfg: NonNullable<ModelConfig["sim"]>): SimOptions {
   if (cfg.max_batch !== undefined) o.maxBatch = cfg.max_batch;
   if (cfg.seed !== undefined) o.seed = cfg.seed;
   if (cfg.usage_scale !== undefined) o.usageScale = cfg.usage_scale;
+  if (cfg.tokenizer !== undefined) o.tokenizer = cfg.tokenizer;
   return o;
 }
 
-function lengthDist(d: DatasetConfig["input"]): LengthDist {
+/** A dataset config's source; a string is a problem (without the file prefix). */
+function datasetSource(
+  cfg: DatasetConfig,
+  pathOverride: string | undefined,
+): DatasetSource | string {
+  const fields = (
+    c: { prompt_field: string; messages_field: string; max_tokens_field: string },
+  ) => ({
+    prompt: c.prompt_field,
+    messages: c.messages_field,
+    maxTokens: c.max_tokens_field,
+  });
+  switch (cfg.type) {
+    case "synthetic": {
+      const input = lengthDist(cfg.input);
+      const output = cfg.output ? lengthDist(cfg.output) : undefined;
+      for (const [name, d] of [["input", input], ["output", output]] as const) {
+        if (d && d.kind !== "fixed" && d.min > d.max) {
+          return `${name}: min (${d.min}) exceeds max (${d.max})`;
+        }
+      }
+      return {
+        type: "synthetic",
+        synthetic: { input, ...(output ? { output } : {}), dataType: cfg.data_type },
+      };
+    }
+    case "random":
+      if (
+        cfg.min_input_len !== undefined && cfg.max_input_len !== undefined &&
+        cfg.min_input_len > cfg.max_input_len
+      ) {
+        return `min_input_len (${cfg.min_input_len}) exceeds max_input_len (${cfg.max_input_len})`;
+      }
+      return {
+        type: "random",
+        random: {
+          inputLen: cfg.input_len,
+          outputLen: cfg.output_len,
+          rangeRatio: cfg.range_ratio,
+          ...(cfg.min_input_len !== undefined ? { minInputLen: cfg.min_input_len } : {}),
+          ...(cfg.max_input_len !== undefined ? { maxInputLen: cfg.max_input_len } : {}),
+          prefixLen: cfg.prefix_len,
+          dataType: cfg.data_type,
+        },
+      };
+    case "sharegpt":
+      return { type: "sharegpt", path: pathOverride ?? cfg.path, useOutputLen: cfg.use_output_len };
+    case "jsonl":
+    case "csv":
+      return { type: cfg.type, path: pathOverride ?? cfg.path, fields: fields(cfg) };
+    case "gsm8k":
+      return {
+        type: "gsm8k",
+        taskFile: {
+          path: pathOverride ?? cfg.path,
+          ...(cfg.train_path !== undefined ? { trainPath: cfg.train_path } : {}),
+          shots: cfg.shots,
+          hint: `download the data and put it at "${
+            pathOverride ?? cfg.path
+          }" (relative to the working folder), or give --dataset-path`,
+        },
+      };
+    case "prompt":
+      return {
+        type: "prompt",
+        prompt: cfg.prompt,
+        ...(cfg.max_tokens !== undefined ? { maxTokens: cfg.max_tokens } : {}),
+      };
+    case "images":
+      return {
+        type: "images",
+        images: {
+          prompt: cfg.prompt,
+          ...(cfg.files ? { files: cfg.files } : {}),
+          width: cfg.width,
+          height: cfg.height,
+          perRequest: cfg.images_per_request,
+        },
+      };
+  }
+}
+
+function lengthDist(d: LengthDistConfig): LengthDist {
   switch (d.method) {
     case "fixed":
       return { kind: "fixed", value: d.value };
@@ -182,6 +275,8 @@ function modelTask(
   };
   if (baseUrl !== undefined) model.baseUrl = baseUrl;
   else if (cfg.sim) model.sim = simOptions(cfg.sim);
+  const tokenizer = inputs.tokenizer ?? cfg.tokenizer;
+  if (tokenizer !== undefined) model.tokenizer = tokenizer;
   if (apiKey) model.apiKey = apiKey;
   return { model, batchSize: cfg.batch_size, requestRate: cfg.request_rate };
 }
@@ -337,38 +432,53 @@ export function resolvePlan(
   }
 
   // Datasets.
-  const datasets: Array<{ dataset: DatasetTask; requestCount?: number }> = [];
+  const datasets: DatasetTask[] = [];
+  const seedOf = (cfgSeed: number) => inputs.seed ?? cfgSeed;
   if (selection.flatDataset) {
-    datasets.push({
-      dataset: {
+    const base = { source: "flags", seed: seedOf(0), shuffle: inputs.shuffle ?? false };
+    const path = inputs.datasetPath;
+    if (inputs.prompt !== undefined) {
+      datasets.push({ ...base, abbr: "prompt", type: "prompt", prompt: inputs.prompt });
+    } else if (path !== undefined) {
+      const ext = path.split(".").pop()?.toLowerCase();
+      const abbr = safeName(path.split("/").pop()!.replace(/\.[^.]+$/, ""));
+      if (ext === "jsonl") {
+        datasets.push({ ...base, abbr, type: "jsonl", path, fields: DEFAULT_FIELDS });
+      } else if (ext === "csv") {
+        datasets.push({ ...base, abbr, type: "csv", path, fields: DEFAULT_FIELDS });
+      } else if (ext === "json") {
+        datasets.push({ ...base, abbr, type: "sharegpt", path, useOutputLen: true });
+      } else {
+        problems.push(
+          `--dataset-path: cannot tell the format of "${path}" from its extension: expected .jsonl, .csv or .json (ShareGPT), or select a dataset config with --dataset`,
+        );
+      }
+    } else {
+      datasets.push({
+        ...base,
         abbr: "synthetic",
-        source: "flags",
         type: "synthetic",
-        synthetic: {
-          requestCount: 1,
-          input: { kind: "fixed", value: inputs.inputLen ?? 128 },
-          // No output length: each model's max_out_len (or --max-tokens) applies.
-          seed,
-        },
-      },
-    });
+        // No output length: each model's max_out_len (or --max-tokens) applies.
+        synthetic: { input: { kind: "fixed", value: inputs.inputLen ?? 128 }, dataType: "string" },
+      });
+    }
   } else {
     for (const { src, cfg } of selection.datasets) {
       if (!cfg) continue;
-      datasets.push({
-        dataset: {
-          abbr: cfg.abbr ?? src.name,
-          source: src.source,
-          type: "synthetic",
-          synthetic: {
-            requestCount: cfg.request_count,
-            input: lengthDist(cfg.input),
-            output: lengthDist(cfg.output),
-            seed: inputs.seed ?? cfg.seed,
-          },
-        },
-        requestCount: cfg.request_count,
-      });
+      const source = datasetSource(cfg, inputs.datasetPath);
+      if (typeof source === "string") {
+        problems.push(`${src.source}: ${source}`);
+        continue;
+      }
+      const task: DatasetTask = {
+        ...source,
+        abbr: cfg.abbr ?? src.name,
+        source: src.source,
+        seed: seedOf(cfg.seed),
+        shuffle: inputs.shuffle ?? cfg.shuffle,
+      };
+      if (cfg.request_count !== undefined) task.requestCount = cfg.request_count;
+      datasets.push(task);
     }
   }
 
@@ -397,16 +507,25 @@ export function resolvePlan(
       );
       continue;
     }
-    for (const { dataset, requestCount } of datasets) {
+    for (const dataset of datasets) {
       loads.forEach((profile, i) => {
-        const n = inputs.numPrompts?.[i] ?? inputs.numPrompts?.[0] ?? requestCount ??
-          Math.max(8, 4 * (profile.kind === "concurrency" ? profile.concurrency : 1));
+        const n = inputs.numPrompts?.[i] ?? inputs.numPrompts?.[0] ?? dataset.requestCount ??
+          (dataset.type === "synthetic" || dataset.type === "random" || dataset.type === "prompt" ||
+              dataset.type === "images"
+            ? Math.max(8, 4 * (profile.kind === "concurrency" ? profile.concurrency : 1))
+            : undefined);
+        if (n === undefined) {
+          problems.push(
+            `${dataset.source}: dataset "${dataset.abbr}": set request_count, or --num-prompts, to say how many requests to send`,
+          );
+          return;
+        }
         const outputName = loads.length > 1
           ? `${dataset.abbr}_${loadLabel(profile)}`
           : dataset.abbr;
         const task: Task = {
           model,
-          dataset: { ...dataset, synthetic: { ...dataset.synthetic, requestCount: n } },
+          dataset: { ...dataset, requestCount: n },
           load: { ...profile, numRequests: n },
           outputName,
         };
@@ -434,5 +553,6 @@ export function resolvePlan(
   if (inputs.slo) plan.slo = inputs.slo;
   if (inputs.failOn) plan.failOn = inputs.failOn;
   if (inputs.percentiles ?? sumCfg?.percentiles) plan.percentiles = true;
+  if (inputs.tokenCount) plan.tokenCount = inputs.tokenCount;
   return plan;
 }

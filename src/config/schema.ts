@@ -24,6 +24,7 @@ export const SimSchema = z.strictObject({
   max_batch: positiveInt.optional(),
   seed: z.number().int().optional(),
   usage_scale: z.number().min(0).optional(),
+  tokenizer: z.string().min(1).optional(),
 });
 
 /** A model task: where the service is and how to call it. */
@@ -36,6 +37,7 @@ export const ModelConfigSchema = z.strictObject({
   host_port: z.number().int().min(1).max(65535).optional(),
   sim: SimSchema.optional(),
   model: z.string().default(""),
+  tokenizer: z.string().min(1).optional(),
   api_key_env: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "expected an environment variable name")
     .optional(),
   headers: z.record(z.string(), z.string()).default({}),
@@ -68,15 +70,72 @@ export const LengthDistSchema = z.discriminatedUnion("method", [
   }),
 ]);
 
+/** A parsed length distribution. */
+export type LengthDistConfig = z.infer<typeof LengthDistSchema>;
+
+const common = {
+  abbr: z.string().min(1).optional(),
+  /** Records to take (the first N, or a random N with shuffle); generated sources make this many. */
+  request_count: positiveInt.optional(),
+  shuffle: z.boolean().default(false),
+  seed: z.number().int().default(0),
+};
+const fields = {
+  prompt_field: z.string().min(1).default("prompt"),
+  messages_field: z.string().min(1).default("messages"),
+  max_tokens_field: z.string().min(1).default("max_tokens"),
+};
+const dataType = z.enum(["string", "tokenid"]).default("string");
+
 /** A dataset task: what to send. */
 export const DatasetConfigSchema = z.discriminatedUnion("type", [
   z.strictObject({
-    abbr: z.string().min(1).optional(),
+    ...common,
     type: z.literal("synthetic"),
-    request_count: positiveInt.default(64),
+    data_type: dataType,
     input: LengthDistSchema,
-    output: LengthDistSchema,
-    seed: z.number().int().default(0),
+    output: LengthDistSchema.optional(),
+  }),
+  z.strictObject({
+    ...common,
+    type: z.literal("random"),
+    data_type: dataType,
+    input_len: positiveInt.default(1024),
+    output_len: positiveInt.default(128),
+    range_ratio: z.number().min(0).max(1).default(0),
+    min_input_len: positiveInt.optional(),
+    max_input_len: positiveInt.optional(),
+    prefix_len: z.number().int().min(0).default(0),
+  }),
+  z.strictObject({
+    ...common,
+    type: z.literal("sharegpt"),
+    path: z.string().min(1),
+    use_output_len: z.boolean().default(true),
+  }),
+  z.strictObject({ ...common, ...fields, type: z.literal("jsonl"), path: z.string().min(1) }),
+  z.strictObject({ ...common, ...fields, type: z.literal("csv"), path: z.string().min(1) }),
+  z.strictObject({
+    ...common,
+    type: z.literal("gsm8k"),
+    path: z.string().min(1),
+    train_path: z.string().min(1).optional(),
+    shots: z.number().int().min(0).default(4),
+  }),
+  z.strictObject({
+    ...common,
+    type: z.literal("prompt"),
+    prompt: z.string().min(1),
+    max_tokens: positiveInt.optional(),
+  }),
+  z.strictObject({
+    ...common,
+    type: z.literal("images"),
+    prompt: z.string().min(1).default("Describe this image."),
+    files: z.array(z.string().min(1)).optional(),
+    width: positiveInt.default(512),
+    height: positiveInt.default(512),
+    images_per_request: positiveInt.default(1),
   }),
 ]);
 /** A parsed dataset config. */

@@ -1,17 +1,16 @@
 /**
  * The synthetic source (AISBench `synthetic_gen`): a request count and input
  * and output lengths drawn from a distribution (`fixed`, `uniform`,
- * `gaussian`, `zipf`) with a seed. Specs are generated lazily, one at a time.
- *
- * Until a tokenizer is configured, prompts are built from words that the
- * built-in simulator counts as one token each.
+ * `gaussian`, `zipf`) with a seed. Prompts have exactly the drawn number of
+ * tokens under the tokenizer (counted on the chat-templated prompt for chat),
+ * as text (`string`) or as token ids (`tokenid`, for /v1/completions).
  *
  * @module
  */
 
-import { UsageError } from "../errors.ts";
 import type { RequestSpec } from "../protocol/openai.ts";
 import { Random } from "../random.ts";
+import type { PromptBuilder } from "./prompt_builder.ts";
 
 /** A length distribution, in tokens. */
 export type LengthDist =
@@ -22,41 +21,11 @@ export type LengthDist =
 
 /** Settings of the synthetic source. */
 export interface SyntheticOptions {
-  requestCount: number;
   input: LengthDist;
   /** Output lengths; absent → requests carry no `max_tokens` (the model's default applies). */
   output?: LengthDist;
-  seed: number;
-}
-
-/** Checks a distribution, returning one problem line per fault, prefixed with `where`. */
-export function validateLengthDist(dist: LengthDist, where: string): string[] {
-  const problems: string[] = [];
-  const positiveInt = (v: number, name: string) => {
-    if (!Number.isInteger(v) || v < 1) {
-      problems.push(`${where}.${name}: expected a positive integer, got ${JSON.stringify(v)}`);
-    }
-  };
-  switch (dist.kind) {
-    case "fixed":
-      positiveInt(dist.value, "value");
-      break;
-    case "uniform":
-    case "gaussian":
-    case "zipf":
-      positiveInt(dist.min, "min");
-      positiveInt(dist.max, "max");
-      if (dist.min > dist.max) {
-        problems.push(`${where}: min (${dist.min}) exceeds max (${dist.max})`);
-      }
-      if (dist.kind === "gaussian" && !(dist.variance >= 0)) {
-        problems.push(`${where}.variance: expected a number >= 0, got ${dist.variance}`);
-      }
-      if (dist.kind === "zipf" && !(dist.alpha > 1)) {
-        problems.push(`${where}.alpha: expected a number > 1, got ${dist.alpha}`);
-      }
-  }
-  return problems;
+  /** `string`: text prompts; `tokenid`: token-id prompts (completions API). */
+  dataType: "string" | "tokenid";
 }
 
 /** Draws lengths from a distribution. */
@@ -72,7 +41,7 @@ export function lengthSampler(dist: LengthDist, random: Random): () => number {
         Math.min(dist.max, Math.max(dist.min, Math.round(dist.mean + sd * random.normal())));
     }
     case "zipf": {
-      // Inverse-CDF over the finite support min..max, weights k^-alpha (k = 1..).
+      // Inverse CDF over the finite support min..max, weight of min + k ∝ (k + 1)^-alpha.
       const n = dist.max - dist.min + 1;
       const cdf = new Float64Array(n);
       let total = 0;
@@ -92,48 +61,25 @@ export function lengthSampler(dist: LengthDist, random: Random): () => number {
   }
 }
 
-const WORDS = [
-  "alpha",
-  "bravo",
-  "charlie",
-  "delta",
-  "echo",
-  "foxtrot",
-  "golf",
-  "hotel",
-  "india",
-  "juliet",
-  "kilo",
-  "lima",
-  "mike",
-  "november",
-  "oscar",
-  "papa",
-];
-
-/** Yields the synthetic specs. Throws UsageError on invalid settings. */
-export function* syntheticSpecs(options: SyntheticOptions): Generator<RequestSpec> {
-  const problems = [
-    ...validateLengthDist(options.input, "input"),
-    ...(options.output ? validateLengthDist(options.output, "output") : []),
-  ];
-  if (!Number.isInteger(options.requestCount) || options.requestCount < 1) {
-    problems.push(`requestCount: expected a positive integer, got ${options.requestCount}`);
-  }
-  if (problems.length) throw new UsageError(problems.map((p) => `synthetic dataset: ${p}`));
-  const random = new Random(options.seed);
+/** Yields `count` synthetic specs built with `builder`. */
+export function* syntheticSpecs(
+  options: SyntheticOptions,
+  count: number,
+  seed: number,
+  builder: PromptBuilder,
+): Generator<RequestSpec> {
+  const random = new Random(seed);
   const inputLen = lengthSampler(options.input, random);
   const outputLen = options.output ? lengthSampler(options.output, random) : undefined;
-  for (let i = 0; i < options.requestCount; i++) {
+  for (let i = 0; i < count; i++) {
     const n = inputLen();
     const out = outputLen?.();
-    const words: string[] = new Array(n);
-    for (let k = 0; k < n; k++) words[k] = WORDS[random.int(0, WORDS.length - 1)]!;
-    yield out === undefined ? { prompt: words.join(" "), expectedInputTokens: n } : {
-      prompt: words.join(" "),
-      maxTokens: out,
-      expectedInputTokens: n,
-      expectedOutputTokens: out,
-    };
+    const tail = out === undefined ? {} : { maxTokens: out, expectedOutputTokens: out };
+    if (options.dataType === "tokenid") {
+      yield { prompt: builder.buildIds(n, random), expectedInputTokens: n, ...tail };
+    } else {
+      const p = builder.build(n, random);
+      yield { prompt: p.text, expectedInputTokens: p.tokens, ...tail };
+    }
   }
 }

@@ -107,6 +107,19 @@ export interface Goodput {
   rate_rps: number;
 }
 
+/** Server `usage` against the tokenizer's counts, over successful requests that have both. */
+export interface TokenCountCheck {
+  /** Requests with both an output count from the server and one from the tokenizer. */
+  compared_output: number;
+  output_mismatches: number;
+  output_max_abs_diff: number;
+  output_mean_abs_diff: number;
+  /** Requests with both a prompt count from the server and one from the tokenizer or dataset. */
+  compared_input: number;
+  input_mismatches: number;
+  input_max_abs_diff: number;
+}
+
 /** Everything a task reports. */
 export interface TaskSummary {
   stage: "total" | "stable";
@@ -116,6 +129,8 @@ export interface TaskSummary {
   errors: Partial<Record<ErrorCategory, number>>;
   delivery: DeliveryStats;
   goodput?: Goodput;
+  /** Present when any request had both server and tokenizer counts. */
+  tokenCounts?: TokenCountCheck;
   /** Per-request metrics of the counted requests, in record order. */
   requests: RequestMetrics[];
   /** The samples behind `metrics`, by the same keys (in memory only, for gates). */
@@ -254,6 +269,38 @@ export function summarizeTask(
     samples,
   };
   if (window) summary.window = window;
+  const check: TokenCountCheck = {
+    compared_output: 0,
+    output_mismatches: 0,
+    output_max_abs_diff: 0,
+    output_mean_abs_diff: 0,
+    compared_input: 0,
+    input_mismatches: 0,
+    input_max_abs_diff: 0,
+  };
+  let outDiffSum = 0;
+  for (const r of counted) {
+    if (r.error) continue;
+    const sOut = r.usage?.completionTokens;
+    if (sOut !== undefined && r.tokenizerOutputTokens !== undefined) {
+      const d = Math.abs(sOut - r.tokenizerOutputTokens);
+      check.compared_output++;
+      if (d) check.output_mismatches++;
+      outDiffSum += d;
+      check.output_max_abs_diff = Math.max(check.output_max_abs_diff, d);
+    }
+    const sIn = r.usage?.promptTokens;
+    if (sIn !== undefined && r.inputTokens !== undefined) {
+      const d = Math.abs(sIn - r.inputTokens);
+      check.compared_input++;
+      if (d) check.input_mismatches++;
+      check.input_max_abs_diff = Math.max(check.input_max_abs_diff, d);
+    }
+  }
+  if (check.compared_output || check.compared_input) {
+    check.output_mean_abs_diff = safeDiv(outDiffSum, check.compared_output);
+    summary.tokenCounts = check;
+  }
   if (options.slo && options.slo.length) {
     const good = per.filter((m) => meetsSlo(m, options.slo!)).length;
     summary.goodput = {

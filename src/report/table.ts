@@ -99,6 +99,25 @@ export function renderTaskTables(summary: TaskSummary, stats: readonly StatSpec[
       ["Goodput", summary.stage, formatValue(g.rate_rps, "req/s")],
     ]));
   }
+  const tc = summary.tokenCounts;
+  if (tc && (tc.output_mismatches || tc.input_mismatches)) {
+    parts.push(
+      renderTable(["Token Counts (server vs tokenizer)", "Compared", "Disagreed", "Max |diff|"], [
+        [
+          "Output tokens",
+          String(tc.compared_output),
+          String(tc.output_mismatches),
+          String(tc.output_max_abs_diff),
+        ],
+        [
+          "Input tokens",
+          String(tc.compared_input),
+          String(tc.input_mismatches),
+          String(tc.input_max_abs_diff),
+        ],
+      ]),
+    );
+  }
   const errors = Object.entries(summary.errors);
   if (errors.length) {
     parts.push(renderTable(["Failure", "Requests"], errors.map(([k, v]) => [k, String(v)])));

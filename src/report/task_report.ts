@@ -11,6 +11,7 @@ import { errorMessage } from "../errors.ts";
 import { type Breach, evaluateGates, type Gate } from "../metrics/gates.ts";
 import type { Objective } from "../metrics/goodput.ts";
 import type { StatSpec } from "../metrics/stats.ts";
+import type { TokenCountMode } from "../metrics/request.ts";
 import { type SummarizerName, summarizeTask, type TaskSummary } from "../metrics/summarize.ts";
 import type { RequestRecord } from "../record/record.ts";
 import { csvLine } from "./csv.ts";
@@ -27,6 +28,8 @@ export interface ReportSettings {
   failOn?: readonly Gate[];
   /** Add EvalScope's percentile view (console and JSON). */
   percentiles?: boolean;
+  /** Which token counts drive the metrics when both exist; default server. */
+  tokenCount?: TokenCountMode;
 }
 
 /** The result contract written to `<task>.json`. */
@@ -37,6 +40,7 @@ export interface TaskResultJson {
   errors: TaskSummary["errors"];
   delivery: TaskSummary["delivery"];
   goodput?: TaskSummary["goodput"];
+  token_counts?: TaskSummary["tokenCounts"];
   percentiles?: Record<string, Record<string, number>>;
   stable_window_ms?: { open: number; close: number };
   generated_at: string;
@@ -73,6 +77,7 @@ export function resultJson(
     generated_at: generatedAt.toISOString(),
   };
   if (summary.goodput) json.goodput = summary.goodput;
+  if (summary.tokenCounts) json.token_counts = summary.tokenCounts;
   if (settings.percentiles) json.percentiles = percentileView(summary);
   if (summary.window) {
     json.stable_window_ms = {
@@ -102,7 +107,7 @@ export function reportTask(
   paths: TaskPaths,
   generatedAt = new Date(),
 ): TaskReport {
-  Deno.writeTextFileSync(paths.requestsCsv, requestsCsv(records, anchorMs));
+  Deno.writeTextFileSync(paths.requestsCsv, requestsCsv(records, anchorMs, settings.tokenCount));
   let summary: TaskSummary;
   try {
     summary = summarizeTask(records, {
@@ -110,6 +115,7 @@ export function reportTask(
       summarizer: settings.summarizer,
       maxConcurrency: identity.max_concurrency,
       ...(settings.slo ? { slo: settings.slo } : {}),
+      ...(settings.tokenCount ? { tokenCount: settings.tokenCount } : {}),
     });
   } catch (error) {
     const message = errorMessage(error);

@@ -11,6 +11,8 @@
 
 import { Random } from "../random.ts";
 import { DeadlineScheduler } from "./scheduler.ts";
+import { loadTokenizer } from "../tokenizer/tokenizer.ts";
+import type { ChatMessage } from "../protocol/openai.ts";
 
 /** Simulator settings. Times in ms. */
 export interface SimOptions {
@@ -40,6 +42,12 @@ export interface SimOptions {
   seed?: number;
   /** Multiply reported `completion_tokens` by this (tests of usage cross-checks); default 1. */
   usageScale?: number;
+  /**
+   * Count prompt tokens with this tokenizer (built-in name or folder; chat
+   * prompts through its chat template), as a real server does. Without it, one
+   * token per whitespace-separated word.
+   */
+  tokenizer?: string;
 }
 
 /** Counters the simulator keeps; `peakHeld` is the most requests open at once. */
@@ -59,7 +67,7 @@ export interface SimServer {
   /** Base URL, e.g. `http://127.0.0.1:41234`. */
   readonly url: string;
   readonly port: number;
-  readonly options: Readonly<Required<Omit<SimOptions, "hostname" | "port">>>;
+  readonly options: Readonly<Required<Omit<SimOptions, "hostname" | "port" | "tokenizer">>>;
   /** A copy of the counters. */
   stats(): SimStats;
   /** Zeroes the counters (not the open requests). */
@@ -127,7 +135,22 @@ function errorResponse(status: number, message: string, type: string): Response 
 const encoder = new TextEncoder();
 
 /** Starts the simulator and resolves once it listens. */
-export function startSimulator(options: SimOptions = {}): Promise<SimServer> {
+export async function startSimulator(options: SimOptions = {}): Promise<SimServer> {
+  const tokenizer = options.tokenizer ? await loadTokenizer(options.tokenizer) : undefined;
+  const promptTokens = (body: Json): number => {
+    if (!tokenizer) return simPromptTokens(body);
+    if (Array.isArray(body.prompt)) return body.prompt.length;
+    if (Array.isArray(body.messages)) {
+      const messages = body.messages as ChatMessage[];
+      const templated = tokenizer.chatPrompt(messages);
+      if (templated !== undefined) return tokenizer.encode(templated).length;
+      return messages.reduce(
+        (n, m) => n + tokenizer.encode(typeof m.content === "string" ? m.content : "").length,
+        0,
+      );
+    }
+    return tokenizer.encode(String(body.prompt ?? "")).length;
+  };
   const opts = {
     model: options.model ?? "sim-model",
     ttftMs: options.ttftMs ?? 50,
@@ -214,7 +237,7 @@ export function startSimulator(options: SimOptions = {}): Promise<SimServer> {
   function stream(body: Json, chat: boolean, arrived: number): Response {
     hold();
     const n = outputLength(body);
-    const promptTokens = simPromptTokens(body);
+    const prompt = promptTokens(body);
     const reported = Math.round(n * opts.usageScale);
     const includeUsage = (body.stream_options as Json | undefined)?.include_usage === true;
     const id = `${chat ? "chatcmpl" : "cmpl"}-sim${++idCounter}`;
@@ -238,8 +261,8 @@ export function startSimulator(options: SimOptions = {}): Promise<SimServer> {
       if (closed) return;
       if (includeUsage) {
         send(
-          `${head}],"usage":{"prompt_tokens":${promptTokens},"total_tokens":${
-            promptTokens + reported
+          `${head}],"usage":{"prompt_tokens":${prompt},"total_tokens":${
+            prompt + reported
           },"completion_tokens":${reported}}`,
         );
       }
@@ -278,7 +301,7 @@ export function startSimulator(options: SimOptions = {}): Promise<SimServer> {
       admitted = true;
       if (closed) return;
       const first = admittedAt +
-        Math.max(0, opts.ttftMs + promptTokens * opts.prefillMsPerToken + jitter());
+        Math.max(0, opts.ttftMs + prompt * opts.prefillMsPerToken + jitter());
       if (n === 0) {
         scheduler.at(first, finish);
         return;
@@ -330,18 +353,18 @@ export function startSimulator(options: SimOptions = {}): Promise<SimServer> {
   function whole(body: Json, chat: boolean, arrived: number): Promise<Response> {
     hold();
     const n = outputLength(body);
-    const promptTokens = simPromptTokens(body);
+    const prompt = promptTokens(body);
     const reported = Math.round(n * opts.usageScale);
     return new Promise((resolve) => {
       admit(arrived, (start) => {
-        const total = Math.max(0, opts.ttftMs + promptTokens * opts.prefillMsPerToken + jitter()) +
+        const total = Math.max(0, opts.ttftMs + prompt * opts.prefillMsPerToken + jitter()) +
           Math.max(0, n - 1) * opts.itlMs;
         scheduler.at(start + total, () => {
           let text = "";
           for (let i = 0; i < n; i++) text += tokenText(i);
           const usage = {
-            prompt_tokens: promptTokens,
-            total_tokens: promptTokens + reported,
+            prompt_tokens: prompt,
+            total_tokens: prompt + reported,
             completion_tokens: reported,
           };
           const finishReason = n === body.max_tokens ? "length" : "stop";

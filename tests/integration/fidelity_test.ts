@@ -11,7 +11,7 @@ import {
 } from "../helpers.ts";
 
 Deno.test("runBenchmark() measures the simulator's TTFT and ITL within a few ms of the truth", async () => {
-  const sim = await startSimulator({ ttftMs: 50, itlMs: 10 });
+  const sim = await startSimulator({ ttftMs: 50, itlMs: 10, tokenizer: "qwen3" });
   try {
     await withTempDir(async (dir) => {
       const plan = simplePlan(modelAt(sim.url), { concurrency: 8, requests: 32, workDir: dir });

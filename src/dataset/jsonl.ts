@@ -1,0 +1,80 @@
+/**
+ * Custom JSONL files: one JSON object per line with a `prompt` (string or
+ * token ids) or `messages` (chat messages) field, and an optional
+ * `max_tokens`. Field names are configurable. Streamed line by line.
+ *
+ * @module
+ */
+
+import type { ChatMessage, RequestSpec } from "../protocol/openai.ts";
+import { badLine, emptyFile, jsonLine, readLines } from "./_lines.ts";
+
+/** Field names of a custom file. */
+export interface FieldNames {
+  prompt: string;
+  messages: string;
+  maxTokens: string;
+}
+
+/** The default field names. */
+export const DEFAULT_FIELDS: FieldNames = {
+  prompt: "prompt",
+  messages: "messages",
+  maxTokens: "max_tokens",
+};
+
+const ROLES = new Set(["system", "user", "assistant"]);
+
+/** Turns one record (a parsed line or CSV row) into a spec; `fail` names the culprit. */
+export function recordSpec(
+  record: Record<string, unknown>,
+  fields: FieldNames,
+  fail: (what: string) => Error,
+): RequestSpec {
+  let spec: { prompt?: string | number[]; messages?: ChatMessage[]; maxTokens?: number };
+  const prompt = record[fields.prompt];
+  const messages = record[fields.messages];
+  if (typeof prompt === "string") spec = { prompt };
+  else if (Array.isArray(prompt) && prompt.every((x) => Number.isInteger(x))) {
+    spec = { prompt: prompt as number[] };
+  } else if (Array.isArray(messages)) {
+    for (const m of messages) {
+      if (
+        !m || typeof m !== "object" || !ROLES.has((m as ChatMessage).role) ||
+        (m as ChatMessage).content === undefined
+      ) {
+        throw fail(
+          `has a "${fields.messages}" entry without a valid role (system, user, assistant) and content`,
+        );
+      }
+    }
+    spec = { messages: messages as ChatMessage[] };
+  } else {
+    throw fail(
+      `has no "${fields.prompt}" (string or token ids) or "${fields.messages}" (list) field`,
+    );
+  }
+  const max = record[fields.maxTokens];
+  if (max !== undefined && max !== null && max !== "") {
+    const n = typeof max === "string" ? Number(max) : max;
+    if (typeof n !== "number" || !Number.isInteger(n) || n < 1) {
+      throw fail(`has "${fields.maxTokens}" ${JSON.stringify(max)}, expected a positive integer`);
+    }
+    spec.maxTokens = n;
+  }
+  return spec;
+}
+
+/** Yields the specs of a JSONL file; blank lines are skipped. */
+export async function* jsonlSpecs(
+  path: string,
+  fields: FieldNames = DEFAULT_FIELDS,
+): AsyncGenerator<RequestSpec> {
+  let any = false;
+  for await (const { line, n } of readLines(path)) {
+    if (!line.trim()) continue;
+    any = true;
+    yield recordSpec(jsonLine(path, line, n), fields, (what) => badLine(path, n, what));
+  }
+  if (!any) throw emptyFile(path);
+}

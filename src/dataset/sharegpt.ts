@@ -1,0 +1,123 @@
+/**
+ * The ShareGPT source: a JSON array of conversations
+ * (`{"conversations": [{"from": "human", "value": …}, {"from": "gpt", …}]}`),
+ * streamed element by element without loading the file whole. The first human
+ * turn is the prompt; the first gpt turn's token length is the output target
+ * when `use_output_len` is set (as vLLM does).
+ *
+ * @module
+ */
+
+import { UsageError } from "../errors.ts";
+import type { ChatMessage, RequestSpec } from "../protocol/openai.ts";
+import type { TextTokenizer } from "../tokenizer/tokenizer.ts";
+import { openDataset } from "./_lines.ts";
+
+/** Yields the text of each top-level element of a JSON array file, with its 1-based line. */
+export async function* jsonArrayElements(
+  path: string,
+): AsyncGenerator<{ text: string; line: number }> {
+  const file = await openDataset(path);
+  const decoder = new TextDecoder();
+  let depth = 0;
+  let inString = false;
+  let escaped = false;
+  let started = false;
+  let line = 1;
+  let elementLine = 1;
+  let buf = "";
+  let collecting = false;
+  for await (const chunk of file.readable) {
+    const text = decoder.decode(chunk, { stream: true });
+    let from = 0;
+    for (let i = 0; i < text.length; i++) {
+      const c = text.charCodeAt(i);
+      if (c === 10) line++;
+      if (inString) {
+        if (escaped) escaped = false;
+        else if (c === 92) escaped = true;
+        else if (c === 34) inString = false;
+        continue;
+      }
+      if (c === 34) {
+        inString = true;
+        if (depth === 1 && !collecting) {
+          collecting = true;
+          elementLine = line;
+          from = i;
+        }
+      } else if (c === 91 || c === 123) {
+        if (!started) {
+          if (c !== 91) {
+            throw new UsageError(
+              `Cannot read dataset "${path}": line ${line}: expected a JSON array`,
+            );
+          }
+          started = true;
+          depth = 1;
+          continue;
+        }
+        if (depth === 1 && !collecting) {
+          collecting = true;
+          elementLine = line;
+          from = i;
+        }
+        depth++;
+      } else if (c === 93 || c === 125) {
+        depth--;
+        if (depth === 1 && collecting) {
+          buf += text.slice(from, i + 1);
+          yield { text: buf, line: elementLine };
+          buf = "";
+          collecting = false;
+        } else if (depth === 0) {
+          return;
+        }
+      } else if (!started && c > 32) {
+        throw new UsageError(`Cannot read dataset "${path}": line ${line}: expected a JSON array`);
+      }
+    }
+    if (collecting) buf += text.slice(from);
+  }
+  if (!started) throw new UsageError(`Cannot read dataset "${path}": the file is empty`);
+  if (depth !== 0) {
+    throw new UsageError(
+      `Cannot read dataset "${path}": the JSON array is not closed (truncated file?)`,
+    );
+  }
+}
+
+/** Yields ShareGPT specs (conversations without a human turn, or without a gpt answer when needed, are skipped). */
+export async function* sharegptSpecs(
+  path: string,
+  options: { useOutputLen: boolean; tokenizer?: TextTokenizer },
+): AsyncGenerator<RequestSpec> {
+  for await (const { text, line } of jsonArrayElements(path)) {
+    let item: { conversations?: Array<{ from?: string; value?: string }> };
+    try {
+      item = JSON.parse(text);
+    } catch {
+      throw new UsageError(
+        `Cannot read dataset "${path}": the element at line ${line} is not valid JSON`,
+      );
+    }
+    const turns = Array.isArray(item?.conversations) ? item.conversations : undefined;
+    if (!turns) {
+      throw new UsageError(
+        `Cannot read dataset "${path}": the element at line ${line} has no "conversations" list`,
+      );
+    }
+    const human = turns.find((t) => t?.from === "human" && typeof t.value === "string");
+    const gptIndex = turns.findIndex((t) => t?.from === "gpt" && typeof t.value === "string");
+    if (!human?.value || (options.useOutputLen && gptIndex < 0)) continue;
+    const spec: { messages: ChatMessage[]; maxTokens?: number; expectedOutputTokens?: number } = {
+      messages: [{ role: "user", content: human.value }],
+    };
+    if (options.useOutputLen && options.tokenizer) {
+      const out = Math.max(1, options.tokenizer.encode(turns[gptIndex]!.value!).length);
+      spec.maxTokens = out;
+      spec.expectedOutputTokens = out;
+    }
+    yield spec;
+  }
+}
