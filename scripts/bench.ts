@@ -3,7 +3,7 @@
  * prints one JSON line. The simulator runs in a child process so the numbers
  * are the client's alone. A benchmark, never a test: it asserts nothing.
  *
- * Usage: deno task bench [--quick] [fidelity] [ingest]
+ * Usage: deno task bench [--quick] [fidelity] [ingest] [tokenizer]
  *
  * @module
  */
@@ -14,6 +14,8 @@ import { openaiChat } from "../src/protocol/openai.ts";
 import { runClosedLoop } from "../src/load/concurrency.ts";
 import { mean, percentileSorted, sortedSample, stddev } from "../src/metrics/stats.ts";
 import type { RequestRecord } from "../src/record/record.ts";
+import { Random } from "../src/random.ts";
+import { TokenizerPool } from "../src/tokenizer/pool.ts";
 
 const MAIN = new URL("../main.ts", import.meta.url).pathname;
 
@@ -162,6 +164,44 @@ async function ingest(quick: boolean) {
   }
 }
 
+/** Tokens/s of counting on 1 and 2 workers (median of 3 rounds after a warm-up round). */
+async function tokenizer(quick: boolean) {
+  const texts: string[] = [];
+  const n = quick ? 400 : 2000;
+  const random = new Random(1);
+  for (let i = 0; i < n; i++) {
+    let t = "";
+    for (let k = 0; k < 300; k++) t += ` word${random.int(0, 5000)}`;
+    texts.push(t);
+  }
+  const results: Record<string, number> = {};
+  for (const size of [1, 2]) {
+    const pool = await TokenizerPool.create("qwen3", size);
+    try {
+      await pool.count(texts);
+      const rates: number[] = [];
+      for (let r = 0; r < 3; r++) {
+        const t0 = performance.now();
+        const counts = await pool.count(texts);
+        const seconds = (performance.now() - t0) / 1000;
+        rates.push(counts.reduce((a, b) => a + b, 0) / seconds);
+      }
+      results[`workers_${size}_tokens_per_s`] = Math.round(
+        percentileSorted(sortedSample(rates), 50),
+      );
+    } finally {
+      pool.close();
+    }
+  }
+  console.log(JSON.stringify({
+    bench: "tokenizer",
+    tokenizer: "builtin:qwen3",
+    texts: n,
+    ...results,
+    speedup: round(results.workers_2_tokens_per_s! / results.workers_1_tokens_per_s!, 2),
+  }));
+}
+
 const args = new Set(Deno.args);
 const quick = args.delete("--quick");
 const all = args.size === 0;
@@ -175,3 +215,4 @@ console.log(JSON.stringify({
 }));
 if (all || args.has("fidelity")) await fidelity(quick);
 if (all || args.has("ingest")) await ingest(quick);
+if (all || args.has("tokenizer")) await tokenizer(quick);

@@ -135,6 +135,10 @@ export async function runBenchmark(plan: Plan, options: RunOptions = {}): Promis
   const sims = new Map<ModelTask, SimServer>();
   const shared: Shared = { specs: new Map(), counters: new Map(), pools: [] };
   try {
+    // Every task's requests are built before anything starts: bad input stops the run here.
+    for (const task of plan.tasks) {
+      await specsFor(task, plan.warmup + task.load.numRequests, shared);
+    }
     for (const task of plan.tasks) {
       const m = task.model;
       if (m.baseUrl !== undefined || sims.has(m)) continue;

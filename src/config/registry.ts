@@ -19,6 +19,12 @@ import dataSynthetic from "../../configs/datasets/synthetic.yaml" with { type: "
 import dataUniform from "../../configs/datasets/synthetic_uniform.yaml" with { type: "text" };
 import dataGaussian from "../../configs/datasets/synthetic_gaussian.yaml" with { type: "text" };
 import dataZipf from "../../configs/datasets/synthetic_zipf.yaml" with { type: "text" };
+import dataRandom from "../../configs/datasets/random.yaml" with { type: "text" };
+import dataRandomPrefix from "../../configs/datasets/random_prefix.yaml" with { type: "text" };
+import dataSharegpt from "../../configs/datasets/sharegpt.yaml" with { type: "text" };
+import dataGsm8k from "../../configs/datasets/gsm8k.yaml" with { type: "text" };
+import dataAime from "../../configs/datasets/aime.yaml" with { type: "text" };
+import dataImages from "../../configs/datasets/images.yaml" with { type: "text" };
 import sumDefault from "../../configs/summarizers/default_perf.yaml" with { type: "text" };
 import sumStable from "../../configs/summarizers/stable_stage.yaml" with { type: "text" };
 
@@ -36,6 +42,12 @@ export const BUILTIN: Record<ConfigKind, Record<string, string>> = {
     synthetic_uniform: dataUniform,
     synthetic_gaussian: dataGaussian,
     synthetic_zipf: dataZipf,
+    random: dataRandom,
+    random_prefix: dataRandomPrefix,
+    sharegpt: dataSharegpt,
+    gsm8k: dataGsm8k,
+    aime: dataAime,
+    images: dataImages,
   },
   summarizers: { default_perf: sumDefault, stable_stage: sumStable },
 };

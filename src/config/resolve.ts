@@ -182,9 +182,8 @@ function datasetSource(
           path: pathOverride ?? cfg.path,
           ...(cfg.train_path !== undefined ? { trainPath: cfg.train_path } : {}),
           shots: cfg.shots,
-          hint: `download the data and put it at "${
-            pathOverride ?? cfg.path
-          }" (relative to the working folder), or give --dataset-path`,
+          hint:
+            "download the data and put it there, relative to the working folder, or give --dataset-path",
         },
       };
     case "prompt":
