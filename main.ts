@@ -98,10 +98,15 @@ async function main(args: string[]): Promise<number> {
     };
     Deno.addSignalListener("SIGINT", onSignal);
     Deno.addSignalListener("SIGTERM", onSignal);
+    const encoder = new TextEncoder();
     const result = await runCommand(rest, {
       print,
       env: (name) => Deno.env.get(name),
       signal: controller.signal,
+      progress: {
+        write: (text) => void Deno.stdout.writeSync(encoder.encode(text)),
+        tty: Deno.stdout.isTerminal(),
+      },
     });
     Deno.removeSignalListener("SIGINT", onSignal);
     Deno.removeSignalListener("SIGTERM", onSignal);

@@ -100,7 +100,7 @@ async function drive(url: string, concurrency: number, requests: number, maxToke
   const t0 = performance.now();
   await runClosedLoop(
     { kind: "concurrency", concurrency },
-    requests,
+    { total: requests },
     async (index, scheduledMs) => {
       records.push(await sendRequest(target, body, { index, scheduledMs }));
     },

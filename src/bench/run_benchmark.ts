@@ -15,16 +15,22 @@ import {
   redactTask,
   type Task,
 } from "../config/plan.ts";
-import { needsTokenizer, prepareSpecs } from "../dataset/mod.ts";
+import { MAX_PREPARED, needsTokenizer, prepareSpecs } from "../dataset/mod.ts";
 import { BatchedCounter, TokenizerPool } from "../tokenizer/pool.ts";
 import { loadTokenizer } from "../tokenizer/tokenizer.ts";
-import { loadLabel, maxInFlight, runLoad } from "../load/mod.ts";
+import { describeLoad, maxInFlight, runLoad, type StopRule } from "../load/mod.ts";
 import { type HttpTarget, type SendMeta, sendRequest } from "../protocol/client.ts";
 import type { RequestSpec } from "../protocol/openai.ts";
 import type { RequestRecord } from "../record/record.ts";
 import { TraceWriter } from "../record/trace.ts";
 import { createRunDir, type TaskPaths, taskPaths } from "../report/paths.ts";
-import { renderSummaryTable, writeRunSummary } from "../report/summary.ts";
+import { Progress, type ProgressSink } from "../report/progress.ts";
+import {
+  recommend,
+  renderSummaryTable,
+  renderTradeoffTable,
+  writeRunSummary,
+} from "../report/summary.ts";
 import { type ReportSettings, reportTask, type TaskReport } from "../report/task_report.ts";
 import { type SimServer, startSimulator } from "../sim/server.ts";
 import { UsageError } from "../errors.ts";
@@ -40,6 +46,8 @@ export interface RunOptions {
   print?: (text: string) => void;
   /** Print task logs to the console instead of `logs/`. */
   debug?: boolean;
+  /** Where to draw progress; absent → none (`--quiet`, tests). */
+  progress?: ProgressSink;
   /** Called with each finished record (quantized), e.g. for progress. */
   onRecord?: (task: Task, record: RequestRecord) => void;
   /** The run's clock for folder names; default `new Date()`. */
@@ -98,10 +106,13 @@ async function sendWithRetry(
   retries: number,
   signal: AbortSignal,
 ): Promise<RequestRecord> {
+  const tries: NonNullable<RequestRecord["tries"]> = [];
   for (let attempt = 1;; attempt++) {
     const record = await sendRequest(target, body, meta, signal);
     record.attempts = attempt;
+    if (tries.length) record.tries = tries;
     if (attempt > retries || !retryable(record) || signal.aborted) return record;
+    tries.push({ startMs: record.startMs, endMs: record.endMs, error: record.error! });
     const wait = backoffMs(record, attempt);
     await new Promise<void>((resolve) => {
       const timer = setTimeout(resolve, wait);
@@ -137,7 +148,7 @@ export async function runBenchmark(plan: Plan, options: RunOptions = {}): Promis
   try {
     // Every task's requests are built before anything starts: bad input stops the run here.
     for (const task of plan.tasks) {
-      await specsFor(task, plan.warmup + task.load.numRequests, shared);
+      await specsFor(task, specsNeeded(plan, task), shared);
     }
     for (const task of plan.tasks) {
       const m = task.model;
@@ -159,15 +170,10 @@ export async function runBenchmark(plan: Plan, options: RunOptions = {}): Promis
         interrupted = true;
         break;
       }
-      const load = task.load.kind === "concurrency"
-        ? `concurrency ${task.load.concurrency}`
-        : `rate ${task.load.rate} req/s (${task.load.arrival})${
-          task.load.maxConcurrency !== undefined ? `, cap ${task.load.maxConcurrency}` : ""
-        }`;
       print(
-        `\n[${
-          i + 1
-        }/${plan.tasks.length}] ${task.model.abbr} × ${task.dataset.abbr} — ${load}, ${task.load.numRequests} requests`,
+        `\n[${i + 1}/${plan.tasks.length}] ${task.model.abbr} × ${task.dataset.abbr} — ${
+          taskLoadText(task)
+        }`,
       );
       const baseUrl = task.model.baseUrl ?? sims.get(task.model)!.url;
       outcomes.push(await runTask(task, plan, runDir, baseUrl, shared, options, print));
@@ -175,7 +181,10 @@ export async function runBenchmark(plan: Plan, options: RunOptions = {}): Promis
     }
     const jsons = outcomes.flatMap((o) => (o.report.json ? [o.report.json] : []));
     const summaryPaths = writeRunSummary(runDir, jsons);
-    if (jsons.length > 1) print(`\nSummary\n${renderSummaryTable(jsons)}`);
+    if (jsons.length > 1) {
+      print(`\nSummary\n${renderSummaryTable(jsons)}`);
+      print(`\nThroughput vs latency\n${renderTradeoffTable(jsons)}\n${recommend(jsons)!.text}`);
+    }
     print(`\nResults: ${runDir}`);
     print(`  config:  ${configPath}`);
     for (const o of outcomes) {
@@ -193,6 +202,19 @@ export async function runBenchmark(plan: Plan, options: RunOptions = {}): Promis
     for (const sim of sims.values()) await sim.shutdown();
     for (const pool of shared.pools) pool.close();
   }
+}
+
+/** Specs a task needs prepared: every send, or the most we prepare when bounded by time. */
+function specsNeeded(plan: Plan, task: Task): number {
+  return plan.warmup + (task.load.numRequests ?? MAX_PREPARED);
+}
+
+/** `concurrency 8, 100 requests`, `rate 2 req/s (poisson), for 60 s`. */
+function taskLoadText(task: Task): string {
+  const parts = [describeLoad(task.load)];
+  if (task.load.numRequests !== undefined) parts.push(`${task.load.numRequests} requests`);
+  if (task.load.durationS !== undefined) parts.push(`for ${task.load.durationS} s`);
+  return parts.join(", ");
 }
 
 /** Resources shared by a run's tasks: prepared specs and output counters, by key. */
@@ -264,15 +286,14 @@ async function runTask(
   const servedModel = task.model.model ||
     (await listModels(baseUrl, requestHeaders(task.model), options.signal))[0]!;
   log(`model: ${servedModel} at ${baseUrl} (${task.model.api}, stream=${task.model.stream})`);
-  log(`load: ${loadLabel(task.load)}, ${task.load.numRequests} requests, warm-up ${plan.warmup}`);
+  log(`load: ${taskLoadText(task)}, warm-up ${plan.warmup}`);
   await warmConnections(
     baseUrl,
     requestHeaders(task.model),
-    Math.min(maxInFlight(task.load), task.load.numRequests),
+    Math.min(maxInFlight(task.load), task.load.numRequests ?? Infinity, 256),
   );
 
-  const total = plan.warmup + task.load.numRequests;
-  const specs = await specsFor(task, total, shared);
+  const specs = await specsFor(task, specsNeeded(plan, task), shared);
   if (specs.length === 0) {
     throw new UsageError(
       `Dataset "${task.dataset.abbr}" (${task.dataset.source}) gave no requests`,
@@ -296,12 +317,26 @@ async function runTask(
     task: redactTask(task),
   });
   const records: RequestRecord[] = [];
+  const progress = options.progress
+    ? new Progress(
+      options.progress,
+      `${task.model.abbr} × ${task.outputName}`,
+      task.load.numRequests !== undefined ? plan.warmup + task.load.numRequests : undefined,
+      task.load.durationS !== undefined ? task.load.durationS * 1000 : undefined,
+    )
+    : undefined;
   // In-flight requests are cancelled `graceMs` after the stop signal.
   const cancel = new AbortController();
   const onStop = () => setTimeout(() => cancel.abort(), options.graceMs ?? 5000);
   options.signal?.addEventListener("abort", onStop, { once: true });
   try {
-    await runLoad(task.load, total, async (index, scheduledMs) => {
+    const rule: StopRule = {
+      total: plan.warmup + (task.load.numRequests ?? Infinity),
+      ...(task.load.durationS !== undefined ? { durationMs: task.load.durationS * 1000 } : {}),
+      ...(options.signal ? { signal: options.signal } : {}),
+    };
+    progress?.start();
+    await runLoad(task.load, rule, async (index, scheduledMs) => {
       const spec = specs[index % specs.length]!;
       const body = JSON.stringify(adapter.buildBody(spec, {
         model: servedModel,
@@ -317,7 +352,14 @@ async function runTask(
           ? { inputTokens: spec.expectedInputTokens }
           : {}),
       };
+      if (progress) progress.counters.sent++;
       const record = await sendWithRetry(target, body, meta, task.model.retry, cancel.signal);
+      if (progress) {
+        const c = progress.counters;
+        c.done++;
+        if (record.error) c.failed++;
+        c.outputTokens += record.usage?.completionTokens ?? record.chunkMs.length;
+      }
       // A request cut off by the stop did not complete: it stays out of every output.
       if (record.error?.category === "cancelled") return;
       if (counter && record.outputText !== undefined) {
@@ -327,8 +369,9 @@ async function runTask(
       const q = trace.append(record);
       records.push(q);
       options.onRecord?.(task, q);
-    }, options.signal);
+    });
   } finally {
+    progress?.stop();
     options.signal?.removeEventListener("abort", onStop);
     trace.close();
   }

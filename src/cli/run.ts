@@ -10,10 +10,11 @@ import { runBenchmark, type RunResult } from "../bench/run_benchmark.ts";
 import type { Plan } from "../config/plan.ts";
 import { DEFAULT_CONCURRENCY, type PlanInputs, resolvePlan, select } from "../config/resolve.ts";
 import { UsageError } from "../errors.ts";
-import { type Arrival, ARRIVALS } from "../load/mod.ts";
+import { type Arrival, ARRIVALS, RAMP_CURVES } from "../load/mod.ts";
 import type { TokenCountMode } from "../metrics/request.ts";
 import { API_KINDS, type ApiKind } from "../protocol/openai.ts";
 import { renderTable } from "../report/table.ts";
+import type { ProgressSink } from "../report/progress.ts";
 import { type FlagSpec, type FlagValues, integerList, parseFlags, renderFlagHelp } from "./args.ts";
 import { gateFlagValues, REPORT_FLAGS } from "./_report_flags.ts";
 
@@ -128,6 +129,54 @@ export const RUN_FLAGS: readonly FlagSpec[] = [
     defaultText: "1",
   },
   {
+    name: "ramp",
+    type: "string",
+    choices: RAMP_CURVES,
+    help:
+      "Ramp the arrival rate from --ramp-from to --ramp-to req/s over the run (--duration, or the request count).",
+  },
+  { name: "ramp-from", type: "number", min: 0.001, help: "Rate at the start of a --ramp, req/s." },
+  { name: "ramp-to", type: "number", min: 0.001, help: "Rate at the end of a --ramp, req/s." },
+  {
+    name: "pressure",
+    type: "boolean",
+    help:
+      "AISBench stress mode: add clients at --request-rate per second up to --concurrency (or batch_size); each loops over the dataset until --pressure-time is up, then in-flight requests drain.",
+  },
+  {
+    name: "pressure-time",
+    type: "number",
+    min: 1,
+    value: "SECONDS",
+    help: "Length of a --pressure run (1 to 86400).",
+  },
+  {
+    name: "duration",
+    type: "number",
+    min: 0.001,
+    value: "SECONDS",
+    help: "Stop starting requests after this long (any profile); in-flight requests drain.",
+  },
+  {
+    name: "parallel",
+    type: "list",
+    value: "C [C …]",
+    help: "EvalScope's name for --concurrency (pair it with --number).",
+  },
+  { name: "number", type: "list", value: "N [N …]", help: "EvalScope's name for --num-prompts." },
+  {
+    name: "concurrency-list",
+    type: "list",
+    value: "C,C,…",
+    help: "LLM-Eval's name for a --concurrency sweep.",
+  },
+  {
+    name: "request-rate-list",
+    type: "list",
+    value: "R,R,…",
+    help: "LLM-Eval's name for a --request-rate sweep.",
+  },
+  {
     name: "num-prompts",
     type: "list",
     value: "N [N …]",
@@ -221,6 +270,20 @@ export const RUN_FLAGS: readonly FlagSpec[] = [
     defaultText: "outputs/default",
   },
   {
+    name: "progress-interval",
+    type: "number",
+    min: 0.1,
+    value: "SECONDS",
+    help: "How often a plain progress line is printed when stdout is not a terminal.",
+    defaultText: "5",
+  },
+  {
+    name: "quiet",
+    type: "boolean",
+    help:
+      "No progress line (on a terminal, a live line per task; otherwise a plain line every few seconds).",
+  },
+  {
     name: "debug",
     type: "boolean",
     help: "Print task logs to the screen instead of logs/, and error causes.",
@@ -292,12 +355,40 @@ export function planInputs(values: FlagValues, problems: string[]): PlanInputs {
   set("apiKey", v<string>("api-key"));
   set("headers", v<string[]>("header"));
   set("stream", v<boolean>("stream"));
-  set("concurrency", ints("concurrency", values, problems));
-  const rates = v<string[]>("request-rate");
+  const alias = (a: string, b: string) => {
+    if (values[a] !== undefined && values[b] !== undefined) {
+      problems.push(`--${a}: give either --${a} or --${b}, not both`);
+    }
+    return values[a] !== undefined ? a : b;
+  };
+  const concurrencyFlag = values.parallel !== undefined
+    ? alias("parallel", "concurrency")
+    : alias("concurrency-list", "concurrency");
+  set("concurrency", ints(concurrencyFlag, values, problems));
+  const rateFlag = alias("request-rate-list", "request-rate");
+  const rates = v<string[]>(rateFlag);
   if (rates) inputs.requestRate = rateList(rates, problems);
+  if (values.ramp !== undefined) {
+    const from = v<number>("ramp-from");
+    const to = v<number>("ramp-to");
+    if (from === undefined || to === undefined) {
+      problems.push("--ramp: needs --ramp-from and --ramp-to (req/s)");
+    } else inputs.ramp = { curve: v<"linear" | "exponential">("ramp")!, from, to };
+  } else if (values["ramp-from"] !== undefined || values["ramp-to"] !== undefined) {
+    problems.push("--ramp-from/--ramp-to: need --ramp linear or --ramp exponential");
+  }
+  if (values.pressure === true) {
+    const t = v<number>("pressure-time");
+    if (t === undefined) problems.push("--pressure: needs --pressure-time SECONDS (1 to 86400)");
+    else if (t > 86400) problems.push(`--pressure-time: expected 1 to 86400 seconds, got ${t}`);
+    else inputs.pressureTimeS = t;
+  } else if (values["pressure-time"] !== undefined) {
+    problems.push("--pressure-time: needs --pressure");
+  }
+  set("durationS", v<number>("duration"));
   set("arrival", v<Arrival>("arrival"));
   set("burstiness", v<number>("burstiness"));
-  set("numPrompts", ints("num-prompts", values, problems));
+  set("numPrompts", ints(alias("number", "num-prompts"), values, problems));
   set("inputLen", v<number>("input-len"));
   set("datasetPath", v<string>("dataset-path"));
   set("prompt", v<string>("prompt"));
@@ -350,6 +441,8 @@ export interface RunIo {
   print: (text: string) => void;
   env: (name: string) => string | undefined;
   signal?: AbortSignal;
+  /** Where progress is drawn (main: stdout); absent → none. */
+  progress?: ProgressSink;
 }
 
 /** Runs `servebench run`. Returns undefined when only help or `--search` was shown. */
@@ -376,5 +469,12 @@ export async function runCommand(
     print: io.print,
     debug: values.debug === true,
     ...(io.signal ? { signal: io.signal } : {}),
+    ...(io.progress && values.quiet !== true
+      ? {
+        progress: values["progress-interval"] !== undefined
+          ? { ...io.progress, intervalMs: (values["progress-interval"] as number) * 1000 }
+          : io.progress,
+      }
+      : {}),
   });
 }

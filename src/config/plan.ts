@@ -59,8 +59,10 @@ export type DatasetTask = DatasetSource & {
 
 /** One load point. */
 export type LoadPoint = LoadProfile & {
-  /** Requests to send (after warm-up). */
-  numRequests: number;
+  /** Requests to send (after warm-up); absent → bounded by `durationS` only. */
+  numRequests?: number;
+  /** Stop starting requests this many seconds after the task starts (in-flight ones drain). */
+  durationS?: number;
 };
 
 /** One cell of the matrix: a model, a dataset, a load point. */
@@ -86,6 +88,12 @@ export interface TaskIdentity {
   max_concurrency: number;
 }
 
+/** The cap on requests in flight a task's summary uses: the profile's, else its request count, else 0 (none). */
+export function concurrencyCap(load: LoadPoint): number {
+  const cap = Math.min(maxInFlight(load), load.numRequests ?? Infinity);
+  return Number.isFinite(cap) ? cap : 0;
+}
+
 /** The identity of a planned task. */
 export function identityOf(task: Task, servedModel: string): TaskIdentity {
   return {
@@ -96,7 +104,7 @@ export function identityOf(task: Task, servedModel: string): TaskIdentity {
     stream: task.model.stream,
     load: { ...task.load },
     output_name: task.outputName,
-    max_concurrency: Math.min(maxInFlight(task.load), task.load.numRequests),
+    max_concurrency: concurrencyCap(task.load),
   };
 }
 

@@ -43,6 +43,12 @@ export interface PlanInputs {
   burstiness?: number;
   numPrompts?: number[];
   inputLen?: number;
+  /** Bound every task in time (seconds). */
+  durationS?: number;
+  /** A ramp instead of a fixed rate. */
+  ramp?: { curve: "linear" | "exponential"; from: number; to: number };
+  /** AISBench pressure mode, for this many seconds. */
+  pressureTimeS?: number;
   /** A fixed prompt, repeated (flat dataset). */
   prompt?: string;
   /** A dataset file: overrides `path` of selected dataset configs, or picks a source by extension. */
@@ -368,6 +374,16 @@ export function resolvePlan(
       "--concurrency: give one value (the cap) together with --request-rate, not a list",
     );
   }
+  if (
+    inputs.pressureTimeS !== undefined && (inputs.ramp || (inputs.requestRate?.length ?? 0) > 1)
+  ) {
+    problems.push(
+      "--pressure: give at most one --request-rate (clients added per second), and no --ramp",
+    );
+  }
+  if (inputs.ramp && inputs.requestRate) {
+    problems.push("--ramp: give either --ramp or --request-rate, not both");
+  }
   if (inputs.datasets?.length && inputs.inputLen !== undefined) {
     problems.push(
       "--input-len: applies to the default synthetic dataset only; set input lengths in the dataset config",
@@ -400,8 +416,20 @@ export function resolvePlan(
     let loads: LoadProfile[];
     const arrival = inputs.arrival ?? "poisson";
     const burstiness = inputs.burstiness ?? 1;
-    if (inputs.requestRate) {
-      const cap = inputs.concurrency?.[0];
+    const cap = inputs.concurrency?.[0];
+    if (inputs.pressureTimeS !== undefined) {
+      // AISBench stress mode: clients added at request_rate per second up to batch_size.
+      const rampRate = inputs.requestRate?.[0] ?? (requestRate >= 0.1 ? requestRate : Infinity);
+      loads = [{ kind: "pressure", clients: cap ?? batchSize, rampRate }];
+    } else if (inputs.ramp) {
+      loads = [{
+        kind: "ramp",
+        curve: inputs.ramp.curve,
+        from: inputs.ramp.from,
+        to: inputs.ramp.to,
+        ...(cap !== undefined ? { maxConcurrency: cap } : {}),
+      }];
+    } else if (inputs.requestRate) {
       loads = inputs.requestRate.map((rate) => ({
         kind: "rate",
         rate,
@@ -508,12 +536,14 @@ export function resolvePlan(
     }
     for (const dataset of datasets) {
       loads.forEach((profile, i) => {
-        const n = inputs.numPrompts?.[i] ?? inputs.numPrompts?.[0] ?? dataset.requestCount ??
+        const durationS = profile.kind === "pressure" ? inputs.pressureTimeS : inputs.durationS;
+        const explicit = inputs.numPrompts?.[i] ?? inputs.numPrompts?.[0];
+        const n = explicit ?? (durationS !== undefined ? undefined : dataset.requestCount ??
           (dataset.type === "synthetic" || dataset.type === "random" || dataset.type === "prompt" ||
               dataset.type === "images"
             ? Math.max(8, 4 * (profile.kind === "concurrency" ? profile.concurrency : 1))
-            : undefined);
-        if (n === undefined) {
+            : undefined));
+        if (n === undefined && durationS === undefined) {
           problems.push(
             `${dataset.source}: dataset "${dataset.abbr}": set request_count, or --num-prompts, to say how many requests to send`,
           );
@@ -524,8 +554,12 @@ export function resolvePlan(
           : dataset.abbr;
         const task: Task = {
           model,
-          dataset: { ...dataset, requestCount: n },
-          load: { ...profile, numRequests: n },
+          dataset: n !== undefined ? { ...dataset, requestCount: n } : dataset,
+          load: {
+            ...profile,
+            ...(n !== undefined ? { numRequests: n } : {}),
+            ...(durationS !== undefined ? { durationS } : {}),
+          },
           outputName,
         };
         const key = `${safeName(model.abbr)}/${safeName(outputName)}`;

@@ -7,6 +7,8 @@
  * @module
  */
 
+import { type Clock, realClock, type Send, stopped, type StopRule } from "./clock.ts";
+
 /** Settings of a closed-loop run. */
 export interface ConcurrencyProfile {
   readonly kind: "concurrency";
@@ -14,28 +16,41 @@ export interface ConcurrencyProfile {
   readonly concurrency: number;
 }
 
-/** Sends one request; resolves when it has been recorded. */
-export type Send = (index: number, scheduledMs: number) => Promise<void>;
-
 /**
- * Runs `total` sends with at most `profile.concurrency` in flight. Stops
- * starting new sends once `signal` aborts; resolves when all started ones end.
+ * Runs closed-loop lanes: `lanes` of them, lane k starting at `startAt(k)`
+ * (clock ms), each sending back to back until the stop rule holds. Resolves
+ * when every started send has ended.
  */
-export async function runClosedLoop(
-  profile: ConcurrencyProfile,
-  total: number,
+export async function runLanes(
+  lanes: number,
+  startAt: (lane: number) => number,
+  rule: StopRule,
   send: Send,
-  signal?: AbortSignal,
+  clock: Clock,
 ): Promise<void> {
   let next = 0;
+  const t0 = clock.now();
   const origin = performance.timeOrigin;
-  async function lane(): Promise<void> {
-    while (next < total && !signal?.aborted) {
+  async function lane(k: number): Promise<void> {
+    const start = startAt(k);
+    if (start > t0) await clock.sleepUntil(start, rule.signal);
+    for (;;) {
+      const now = clock.now();
+      if (stopped(rule, next, now, t0)) return;
       const index = next++;
-      await send(index, origin + performance.now());
+      await send(index, origin + now);
     }
   }
-  const lanes: Promise<void>[] = [];
-  for (let i = 0; i < Math.min(profile.concurrency, total); i++) lanes.push(lane());
-  await Promise.all(lanes);
+  await Promise.all(Array.from({ length: Math.min(lanes, rule.total) }, (_, k) => lane(k)));
+}
+
+/** Runs the concurrency profile under a stop rule. */
+export function runClosedLoop(
+  profile: ConcurrencyProfile,
+  rule: StopRule,
+  send: Send,
+  clock: Clock = realClock,
+): Promise<void> {
+  const t0 = clock.now();
+  return runLanes(profile.concurrency, () => t0, rule, send, clock);
 }

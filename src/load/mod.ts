@@ -1,41 +1,94 @@
 /**
- * Load profiles, by key: `concurrency` (closed loop) and `rate` (open loop on
- * an absolute schedule). A profile says only when each request goes.
+ * Load profiles, by key: `concurrency` (closed loop), `rate` (open loop on an
+ * absolute schedule), `ramp` (a rate that moves) and `pressure` (clients added
+ * over time, held until the time is up). A profile says only when each
+ * request goes; stop rules (count, duration, Ctrl-C) are separate.
  *
  * @module
  */
 
-import { type ConcurrencyProfile, runClosedLoop, type Send } from "./concurrency.ts";
-import { type RateProfile, runOpenLoop } from "./rate.ts";
+import { type Clock, realClock, type Send, type StopRule } from "./clock.ts";
+import { type ConcurrencyProfile, runClosedLoop } from "./concurrency.ts";
+import { type PressureProfile, runPressure } from "./pressure.ts";
+import { type RampProfile, runRamp } from "./ramp.ts";
+import { type RateProfile, runRate } from "./rate.ts";
 
-export type { ConcurrencyProfile, Send } from "./concurrency.ts";
+export type { Clock, Send, StopRule } from "./clock.ts";
+export { realClock } from "./clock.ts";
+export type { ConcurrencyProfile } from "./concurrency.ts";
+export type { PressureProfile } from "./pressure.ts";
+export { RAMP_CURVES, rampOffsets, type RampProfile } from "./ramp.ts";
 export { type Arrival, arrivalOffsets, ARRIVALS, type RateProfile } from "./rate.ts";
 
 /** Any load profile. */
-export type LoadProfile = ConcurrencyProfile | RateProfile;
+export type LoadProfile = ConcurrencyProfile | RateProfile | RampProfile | PressureProfile;
 
-/** Runs `total` sends under a profile. */
+/** The profile keys. */
+export const LOAD_KINDS = ["concurrency", "rate", "ramp", "pressure"] as const;
+
+/** Runs sends under a profile until the stop rule holds; resolves when all sent have ended. */
 export function runLoad(
   profile: LoadProfile,
-  total: number,
+  rule: StopRule,
   send: Send,
-  signal?: AbortSignal,
+  clock: Clock = realClock,
 ): Promise<void> {
-  return profile.kind === "concurrency"
-    ? runClosedLoop(profile, total, send, signal)
-    : runOpenLoop(profile, total, send, signal);
+  switch (profile.kind) {
+    case "concurrency":
+      return runClosedLoop(profile, rule, send, clock);
+    case "rate":
+      return runRate(profile, rule, send, clock);
+    case "ramp":
+      return runRamp(profile, rule, send, clock);
+    case "pressure":
+      return runPressure(profile, rule, send, clock);
+  }
 }
 
 /** The most requests a profile lets be in flight (Infinity when uncapped). */
 export function maxInFlight(profile: LoadProfile): number {
-  return profile.kind === "concurrency"
-    ? profile.concurrency
-    : (profile.maxConcurrency ?? Infinity);
+  switch (profile.kind) {
+    case "concurrency":
+      return profile.concurrency;
+    case "pressure":
+      return profile.clients;
+    default:
+      return profile.maxConcurrency ?? Infinity;
+  }
 }
 
-/** A short label for tables and file names: `c8`, `r2.5`, `rinf`. */
+/** The target rate of an open-loop profile (req/s), for achieved-vs-target reports. */
+export function targetRate(profile: LoadProfile): number | undefined {
+  return profile.kind === "rate" && Number.isFinite(profile.rate) ? profile.rate : undefined;
+}
+
+/** A short label for tables and file names: `c8`, `r2.5`, `rinf`, `ramp1-10`, `p64`. */
 export function loadLabel(profile: LoadProfile): string {
-  return profile.kind === "concurrency"
-    ? `c${profile.concurrency}`
-    : `r${profile.rate}`.replace("Infinity", "inf");
+  switch (profile.kind) {
+    case "concurrency":
+      return `c${profile.concurrency}`;
+    case "rate":
+      return `r${profile.rate}`.replace("Infinity", "inf");
+    case "ramp":
+      return `ramp${profile.from}-${profile.to}`;
+    case "pressure":
+      return `p${profile.clients}`;
+  }
+}
+
+/** A human description: `concurrency 8`, `rate 2 req/s (poisson), cap 16`. */
+export function describeLoad(profile: LoadProfile): string {
+  const cap = (c?: number) => (c !== undefined ? `, cap ${c}` : "");
+  switch (profile.kind) {
+    case "concurrency":
+      return `concurrency ${profile.concurrency}`;
+    case "rate":
+      return `rate ${profile.rate} req/s (${profile.arrival})${cap(profile.maxConcurrency)}`;
+    case "ramp":
+      return `${profile.curve} ramp ${profile.from}→${profile.to} req/s${
+        cap(profile.maxConcurrency)
+      }`;
+    case "pressure":
+      return `pressure: ${profile.clients} clients added at ${profile.rampRate}/s`;
+  }
 }

@@ -1,16 +1,20 @@
 /**
- * The rate profile: arrivals at R requests/s on an absolute schedule (the
- * i-th send is due at t0 + offset(i), never a chain of sleeps), with
- * `constant`, `poisson` or `gamma` inter-arrival times (gamma shape =
- * burstiness: 1 is Poisson, below 1 burstier, as vLLM), and an optional cap on
- * requests in flight. A send held back by the cap or by a late client keeps
- * its due time as `scheduled`, so the lag is measured, not hidden.
+ * The rate profile: arrivals at R requests/s with `constant`, `poisson` or
+ * `gamma` inter-arrival times (gamma shape = burstiness: 1 is Poisson, below
+ * 1 burstier, as vLLM), and an optional cap on requests in flight.
+ *
+ * When the number of requests N is known, random schedules are conditioned on
+ * it: the N−1 gaps are rescaled so the run's realized rate is exactly R (for
+ * Poisson, the arrival times of a Poisson process conditioned on N arrivals).
+ * Bursts keep their shape; the achieved rate then measures the client, not the
+ * dice.
  *
  * @module
  */
 
 import { Random } from "../random.ts";
-import type { Send } from "./concurrency.ts";
+import { type Clock, realClock, type Send, type StopRule } from "./clock.ts";
+import { runSchedule } from "./_open_loop.ts";
 
 /** Inter-arrival distributions. */
 export const ARRIVALS = ["constant", "poisson", "gamma"] as const;
@@ -30,66 +34,59 @@ export interface RateProfile {
   readonly maxConcurrency?: number;
 }
 
+function gap(profile: RateProfile, random: Random, meanMs: number): number {
+  return profile.arrival === "poisson"
+    ? random.exponential(meanMs)
+    : profile.arrival === "gamma"
+    ? random.gamma(profile.burstiness, meanMs / profile.burstiness)
+    : meanMs;
+}
+
 /**
  * Yields the offsets (ms from t0) of successive arrivals. Deterministic for a
- * seed; the mean inter-arrival time is 1000 / rate.
+ * seed; mean inter-arrival 1000 / rate. With a finite `count`, exactly that
+ * many offsets, conditioned on the realized rate being exact.
  */
-export function* arrivalOffsets(profile: RateProfile): Generator<number> {
+export function* arrivalOffsets(profile: RateProfile, count = Infinity): Generator<number> {
   if (!Number.isFinite(profile.rate)) {
-    for (;;) yield 0;
+    for (let i = 0; i < count; i++) yield 0;
+    return;
   }
   const meanMs = 1000 / profile.rate;
   const random = new Random(profile.seed);
+  if (profile.arrival === "constant") {
+    for (let i = 0; i < count; i++) yield i * meanMs;
+    return;
+  }
+  if (Number.isFinite(count) && count > 1 && count <= 10_000_000) {
+    const gaps = new Float64Array(count - 1);
+    let sum = 0;
+    for (let i = 0; i < gaps.length; i++) sum += gaps[i] = gap(profile, random, meanMs);
+    const scale = (meanMs * gaps.length) / sum;
+    let t = 0;
+    yield 0;
+    for (let i = 0; i < gaps.length; i++) yield t += gaps[i]! * scale;
+    return;
+  }
   let t = 0;
-  for (let i = 0;; i++) {
-    if (profile.arrival === "constant") {
-      yield i * meanMs;
-      continue;
-    }
+  for (let i = 0; i < count; i++) {
     yield t;
-    t += profile.arrival === "poisson"
-      ? random.exponential(meanMs)
-      : random.gamma(profile.burstiness, meanMs / profile.burstiness);
+    t += gap(profile, random, meanMs);
   }
 }
 
-/** Resolves at the absolute `performance.now()` instant `due` (or at once if past). */
-function sleepUntil(due: number, signal?: AbortSignal): Promise<void> {
-  const delay = due - performance.now();
-  if (delay <= 0 || signal?.aborted) return Promise.resolve();
-  return new Promise((resolve) => {
-    const timer = setTimeout(done, delay);
-    function done() {
-      clearTimeout(timer);
-      signal?.removeEventListener("abort", done);
-      resolve();
-    }
-    signal?.addEventListener("abort", done, { once: true });
-  });
-}
-
-/**
- * Runs `total` sends on the profile's schedule. Resolves when every started
- * send has ended; stops starting new ones once `signal` aborts.
- */
-export async function runOpenLoop(
+/** Runs the rate profile under a stop rule. */
+export function runRate(
   profile: RateProfile,
-  total: number,
+  rule: StopRule,
   send: Send,
-  signal?: AbortSignal,
+  clock: Clock = realClock,
 ): Promise<void> {
-  const cap = profile.maxConcurrency ?? Infinity;
-  const origin = performance.timeOrigin;
-  const t0 = performance.now();
-  const offsets = arrivalOffsets(profile);
-  const inFlight = new Set<Promise<void>>();
-  for (let index = 0; index < total && !signal?.aborted; index++) {
-    const due = t0 + offsets.next().value!;
-    await sleepUntil(due, signal);
-    while (inFlight.size >= cap && !signal?.aborted) await Promise.race(inFlight);
-    if (signal?.aborted) break;
-    const p: Promise<void> = send(index, origin + due).finally(() => inFlight.delete(p));
-    inFlight.add(p);
-  }
-  await Promise.all(inFlight);
+  return runSchedule(
+    arrivalOffsets(profile, rule.total),
+    profile.maxConcurrency ?? Infinity,
+    rule,
+    send,
+    clock,
+  );
 }

@@ -31,7 +31,12 @@ export interface SummaryOptions {
   readonly tokenCount?: TokenCountMode;
   /** Service-level objectives for goodput. */
   readonly slo?: readonly Objective[];
+  /** The profile's target arrival rate (req/s), for achieved-vs-target. */
+  readonly targetRateRps?: number;
 }
+
+/** A send later than its due time by more than this counts as late. */
+export const LATE_SEND_MS = 10;
 
 /** The common metrics of DESIGN.md, units in the names. */
 export interface CommonMetrics {
@@ -95,6 +100,14 @@ export interface DeliveryStats {
   send_lag_ms: { p50: number; p99: number; max: number } | undefined;
   /** Requests sent but kept out of the metrics as warm-up. */
   warmup_requests: number;
+  /** Sends more than LATE_SEND_MS after their due time (held by the cap, or a client behind). */
+  late_sends: number;
+  /** Starts per second between the first and last counted start. */
+  achieved_rate_rps?: number;
+  /** The profile's target rate, when it has one. */
+  target_rate_rps?: number;
+  /** Retried requests, and the attempts they took in all. */
+  retried_requests: number;
 }
 
 /** Requests that met every SLO. */
@@ -250,6 +263,8 @@ export function summarizeTask(
   }
 
   const lag = sortedSample(per.map((m) => m.sendLagMs));
+  const starts = counted.map((r) => r.startMs);
+  const span = starts.length > 1 ? Math.max(...starts) - Math.min(...starts) : 0;
   const summary: TaskSummary = {
     stage: window ? "stable" : "total",
     common,
@@ -264,6 +279,10 @@ export function summarizeTask(
         }
         : undefined,
       warmup_requests: records.length - measured.length,
+      late_sends: per.filter((m) => m.sendLagMs > LATE_SEND_MS).length,
+      retried_requests: counted.filter((r) => r.attempts > 1).length,
+      ...(span > 0 ? { achieved_rate_rps: ((starts.length - 1) / span) * 1000 } : {}),
+      ...(options.targetRateRps !== undefined ? { target_rate_rps: options.targetRateRps } : {}),
     },
     requests: per,
     samples,

@@ -64,6 +64,8 @@ export interface RequestRecord {
   outputText?: string;
   /** Attempts made, retries included (1 when not retried). */
   attempts: number;
+  /** The failed attempts before the last one, oldest first (the record's times are the last attempt's). */
+  tries?: Array<{ startMs: number; endMs: number; error: RequestError }>;
   /** The finish reason of the (first) choice. */
   finishReason?: string;
 }

@@ -48,6 +48,8 @@ interface TraceLine {
   attempts: number;
   finish?: string;
   err?: RequestRecord["error"];
+  /** Earlier failed attempts: start (µs from anchor), end (µs from their start), error. */
+  tries?: Array<{ start: number; end: number; err: NonNullable<RequestRecord["error"]> }>;
 }
 
 const us = (ms: number) => Math.round(ms * 1000);
@@ -82,6 +84,12 @@ export function encodeRecord(record: RequestRecord, anchorMs: number): string {
   if (record.tokenizerOutputTokens !== undefined) line.tok_out = record.tokenizerOutputTokens;
   if (record.finishReason !== undefined) line.finish = record.finishReason;
   if (record.error) line.err = record.error;
+  if (record.tries?.length) {
+    line.tries = record.tries.map((t) => {
+      const s = us(t.startMs - anchorMs);
+      return { start: s, end: us(t.endMs - anchorMs) - s, err: t.error };
+    });
+  }
   return JSON.stringify(line);
 }
 
@@ -117,6 +125,13 @@ export function decodeRecord(text: string, anchorMs: number): RequestRecord {
   if (l.tok_out !== undefined) record.tokenizerOutputTokens = l.tok_out;
   if (l.finish !== undefined) record.finishReason = l.finish;
   if (l.err) record.error = l.err;
+  if (l.tries?.length) {
+    record.tries = l.tries.map((t) => ({
+      startMs: at(t.start),
+      endMs: at(t.start + t.end),
+      error: t.err,
+    }));
+  }
   return record;
 }
 

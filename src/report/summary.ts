@@ -17,7 +17,11 @@ export function writeRunSummary(
   const json = `${runDir}/summary.json`;
   const csv = `${runDir}/summary.csv`;
   const rows = tasks.map(summaryRow);
-  Deno.writeTextFileSync(json, JSON.stringify({ tasks: rows }, null, 2) + "\n");
+  const rec = recommend(tasks);
+  Deno.writeTextFileSync(
+    json,
+    JSON.stringify({ tasks: rows, ...(rec ? { recommendation: rec } : {}) }, null, 2) + "\n",
+  );
   const columns = rows.length ? Object.keys(rows[0]!) : ["model", "dataset", "task"];
   Deno.writeTextFileSync(
     csv,
@@ -74,6 +78,93 @@ export function renderSummaryTable(tasks: readonly TaskResultJson[]): string {
       f(t.metrics.e2el_ms?.mean),
       f(t.common.request_throughput_rps),
       f(t.common.output_token_throughput_tps),
+    ]),
+  );
+}
+
+/** Share of good requests a load point needs to count as meeting the SLO. */
+export const SLO_SHARE = 0.99;
+
+/** The recommended load point: best output throughput among those meeting the SLO, else overall. */
+export interface Recommendation {
+  task: string;
+  output_token_throughput_tps: number;
+  /** True when chosen among points meeting the SLO. */
+  meets_slo: boolean;
+  text: string;
+}
+
+/** Picks the point with the best output throughput, among those meeting the SLO when one was given. */
+export function recommend(tasks: readonly TaskResultJson[]): Recommendation | undefined {
+  if (!tasks.length) return undefined;
+  const name = (t: TaskResultJson) => `${t.task.model_abbr}/${t.task.output_name}`;
+  const best = (list: readonly TaskResultJson[]) =>
+    list.reduce((
+      a,
+      b,
+    ) => (b.common.output_token_throughput_tps > a.common.output_token_throughput_tps ? b : a));
+  const withSlo = tasks.filter((t) => t.goodput);
+  if (withSlo.length) {
+    const meeting = withSlo.filter((t) => t.goodput!.share >= SLO_SHARE);
+    const slo = Object.entries(withSlo[0]!.goodput!.slo).map(([k, v]) =>
+      `${k.replace("_ms", "")}<=${v}ms`
+    ).join(",");
+    if (meeting.length) {
+      const b = best(meeting);
+      return {
+        task: name(b),
+        output_token_throughput_tps: b.common.output_token_throughput_tps,
+        meets_slo: true,
+        text: `Recommendation: ${name(b)} — ${
+          b.common.output_token_throughput_tps.toFixed(1)
+        } output tok/s, the best among the ${meeting.length} point(s) where at least ${
+          SLO_SHARE * 100
+        }% of requests met ${slo}`,
+      };
+    }
+    const b = best(tasks);
+    return {
+      task: name(b),
+      output_token_throughput_tps: b.common.output_token_throughput_tps,
+      meets_slo: false,
+      text: `Recommendation: no point met ${slo} for ${
+        SLO_SHARE * 100
+      }% of requests; best overall: ${name(b)} — ${
+        b.common.output_token_throughput_tps.toFixed(1)
+      } output tok/s`,
+    };
+  }
+  const b = best(tasks);
+  return {
+    task: name(b),
+    output_token_throughput_tps: b.common.output_token_throughput_tps,
+    meets_slo: false,
+    text: `Recommendation: ${name(b)} — ${
+      b.common.output_token_throughput_tps.toFixed(1)
+    } output tok/s, the best overall (give --slo to require latency targets)`,
+  };
+}
+
+/** Throughput against latency, one row per task, in run order. */
+export function renderTradeoffTable(tasks: readonly TaskResultJson[]): string {
+  const f = (v: number | undefined) => (v === undefined ? "-" : v.toFixed(2));
+  return renderTable(
+    ["Task", "Load", "Out tok/s", "Req/s", "TTFT P99", "TPOT P99", "E2EL P99", "Good %"],
+    tasks.map((t) => [
+      `${t.task.model_abbr}/${t.task.output_name}`,
+      String(
+        t.task.load.kind === "concurrency"
+          ? `c=${t.task.load.concurrency}`
+          : t.task.load.kind === "rate"
+          ? `${t.task.load.rate ?? "inf"} req/s`
+          : t.task.load.kind,
+      ),
+      f(t.common.output_token_throughput_tps),
+      f(t.common.request_throughput_rps),
+      f(t.metrics.ttft_ms?.p99),
+      f(t.metrics.tpot_ms?.p99),
+      f(t.metrics.e2el_ms?.p99),
+      t.goodput ? (t.goodput.share * 100).toFixed(1) : "-",
     ]),
   );
 }

@@ -12,7 +12,13 @@ import { type Breach, evaluateGates, type Gate } from "../metrics/gates.ts";
 import type { Objective } from "../metrics/goodput.ts";
 import type { StatSpec } from "../metrics/stats.ts";
 import type { TokenCountMode } from "../metrics/request.ts";
-import { type SummarizerName, summarizeTask, type TaskSummary } from "../metrics/summarize.ts";
+import {
+  LATE_SEND_MS,
+  type SummarizerName,
+  summarizeTask,
+  type TaskSummary,
+} from "../metrics/summarize.ts";
+import { type LoadProfile, targetRate } from "../load/mod.ts";
 import type { RequestRecord } from "../record/record.ts";
 import { csvLine } from "./csv.ts";
 import type { TaskPaths } from "./paths.ts";
@@ -88,6 +94,30 @@ export function resultJson(
   return json;
 }
 
+/** Warnings about how the load was delivered: late sends, a rate not reached. */
+export function deliveryWarnings(summary: TaskSummary): string[] {
+  const d = summary.delivery;
+  const out: string[] = [];
+  if (d.late_sends > 0) {
+    out.push(
+      `${d.late_sends} of ${summary.common.total_requests} requests were sent more than ${LATE_SEND_MS} ms after their due time (send lag p99 ${
+        d.send_lag_ms?.p99.toFixed(1)
+      } ms, max ${
+        d.send_lag_ms?.max.toFixed(1)
+      } ms): the concurrency cap held them back, or the client fell behind`,
+    );
+  }
+  if (
+    d.target_rate_rps !== undefined && d.achieved_rate_rps !== undefined &&
+    d.achieved_rate_rps < 0.95 * d.target_rate_rps
+  ) {
+    out.push(
+      `achieved ${d.achieved_rate_rps.toFixed(2)} req/s of the ${d.target_rate_rps} req/s target`,
+    );
+  }
+  return out;
+}
+
 /** The Performance Parameters table as AISBench writes it (values with units). */
 export function performanceCsv(summary: TaskSummary, stats: readonly StatSpec[]): string {
   const { header, rows } = performanceRows(summary, stats);
@@ -108,6 +138,7 @@ export function reportTask(
   generatedAt = new Date(),
 ): TaskReport {
   Deno.writeTextFileSync(paths.requestsCsv, requestsCsv(records, anchorMs, settings.tokenCount));
+  const target = targetRate(identity.load as unknown as LoadProfile);
   let summary: TaskSummary;
   try {
     summary = summarizeTask(records, {
@@ -116,6 +147,7 @@ export function reportTask(
       maxConcurrency: identity.max_concurrency,
       ...(settings.slo ? { slo: settings.slo } : {}),
       ...(settings.tokenCount ? { tokenCount: settings.tokenCount } : {}),
+      ...(target !== undefined ? { targetRateRps: target } : {}),
     });
   } catch (error) {
     const message = errorMessage(error);
@@ -125,6 +157,8 @@ export function reportTask(
   Deno.writeTextFileSync(paths.csv, performanceCsv(summary, settings.stats));
   Deno.writeTextFileSync(paths.json, JSON.stringify(json, null, 2) + "\n");
   let text = renderTaskTables(summary, settings.stats);
+  const warnings = deliveryWarnings(summary);
+  if (warnings.length) text += "\n" + warnings.map((w) => `warning: ${w}`).join("\n");
   if (json.percentiles) text += "\n" + renderPercentileTable(json.percentiles);
   const breaches = settings.failOn ? evaluateGates(settings.failOn, summary) : [];
   return { identity, summary, json, breaches, text };

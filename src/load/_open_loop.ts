@@ -1,0 +1,36 @@
+/**
+ * The open-loop driver shared by the rate and ramp profiles: the i-th send is
+ * due at t0 + offset(i) — an absolute schedule, never a chain of sleeps —
+ * under an optional cap on requests in flight. A send held back by the cap or
+ * by a late client keeps its due time as `scheduled`, so lag is measured, not
+ * hidden.
+ *
+ * @module
+ */
+
+import { type Clock, type Send, stopped, type StopRule } from "./clock.ts";
+
+/** Runs sends at `t0 + offsets[i]` under the cap and the stop rule. */
+export async function runSchedule(
+  offsets: Iterator<number>,
+  cap: number,
+  rule: StopRule,
+  send: Send,
+  clock: Clock,
+): Promise<void> {
+  const origin = performance.timeOrigin;
+  const t0 = clock.now();
+  const inFlight = new Set<Promise<void>>();
+  for (let index = 0;; index++) {
+    const step = offsets.next();
+    if (step.done) break;
+    const due = t0 + step.value;
+    if (rule.durationMs !== undefined && step.value >= rule.durationMs) break;
+    await clock.sleepUntil(due, rule.signal);
+    while (inFlight.size >= cap && !rule.signal?.aborted) await Promise.race(inFlight);
+    if (stopped(rule, index, Math.max(due, t0), t0)) break;
+    const p: Promise<void> = send(index, origin + due).finally(() => inFlight.delete(p));
+    inFlight.add(p);
+  }
+  await Promise.all(inFlight);
+}

@@ -1,0 +1,52 @@
+/**
+ * The clock load profiles run on: `performance.now()` and absolute sleeps.
+ * Injected so tests can drive schedules without waiting (std's FakeTime does
+ * not patch `performance.now()`).
+ *
+ * @module
+ */
+
+/** A monotonic clock in ms with absolute sleeps. */
+export interface Clock {
+  /** Milliseconds, monotonic (performance.now()). */
+  now(): number;
+  /** Resolves at (or as soon as possible after) the absolute instant `at`, or when `signal` aborts. */
+  sleepUntil(at: number, signal?: AbortSignal): Promise<void>;
+}
+
+/** The real clock. */
+export const realClock: Clock = {
+  now: () => performance.now(),
+  sleepUntil(at, signal) {
+    const delay = at - performance.now();
+    if (delay <= 0 || signal?.aborted) return Promise.resolve();
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, delay);
+      function done() {
+        clearTimeout(timer);
+        signal?.removeEventListener("abort", done);
+        resolve();
+      }
+      signal?.addEventListener("abort", done, { once: true });
+    });
+  },
+};
+
+/** When a run stops starting requests. */
+export interface StopRule {
+  /** Most sends (warm-up included); Infinity when bounded by time only. */
+  total: number;
+  /** Stop starting sends this long after the profile starts; absent → no time bound. */
+  durationMs?: number;
+  /** Stop starting sends when aborted (Ctrl-C). */
+  signal?: AbortSignal;
+}
+
+/** Sends one request; resolves when it has been recorded. `scheduledMs` is absolute (time origin + now). */
+export type Send = (index: number, scheduledMs: number) => Promise<void>;
+
+/** True when the rule says stop, at clock time `now` for a profile started at `t0`. */
+export function stopped(rule: StopRule, index: number, now: number, t0: number): boolean {
+  return index >= rule.total || rule.signal?.aborted === true ||
+    (rule.durationMs !== undefined && now - t0 >= rule.durationMs);
+}
