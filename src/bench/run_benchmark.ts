@@ -204,9 +204,18 @@ export async function runBenchmark(plan: Plan, options: RunOptions = {}): Promis
   }
 }
 
-/** Specs a task needs prepared: every send, or the most we prepare when bounded by time. */
+/** Distinct requests prepared for a time-bounded task whose dataset sets no count. */
+const DISTINCT_FOR_DURATION = 1000;
+
+/**
+ * Specs a task needs prepared: one per send when the count is known; for a
+ * time-bounded task, the dataset's request_count (or 1,000), cycled.
+ */
 function specsNeeded(plan: Plan, task: Task): number {
-  return plan.warmup + (task.load.numRequests ?? MAX_PREPARED);
+  return Math.min(
+    MAX_PREPARED,
+    plan.warmup + (task.load.numRequests ?? task.dataset.requestCount ?? DISTINCT_FOR_DURATION),
+  );
 }
 
 /** `concurrency 8, 100 requests`, `rate 2 req/s (poisson), for 60 s`. */

@@ -5,7 +5,14 @@
  * @module
  */
 
-import { type SimOptions, type SimServer, startSimulator } from "../sim/server.ts";
+import {
+  FAULT_KINDS,
+  type FaultKind,
+  type FaultPlan,
+  type SimOptions,
+  type SimServer,
+  startSimulator,
+} from "../sim/server.ts";
 import { type FlagSpec, parseFlags, renderFlagHelp } from "./args.ts";
 import { UsageError } from "../errors.ts";
 
@@ -85,6 +92,22 @@ export const SIM_FLAGS: readonly FlagSpec[] = [
   },
   { name: "seed", type: "integer", help: "Seed of jitter and text.", defaultText: "0" },
   {
+    name: "faults",
+    type: "string",
+    value: "KIND=P,…",
+    help: `Inject faults with per-request probabilities, e.g. 'http_429=0.05,reset=0.01'. Kinds: ${
+      FAULT_KINDS.join(", ")
+    }.`,
+  },
+  {
+    name: "fault-script",
+    type: "string",
+    value: "N=KIND,…",
+    help:
+      "Inject faults into given requests (numbered from 0 in arrival order), e.g. '0=http_429,5=reset'.",
+  },
+  { name: "fault-seed", type: "integer", help: "Seed of the fault draws.", defaultText: "0" },
+  {
     name: "usage-scale",
     type: "number",
     min: 0,
@@ -131,6 +154,42 @@ export function simOptionsFromFlags(argv: readonly string[]): SimOptions | undef
   for (const [flag, key] of map) {
     if (values[flag] !== undefined) (o as Record<string, unknown>)[key] = values[flag];
   }
+  const problems: string[] = [];
+  const faults: FaultPlan = {};
+  const pairs = (flag: string) =>
+    String(values[flag]).split(",").map((p) => p.trim()).filter((p) => p).map((p) =>
+      p.split("=", 2)
+    );
+  const isKind = (k: string | undefined): k is FaultKind =>
+    (FAULT_KINDS as readonly string[]).includes(k ?? "");
+  if (values.faults !== undefined) {
+    faults.rates = {};
+    for (const [kind, p] of pairs("faults")) {
+      const n = Number(p);
+      if (!isKind(kind)) {
+        problems.push(
+          `--faults: unknown fault "${kind}": expected one of ${FAULT_KINDS.join(", ")}`,
+        );
+      } else if (!(n >= 0 && n <= 1)) {
+        problems.push(`--faults: ${kind}: expected a probability 0..1, got "${p}"`);
+      } else faults.rates[kind] = n;
+    }
+  }
+  if (values["fault-script"] !== undefined) {
+    faults.script = {};
+    for (const [n, kind] of pairs("fault-script")) {
+      if (!/^\d+$/.test(n ?? "")) {
+        problems.push(`--fault-script: expected N=KIND with N a request number, got "${n}"`);
+      } else if (!isKind(kind)) {
+        problems.push(
+          `--fault-script: unknown fault "${kind}": expected one of ${FAULT_KINDS.join(", ")}`,
+        );
+      } else faults.script[Number(n)] = kind;
+    }
+  }
+  if (values["fault-seed"] !== undefined) faults.seed = values["fault-seed"] as number;
+  if (problems.length) throw new UsageError(problems);
+  if (faults.rates || faults.script) o.faults = faults;
   return o;
 }
 

@@ -18,7 +18,7 @@ import { DEFAULT_STATS, parseStats, type StatSpec } from "../metrics/stats.ts";
 import type { SummarizerName } from "../metrics/summarize.ts";
 import type { ApiKind } from "../protocol/openai.ts";
 import { safeName } from "../report/paths.ts";
-import type { SimOptions } from "../sim/server.ts";
+import type { FaultPlan, SimOptions } from "../sim/server.ts";
 import { loadConfig } from "./load.ts";
 import type { DatasetTask, ModelTask, Plan, Task } from "./plan.ts";
 import { DEFAULT_FIELDS } from "../dataset/jsonl.ts";
@@ -128,7 +128,21 @@ function simOptions(cfg: NonNullable<ModelConfig["sim"]>): SimOptions {
   if (cfg.seed !== undefined) o.seed = cfg.seed;
   if (cfg.usage_scale !== undefined) o.usageScale = cfg.usage_scale;
   if (cfg.tokenizer !== undefined) o.tokenizer = cfg.tokenizer;
+  if (cfg.faults !== undefined) o.faults = faultPlan(cfg.faults);
   return o;
+}
+
+/** A config's fault block as the simulator takes it. */
+export function faultPlan(f: NonNullable<NonNullable<ModelConfig["sim"]>["faults"]>): FaultPlan {
+  const plan: FaultPlan = {};
+  if (f.rates) plan.rates = f.rates;
+  if (f.script) {
+    plan.script = Object.fromEntries(Object.entries(f.script).map(([k, v]) => [Number(k), v]));
+  }
+  if (f.seed !== undefined) plan.seed = f.seed;
+  if (f.retry_after_s !== undefined) plan.retryAfterS = f.retry_after_s;
+  if (f.after_tokens !== undefined) plan.afterTokens = f.after_tokens;
+  return plan;
 }
 
 /** A dataset config's source; a string is a problem (without the file prefix). */

@@ -8,8 +8,20 @@
 import { z } from "zod";
 import { API_KINDS } from "../protocol/openai.ts";
 import { SUMMARIZERS } from "../metrics/summarize.ts";
+import { FAULT_KINDS } from "../sim/server.ts";
 
 const positiveInt = z.number().int().positive();
+
+const faultKind = z.enum(FAULT_KINDS);
+
+/** Faults a simulator injects (see the simulator's FaultPlan). */
+export const FaultsSchema = z.strictObject({
+  rates: z.partialRecord(faultKind, z.number().min(0).max(1)).optional(),
+  script: z.record(z.string().regex(/^\d+$/, "expected a request number"), faultKind).optional(),
+  seed: z.number().int().optional(),
+  retry_after_s: z.number().min(0).optional(),
+  after_tokens: z.number().int().min(0).optional(),
+});
 
 /** Settings of a built-in simulator serving a model config (instead of a URL). */
 export const SimSchema = z.strictObject({
@@ -25,6 +37,7 @@ export const SimSchema = z.strictObject({
   seed: z.number().int().optional(),
   usage_scale: z.number().min(0).optional(),
   tokenizer: z.string().min(1).optional(),
+  faults: FaultsSchema.optional(),
 });
 
 /** A model task: where the service is and how to call it. */

@@ -48,6 +48,56 @@ export interface SimOptions {
    * token per whitespace-separated word.
    */
   tokenizer?: string;
+  /** Faults to inject (per-request probabilities or a fixed script). */
+  faults?: FaultPlan;
+}
+
+/** The faults the simulator can inject. */
+export const FAULT_KINDS = [
+  "reset",
+  "http_400",
+  "http_401",
+  "http_404",
+  "http_429",
+  "http_500",
+  "http_503",
+  "html_error",
+  "error_event",
+  "no_done",
+  "bad_json",
+  "stall_headers",
+  "stall_stream",
+  "huge_event",
+  "empty_choices",
+  "split_utf8",
+] as const;
+/** One of {@link FAULT_KINDS}. */
+export type FaultKind = typeof FAULT_KINDS[number];
+
+/**
+ * Which requests get which fault. Requests are numbered from 0 in arrival
+ * order (completions requests only). A script entry wins over the rates; with
+ * rates, each request draws at most one fault (seeded).
+ *
+ * - `reset`: the connection is dropped after `afterTokens` tokens;
+ * - `http_…`: that status with an OpenAI-shaped error body (429 and 503 with `Retry-After`);
+ * - `html_error`: a proxy's 502 HTML page;
+ * - `error_event`: an `{"error": …}` event after `afterTokens` tokens, then `[DONE]`;
+ * - `no_done`: the stream ends without `[DONE]`;
+ * - `bad_json`: an event that is not valid JSON after `afterTokens` tokens;
+ * - `stall_headers`: no response at all; `stall_stream`: silence after `afterTokens` tokens;
+ * - `huge_event`: one 1 MiB content event; `empty_choices`: a `choices: []` event before each token;
+ * - `split_utf8`: a token whose multi-byte character is split across two network writes.
+ * The last three are not failures: a correct client handles them.
+ */
+export interface FaultPlan {
+  rates?: Partial<Record<FaultKind, number>>;
+  script?: Record<number, FaultKind>;
+  seed?: number;
+  /** `Retry-After` of 429/503, seconds; default 1. */
+  retryAfterS?: number;
+  /** Tokens sent before a mid-stream fault; default 2. */
+  afterTokens?: number;
 }
 
 /** Counters the simulator keeps; `peakHeld` is the most requests open at once. */
@@ -67,7 +117,9 @@ export interface SimServer {
   /** Base URL, e.g. `http://127.0.0.1:41234`. */
   readonly url: string;
   readonly port: number;
-  readonly options: Readonly<Required<Omit<SimOptions, "hostname" | "port" | "tokenizer">>>;
+  readonly options: Readonly<
+    Required<Omit<SimOptions, "hostname" | "port" | "tokenizer" | "faults">>
+  >;
   /** A copy of the counters. */
   stats(): SimStats;
   /** Zeroes the counters (not the open requests). */
@@ -183,7 +235,6 @@ export async function startSimulator(options: SimOptions = {}): Promise<SimServe
   const jitter = () => opts.jitterMs === 0 ? 0 : (random.next() * 2 - 1) * opts.jitterMs;
 
   function hold(): void {
-    stats.requests++;
     stats.held++;
     if (stats.held > stats.peakHeld) stats.peakHeld = stats.held;
   }
@@ -234,8 +285,15 @@ export async function startSimulator(options: SimOptions = {}): Promise<SimServe
     return WORDS[(i * 7 + opts.seed) % WORDS.length]!;
   }
 
-  function stream(body: Json, chat: boolean, arrived: number): Response {
+  function stream(
+    body: Json,
+    chat: boolean,
+    arrived: number,
+    fault: FaultKind | undefined,
+  ): Response {
     hold();
+    const faultAt = options.faults?.afterTokens ?? 2;
+    let faulted = false;
     const n = outputLength(body);
     const prompt = promptTokens(body);
     const reported = Math.round(n * opts.usageScale);
@@ -257,8 +315,74 @@ export async function startSimulator(options: SimOptions = {}): Promise<SimServe
       const sent = performance.timeOrigin + performance.now();
       controller.enqueue(encoder.encode(`data: ${payload},"sim_sent_ms":${sent}}\n\n`));
     };
+    const close = (done: boolean) => {
+      if (done) controller.enqueue(encoder.encode("data: [DONE]\n\n"));
+      controller.close();
+      closed = true;
+      openStreams.delete(controller);
+      release(false);
+    };
+    let resume: (from: number) => void = () => {};
+    /** Injects a mid-stream fault; true when this step must not go on. */
+    const inject = (from: number): boolean => {
+      if (!fault || faulted) return false;
+      if (fault === "empty_choices") {
+        send(`${head}]`);
+        return false;
+      }
+      if (from < Math.min(faultAt, Math.max(0, n - 1))) return false;
+      faulted = true;
+      switch (fault) {
+        case "reset":
+          closed = true;
+          openStreams.delete(controller);
+          // A plain string: Deno logs a body stream's error value, and a string has no stack.
+          controller.error("servebench sim: injected fault: connection reset mid-stream");
+          release(true);
+          return true;
+        case "error_event":
+          send(
+            `{"error":{"message":"simulated engine failure","type":"InternalServerError","param":null,"code":500}`,
+          );
+          close(true);
+          return true;
+        case "bad_json":
+          controller.enqueue(encoder.encode(`data: ${head}{"index":0,"delta":{"content":"x"\n\n`));
+          return false;
+        case "stall_stream":
+          stalled.add(controller);
+          return true;
+        case "huge_event":
+          send(
+            `${head}{"index":0,"delta":{"content":${
+              JSON.stringify("x".repeat(1 << 20))
+            }},"logprobs":null,"finish_reason":null}]`,
+          );
+          return false;
+        case "split_utf8": {
+          const bytes = encoder.encode(
+            `data: ${head}{"index":0,"delta":{"content":" caf\u00e9 \u20ac"},"logprobs":null,"finish_reason":null}]}\n\n`,
+          );
+          const cut = bytes.indexOf(0xe2) + 1; // inside the 3-byte "€"
+          controller.enqueue(bytes.subarray(0, cut));
+          // The rest goes in a later write; the stream goes on after it.
+          scheduler.at(performance.now() + 2, () => {
+            if (closed) return;
+            controller.enqueue(bytes.subarray(cut));
+            resume(from);
+          });
+          return true;
+        }
+        default:
+          return false;
+      }
+    };
     const finish = () => {
       if (closed) return;
+      if (fault === "no_done") {
+        close(false);
+        return;
+      }
       if (includeUsage) {
         send(
           `${head}],"usage":{"prompt_tokens":${prompt},"total_tokens":${
@@ -266,11 +390,7 @@ export async function startSimulator(options: SimOptions = {}): Promise<SimServe
           },"completion_tokens":${reported}}`,
         );
       }
-      controller.enqueue(encoder.encode("data: [DONE]\n\n"));
-      controller.close();
-      closed = true;
-      openStreams.delete(controller);
-      release(false);
+      close(true);
     };
     const emit = (from: number) => {
       if (closed) return;
@@ -314,6 +434,7 @@ export async function startSimulator(options: SimOptions = {}): Promise<SimServe
             `${head}{"index":0,"delta":{"role":"assistant","content":""},"logprobs":null,"finish_reason":null}]`,
           );
         }
+        if (inject(from)) return;
         const next = emit(from)!;
         if (next >= n) {
           finish();
@@ -328,6 +449,7 @@ export async function startSimulator(options: SimOptions = {}): Promise<SimServe
         if (due < now) due = now + gap;
         scheduler.at(due, () => step(next));
       };
+      resume = step;
       scheduler.at(first, () => step(0));
     };
 
@@ -341,6 +463,7 @@ export async function startSimulator(options: SimOptions = {}): Promise<SimServe
         if (closed) return;
         closed = true;
         openStreams.delete(controller);
+        stalled.delete(controller);
         if (admitted) release(true);
         else stats.held--, stats.cancelled++;
       },
@@ -402,6 +525,57 @@ export async function startSimulator(options: SimOptions = {}): Promise<SimServe
     });
   }
 
+  const faultRandom = new Random(options.faults?.seed ?? 0);
+  const faultRates = Object.entries(options.faults?.rates ?? {}) as Array<[FaultKind, number]>;
+  let requestNumber = 0;
+  const stalled = new Set<ReadableStreamDefaultController<Uint8Array>>();
+  const stalledHeaders = new Set<() => void>();
+
+  function pickFault(n: number): FaultKind | undefined {
+    const scripted = options.faults?.script?.[n];
+    if (scripted) return scripted;
+    if (!faultRates.length) return undefined;
+    let u = faultRandom.next();
+    for (const [kind, p] of faultRates) {
+      if (u < p) return kind;
+      u -= p;
+    }
+    return undefined;
+  }
+
+  /** The response of a fault that happens before any stream, if it is one. */
+  async function earlyFault(fault: FaultKind): Promise<Response | undefined> {
+    const retryAfter = String(options.faults?.retryAfterS ?? 1);
+    const statuses: Partial<Record<FaultKind, [number, string, string]>> = {
+      http_400: [400, "BadRequestError", "simulated bad request"],
+      http_401: [401, "AuthenticationError", "simulated: invalid API key"],
+      http_404: [404, "NotFoundError", "simulated: no such route"],
+      http_429: [429, "RateLimitError", "simulated: too many requests"],
+      http_500: [500, "InternalServerError", "simulated internal error"],
+      http_503: [503, "ServiceUnavailableError", "simulated: overloaded"],
+    };
+    const status = statuses[fault];
+    if (status) {
+      const r = errorResponse(status[0], status[2], status[1]);
+      if (fault === "http_429" || fault === "http_503") r.headers.set("retry-after", retryAfter);
+      return r;
+    }
+    if (fault === "html_error") {
+      return new Response(
+        "<html><head><title>502 Bad Gateway</title></head><body><h1>502 Bad Gateway</h1></body></html>",
+        {
+          status: 502,
+          headers: { "content-type": "text/html" },
+        },
+      );
+    }
+    if (fault === "stall_headers") {
+      await new Promise<void>((resolve) => stalledHeaders.add(resolve));
+      return errorResponse(503, "simulator shut down", "ServiceUnavailableError");
+    }
+    return undefined;
+  }
+
   async function handle(req: Request): Promise<Response> {
     const arrived = performance.now();
     const url = new URL(req.url);
@@ -448,7 +622,15 @@ export async function startSimulator(options: SimOptions = {}): Promise<SimServe
     if (!chat && body.prompt === undefined) {
       return errorResponse(400, "Field required: prompt", "BadRequestError");
     }
-    return body.stream === true ? stream(body, chat, arrived) : await whole(body, chat, arrived);
+    stats.requests++;
+    const fault = pickFault(requestNumber++);
+    if (fault) {
+      const early = await earlyFault(fault);
+      if (early) return early;
+    }
+    return body.stream === true
+      ? stream(body, chat, arrived, fault)
+      : await whole(body, chat, arrived);
   }
 
   return new Promise((resolve, reject) => {
@@ -472,6 +654,16 @@ export async function startSimulator(options: SimOptions = {}): Promise<SimServe
         },
         async shutdown() {
           scheduler.clear();
+          for (const resolve of stalledHeaders) resolve();
+          stalledHeaders.clear();
+          for (const c of stalled) {
+            try {
+              c.close();
+            } catch {
+              // already closed by its reader
+            }
+          }
+          stalled.clear();
           for (const c of openStreams) {
             try {
               c.close();
