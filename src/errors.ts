@@ -40,8 +40,21 @@ export class RuntimeError extends Error {
   }
 }
 
-/** Returns the message of any thrown value, for error rows and log lines. */
+/**
+ * Returns the message of any thrown value, for error rows and log lines. A
+ * generic wrapper ("fetch failed") gives way to the most specific cause in its
+ * chain, without the request URL fetch repeats in it.
+ */
 export function errorMessage(error: unknown): string {
-  if (error instanceof Error) return error.message;
-  return String(error);
+  if (!(error instanceof Error)) return String(error);
+  let deepest: Error = error;
+  for (
+    let c: unknown = error.cause, depth = 0;
+    c instanceof Error && depth < 8;
+    c = c.cause, depth++
+  ) {
+    deepest = c;
+  }
+  if (deepest === error) return error.message;
+  return deepest.message.replace(/^error sending request for url \([^)]*\): /, "");
 }

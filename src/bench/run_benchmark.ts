@@ -23,7 +23,7 @@ import { type HttpTarget, type SendMeta, sendRequest } from "../protocol/client.
 import type { RequestSpec } from "../protocol/openai.ts";
 import type { RequestRecord } from "../record/record.ts";
 import { TraceWriter } from "../record/trace.ts";
-import { createRunDir, type TaskPaths, taskPaths } from "../report/paths.ts";
+import { createRunDir, safeName, type TaskPaths, taskPaths } from "../report/paths.ts";
 import { Progress, type ProgressSink } from "../report/progress.ts";
 import {
   recommend,
@@ -126,12 +126,21 @@ async function sendWithRetry(
  * `GET /v1/models`), so the first requests of a task do not pay connection
  * setup that later ones do not. Failures are ignored: the run reports them.
  */
-async function warmConnections(baseUrl: string, headers: Record<string, string>, count: number) {
+async function warmConnections(
+  baseUrl: string,
+  headers: Record<string, string>,
+  count: number,
+  client?: Deno.HttpClient,
+) {
   const url = modelsUrl(baseUrl);
   await Promise.all(
     Array.from({ length: Math.min(count, 256) }, async () => {
       try {
-        const r = await fetch(url, { headers, signal: AbortSignal.timeout(10_000) });
+        const r = await fetch(url, {
+          headers,
+          signal: AbortSignal.timeout(10_000),
+          ...(client ? { client } : {}),
+        });
         await r.body?.cancel();
       } catch {
         // unreachable or slow: the measured requests will say so
@@ -144,7 +153,7 @@ async function warmConnections(baseUrl: string, headers: Record<string, string>,
 export async function runBenchmark(plan: Plan, options: RunOptions = {}): Promise<RunResult> {
   const print = options.print ?? ((t: string) => console.log(t));
   const sims = new Map<ModelTask, SimServer>();
-  const shared: Shared = { specs: new Map(), counters: new Map(), pools: [] };
+  const shared: Shared = { specs: new Map(), counters: new Map(), pools: [], clients: new Map() };
   try {
     // Every task's requests are built before anything starts: bad input stops the run here.
     for (const task of plan.tasks) {
@@ -159,6 +168,7 @@ export async function runBenchmark(plan: Plan, options: RunOptions = {}): Promis
         `Started the built-in simulator for "${m.abbr}" at ${sim.url} (model "${sim.options.model}")`,
       );
     }
+    for (const line of renamedPaths(plan)) print(line);
     const { dir: runDir, stamp } = createRunDir(plan.workDir, options.now?.() ?? new Date());
     Deno.mkdirSync(`${runDir}/configs`, { recursive: true });
     const configPath = `${runDir}/configs/${stamp}.yaml`;
@@ -201,7 +211,24 @@ export async function runBenchmark(plan: Plan, options: RunOptions = {}): Promis
   } finally {
     for (const sim of sims.values()) await sim.shutdown();
     for (const pool of shared.pools) pool.close();
+    for (const client of shared.clients.values()) client.close();
   }
+}
+
+/** One line per model abbr or task name that had to be changed to be a safe file name. */
+function renamedPaths(plan: Plan): string[] {
+  const lines = new Set<string>();
+  for (const t of plan.tasks) {
+    for (const [what, name] of [["model abbr", t.model.abbr], ["task", t.outputName]] as const) {
+      const safe = safeName(name);
+      if (safe !== name) {
+        lines.add(
+          `note: ${what} "${name}" is written as "${safe}" (file names keep to letters, digits, . _ - @)`,
+        );
+      }
+    }
+  }
+  return [...lines];
 }
 
 /** Distinct requests prepared for a time-bounded task whose dataset sets no count. */
@@ -226,11 +253,23 @@ function taskLoadText(task: Task): string {
   return parts.join(", ");
 }
 
-/** Resources shared by a run's tasks: prepared specs and output counters, by key. */
+/** Resources shared by a run's tasks: prepared specs, output counters and HTTP clients, by key. */
 interface Shared {
   specs: Map<string, Promise<RequestSpec[]>>;
   counters: Map<string, Promise<BatchedCounter>>;
   pools: TokenizerPool[];
+  clients: Map<string, Deno.HttpClient>;
+}
+
+/** The HTTP client of a model task: one per CA file, trusting it besides the system's roots. */
+function httpClientFor(model: ModelTask, shared: Shared): Deno.HttpClient | undefined {
+  if (model.caCert === undefined) return undefined;
+  let client = shared.clients.get(model.caCert);
+  if (!client) {
+    client = Deno.createHttpClient({ caCerts: [Deno.readTextFileSync(model.caCert)] });
+    shared.clients.set(model.caCert, client);
+  }
+  return client;
 }
 
 /** The tokenizer a task builds and counts prompts with: the model's, or the built-in for exact-length sources. */
@@ -292,14 +331,16 @@ async function runTask(
     if (options.debug) print(line);
     else logLines.push(line);
   };
+  const client = httpClientFor(task.model, shared);
   const servedModel = task.model.model ||
-    (await listModels(baseUrl, requestHeaders(task.model), options.signal))[0]!;
+    (await listModels(baseUrl, requestHeaders(task.model), options.signal, client))[0]!;
   log(`model: ${servedModel} at ${baseUrl} (${task.model.api}, stream=${task.model.stream})`);
   log(`load: ${taskLoadText(task)}, warm-up ${plan.warmup}`);
   await warmConnections(
     baseUrl,
     requestHeaders(task.model),
     Math.min(maxInFlight(task.load), task.load.numRequests ?? Infinity, 256),
+    client,
   );
 
   const specs = await specsFor(task, specsNeeded(plan, task), shared);
@@ -315,7 +356,10 @@ async function runTask(
     }`,
   );
   const counter = await counterFor(task, shared);
-  const target = { ...httpTarget(task.model, baseUrl), ...(counter ? { keepText: true } : {}) };
+  const target = {
+    ...httpTarget(task.model, baseUrl, client),
+    ...(counter ? { keepText: true } : {}),
+  };
   const adapter = target.adapter;
   const anchorMs = Math.floor(performance.timeOrigin + performance.now());
   const identity = identityOf(task, servedModel);

@@ -59,18 +59,25 @@ export async function listModels(
   baseUrl: string,
   headers: Record<string, string>,
   signal?: AbortSignal,
+  client?: Deno.HttpClient,
 ): Promise<string[]> {
   const url = modelsUrl(baseUrl);
   let response: Response;
   try {
     response = await fetch(url, {
       headers,
+      ...(client ? { client } : {}),
       signal: signal
         ? AbortSignal.any([signal, AbortSignal.timeout(30_000)])
         : AbortSignal.timeout(30_000),
     });
   } catch (error) {
-    throw new RuntimeError(`Cannot reach "${url}": ${errorMessage(error)}`, { cause: error });
+    const hint = /certificate|UnknownIssuer/i.test(errorMessage(error))
+      ? " (for a private CA, give its certificate with --ca-cert)"
+      : "";
+    throw new RuntimeError(`Cannot reach "${url}": ${errorMessage(error)}${hint}`, {
+      cause: error,
+    });
   }
   const text = await response.text();
   if (!response.ok) {

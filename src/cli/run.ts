@@ -233,6 +233,13 @@ export const RUN_FLAGS: readonly FlagSpec[] = [
       'JSON object merged into every request body (and generation_kwargs), e.g. \'{"ignore_eos": true, "temperature": 0}\'.',
   },
   {
+    name: "ca-cert",
+    type: "string",
+    value: "FILE",
+    help:
+      "Trust the CA certificates in this PEM file for https URLs (a private CA), besides the system's.",
+  },
+  {
     name: "timeout",
     type: "number",
     min: 0.001,
@@ -394,6 +401,7 @@ export function planInputs(values: FlagValues, problems: string[]): PlanInputs {
   set("prompt", v<string>("prompt"));
   set("shuffle", v<boolean>("shuffle"));
   set("tokenizer", v<string>("tokenizer"));
+  set("caCert", v<string>("ca-cert"));
   set("tokenCount", v<TokenCountMode>("token-count"));
   set("maxTokens", v<number>("max-tokens"));
   set("extraArgs", v<string>("extra-args"));

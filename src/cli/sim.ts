@@ -108,6 +108,13 @@ export const SIM_FLAGS: readonly FlagSpec[] = [
   },
   { name: "fault-seed", type: "integer", help: "Seed of the fault draws.", defaultText: "0" },
   {
+    name: "tls-cert",
+    type: "string",
+    value: "FILE",
+    help: "Serve HTTPS with this PEM certificate chain (with --tls-key).",
+  },
+  { name: "tls-key", type: "string", value: "FILE", help: "The PEM private key of --tls-cert." },
+  {
     name: "usage-scale",
     type: "number",
     min: 0,
@@ -188,6 +195,21 @@ export function simOptionsFromFlags(argv: readonly string[]): SimOptions | undef
     }
   }
   if (values["fault-seed"] !== undefined) faults.seed = values["fault-seed"] as number;
+  const certPath = values["tls-cert"] as string | undefined;
+  const keyPath = values["tls-key"] as string | undefined;
+  if ((certPath === undefined) !== (keyPath === undefined)) {
+    problems.push("--tls-cert and --tls-key: give both, or neither");
+  } else if (certPath !== undefined && keyPath !== undefined) {
+    const read = (flag: string, path: string) => {
+      try {
+        return Deno.readTextFileSync(path);
+      } catch (error) {
+        problems.push(`--${flag}: cannot read "${path}": ${(error as Error).message}`);
+        return "";
+      }
+    };
+    o.tls = { cert: read("tls-cert", certPath), key: read("tls-key", keyPath) };
+  }
   if (problems.length) throw new UsageError(problems);
   if (faults.rates || faults.script) o.faults = faults;
   return o;

@@ -44,6 +44,8 @@ export interface ModelTask {
   retry: number;
   /** Tokenizer (built-in name or folder) for exact prompts and for counting outputs. */
   tokenizer?: string;
+  /** A PEM file of CA certificates to trust for https (besides the system's). */
+  caCert?: string;
 }
 
 /** What to send (AISBench's dataset task). */

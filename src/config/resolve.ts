@@ -56,6 +56,8 @@ export interface PlanInputs {
   shuffle?: boolean;
   tokenizer?: string;
   tokenCount?: TokenCountMode;
+  /** A PEM file of CA certificates to trust. */
+  caCert?: string;
   maxTokens?: number;
   extraArgs?: string;
   timeoutS?: number;
@@ -296,6 +298,20 @@ function modelTask(
   else if (cfg.sim) model.sim = simOptions(cfg.sim);
   const tokenizer = inputs.tokenizer ?? cfg.tokenizer;
   if (tokenizer !== undefined) model.tokenizer = tokenizer;
+  const caCert = inputs.caCert ?? cfg.ca_cert;
+  if (caCert !== undefined) {
+    const where2 = inputs.caCert !== undefined ? "--ca-cert" : `${where}: ca_cert`;
+    try {
+      if (!Deno.readTextFileSync(caCert).includes("-----BEGIN CERTIFICATE-----")) {
+        problems.push(
+          `${where2}: "${caCert}" holds no PEM certificate (-----BEGIN CERTIFICATE-----)`,
+        );
+      }
+    } catch (error) {
+      problems.push(`${where2}: cannot read "${caCert}": ${(error as Error).message}`);
+    }
+    model.caCert = caCert;
+  }
   if (apiKey) model.apiKey = apiKey;
   return { model, batchSize: cfg.batch_size, requestRate: cfg.request_rate };
 }

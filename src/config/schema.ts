@@ -51,6 +51,7 @@ export const ModelConfigSchema = z.strictObject({
   sim: SimSchema.optional(),
   model: z.string().default(""),
   tokenizer: z.string().min(1).optional(),
+  ca_cert: z.string().min(1).optional(),
   api_key_env: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "expected an environment variable name")
     .optional(),
   headers: z.record(z.string(), z.string()).default({}),

@@ -50,6 +50,8 @@ export interface SimOptions {
   tokenizer?: string;
   /** Faults to inject (per-request probabilities or a fixed script). */
   faults?: FaultPlan;
+  /** Serve HTTPS with this certificate chain and key (PEM text). */
+  tls?: { cert: string; key: string };
 }
 
 /** The faults the simulator can inject. */
@@ -118,7 +120,7 @@ export interface SimServer {
   readonly url: string;
   readonly port: number;
   readonly options: Readonly<
-    Required<Omit<SimOptions, "hostname" | "port" | "tokenizer" | "faults">>
+    Required<Omit<SimOptions, "hostname" | "port" | "tokenizer" | "faults" | "tls">>
   >;
   /** A copy of the counters. */
   stats(): SimStats;
@@ -639,11 +641,12 @@ export async function startSimulator(options: SimOptions = {}): Promise<SimServe
         hostname: options.hostname ?? "127.0.0.1",
         port: options.port ?? 0,
         onListen: () => {},
+        ...(options.tls ? { cert: options.tls.cert, key: options.tls.key } : {}),
       }, handle);
       const addr = server.addr;
       const host = addr.hostname.includes(":") ? `[${addr.hostname}]` : addr.hostname;
       resolve({
-        url: `http://${host}:${addr.port}`,
+        url: `${options.tls ? "https" : "http"}://${host}:${addr.port}`,
         port: addr.port,
         options: opts,
         stats: () => ({ ...stats }),
