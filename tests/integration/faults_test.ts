@@ -101,7 +101,10 @@ Deno.test("bad input stops early with one line naming the culprit, exit 2, nothi
           ["--url", sim.url, "--dataset", "lines", "--config-dir", dir],
           /Cannot read dataset "missing\.jsonl": no such file$/,
         ],
-        [["--url", "http://:8000"], /--url: expected an http:\/\/ or https:\/\/ URL with a host, got "http:\/\/:8000"/],
+        [
+          ["--url", "http://:8000"],
+          /--url: expected an http:\/\/ or https:\/\/ URL with a host, got "http:\/\/:8000"/,
+        ],
         [
           ["--url", "ftp://x:1"],
           /--url: expected an http:\/\/ or https:\/\/ URL with a host, got "ftp:\/\/x:1"/,
