@@ -200,11 +200,13 @@ export async function runBenchmark(plan: Plan, options: RunOptions = {}): Promis
     for (const o of outcomes) {
       print(`  ${o.task.model.abbr}/${o.task.outputName}:`);
       print(
-        `    ${o.paths.csv}\n    ${o.paths.json}\n    ${o.paths.requestsCsv}\n    ${o.paths.trace}`,
+        `    ${o.paths.csv}\n    ${o.paths.json}\n    ${o.paths.requestsCsv}\n    ${o.paths.trace}\n    ${o.paths.plot}`,
       );
       if (!options.debug) print(`    ${o.paths.log}`);
     }
-    print(`  summary: ${summaryPaths.json}\n           ${summaryPaths.csv}`);
+    print(
+      `  summary: ${summaryPaths.json}\n           ${summaryPaths.csv}\n           ${summaryPaths.html}`,
+    );
     const simUrls: Record<string, string> = {};
     for (const [m, sim] of sims) simUrls[m.abbr] = sim.url;
     return { runDir, configPath, tasks: outcomes, interrupted, simUrls };

@@ -263,8 +263,13 @@ export function summarizeTask(
   }
 
   const lag = sortedSample(per.map((m) => m.sendLagMs));
-  const starts = counted.map((r) => r.startMs);
-  const span = starts.length > 1 ? Math.max(...starts) - Math.min(...starts) : 0;
+  let firstStart = Infinity;
+  let lastStart = -Infinity;
+  for (const r of counted) {
+    if (r.startMs < firstStart) firstStart = r.startMs;
+    if (r.startMs > lastStart) lastStart = r.startMs;
+  }
+  const span = counted.length > 1 ? lastStart - firstStart : 0;
   const summary: TaskSummary = {
     stage: window ? "stable" : "total",
     common,
@@ -281,7 +286,7 @@ export function summarizeTask(
       warmup_requests: records.length - measured.length,
       late_sends: per.filter((m) => m.sendLagMs > LATE_SEND_MS).length,
       retried_requests: counted.filter((r) => r.attempts > 1).length,
-      ...(span > 0 ? { achieved_rate_rps: ((starts.length - 1) / span) * 1000 } : {}),
+      ...(span > 0 ? { achieved_rate_rps: ((counted.length - 1) / span) * 1000 } : {}),
       ...(options.targetRateRps !== undefined ? { target_rate_rps: options.targetRateRps } : {}),
     },
     requests: per,

@@ -54,6 +54,7 @@ export interface TaskPaths {
   json: string;
   requestsCsv: string;
   trace: string;
+  plot: string;
   log: string;
 }
 
@@ -75,6 +76,7 @@ export function taskPathsOfTrace(runDir: string, tracePath: string): TaskPaths {
     json: `${dir}/${stem}.json`,
     requestsCsv: `${dir}/${stem}_requests.csv`,
     trace: tracePath,
+    plot: `${dir}/${stem}_plot.html`,
     log: `${logDir}/${stem}.log`,
   };
 }
@@ -93,6 +95,7 @@ export function taskPaths(runDir: string, modelAbbr: string, name: string): Task
     json: `${dir}/${stem}.json`,
     requestsCsv: `${dir}/${stem}_requests.csv`,
     trace: `${dir}/${stem}${TRACE_SUFFIX}`,
+    plot: `${dir}/${stem}_plot.html`,
     log: `${logDir}/${stem}.log`,
   };
 }

@@ -7,15 +7,18 @@
 
 import { csvLine } from "./csv.ts";
 import { renderTable } from "./table.ts";
+import { summaryPage } from "./plots.ts";
 import type { TaskResultJson } from "./task_report.ts";
 
-/** Writes `summary.json` and `summary.csv`; returns their paths. */
+/** Writes `summary.json`, `summary.csv` and `summary.html`; returns their paths. */
 export function writeRunSummary(
   runDir: string,
   tasks: readonly TaskResultJson[],
-): { json: string; csv: string } {
+): { json: string; csv: string; html: string } {
   const json = `${runDir}/summary.json`;
   const csv = `${runDir}/summary.csv`;
+  const html = `${runDir}/summary.html`;
+  Deno.writeTextFileSync(html, summaryPage(tasks));
   const rows = tasks.map(summaryRow);
   const rec = recommend(tasks);
   Deno.writeTextFileSync(
@@ -27,7 +30,7 @@ export function writeRunSummary(
     csv,
     csvLine(columns) + rows.map((r) => csvLine(columns.map((c) => r[c]))).join(""),
   );
-  return { json, csv };
+  return { json, csv, html };
 }
 
 /** Columns of the run summary: task identity, common metrics, headline percentiles. */

@@ -25,6 +25,7 @@ import type { TaskPaths } from "./paths.ts";
 import { percentileView, renderPercentileTable } from "./percentiles.ts";
 import { performanceRows, renderTaskTables } from "./table.ts";
 import { requestsCsv } from "./requests_csv.ts";
+import { taskPage } from "./plots.ts";
 
 /** How to summarize and what to add. */
 export interface ReportSettings {
@@ -151,6 +152,7 @@ export function reportTask(
     });
   } catch (error) {
     const message = errorMessage(error);
+    Deno.writeTextFileSync(paths.plot, taskPage(identity, records, anchorMs, { error: message }));
     return { identity, error: message, breaches: [], text: message };
   }
   const json = resultJson(identity, summary, settings, anchorMs, generatedAt);
@@ -159,6 +161,10 @@ export function reportTask(
   let text = renderTaskTables(summary, settings.stats);
   const warnings = deliveryWarnings(summary);
   if (warnings.length) text += "\n" + warnings.map((w) => `warning: ${w}`).join("\n");
+  Deno.writeTextFileSync(
+    paths.plot,
+    taskPage(identity, records, anchorMs, { summary, json, warnings }),
+  );
   if (json.percentiles) text += "\n" + renderPercentileTable(json.percentiles);
   const breaches = settings.failOn ? evaluateGates(settings.failOn, summary) : [];
   return { identity, summary, json, breaches, text };

@@ -100,6 +100,8 @@ export interface FaultPlan {
   retryAfterS?: number;
   /** Tokens sent before a mid-stream fault; default 2. */
   afterTokens?: number;
+  /** Message of injected error bodies and error events, instead of the built-in ones. */
+  message?: string;
 }
 
 /** Counters the simulator keeps; `peakHeld` is the most requests open at once. */
@@ -558,7 +560,7 @@ export async function startSimulator(options: SimOptions = {}): Promise<SimServe
     };
     const status = statuses[fault];
     if (status) {
-      const r = errorResponse(status[0], status[2], status[1]);
+      const r = errorResponse(status[0], options.faults?.message ?? status[2], status[1]);
       if (fault === "http_429" || fault === "http_503") r.headers.set("retry-after", retryAfter);
       return r;
     }

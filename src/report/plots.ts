@@ -1,0 +1,582 @@
+/**
+ * The HTML reports' charts: data shaped in the tool (exact below a size,
+ * aggregated above it, always saying so) and Vega-Lite specs compiled to Vega.
+ *
+ * Task page: a request timeline (a bar per request, TTFT red, decode blue,
+ * failed orange) over the concurrency (a green step line), x zoom and pan
+ * linked; histograms of TTFT, ITL and E2EL; the stable window shaded.
+ * Run page: headline metrics across model × dataset cells, and for sweeps a
+ * throughput-vs-latency curve per model.
+ *
+ * @module
+ */
+
+import { compile, type TopLevelSpec } from "vega-lite";
+import type { TaskIdentity } from "../config/plan.ts";
+import { percentileSorted, sortedSample } from "../metrics/stats.ts";
+import type { TaskSummary } from "../metrics/summarize.ts";
+import type { RequestRecord } from "../record/record.ts";
+import { type Chart, escapeHtml, htmlPage } from "./html.ts";
+import { COMMON_ROWS, formatValue } from "./table.ts";
+import type { TaskResultJson } from "./task_report.ts";
+
+/** Above this many requests the timeline shows bins of consecutive requests. */
+export const TIMELINE_EXACT_MAX = 5_000;
+/** Bars of an aggregated timeline. */
+export const TIMELINE_BINS = 2_000;
+/** Above this many concurrency changes the curve is a min–max envelope per time bin. */
+export const CONCURRENCY_EXACT_MAX = 20_000;
+const CONCURRENCY_BINS = 2_000;
+const HIST_BINS = 40;
+
+const COLORS = { ttft: "#d62728", decode: "#1f77b4", failed: "#ff7f0e", concurrency: "#2ca02c" };
+const PHASES = ["TTFT", "decode", "failed"];
+const WIDTH = 900;
+
+const r3 = (x: number) => Math.round(x * 1000) / 1000;
+
+interface TimelineRow {
+  i: number;
+  i2: number;
+  s: number;
+  f: number | null;
+  e: number;
+  ok: boolean;
+  n: number;
+  tt: number | null;
+  dc: number | null;
+  el: number;
+  in: number | null;
+  out: number | null;
+  st: string;
+}
+
+function status(r: RequestRecord): string {
+  if (!r.error) return r.warmup ? "ok (warm-up)" : "ok";
+  const s = r.error.status !== undefined ? ` ${r.error.status}` : "";
+  return `${r.error.category}${s}: ${r.error.message}${
+    r.chunkMs.length ? " (partial timings)" : ""
+  }`;
+}
+
+/** Timeline rows: one per request, or per bin of consecutive requests above TIMELINE_EXACT_MAX. */
+export function timelineRows(
+  records: readonly RequestRecord[],
+  anchorMs: number,
+): { rows: TimelineRow[]; perBin: number } {
+  const sorted = [...records].sort((a, b) => a.index - b.index);
+  const sec = (ms: number) => r3((ms - anchorMs) / 1000);
+  const row = (r: RequestRecord): TimelineRow => {
+    const f = r.chunkMs[0];
+    return {
+      i: r.index + 1,
+      i2: r.index + 1,
+      s: sec(r.startMs),
+      f: f !== undefined ? sec(f) : null,
+      e: sec(r.endMs),
+      ok: !r.error,
+      n: 1,
+      tt: f !== undefined ? r3(f - r.startMs) : null,
+      dc: f !== undefined ? r3(r.endMs - f) : null,
+      el: r3(r.endMs - r.startMs),
+      in: r.usage?.promptTokens ?? r.inputTokens ?? null,
+      out: r.usage?.completionTokens ?? r.tokenizerOutputTokens ?? (r.chunkMs.length || null),
+      st: status(r),
+    };
+  };
+  if (sorted.length <= TIMELINE_EXACT_MAX) return { rows: sorted.map(row), perBin: 1 };
+  const perBin = Math.ceil(sorted.length / TIMELINE_BINS);
+  const rows: TimelineRow[] = [];
+  for (let b = 0; b < sorted.length; b += perBin) {
+    const group = sorted.slice(b, b + perBin);
+    let s = Infinity,
+      e = -Infinity,
+      fSum = 0,
+      fN = 0,
+      ttSum = 0,
+      elSum = 0,
+      failed = 0,
+      inSum = 0,
+      outSum = 0;
+    for (const r of group) {
+      s = Math.min(s, r.startMs);
+      e = Math.max(e, r.endMs);
+      elSum += r.endMs - r.startMs;
+      if (r.error) failed++;
+      const f = r.chunkMs[0];
+      if (f !== undefined) {
+        fSum += f;
+        ttSum += f - r.startMs;
+        fN++;
+      }
+      inSum += r.usage?.promptTokens ?? r.inputTokens ?? 0;
+      outSum += r.usage?.completionTokens ?? r.chunkMs.length;
+    }
+    rows.push({
+      i: group[0]!.index + 1,
+      i2: group[group.length - 1]!.index + 1,
+      s: sec(s),
+      f: fN ? sec(fSum / fN) : null,
+      e: sec(e),
+      ok: failed === 0,
+      n: group.length,
+      tt: fN ? r3(ttSum / fN) : null,
+      dc: null,
+      el: r3(elSum / group.length),
+      in: Math.round(inSum / group.length),
+      out: Math.round(outSum / group.length),
+      st: failed ? `${failed} of ${group.length} failed` : `${group.length} ok`,
+    });
+  }
+  return { rows, perBin };
+}
+
+/** The concurrency step curve: exact points, or a min–max envelope per time bin above CONCURRENCY_EXACT_MAX changes. */
+export function concurrencyRows(
+  records: readonly RequestRecord[],
+  anchorMs: number,
+): {
+  rows: Array<{ t: number; c: number } | { t: number; t2: number; lo: number; hi: number }>;
+  binned: boolean;
+} {
+  const n = records.length;
+  const times = new Float64Array(2 * n);
+  const deltas = new Int8Array(2 * n);
+  records.forEach((r, k) => {
+    times[2 * k] = r.startMs;
+    deltas[2 * k] = 1;
+    times[2 * k + 1] = r.endMs;
+    deltas[2 * k + 1] = -1;
+  });
+  const order = Array.from({ length: 2 * n }, (_, k) => k).sort((a, b) =>
+    times[a]! - times[b]! || deltas[a]! - deltas[b]!
+  );
+  const points: Array<{ t: number; c: number }> = [{ t: 0, c: 0 }];
+  let c = 0;
+  for (const k of order) {
+    c += deltas[k]!;
+    points.push({ t: (times[k]! - anchorMs) / 1000, c });
+  }
+  if (points.length <= CONCURRENCY_EXACT_MAX) {
+    return { rows: points.map((p) => ({ t: r3(p.t), c: p.c })), binned: false };
+  }
+  const t0 = points[0]!.t;
+  const span = points[points.length - 1]!.t - t0 || 1;
+  const bins = Array.from({ length: CONCURRENCY_BINS }, (_, b) => ({
+    t: r3(t0 + (b * span) / CONCURRENCY_BINS),
+    t2: r3(t0 + ((b + 1) * span) / CONCURRENCY_BINS),
+    lo: Infinity,
+    hi: -Infinity,
+  }));
+  let prev = 0;
+  for (const p of points) {
+    const b = Math.min(CONCURRENCY_BINS - 1, Math.floor(((p.t - t0) / span) * CONCURRENCY_BINS));
+    const bin = bins[b]!;
+    bin.lo = Math.min(bin.lo, p.c, prev);
+    bin.hi = Math.max(bin.hi, p.c, prev);
+    prev = p.c;
+  }
+  // A bin with no change holds the level it inherited.
+  let level = 0;
+  for (const bin of bins) {
+    if (bin.lo === Infinity) bin.lo = bin.hi = level;
+    level = bin.hi === -Infinity ? level : bin.hi;
+  }
+  return { rows: bins, binned: true };
+}
+
+/** A histogram: HIST_BINS equal bins from the minimum to P99.9; larger values count in the last bin. */
+export function histogram(
+  values: readonly number[],
+): Array<{ b0: number; b1: number; count: number }> {
+  const s = sortedSample(values);
+  if (!s.length) return [];
+  const lo = s[0]!;
+  const hi = Math.max(percentileSorted(s, 99.9), lo + 1e-6);
+  const width = (hi - lo) / HIST_BINS;
+  const counts = new Array<number>(HIST_BINS).fill(0);
+  for (const v of s) counts[Math.min(HIST_BINS - 1, Math.floor((v - lo) / width))]!++;
+  return counts.map((count, b) => ({
+    b0: r3(lo + b * width),
+    b1: r3(lo + (b + 1) * width),
+    count,
+  }));
+}
+
+function toVega(spec: TopLevelSpec): unknown {
+  return compile(spec).spec;
+}
+
+/** The timeline over the concurrency curve, x zoom and pan linked. */
+function timelineSpec(
+  rows: TimelineRow[],
+  conc: ReturnType<typeof concurrencyRows>,
+  window: { open: number; close: number } | undefined,
+): TopLevelSpec {
+  const n = rows.length ? rows[rows.length - 1]!.i2 : 1;
+  const height = Math.min(600, Math.max(160, rows.length * 3));
+  const windowLayer = window
+    ? [{
+      data: { values: [window] },
+      mark: { type: "rect" as const, color: "#888", opacity: 0.15 },
+      encoding: { x: { field: "open", type: "quantitative" as const }, x2: { field: "close" } },
+    }]
+    : [];
+  const tooltip = [
+    { field: "i", type: "quantitative" as const, title: "request" },
+    { field: "i2", type: "quantitative" as const, title: "to request" },
+    { field: "s", type: "quantitative" as const, title: "start (s)", format: ".3f" },
+    { field: "tt", type: "quantitative" as const, title: "TTFT (ms)", format: ".1f" },
+    { field: "dc", type: "quantitative" as const, title: "decode (ms)", format: ".1f" },
+    { field: "el", type: "quantitative" as const, title: "E2EL (ms)", format: ".1f" },
+    { field: "in", type: "quantitative" as const, title: "input tokens" },
+    { field: "out", type: "quantitative" as const, title: "output tokens" },
+    { field: "st", type: "nominal" as const, title: "status" },
+  ];
+  const bar = (phase: string, filter: string, x: string, x2: string) => ({
+    transform: [{ filter }, { calculate: `'${phase}'`, as: "phase" }],
+    mark: { type: "rect" as const },
+    encoding: {
+      x: { field: x, type: "quantitative" as const, title: "seconds since the task started" },
+      x2: { field: x2 },
+      y: {
+        field: "y0",
+        type: "quantitative" as const,
+        title: "request",
+        scale: { domain: [0.5, n + 0.5], nice: false },
+      },
+      y2: { field: "y1" },
+      color: {
+        field: "phase",
+        type: "nominal" as const,
+        title: null,
+        scale: { domain: PHASES, range: [COLORS.ttft, COLORS.decode, COLORS.failed] },
+      },
+      tooltip,
+    },
+  });
+  const concLayer = conc.binned
+    ? [{
+      mark: { type: "area" as const, color: COLORS.concurrency, opacity: 0.5 },
+      encoding: {
+        x: { field: "t", type: "quantitative" as const, title: "seconds since the task started" },
+        x2: { field: "t2" },
+        y: { field: "lo", type: "quantitative" as const, title: "in flight" },
+        y2: { field: "hi" },
+      },
+    }, {
+      mark: {
+        type: "line" as const,
+        color: COLORS.concurrency,
+        interpolate: "step-after" as const,
+      },
+      encoding: {
+        x: { field: "t", type: "quantitative" as const },
+        y: { field: "hi", type: "quantitative" as const },
+        tooltip: [{ field: "t", title: "from (s)" }, { field: "t2", title: "to (s)" }, {
+          field: "lo",
+          title: "min in flight",
+        }, {
+          field: "hi",
+          title: "max in flight",
+        }],
+      },
+    }]
+    : [{
+      mark: {
+        type: "line" as const,
+        color: COLORS.concurrency,
+        interpolate: "step-after" as const,
+      },
+      encoding: {
+        x: { field: "t", type: "quantitative" as const, title: "seconds since the task started" },
+        y: { field: "c", type: "quantitative" as const, title: "in flight" },
+        tooltip: [{ field: "t", title: "time (s)", format: ".3f" }, {
+          field: "c",
+          title: "in flight",
+        }],
+      },
+    }];
+  return {
+    $schema: "https://vega.github.io/schema/vega-lite/v6.json",
+    vconcat: [
+      {
+        width: WIDTH,
+        height,
+        title: "Requests (bars: TTFT red, decode blue, failed orange)",
+        data: { values: rows },
+        transform: [{ calculate: "datum.i - 0.45", as: "y0" }, {
+          calculate: "datum.i2 + 0.45",
+          as: "y1",
+        }],
+        layer: [
+          {
+            ...bar("TTFT", "datum.ok && datum.f != null", "s", "f"),
+            params: [{
+              name: "zoom",
+              select: { type: "interval", encodings: ["x"] },
+              bind: "scales",
+            }],
+          },
+          bar("decode", "datum.ok && datum.f != null", "f", "e"),
+          bar("decode", "datum.ok && datum.f == null", "s", "e"),
+          bar("failed", "!datum.ok", "s", "e"),
+          ...windowLayer,
+        ],
+      },
+      {
+        width: WIDTH,
+        height: 140,
+        title: conc.binned
+          ? "Concurrency (min–max per time bin)"
+          : "Concurrency (requests in flight)",
+        data: { values: conc.rows },
+        layer: [...concLayer, ...windowLayer],
+      },
+    ],
+    resolve: { scale: { x: "shared" } },
+  } as TopLevelSpec;
+}
+
+function histogramSpec(title: string, bins: ReturnType<typeof histogram>): TopLevelSpec {
+  return {
+    $schema: "https://vega.github.io/schema/vega-lite/v6.json",
+    width: 280,
+    height: 160,
+    title,
+    data: { values: bins },
+    mark: { type: "rect", color: COLORS.decode },
+    encoding: {
+      x: { field: "b0", type: "quantitative", title: "ms", bin: { binned: true } },
+      x2: { field: "b1" },
+      y: { field: "count", type: "quantitative", title: "count" },
+      tooltip: [{ field: "b0", title: "from (ms)" }, { field: "b1", title: "to (ms)" }, {
+        field: "count",
+        title: "count",
+      }],
+    },
+  } as TopLevelSpec;
+}
+
+function metricsTable(summary: TaskSummary): string {
+  const rows = COMMON_ROWS.map((c) =>
+    `<tr><td>${escapeHtml(c.label)}</td><td>${
+      escapeHtml(formatValue(summary.common[c.key], c.unit))
+    }</td></tr>`
+  ).join("");
+  return `<table class="metrics"><tr><th>Common metric (${
+    escapeHtml(summary.stage)
+  })</th><th>Value</th></tr>${rows}</table>`;
+}
+
+function percentileTable(json: TaskResultJson): string {
+  const keys = Object.keys(Object.values(json.metrics)[0] ?? {}).filter((k) => k !== "n");
+  const head = `<tr><th>Metric</th>${
+    keys.map((k) => `<th>${escapeHtml(k)}</th>`).join("")
+  }<th>n</th></tr>`;
+  const body = Object.entries(json.metrics).map(([name, v]) =>
+    `<tr><td>${escapeHtml(name)}</td>${
+      keys.map((k) => `<td>${v[k] === undefined ? "-" : escapeHtml(v[k]!.toFixed(2))}</td>`).join(
+        "",
+      )
+    }<td>${v.n}</td></tr>`
+  ).join("");
+  return `<table class="metrics">${head}${body}</table>`;
+}
+
+/** The page of one task. */
+export function taskPage(
+  identity: TaskIdentity,
+  records: readonly RequestRecord[],
+  anchorMs: number,
+  result: { summary?: TaskSummary; json?: TaskResultJson; error?: string; warnings?: string[] },
+): string {
+  const title = `servebench — ${identity.model_abbr} × ${identity.output_name}`;
+  const load = Object.entries(identity.load).map(([k, v]) => `${k} ${v}`).join(", ");
+  const notes: string[] = [];
+  const { rows, perBin } = timelineRows(records, anchorMs);
+  const conc = concurrencyRows(records, anchorMs);
+  if (perBin > 1) {
+    notes.push(
+      `The timeline is aggregated: each bar is a bin of ${perBin} consecutive requests (${records.length} in all), spanning their earliest start to latest end; TTFT and E2EL in tooltips are bin means. Exact values are in the JSON and CSV.`,
+    );
+  }
+  if (conc.binned) {
+    notes.push(
+      "The concurrency curve is aggregated: each time bin shows the exact minimum and maximum requests in flight within it.",
+    );
+  }
+  if (result.error) notes.push(`No summary: ${result.error}`);
+  const window = result.json?.stable_window_ms
+    ? {
+      open: r3(result.json.stable_window_ms.open / 1000),
+      close: r3(result.json.stable_window_ms.close / 1000),
+    }
+    : undefined;
+  if (window) {
+    notes.push(`The shaded band is the stable stage: ${window.open} s to ${window.close} s.`);
+  }
+  const charts: Chart[] = [{ id: "timeline", spec: toVega(timelineSpec(rows, conc, window)) }];
+  const s = result.summary;
+  if (s) {
+    for (
+      const [id, key, label] of [["ttft", "ttft_ms", "TTFT"], ["itl", "itl_ms", "ITL"], [
+        "e2el",
+        "e2el_ms",
+        "E2EL",
+      ]] as const
+    ) {
+      const h = histogram(s.samples[key] ?? []);
+      if (h.length) {
+        charts.push({ id: `hist-${id}`, spec: toVega(histogramSpec(`${label} distribution`, h)) });
+      }
+    }
+  }
+  const errors = result.json && Object.keys(result.json.errors).length
+    ? `<table class="metrics"><tr><th>Failure</th><th>Requests</th></tr>${
+      Object.entries(result.json.errors).map(([k, v]) =>
+        `<tr><td>${escapeHtml(k)}</td><td>${v}</td></tr>`
+      ).join("")
+    }</table>`
+    : "";
+  const body = `<h1>${escapeHtml(title)}</h1>
+<div class="meta">model <b>${escapeHtml(identity.model)}</b> (${escapeHtml(identity.api)}, ${
+    identity.stream ? "streaming" : "non-streaming"
+  }) · dataset <b>${escapeHtml(identity.dataset)}</b> · load ${escapeHtml(load)}${
+    result.json
+      ? ` · summarizer ${escapeHtml(result.json.task.summarizer)} · generated ${
+        escapeHtml(result.json.generated_at)
+      }`
+      : ""
+  }</div>
+${notes.map((n) => `<div class="note">${escapeHtml(n)}</div>`).join("\n")}
+${(result.warnings ?? []).map((w) => `<div class="note warn">${escapeHtml(w)}</div>`).join("\n")}
+${s ? metricsTable(s) : ""}
+${result.json ? percentileTable(result.json) : ""}
+${errors}
+<h2>Timeline and concurrency</h2><div class="meta">Drag or scroll on the timeline to zoom and pan; the concurrency follows. Hover a bar for its request. Export from the ⋯ menu.</div>`;
+  return htmlPage(title, body, charts);
+}
+
+/** The page of a run: headline metrics across cells, and throughput against latency for sweeps. */
+export function summaryPage(tasks: readonly TaskResultJson[]): string {
+  const rows = tasks.map((t, order) => ({
+    order,
+    model: t.task.model_abbr,
+    dataset: t.task.dataset,
+    cell: `${t.task.dataset} · ${t.task.output_name}`,
+    task: `${t.task.model_abbr}/${t.task.output_name}`,
+    load: String(
+      t.task.load.kind === "concurrency"
+        ? `c=${t.task.load.concurrency}`
+        : t.task.load.kind === "rate"
+        ? `${t.task.load.rate} req/s`
+        : t.task.load.kind,
+    ),
+    "TTFT mean (ms)": t.metrics.ttft_ms?.mean ?? null,
+    "TTFT P99 (ms)": t.metrics.ttft_ms?.p99 ?? null,
+    "TPOT mean (ms)": t.metrics.tpot_ms?.mean ?? null,
+    "TPOT P99 (ms)": t.metrics.tpot_ms?.p99 ?? null,
+    "ITL mean (ms)": t.metrics.itl_ms?.mean ?? null,
+    "E2EL mean (ms)": t.metrics.e2el_ms?.mean ?? null,
+    "Output tok/s": t.common.output_token_throughput_tps,
+    "Requests/s": t.common.request_throughput_rps,
+  }));
+  const metrics = [
+    "Output tok/s",
+    "Requests/s",
+    "TTFT mean (ms)",
+    "TTFT P99 (ms)",
+    "TPOT mean (ms)",
+    "ITL mean (ms)",
+    "E2EL mean (ms)",
+  ];
+  const charts: Chart[] = [];
+  if (rows.length) {
+    charts.push({
+      id: "cells",
+      spec: toVega({
+        $schema: "https://vega.github.io/schema/vega-lite/v6.json",
+        data: { values: rows },
+        transform: [{ fold: metrics, as: ["metric", "value"] }, { filter: "datum.value != null" }],
+        facet: { row: { field: "metric", type: "nominal", title: null, sort: metrics } },
+        spec: {
+          width: Math.min(900, 60 + rows.length * 40),
+          height: 120,
+          mark: { type: "bar", tooltip: true },
+          encoding: {
+            x: {
+              field: "cell",
+              type: "nominal",
+              title: "dataset · task",
+              sort: { field: "order" },
+            },
+            xOffset: { field: "model", type: "nominal" },
+            y: { field: "value", type: "quantitative", title: null },
+            color: { field: "model", type: "nominal" },
+            tooltip: [{ field: "task", type: "nominal" }, { field: "load", type: "nominal" }, {
+              field: "metric",
+              type: "nominal",
+            }, {
+              field: "value",
+              type: "quantitative",
+              format: ".2f",
+            }],
+          },
+        },
+        resolve: { scale: { y: "independent" } },
+      } as TopLevelSpec),
+    });
+  }
+  const sweep = new Set(rows.map((r) => `${r.model}|${r.dataset}`)).size < rows.length;
+  if (sweep) {
+    for (
+      const [id, x] of [["knee-ttft", "TTFT P99 (ms)"], ["knee-tpot", "TPOT P99 (ms)"]] as const
+    ) {
+      charts.push({
+        id,
+        spec: toVega({
+          $schema: "https://vega.github.io/schema/vega-lite/v6.json",
+          width: 560,
+          height: 300,
+          title: `Output throughput against ${x}`,
+          data: { values: rows.filter((r) => r[x] !== null) },
+          encoding: {
+            x: { field: x, type: "quantitative" },
+            y: { field: "Output tok/s", type: "quantitative" },
+            color: { field: "model", type: "nominal" },
+            detail: { field: "dataset", type: "nominal" },
+            order: { field: "order" },
+          },
+          layer: [
+            { mark: { type: "line", point: true, tooltip: true } },
+            {
+              mark: { type: "text", dx: 6, dy: -6, align: "left" },
+              encoding: { text: { field: "load" } },
+            },
+          ],
+        } as TopLevelSpec),
+      });
+    }
+  }
+  const table =
+    `<table class="metrics"><tr><th>Task</th><th>Load</th><th>OK/Total</th><th>Out tok/s</th><th>TTFT P99</th><th>TPOT P99</th><th>E2EL P99</th></tr>${
+      tasks.map((t) =>
+        `<tr><td>${escapeHtml(`${t.task.model_abbr}/${t.task.output_name}`)}</td><td>${
+          escapeHtml(
+            rows.find((r) => r.task === `${t.task.model_abbr}/${t.task.output_name}`)?.load ?? "",
+          )
+        }</td><td>${t.common.success_requests}/${t.common.total_requests}</td><td>${
+          t.common.output_token_throughput_tps.toFixed(1)
+        }</td><td>${t.metrics.ttft_ms?.p99?.toFixed(1) ?? "-"}</td><td>${
+          t.metrics.tpot_ms?.p99?.toFixed(1) ?? "-"
+        }</td><td>${t.metrics.e2el_ms?.p99?.toFixed(1) ?? "-"}</td></tr>`
+      ).join("")
+    }</table>`;
+  const body = `<h1>servebench — run summary</h1><div class="meta">${tasks.length} task(s)${
+    sweep
+      ? "; the curves show each model's throughput against tail latency across its load points — the knee is where latency climbs faster than throughput"
+      : ""
+  }.</div>${table}`;
+  return htmlPage("servebench — run summary", body, charts);
+}

@@ -1,0 +1,276 @@
+import { runCommand } from "../../src/cli/run.ts";
+import { summarizeTask } from "../../src/metrics/summarize.ts";
+import { parseStats } from "../../src/metrics/stats.ts";
+import type { RequestRecord } from "../../src/record/record.ts";
+import { escapeHtml, scriptJson } from "../../src/report/html.ts";
+import { concurrencyRows, histogram, taskPage, timelineRows } from "../../src/report/plots.ts";
+import { resultJson } from "../../src/report/task_report.ts";
+import { startSimulator } from "../../src/sim/server.ts";
+import { Browser, hasChromium } from "../browser.ts";
+import { assert, assertEquals, quiet, withTempDir } from "../helpers.ts";
+
+const ARTIFACTS = new URL("../../test-artifacts/", import.meta.url).pathname;
+// In CI a missing Chromium fails the browser tests; elsewhere they are skipped with a note.
+const browserMissing = !hasChromium();
+if (browserMissing && Deno.env.get("CI")) {
+  throw new Error(
+    "Chromium is missing (/usr/bin/chromium): install it with apt-get install -y chromium",
+  );
+}
+if (browserMissing) console.warn("note: browser tests skipped: /usr/bin/chromium is not installed");
+
+const XSS_MODEL = "</script><script>window.pwned=1</script>";
+const XSS_ERROR = '<img src=x onerror="window.pwned=2">';
+
+Deno.test("escapeHtml() and scriptJson() leave nothing that can close an element or start markup", () => {
+  assertEquals(
+    escapeHtml(`<a href="x">'&'</a>`),
+    "&#60;a href=&#34;x&#34;&#62;&#39;&#38;&#39;&#60;/a&#62;",
+  );
+  const json = scriptJson({ s: "</script><!-- \u2028" });
+  assert(!json.includes("<") && !json.includes(">") && !json.includes("\u2028"), json);
+  assertEquals(JSON.parse(json), { s: "</script><!-- \u2028" });
+});
+
+function syntheticRecords(n: number): RequestRecord[] {
+  const out: RequestRecord[] = [];
+  for (let i = 0; i < n; i++) {
+    const start = 1000 + i * 4;
+    out.push({
+      index: i,
+      scheduledMs: start,
+      startMs: start,
+      endMs: start + 400,
+      chunkMs: [start + 50, start + 200, start + 390],
+      stream: true,
+      attempts: 1,
+      usage: { promptTokens: 4096, completionTokens: 4096 },
+      ...(i % 1000 === 7
+        ? { error: { category: "http_5xx" as const, status: 500, message: "boom" } }
+        : {}),
+    });
+  }
+  return out;
+}
+
+Deno.test("timelineRows() and concurrencyRows() aggregate above their limits, keeping exact extremes", () => {
+  const records = syntheticRecords(12_000);
+  const { rows, perBin } = timelineRows(records, 1000);
+  assertEquals(perBin, 6);
+  assertEquals(rows.length, 2000);
+  assertEquals(rows[0]!.i, 1);
+  assertEquals(rows[0]!.i2, 6);
+  const conc = concurrencyRows(records, 1000);
+  assert(conc.binned, "binned");
+  // 100 requests start per 400 ms, each lasting 400 ms: 100 in flight at most (and at least 99 mid-run).
+  const his = conc.rows.map((r) => ("hi" in r ? r.hi : 0));
+  assertEquals(Math.max(...his), 100);
+  const exact = concurrencyRows(syntheticRecords(10), 1000);
+  assertEquals(exact.binned, false);
+  assertEquals(Math.max(...exact.rows.map((r) => ("c" in r ? r.c : 0))), 10);
+  assertEquals(histogram([1, 2, 3, 4]).reduce((n, b) => n + b.count, 0), 4);
+});
+
+Deno.test({
+  name:
+    "the task report and the summary render in Chromium offline, with marks, tooltips and no errors",
+  ignore: browserMissing,
+  async fn() {
+    const sim = await startSimulator({
+      ttftMs: 10,
+      itlMs: 3,
+      faults: { script: { 3: "http_500" } },
+    });
+    const browser = await Browser.launch();
+    try {
+      await withTempDir(async (dir) => {
+        const r = await runCommand(
+          [
+            "--url",
+            sim.url,
+            "--concurrency",
+            "2",
+            "4",
+            "--num-prompts",
+            "12",
+            "--max-tokens",
+            "8",
+            "--work-dir",
+            dir,
+          ],
+          { print: quiet, env: () => undefined },
+        );
+        const page = r!.tasks[0]!.paths.plot;
+        await browser.open(page);
+        await browser.waitFor(
+          `document.body.dataset.rendered === "true" || !!document.body.dataset.renderError`,
+        );
+        assertEquals(await browser.eval(`document.body.dataset.renderError ?? null`), null);
+        const marks = await browser.eval<number>(
+          `document.querySelectorAll("#timeline g.mark-rect path").length`,
+        );
+        assert(marks >= 12, `timeline bars: ${marks}`);
+        const lines = await browser.eval<number>(
+          `document.querySelectorAll("#timeline g.mark-line path").length`,
+        );
+        assert(lines >= 1, "the concurrency line is drawn");
+        const box = await browser.eval<{ x: number; y: number }>(
+          `(() => { const b = document.querySelector("#timeline g.mark-rect path").getBoundingClientRect(); return { x: b.x + b.width / 2, y: b.y + b.height / 2 }; })()`,
+        );
+        await browser.hover(box.x, box.y);
+        await browser.waitFor(`!!document.querySelector("#vg-tooltip-element.visible")`, 5000);
+        const tip = await browser.eval<string>(
+          `document.querySelector("#vg-tooltip-element").textContent`,
+        );
+        assert(tip.includes("request") && tip.includes("TTFT (ms)") && tip.includes("status"), tip);
+        Deno.mkdirSync(ARTIFACTS, { recursive: true });
+        await browser.screenshot(`${ARTIFACTS}task_report.png`);
+
+        await browser.open(`${r!.runDir}/summary.html`);
+        await browser.waitFor(
+          `document.body.dataset.rendered === "true" || !!document.body.dataset.renderError`,
+        );
+        assertEquals(await browser.eval(`document.body.dataset.renderError ?? null`), null);
+        assert(
+          await browser.eval<number>(
+            `document.querySelectorAll("#cells g.mark-rect path").length`,
+          ) > 0,
+          "cell bars",
+        );
+        await browser.screenshot(`${ARTIFACTS}summary.png`);
+        assertEquals(browser.consoleErrors, []);
+        assert(
+          browser.requests.every((u) => u.startsWith("file://")),
+          `network requests: ${browser.requests}`,
+        );
+      });
+    } finally {
+      await browser.close();
+      await sim.shutdown();
+    }
+  },
+});
+
+Deno.test({
+  name: "a model name and a server error that carry markup show literally and execute nothing",
+  ignore: browserMissing,
+  async fn() {
+    const sim = await startSimulator({
+      ttftMs: 2,
+      itlMs: 1,
+      model: XSS_MODEL,
+      faults: { script: { 1: "http_400" }, message: XSS_ERROR },
+    });
+    const browser = await Browser.launch();
+    try {
+      await withTempDir(async (dir) => {
+        const r = await runCommand(
+          [
+            "--url",
+            sim.url,
+            "--concurrency",
+            "1",
+            "--num-prompts",
+            "3",
+            "--max-tokens",
+            "4",
+            "--work-dir",
+            dir,
+          ],
+          { print: quiet, env: () => undefined },
+        );
+        const html = Deno.readTextFileSync(r!.tasks[0]!.paths.plot);
+        assert(
+          !html.includes(XSS_MODEL) && !html.includes(XSS_ERROR),
+          "raw markup is not in the page",
+        );
+        await browser.open(r!.tasks[0]!.paths.plot);
+        await browser.waitFor(
+          `document.body.dataset.rendered === "true" || !!document.body.dataset.renderError`,
+        );
+        assertEquals(await browser.eval(`window.pwned ?? null`), null);
+        const text = await browser.eval<string>(`document.querySelector(".meta").textContent`);
+        assert(text.includes(XSS_MODEL), `the model name shows literally: ${text}`);
+        // Hover the failed request's bar: its status shows the message as text.
+        const box = await browser.eval<{ x: number; y: number }>(
+          `(() => { const ps = [...document.querySelectorAll("#timeline g.mark-rect path")].filter((p) => p.getAttribute("fill") === "#ff7f0e"); const b = ps[0].getBoundingClientRect(); return { x: b.x + b.width / 2, y: b.y + b.height / 2 }; })()`,
+        );
+        await browser.hover(box.x, box.y);
+        await browser.waitFor(`!!document.querySelector("#vg-tooltip-element.visible")`, 5000);
+        const tip = await browser.eval<string>(
+          `document.querySelector("#vg-tooltip-element").textContent`,
+        );
+        assert(tip.includes(XSS_ERROR), `the error shows literally: ${tip}`);
+        assertEquals(await browser.eval(`window.pwned ?? null`), null);
+        assertEquals(await browser.eval(`document.querySelectorAll("img").length`), 0);
+      });
+    } finally {
+      await browser.close();
+      await sim.shutdown();
+    }
+  },
+});
+
+Deno.test({
+  name:
+    "a 250,000-request trace renders a page under 5 MB that loads, with the aggregation note visible",
+  ignore: browserMissing,
+  async fn() {
+    const records = syntheticRecords(250_000);
+    const summary = summarizeTask(records, {
+      stats: parseStats(["Average", "P99"]),
+      summarizer: "default_perf",
+      maxConcurrency: 100,
+    });
+    const identity = {
+      model: "big",
+      model_abbr: "big",
+      dataset: "synthetic",
+      api: "openai-chat",
+      stream: true,
+      load: { kind: "concurrency", concurrency: 100, numRequests: 250_000 },
+      output_name: "synthetic",
+      max_concurrency: 100,
+    };
+    const json = resultJson(
+      identity,
+      summary,
+      { stats: parseStats(["Average", "P99"]), summarizer: "default_perf" },
+      1000,
+      new Date(),
+    );
+    const page = taskPage(identity, records, 1000, { summary, json });
+    assert(page.length < 5 * 1024 * 1024, `page is ${(page.length / 1048576).toFixed(2)} MB`);
+    const browser = await Browser.launch();
+    try {
+      await withTempDir(async (dir) => {
+        await Deno.writeTextFile(`${dir}/big_plot.html`, page);
+        await browser.open(`${dir}/big_plot.html`);
+        await browser.waitFor(
+          `document.body.dataset.rendered === "true" || !!document.body.dataset.renderError`,
+          30_000,
+        );
+        assertEquals(await browser.eval(`document.body.dataset.renderError ?? null`), null);
+        const note = await browser.eval<string>(
+          `[...document.querySelectorAll(".note")].map((n) => n.textContent).join(" ")`,
+        );
+        assert(
+          note.includes(
+            "The timeline is aggregated: each bar is a bin of 125 consecutive requests (250000 in all)",
+          ),
+          note,
+        );
+        assert(note.includes("The concurrency curve is aggregated"), note);
+        assert(
+          await browser.eval<number>(
+            `document.querySelectorAll("#timeline g.mark-rect path").length`,
+          ) >= 1000,
+          "bars",
+        );
+        assertEquals(browser.consoleErrors, []);
+      });
+    } finally {
+      await browser.close();
+    }
+  },
+});
