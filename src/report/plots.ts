@@ -321,6 +321,17 @@ function timelineSpec(
           bar("decode", "datum.ok && datum.f != null", "f", "e"),
           bar("decode", "datum.ok && datum.f == null", "s", "e"),
           bar("failed", "!datum.ok", "s", "e"),
+          {
+            // A failure that answered at once has no width: a marker keeps it visible and hoverable.
+            transform: [{ filter: "!datum.ok" }, { calculate: "'failed'", as: "phase" }],
+            mark: { type: "point" as const, shape: "diamond", filled: true, size: 60, opacity: 1 },
+            encoding: {
+              x: { field: "s", type: "quantitative" as const },
+              y: { field: "i", type: "quantitative" as const },
+              color: { field: "phase", type: "nominal" as const, title: null },
+              tooltip,
+            },
+          },
           ...windowLayer,
         ],
       },

@@ -193,7 +193,7 @@ Deno.test({
         assert(text.includes(XSS_MODEL), `the model name shows literally: ${text}`);
         // Hover the failed request's bar: its status shows the message as text.
         const box = await browser.eval<{ x: number; y: number }>(
-          `(() => { const ps = [...document.querySelectorAll("#timeline g.mark-rect path")].filter((p) => p.getAttribute("fill") === "#ff7f0e"); const b = ps[0].getBoundingClientRect(); return { x: b.x + b.width / 2, y: b.y + b.height / 2 }; })()`,
+          `(() => { const ps = [...document.querySelectorAll("#timeline g.mark-symbol path")].filter((p) => p.getAttribute("fill") === "#ff7f0e"); const b = ps[0].getBoundingClientRect(); return { x: b.x + b.width / 2, y: b.y + b.height / 2 }; })()`,
         );
         await browser.hover(box.x, box.y);
         await browser.waitFor(`!!document.querySelector("#vg-tooltip-element.visible")`, 5000);
