@@ -33,6 +33,7 @@ import {
 } from "../report/summary.ts";
 import { type ReportSettings, reportTask, type TaskReport } from "../report/task_report.ts";
 import { type SimServer, startSimulator } from "../sim/server.ts";
+import { type SelfCheck, startSelfCheck } from "./self_check.ts";
 import { UsageError } from "../errors.ts";
 import { httpTarget, listModels, modelsUrl, requestHeaders } from "./target.ts";
 
@@ -372,6 +373,8 @@ async function runTask(
     task: redactTask(task),
   });
   const records: RequestRecord[] = [];
+  let checker: ReturnType<typeof startSelfCheck> | undefined;
+  let selfCheck: SelfCheck | undefined;
   const progress = options.progress
     ? new Progress(
       options.progress,
@@ -391,6 +394,7 @@ async function runTask(
       ...(options.signal ? { signal: options.signal } : {}),
     };
     progress?.start();
+    checker = startSelfCheck();
     await runLoad(task.load, rule, async (index, scheduledMs) => {
       const spec = specs[index % specs.length]!;
       const body = JSON.stringify(adapter.buildBody(spec, {
@@ -427,12 +431,14 @@ async function runTask(
     });
   } finally {
     progress?.stop();
+    selfCheck = checker?.stop();
     options.signal?.removeEventListener("abort", onStop);
+    if (selfCheck) trace.finish({ self_check: { ...selfCheck } });
     trace.close();
   }
   records.sort((a, b) => a.index - b.index);
 
-  const report = reportTask(identity, records, anchorMs, settingsOf(plan), paths);
+  const report = reportTask(identity, records, anchorMs, settingsOf(plan), paths, selfCheck);
   print(report.text);
   log(report.text);
   if (!options.debug) Deno.writeTextFileSync(paths.log, logLines.join("\n") + "\n");

@@ -15,6 +15,7 @@ import { taskPathsOfTrace, TRACE_SUFFIX } from "../report/paths.ts";
 import { writeRunSummary } from "../report/summary.ts";
 import { type ReportSettings, reportTask, type TaskReport } from "../report/task_report.ts";
 import { type FlagSpec, parseFlags, renderFlagHelp } from "./args.ts";
+import type { SelfCheck } from "../bench/self_check.ts";
 import { REPORT_FLAGS, reportSettingsFromFlags } from "./_report_flags.ts";
 
 /** Every flag of `servebench report`. */
@@ -97,16 +98,19 @@ export async function recomputeRun(
   settings: ReportSettings,
   print: (text: string) => void,
 ): Promise<ReportResult> {
-  const loaded: Array<{ path: string; header: TraceHeader; records: RequestRecord[] }> = [];
+  const loaded: Array<
+    { path: string; header: TraceHeader; records: RequestRecord[]; selfCheck?: SelfCheck }
+  > = [];
   for (const path of findTraces(runDir)) {
-    const { header, records } = await readTrace(path);
+    const { header, records, footer } = await readTrace(path);
     if (!header.identity) {
       throw new RuntimeError(`Cannot read trace "${path}": its header has no task identity`);
     }
     const list: RequestRecord[] = [];
     for await (const r of records) list.push(r);
     list.sort((a, b) => a.index - b.index);
-    loaded.push({ path, header, records: list });
+    const selfCheck = footer()?.self_check as SelfCheck | undefined;
+    loaded.push({ path, header, records: list, ...(selfCheck ? { selfCheck } : {}) });
   }
   // The run's task order: traces are created as tasks start.
   loaded.sort((a, b) => a.header.anchor_ms - b.header.anchor_ms || a.path.localeCompare(b.path));
@@ -120,6 +124,7 @@ export async function recomputeRun(
       t.header.anchor_ms,
       settings,
       taskPathsOfTrace(runDir, t.path),
+      t.selfCheck,
     );
     print(report.text);
     reports.push(report);

@@ -172,6 +172,11 @@ export class TraceWriter {
     return decodeRecord(line, this.anchorMs);
   }
 
+  /** Writes the task's closing line (the client's self-check), after the last record. */
+  finish(footer: TraceFooter): void {
+    writeAll(this.#file, encoder.encode(JSON.stringify({ footer }) + "\n"));
+  }
+
   /** Closes the file. */
   close(): void {
     try {
@@ -211,10 +216,18 @@ async function* lines(path: string): AsyncGenerator<{ text: string; last: boolea
   if (rest) yield { text: rest, last: true };
 }
 
-/** A trace read back: its header and a stream of its records. */
+/** The closing line of a finished task (absent when the run was killed). */
+export interface TraceFooter {
+  /** The client's self-check (loop lag, CPU). */
+  self_check?: Record<string, unknown>;
+}
+
+/** A trace read back: its header, a stream of its records, and its footer once they are read. */
 export interface TraceReader {
   header: TraceHeader;
   records: AsyncGenerator<RequestRecord>;
+  /** Set when the records have been read, if the trace has a footer. */
+  footer(): TraceFooter | undefined;
 }
 
 /**
@@ -234,11 +247,20 @@ export async function readTrace(path: string): Promise<TraceReader> {
   } catch (error) {
     throw new RuntimeError(`Cannot read trace "${path}": ${(error as Error).message}`);
   }
+  let footer: TraceFooter | undefined;
   async function* records(): AsyncGenerator<RequestRecord> {
     let n = 1;
     for await (const { text, last } of it) {
       n++;
       if (!text) continue;
+      if (text.startsWith('{"footer":')) {
+        try {
+          footer = JSON.parse(text).footer;
+        } catch {
+          // a footer cut short: the task's records are all there
+        }
+        continue;
+      }
       try {
         yield decodeRecord(text, header.anchor_ms);
       } catch (error) {
@@ -251,5 +273,5 @@ export async function readTrace(path: string): Promise<TraceReader> {
       }
     }
   }
-  return { header, records: records() };
+  return { header, records: records(), footer: () => footer };
 }

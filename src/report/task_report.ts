@@ -26,6 +26,7 @@ import { percentileView, renderPercentileTable } from "./percentiles.ts";
 import { performanceRows, renderTaskTables } from "./table.ts";
 import { requestsCsv } from "./requests_csv.ts";
 import { taskPage } from "./plots.ts";
+import { LOOP_LAG_WARN_MS, type SelfCheck } from "../bench/self_check.ts";
 
 /** How to summarize and what to add. */
 export interface ReportSettings {
@@ -48,6 +49,8 @@ export interface TaskResultJson {
   delivery: TaskSummary["delivery"];
   goodput?: TaskSummary["goodput"];
   token_counts?: TaskSummary["tokenCounts"];
+  /** The client's self-check during the run (absent for a killed run). */
+  client?: SelfCheck;
   percentiles?: Record<string, Record<string, number>>;
   stable_window_ms?: { open: number; close: number };
   generated_at: string;
@@ -119,6 +122,18 @@ export function deliveryWarnings(summary: TaskSummary): string[] {
   return out;
 }
 
+/** Warnings when the client did not keep up: its event loop lagged. */
+export function clientWarnings(check: SelfCheck | undefined): string[] {
+  if (!check || check.loop_lag_ms.p99 <= LOOP_LAG_WARN_MS) return [];
+  return [
+    `the client fell behind: its event loop lagged ${
+      check.loop_lag_ms.p99.toFixed(1)
+    } ms at P99 (max ${check.loop_lag_ms.max.toFixed(1)} ms, ${
+      check.cpu_cores.toFixed(2)
+    } of ${check.machine_cores} cores busy), so arrival stamps and sends may be late; use fewer streams per process, or a bigger client machine`,
+  ];
+}
+
 /** The Performance Parameters table as AISBench writes it (values with units). */
 export function performanceCsv(summary: TaskSummary, stats: readonly StatSpec[]): string {
   const { header, rows } = performanceRows(summary, stats);
@@ -136,6 +151,7 @@ export function reportTask(
   anchorMs: number,
   settings: ReportSettings,
   paths: TaskPaths,
+  selfCheck?: SelfCheck,
   generatedAt = new Date(),
 ): TaskReport {
   Deno.writeTextFileSync(paths.requestsCsv, requestsCsv(records, anchorMs, settings.tokenCount));
@@ -156,10 +172,11 @@ export function reportTask(
     return { identity, error: message, breaches: [], text: message };
   }
   const json = resultJson(identity, summary, settings, anchorMs, generatedAt);
+  if (selfCheck) json.client = selfCheck;
   Deno.writeTextFileSync(paths.csv, performanceCsv(summary, settings.stats));
   Deno.writeTextFileSync(paths.json, JSON.stringify(json, null, 2) + "\n");
   let text = renderTaskTables(summary, settings.stats);
-  const warnings = deliveryWarnings(summary);
+  const warnings = [...deliveryWarnings(summary), ...clientWarnings(selfCheck)];
   if (warnings.length) text += "\n" + warnings.map((w) => `warning: ${w}`).join("\n");
   Deno.writeTextFileSync(
     paths.plot,

@@ -97,7 +97,9 @@ Deno.test("servebench run on the built-in simulator prints both tables and write
       rows.filter((l) => l.split(",")[2] === "ok").length,
     );
     const trace = await Deno.readTextFile(json.replace(".json", "_details.jsonl"));
-    assertEquals(trace.trim().split("\n").length, 7, "header + one line per request");
+    const lines = trace.trim().split("\n");
+    assertEquals(lines.length, 8, "header + one line per request + the self-check footer");
+    assert(lines[7]!.startsWith('{"footer":{"self_check":'), lines[7]);
     const perf = await Deno.readTextFile(json.replace(".json", ".csv"));
     assert(
       perf.startsWith("Performance Parameters,Stage,Average,Min,Max,Median,P75,P90,P99,N\n"),

@@ -217,7 +217,9 @@ Deno.test("SIGINT halfway: exit 130, and the CSV, JSON and trace hold exactly th
       const stderr = new TextDecoder().decode(out.stderr);
       assertEquals(out.code, 130, stderr);
       assert(stderr.includes("stopping"), stderr);
-      const completed = Deno.readTextFileSync(trace).trim().split("\n").length - 1;
+      const completed = Deno.readTextFileSync(trace).trim().split("\n").filter((l) =>
+        l.startsWith('{"i":')
+      ).length;
       assert(completed > 10 && completed < 400, `${completed} completed`);
       const base = trace.replace("_details.jsonl", "");
       const json = JSON.parse(Deno.readTextFileSync(`${base}.json`));

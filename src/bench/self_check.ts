@@ -1,0 +1,59 @@
+/**
+ * The client's self-check: while a task runs, a timer samples event-loop lag
+ * (how late each tick fires) and the process's CPU time, so the report can say
+ * whether the client kept up. Costs one timer tick every `intervalMs`.
+ *
+ * @module
+ */
+
+import process from "node:process";
+import { percentileSorted, sortedSample } from "../metrics/stats.ts";
+
+/** What the self-check found. */
+export interface SelfCheck {
+  /** How late the sampling timer fired, ms: p50, p99, max. */
+  loop_lag_ms: { p50: number; p99: number; max: number };
+  /** Client CPU time (all threads) per wall-clock second: 1.0 is one core busy. */
+  cpu_cores: number;
+  /** Cores the machine has. */
+  machine_cores: number;
+  samples: number;
+}
+
+/** Loop lag p99 above this means the client could not stamp events on time. */
+export const LOOP_LAG_WARN_MS = 10;
+
+/** Starts sampling; `stop()` returns the findings. The first two ticks (start-up) are not counted. */
+export function startSelfCheck(intervalMs = 25): { stop(): SelfCheck } {
+  const lags: number[] = [];
+  let ticks = 0;
+  const cpu0 = process.cpuUsage();
+  const t0 = performance.now();
+  let expected = t0 + intervalMs;
+  const timer = setInterval(() => {
+    const now = performance.now();
+    if (++ticks > 2) lags.push(Math.max(0, now - expected));
+    expected = now + intervalMs;
+  }, intervalMs);
+  return {
+    stop() {
+      clearInterval(timer);
+      const cpu = process.cpuUsage(cpu0);
+      const wallMs = performance.now() - t0;
+      const s = sortedSample(lags);
+      const round = (x: number) => Math.round(x * 1000) / 1000;
+      return {
+        loop_lag_ms: s.length
+          ? {
+            p50: round(percentileSorted(s, 50)),
+            p99: round(percentileSorted(s, 99)),
+            max: round(s[s.length - 1]!),
+          }
+          : { p50: 0, p99: 0, max: 0 },
+        cpu_cores: wallMs > 0 ? round((cpu.user + cpu.system) / 1000 / wallMs) : 0,
+        machine_cores: navigator.hardwareConcurrency ?? 1,
+        samples: s.length,
+      };
+    },
+  };
+}
