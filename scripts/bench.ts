@@ -10,6 +10,7 @@
 
 import process from "node:process";
 import { sendRequest } from "../src/protocol/client.ts";
+import { createTransport, type TransportKind, TRANSPORTS } from "../src/protocol/transport.ts";
 import { openaiChat } from "../src/protocol/openai.ts";
 import { runClosedLoop } from "../src/load/concurrency.ts";
 import { mean, percentileSorted, sortedSample, stddev } from "../src/metrics/stats.ts";
@@ -73,8 +74,30 @@ function summary(values: number[]) {
   };
 }
 
+/**
+ * CPU time (ms) of the process's main thread — where Deno runs both the JS
+ * event loop and its I/O runtime — from /proc (Linux; NaN elsewhere), at the
+ * kernel's 10 ms tick.
+ */
+function mainThreadCpuMs(): number {
+  try {
+    const stat = Deno.readTextFileSync(`/proc/self/task/${Deno.pid}/stat`);
+    const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return (Number(f[11]) + Number(f[12])) * 10;
+  } catch {
+    return NaN;
+  }
+}
+
 /** Closed-loop run against the sim, collecting records and per-event client delays. */
-async function drive(url: string, concurrency: number, requests: number, maxTokens: number) {
+async function drive(
+  url: string,
+  concurrency: number,
+  requests: number,
+  maxTokens: number,
+  kind: TransportKind,
+) {
+  const transport = createTransport(kind);
   const delays: number[] = [];
   let events = 0;
   const origin = performance.timeOrigin;
@@ -83,6 +106,7 @@ async function drive(url: string, concurrency: number, requests: number, maxToke
     headers: { "content-type": "application/json" },
     adapter: openaiChat,
     stream: true,
+    transport,
     probe: (event: unknown, stamp: number) => {
       events++;
       const sent = (event as { sim_sent_ms?: number }).sim_sent_ms;
@@ -97,6 +121,7 @@ async function drive(url: string, concurrency: number, requests: number, maxToke
   }));
   const records: RequestRecord[] = [];
   const cpu0 = process.cpuUsage();
+  const main0 = mainThreadCpuMs();
   const t0 = performance.now();
   await runClosedLoop(
     { kind: "concurrency", concurrency },
@@ -107,18 +132,20 @@ async function drive(url: string, concurrency: number, requests: number, maxToke
   );
   const wallMs = performance.now() - t0;
   const cpu = process.cpuUsage(cpu0);
-  return { records, delays, events, wallMs, cpuUs: cpu.user + cpu.system };
+  const mainMs = mainThreadCpuMs() - main0;
+  transport.close();
+  return { records, delays, events, wallMs, cpuUs: cpu.user + cpu.system, mainMs };
 }
 
-async function fidelity(quick: boolean) {
+async function fidelity(quick: boolean, kind: TransportKind) {
   const points = quick
     ? [[1, 5], [10, 20], [100, 100], [500, 500], [1000, 1000]]
     : [[1, 50], [10, 100], [100, 200], [500, 500], [1000, 1000]];
   const sim = await spawnSim(["--ttft-ms", "50", "--itl-ms", "10", "--output-tokens", "100"]);
   try {
-    await drive(sim.url, 8, 16, 10); // warm both processes
+    await drive(sim.url, 8, 16, 10, kind); // warm both processes
     for (const [c, n] of points) {
-      const r = await drive(sim.url, c!, n!, 100);
+      const r = await drive(sim.url, c!, n!, 100, kind);
       const ttft = r.records.flatMap((
         x,
       ) => (x.chunkMs[0] !== undefined ? [x.chunkMs[0] - x.startMs] : []));
@@ -128,6 +155,7 @@ async function fidelity(quick: boolean) {
       }
       console.log(JSON.stringify({
         bench: "fidelity",
+        transport: kind,
         concurrency: c,
         requests: n,
         failed: r.records.filter((x) => x.error).length,
@@ -144,19 +172,21 @@ async function fidelity(quick: boolean) {
   }
 }
 
-async function ingest(quick: boolean) {
+async function ingest(quick: boolean, kind: TransportKind) {
   const sim = await spawnSim(["--ttft-ms", "0", "--itl-ms", "0", "--output-tokens", "100000"]);
   try {
     const tokens = quick ? 2000 : 10000;
-    await drive(sim.url, 8, 8, 500);
-    const r = await drive(sim.url, 64, 64, tokens);
+    await drive(sim.url, 8, 8, 500, kind);
+    const r = await drive(sim.url, 64, 64, tokens, kind);
     console.log(JSON.stringify({
       bench: "ingest",
+      transport: kind,
       concurrency: 64,
       events: r.events,
       events_per_s: Math.round(r.events / (r.wallMs / 1000)),
       cpu_us_per_event: round(r.cpuUs / r.events, 2),
       client_cpu_share: round(r.cpuUs / 1000 / r.wallMs, 2),
+      main_thread_cpu_share: round(r.mainMs / r.wallMs, 2),
       failed: r.records.filter((x) => x.error).length,
     }));
   } finally {
@@ -213,6 +243,10 @@ console.log(JSON.stringify({
   cpus: navigator.hardwareConcurrency,
   date: new Date().toISOString(),
 }));
-if (all || args.has("fidelity")) await fidelity(quick);
-if (all || args.has("ingest")) await ingest(quick);
+for (const kind of TRANSPORTS) {
+  if (all || args.has("fidelity")) await fidelity(quick, kind);
+}
+for (const kind of TRANSPORTS) {
+  if (all || args.has("ingest")) await ingest(quick, kind);
+}
 if (all || args.has("tokenizer")) await tokenizer(quick);

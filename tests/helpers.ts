@@ -101,6 +101,7 @@ export function simplePlan(
     stats: parseStats(DEFAULT_STATS),
     summarizer: "default_perf",
     warmup: 0,
+    transport: "fetch",
   };
 }
 

@@ -21,6 +21,7 @@ import { loadTokenizer } from "../tokenizer/tokenizer.ts";
 import { describeLoad, maxInFlight, runLoad, type StopRule } from "../load/mod.ts";
 import { type HttpTarget, type SendMeta, sendRequest } from "../protocol/client.ts";
 import type { RequestSpec } from "../protocol/openai.ts";
+import { createTransport, type Transport } from "../protocol/transport.ts";
 import type { RequestRecord } from "../record/record.ts";
 import { TraceWriter } from "../record/trace.ts";
 import { createRunDir, safeName, type TaskPaths, taskPaths } from "../report/paths.ts";
@@ -131,18 +132,15 @@ async function warmConnections(
   baseUrl: string,
   headers: Record<string, string>,
   count: number,
-  client?: Deno.HttpClient,
+  transport: Transport,
 ) {
   const url = modelsUrl(baseUrl);
   await Promise.all(
     Array.from({ length: Math.min(count, 256) }, async () => {
       try {
-        const r = await fetch(url, {
-          headers,
-          signal: AbortSignal.timeout(10_000),
-          ...(client ? { client } : {}),
-        });
-        await r.body?.cancel();
+        const signal = AbortSignal.timeout(10_000);
+        const r = await transport.request(url, { method: "GET", headers, signal });
+        await r.text();
       } catch {
         // unreachable or slow: the measured requests will say so
       }
@@ -154,7 +152,12 @@ async function warmConnections(
 export async function runBenchmark(plan: Plan, options: RunOptions = {}): Promise<RunResult> {
   const print = options.print ?? ((t: string) => console.log(t));
   const sims = new Map<ModelTask, SimServer>();
-  const shared: Shared = { specs: new Map(), counters: new Map(), pools: [], clients: new Map() };
+  const shared: Shared = {
+    specs: new Map(),
+    counters: new Map(),
+    pools: [],
+    transports: new Map(),
+  };
   try {
     // Every task's requests are built before anything starts: bad input stops the run here.
     for (const task of plan.tasks) {
@@ -170,6 +173,13 @@ export async function runBenchmark(plan: Plan, options: RunOptions = {}): Promis
       );
     }
     for (const line of renamedPaths(plan)) print(line);
+    for (const m of new Set(plan.tasks.map((t) => t.model))) {
+      if (m.insecure) {
+        print(
+          `warning: --insecure: https certificates of "${m.abbr}" are not verified; anyone on the path could read or alter the traffic`,
+        );
+      }
+    }
     const { dir: runDir, stamp } = createRunDir(plan.workDir, options.now?.() ?? new Date());
     Deno.mkdirSync(`${runDir}/configs`, { recursive: true });
     const configPath = `${runDir}/configs/${stamp}.yaml`;
@@ -214,7 +224,7 @@ export async function runBenchmark(plan: Plan, options: RunOptions = {}): Promis
   } finally {
     for (const sim of sims.values()) await sim.shutdown();
     for (const pool of shared.pools) pool.close();
-    for (const client of shared.clients.values()) client.close();
+    for (const transport of shared.transports.values()) transport.close();
   }
 }
 
@@ -256,23 +266,33 @@ function taskLoadText(task: Task): string {
   return parts.join(", ");
 }
 
-/** Resources shared by a run's tasks: prepared specs, output counters and HTTP clients, by key. */
+/** Resources shared by a run's tasks: prepared specs, output counters and transports, by key. */
 interface Shared {
   specs: Map<string, Promise<RequestSpec[]>>;
   counters: Map<string, Promise<BatchedCounter>>;
   pools: TokenizerPool[];
-  clients: Map<string, Deno.HttpClient>;
+  transports: Map<string, Transport>;
 }
 
-/** The HTTP client of a model task: one per CA file, trusting it besides the system's roots. */
-function httpClientFor(model: ModelTask, shared: Shared): Deno.HttpClient | undefined {
-  if (model.caCert === undefined) return undefined;
-  let client = shared.clients.get(model.caCert);
-  if (!client) {
-    client = Deno.createHttpClient({ caCerts: [Deno.readTextFileSync(model.caCert)] });
-    shared.clients.set(model.caCert, client);
+/** The transport settings of a model task: `insecure` forces the node transport. */
+export function transportSettings(plan: Plan, model: ModelTask) {
+  return {
+    kind: model.insecure ? "node" as const : plan.transport,
+    ...(model.caCert !== undefined ? { caCert: Deno.readTextFileSync(model.caCert) } : {}),
+    ...(model.insecure ? { insecure: true } : {}),
+  };
+}
+
+/** The transport (connection pool) of a model task, shared by tasks with the same settings. */
+function transportFor(plan: Plan, model: ModelTask, shared: Shared): Transport {
+  const settings = transportSettings(plan, model);
+  const key = JSON.stringify(settings);
+  let transport = shared.transports.get(key);
+  if (!transport) {
+    transport = createTransport(settings.kind, settings);
+    shared.transports.set(key, transport);
   }
-  return client;
+  return transport;
 }
 
 /** The tokenizer a task builds and counts prompts with: the model's, or the built-in for exact-length sources. */
@@ -334,16 +354,18 @@ async function runTask(
     if (options.debug) print(line);
     else logLines.push(line);
   };
-  const client = httpClientFor(task.model, shared);
+  const transport = transportFor(plan, task.model, shared);
   const servedModel = task.model.model ||
-    (await listModels(baseUrl, requestHeaders(task.model), options.signal, client))[0]!;
-  log(`model: ${servedModel} at ${baseUrl} (${task.model.api}, stream=${task.model.stream})`);
+    (await listModels(baseUrl, requestHeaders(task.model), options.signal, transport))[0]!;
+  log(
+    `model: ${servedModel} at ${baseUrl} (${task.model.api}, stream=${task.model.stream}, transport ${transport.kind})`,
+  );
   log(`load: ${taskLoadText(task)}, warm-up ${plan.warmup}`);
   await warmConnections(
     baseUrl,
     requestHeaders(task.model),
     Math.min(maxInFlight(task.load), task.load.numRequests ?? Infinity, 256),
-    client,
+    transport,
   );
 
   const specs = await specsFor(task, specsNeeded(plan, task), shared);
@@ -360,7 +382,7 @@ async function runTask(
   );
   const counter = await counterFor(task, shared);
   const target = {
-    ...httpTarget(task.model, baseUrl, client),
+    ...httpTarget(task.model, baseUrl, transport),
     ...(counter ? { keepText: true } : {}),
   };
   const adapter = target.adapter;

@@ -9,6 +9,7 @@ import type { ModelTask } from "../config/plan.ts";
 import { errorMessage, RuntimeError } from "../errors.ts";
 import { adapterFor } from "../protocol/openai.ts";
 import type { HttpTarget } from "../protocol/client.ts";
+import { createTransport, type Transport } from "../protocol/transport.ts";
 
 /** The endpoint for a base URL: accepts `http://h:p`, `http://h:p/v1` or the full endpoint. */
 export function endpointUrl(baseUrl: string, path: string): string {
@@ -37,7 +38,7 @@ export function requestHeaders(model: ModelTask): Record<string, string> {
 export function httpTarget(
   model: ModelTask,
   baseUrl: string,
-  client?: Deno.HttpClient,
+  transport?: Transport,
 ): HttpTarget {
   const adapter = adapterFor(model.api);
   const target: HttpTarget = {
@@ -46,7 +47,7 @@ export function httpTarget(
     adapter,
     stream: model.stream,
     ...(model.timeoutS !== undefined ? { timeoutMs: model.timeoutS * 1000 } : {}),
-    ...(client ? { client } : {}),
+    ...(transport ? { transport } : {}),
   };
   return target;
 }
@@ -59,29 +60,30 @@ export async function listModels(
   baseUrl: string,
   headers: Record<string, string>,
   signal?: AbortSignal,
-  client?: Deno.HttpClient,
+  transport: Transport = createTransport("fetch"),
 ): Promise<string[]> {
   const url = modelsUrl(baseUrl);
-  let response: Response;
+  const timeout = AbortSignal.timeout(30_000);
+  let status: number;
+  let text: string;
   try {
-    response = await fetch(url, {
+    const response = await transport.request(url, {
+      method: "GET",
       headers,
-      ...(client ? { client } : {}),
-      signal: signal
-        ? AbortSignal.any([signal, AbortSignal.timeout(30_000)])
-        : AbortSignal.timeout(30_000),
+      signal: signal ? AbortSignal.any([signal, timeout]) : timeout,
     });
+    status = response.status;
+    text = await response.text();
   } catch (error) {
     const hint = /certificate|UnknownIssuer/i.test(errorMessage(error))
-      ? " (for a private CA, give its certificate with --ca-cert)"
+      ? " (for a private CA, give its certificate with --ca-cert, or skip the check with --insecure)"
       : "";
     throw new RuntimeError(`Cannot reach "${url}": ${errorMessage(error)}${hint}`, {
       cause: error,
     });
   }
-  const text = await response.text();
-  if (!response.ok) {
-    throw new RuntimeError(`"${url}" answered HTTP ${response.status}: ${text.slice(0, 200)}`);
+  if (status < 200 || status > 299) {
+    throw new RuntimeError(`"${url}" answered HTTP ${status}: ${text.slice(0, 200)}`);
   }
   try {
     const body = JSON.parse(text);

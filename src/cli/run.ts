@@ -13,6 +13,7 @@ import { UsageError } from "../errors.ts";
 import { type Arrival, ARRIVALS, RAMP_CURVES } from "../load/mod.ts";
 import type { TokenCountMode } from "../metrics/request.ts";
 import { API_KINDS, type ApiKind } from "../protocol/openai.ts";
+import { DEFAULT_TRANSPORT, type TransportKind, TRANSPORTS } from "../protocol/transport.ts";
 import { renderTable } from "../report/table.ts";
 import type { ProgressSink } from "../report/progress.ts";
 import { type FlagSpec, type FlagValues, integerList, parseFlags, renderFlagHelp } from "./args.ts";
@@ -240,6 +241,21 @@ export const RUN_FLAGS: readonly FlagSpec[] = [
       "Trust the CA certificates in this PEM file for https URLs (a private CA), besides the system's.",
   },
   {
+    name: "insecure",
+    type: "boolean",
+    help:
+      "Do not verify https certificates (self-signed test servers). Prints a warning; uses the node transport.",
+  },
+  {
+    name: "transport",
+    type: "string",
+    value: "KIND",
+    choices: TRANSPORTS,
+    help:
+      "How requests travel: fetch (Web fetch, HTTP/1.1 or HTTP/2) or node (node:http, HTTP/1.1; needed for --insecure).",
+    defaultText: DEFAULT_TRANSPORT,
+  },
+  {
     name: "timeout",
     type: "number",
     min: 0.001,
@@ -402,6 +418,8 @@ export function planInputs(values: FlagValues, problems: string[]): PlanInputs {
   set("shuffle", v<boolean>("shuffle"));
   set("tokenizer", v<string>("tokenizer"));
   set("caCert", v<string>("ca-cert"));
+  if (values.insecure === true) inputs.insecure = true;
+  set("transport", v<TransportKind>("transport"));
   set("tokenCount", v<TokenCountMode>("token-count"));
   set("maxTokens", v<number>("max-tokens"));
   set("extraArgs", v<string>("extra-args"));

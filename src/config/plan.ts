@@ -15,6 +15,7 @@ import type { Gate } from "../metrics/gates.ts";
 import { formatSlo, type Objective } from "../metrics/goodput.ts";
 import type { StatSpec } from "../metrics/stats.ts";
 import type { ApiKind } from "../protocol/openai.ts";
+import type { TransportKind } from "../protocol/transport.ts";
 import type { SimOptions } from "../sim/server.ts";
 
 /** Where the service is and how to call it (AISBench's model task). */
@@ -46,6 +47,8 @@ export interface ModelTask {
   tokenizer?: string;
   /** A PEM file of CA certificates to trust for https (besides the system's). */
   caCert?: string;
+  /** Skip certificate verification for https (needs the node transport). */
+  insecure?: boolean;
 }
 
 /** What to send (AISBench's dataset task). */
@@ -127,6 +130,8 @@ export interface Plan {
   percentiles?: boolean;
   /** Which token counts drive the metrics when both exist; default server. */
   tokenCount?: TokenCountMode;
+  /** How requests travel (`--transport`); a model with `insecure` always uses `node`. */
+  transport: TransportKind;
 }
 
 const SECRET_HEADER = /authorization|api[-_]?key|token|secret|cookie|password/i;

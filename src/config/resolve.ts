@@ -17,6 +17,7 @@ import type { Objective } from "../metrics/goodput.ts";
 import { DEFAULT_STATS, parseStats, type StatSpec } from "../metrics/stats.ts";
 import type { SummarizerName } from "../metrics/summarize.ts";
 import type { ApiKind } from "../protocol/openai.ts";
+import { DEFAULT_TRANSPORT, type TransportKind } from "../protocol/transport.ts";
 import { safeName } from "../report/paths.ts";
 import type { FaultPlan, SimOptions } from "../sim/server.ts";
 import { loadConfig } from "./load.ts";
@@ -58,6 +59,9 @@ export interface PlanInputs {
   tokenCount?: TokenCountMode;
   /** A PEM file of CA certificates to trust. */
   caCert?: string;
+  /** Skip certificate verification (every model). */
+  insecure?: boolean;
+  transport?: TransportKind;
   maxTokens?: number;
   extraArgs?: string;
   timeoutS?: number;
@@ -311,6 +315,16 @@ function modelTask(
       problems.push(`${where2}: cannot read "${caCert}": ${(error as Error).message}`);
     }
     model.caCert = caCert;
+  }
+  if (inputs.insecure ?? cfg.insecure) {
+    model.insecure = true;
+    if (inputs.transport === "fetch") {
+      problems.push(
+        `${
+          inputs.insecure ? "--insecure" : `${where}: insecure`
+        }: cannot be used with --transport fetch (fetch always verifies certificates); use --transport node`,
+      );
+    }
   }
   if (apiKey) model.apiKey = apiKey;
   return { model, batchSize: cfg.batch_size, requestRate: cfg.request_rate };
@@ -612,6 +626,7 @@ export function resolvePlan(
     stats,
     summarizer: (sumCfg?.summarizer ?? "default_perf") as SummarizerName,
     warmup: inputs.warmup ?? 0,
+    transport: inputs.transport ?? DEFAULT_TRANSPORT,
   };
   if (inputs.slo) plan.slo = inputs.slo;
   if (inputs.failOn) plan.failOn = inputs.failOn;

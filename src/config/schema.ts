@@ -52,6 +52,7 @@ export const ModelConfigSchema = z.strictObject({
   model: z.string().default(""),
   tokenizer: z.string().min(1).optional(),
   ca_cert: z.string().min(1).optional(),
+  insecure: z.boolean().optional(),
   api_key_env: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "expected an environment variable name")
     .optional(),
   headers: z.record(z.string(), z.string()).default({}),

@@ -1,7 +1,7 @@
 /**
  * The streaming HTTP client: one request in, one RequestRecord out. Body bytes
- * are read with a BYOB reader into one reused buffer per stream, every read is
- * stamped on arrival before any parsing, and every event in it carries that
+ * come from a transport (`fetch` or `node`, see transport.ts) that stamps every
+ * read on arrival before any parsing; every event in a read carries that
  * stamp. Failures never throw: they become records with a category.
  *
  * @module
@@ -11,6 +11,7 @@ import { errorMessage } from "../errors.ts";
 import type { ErrorCategory, RequestError, RequestRecord } from "../record/record.ts";
 import type { EventSink, ProtocolAdapter, Usage } from "./openai.ts";
 import { SseDecoder } from "./sse.ts";
+import { createTransport, type Transport, type TransportResponse } from "./transport.ts";
 
 /** Where and how to send. Secrets live only here, in memory. */
 export interface HttpTarget {
@@ -22,8 +23,8 @@ export interface HttpTarget {
   readonly stream: boolean;
   /** Whole-request timeout; absent → none. */
   readonly timeoutMs?: number;
-  /** A `Deno.HttpClient` (TLS options, own connection pool per worker). */
-  readonly client?: Deno.HttpClient;
+  /** The connection pool to send through; absent → plain fetch. */
+  readonly transport?: Transport;
   /** Keep the output text on the record (for tokenizer counting). */
   readonly keepText?: boolean;
   /**
@@ -44,7 +45,6 @@ export interface SendMeta {
   readonly inputTokens?: number;
 }
 
-const BUFFER_BYTES = 16 * 1024;
 const ERROR_BODY_LIMIT = 4096;
 
 /** Mutable per-request state the adapter writes into. Kept off the hot path's allocations. */
@@ -84,7 +84,9 @@ class StreamState implements EventSink {
   }
 }
 
-function parseRetryAfter(value: string | null): number | undefined {
+let plainFetch: Transport | undefined;
+
+function parseRetryAfter(value: string | undefined): number | undefined {
   if (!value) return undefined;
   const seconds = Number(value);
   if (Number.isFinite(seconds) && seconds >= 0) return seconds * 1000;
@@ -142,14 +144,14 @@ export async function sendRequest(
   const startRel = performance.now();
   let endRel = startRel;
   try {
-    let response: Response;
+    let response: TransportResponse;
     try {
-      response = await fetch(target.url, {
+      const transport = target.transport ?? (plainFetch ??= createTransport("fetch"));
+      response = await transport.request(target.url, {
         method: "POST",
         headers: target.headers,
         body,
         signal: combined,
-        ...(target.client ? { client: target.client } : {}),
       });
     } catch (error) {
       const c = classifyThrown(error, combined, "connect");
@@ -157,24 +159,29 @@ export async function sendRequest(
       return finish();
     }
     status = response.status;
-    if (!response.ok) {
+    if (status < 200 || status > 299) {
       const text = await readLimited(response);
       const category: ErrorCategory = status >= 500 ? "http_5xx" : "http_4xx";
       failure = { category, status, message: summarizeErrorBody(text) };
-      const retryAfter = parseRetryAfter(response.headers.get("retry-after"));
+      const retryAfter = parseRetryAfter(response.header("retry-after"));
       if (retryAfter !== undefined) failure.retryAfterMs = retryAfter;
       return finish();
     }
-    if (!response.body) {
-      failure = { category: "bad_response", status, message: "empty response body" };
-      return finish();
-    }
-    const contentType = response.headers.get("content-type") ?? "";
+    const contentType = response.header("content-type") ?? "";
     if (target.stream && contentType.includes("text/event-stream")) {
-      await readStream(response.body, target.adapter, state, combined, target.probe);
+      const decoder = eventDecoder(target.adapter, state, target.probe);
+      const endStamp = await response.stream(
+        (bytes, stamp) => decoder.push(bytes, stamp),
+        combined,
+      );
+      decoder.end(endStamp);
     } else {
       const text = await response.text();
       const arrival = performance.now();
+      if (!text) {
+        failure = { category: "bad_response", status, message: "empty response body" };
+        return finish();
+      }
       let json: unknown;
       try {
         json = JSON.parse(text);
@@ -230,7 +237,7 @@ export async function sendRequest(
   }
 }
 
-async function readLimited(response: Response): Promise<string> {
+async function readLimited(response: TransportResponse): Promise<string> {
   try {
     const text = await response.text();
     return text.slice(0, ERROR_BODY_LIMIT);
@@ -239,15 +246,13 @@ async function readLimited(response: Response): Promise<string> {
   }
 }
 
-/** The hot loop: read into one reused buffer, stamp, then parse. */
-async function readStream(
-  body: ReadableStream<Uint8Array>,
+/** The per-event work: parse, let the adapter read it, keep the stamp of output-carrying events. */
+function eventDecoder(
   adapter: ProtocolAdapter,
   state: StreamState,
-  signal: AbortSignal,
   probe: HttpTarget["probe"],
-): Promise<void> {
-  const decoder = new SseDecoder((data, stamp) => {
+): SseDecoder {
+  return new SseDecoder((data, stamp) => {
     if (state.done) return;
     if (data === "[DONE]") {
       state.done = true;
@@ -269,23 +274,4 @@ async function readStream(
       if (state.hadContent && state.firstContentRel === undefined) state.firstContentRel = stamp;
     }
   });
-  const reader = body.getReader({ mode: "byob" });
-  const onAbort = () => reader.cancel(signal.reason).catch(() => {});
-  signal.addEventListener("abort", onAbort, { once: true });
-  try {
-    let buffer = new ArrayBuffer(BUFFER_BYTES);
-    for (;;) {
-      const { value, done } = await reader.read(new Uint8Array(buffer));
-      const stamp = performance.now();
-      if (done) {
-        decoder.end(stamp);
-        break;
-      }
-      decoder.push(value, stamp);
-      buffer = value.buffer as ArrayBuffer;
-    }
-  } finally {
-    signal.removeEventListener("abort", onAbort);
-  }
-  if (signal.aborted) throw signal.reason;
 }

@@ -28,7 +28,10 @@ export function createRunDir(workDir: string, now = new Date()): { dir: string; 
   try {
     Deno.mkdirSync(workDir, { recursive: true });
   } catch (error) {
-    throw new RuntimeError(`Cannot create the work folder "${workDir}"`, { cause: error });
+    throw new RuntimeError(
+      `Cannot create the work folder "${workDir}": ${(error as Error).message}`,
+      { cause: error },
+    );
   }
   for (let i = 0; i < 1000; i++) {
     const name = i === 0 ? base : `${base}_${i}`;
@@ -38,7 +41,10 @@ export function createRunDir(workDir: string, now = new Date()): { dir: string; 
       return { dir, stamp: name };
     } catch (error) {
       if (!(error instanceof Deno.errors.AlreadyExists)) {
-        throw new RuntimeError(`Cannot create the run folder "${dir}"`, { cause: error });
+        throw new RuntimeError(
+          `Cannot create the run folder "${dir}": ${(error as Error).message}`,
+          { cause: error },
+        );
       }
     }
   }

@@ -16,71 +16,76 @@ async function cli(args: string[], cwd?: string) {
   return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
 }
 
-Deno.test("every fault kind in one benchmark: each a row with its category, totals add up, the run completes", async () => {
-  // Requests 0..15 get one fault each; the rest are clean.
-  const script = Object.fromEntries(FAULT_KINDS.map((k, i) => [i, k]));
-  const sim = await startSimulator({ ttftMs: 5, itlMs: 2, faults: { script } });
-  try {
-    await withTempDir(async (dir) => {
-      const out: string[] = [];
-      const r = await runCommand(
-        [
-          "--url",
-          sim.url,
-          "--concurrency",
-          "1",
-          "--num-prompts",
-          "20",
-          "--max-tokens",
-          "6",
-          "--timeout",
-          "1",
-          "--work-dir",
-          dir,
-        ],
-        { print: (t) => out.push(t), env: () => undefined },
-      );
-      const task = r!.tasks[0]!;
-      const json = task.report.json!;
-      assertEquals(json.errors, {
-        stream_error: 2, // reset mid-stream, error event
-        http_4xx: 4, // 400, 401, 404, 429
-        http_5xx: 3, // 500, 503, proxy's 502 HTML page
-        truncated: 1, // no [DONE]
-        bad_event: 1, // invalid JSON
-        timeout: 2, // headers never come, stall mid-stream
+for (const transport of ["fetch", "node"]) {
+  Deno.test(`every fault kind in one benchmark (${transport} transport): each a row with its category, totals add up, the run completes`, async () => {
+    // Requests 0..15 get one fault each; the rest are clean.
+    const script = Object.fromEntries(FAULT_KINDS.map((k, i) => [i, k]));
+    const sim = await startSimulator({ ttftMs: 5, itlMs: 2, faults: { script } });
+    try {
+      await withTempDir(async (dir) => {
+        const out: string[] = [];
+        const r = await runCommand(
+          [
+            "--url",
+            sim.url,
+            "--concurrency",
+            "1",
+            "--num-prompts",
+            "20",
+            "--max-tokens",
+            "6",
+            "--timeout",
+            "1",
+            "--work-dir",
+            dir,
+            "--transport",
+            transport,
+          ],
+          { print: (t) => out.push(t), env: () => undefined },
+        );
+        const task = r!.tasks[0]!;
+        const json = task.report.json!;
+        assertEquals(json.errors, {
+          stream_error: 2, // reset mid-stream, error event
+          http_4xx: 4, // 400, 401, 404, 429
+          http_5xx: 3, // 500, 503, proxy's 502 HTML page
+          truncated: 1, // no [DONE]
+          bad_event: 1, // invalid JSON
+          timeout: 2, // headers never come, stall mid-stream
+        });
+        assertEquals(json.common.total_requests, 20);
+        assertEquals(sim.stats().requests, 20, "no request reached the server twice");
+        assertEquals(json.common.success_requests + json.common.failed_requests, 20);
+        assertEquals(json.common.success_requests, 7); // huge event, empty choices, split UTF-8, and 4 clean
+        const byIndex = new Map(task.records.map((x) => [x.index, x]));
+        const reset = byIndex.get(FAULT_KINDS.indexOf("reset"))!;
+        assertEquals(reset.chunkMs.length, 2, "a mid-stream failure keeps its partial timings");
+        const rows = Deno.readTextFileSync(task.paths.requestsCsv).split("\n");
+        assert(
+          rows[FAULT_KINDS.indexOf("reset") + 1]!.includes(",failed_partial,stream_error,"),
+          "partial rows are marked",
+        );
+        assert(
+          rows[FAULT_KINDS.indexOf("http_429") + 1]!.includes(
+            ",failed,http_4xx,simulated: too many requests,429,",
+          ),
+          "status and message",
+        );
+        const text = out.join("\n");
+        assert(
+          /│ Failure +│ Requests │/.test(text) && /│ timeout +│ 2 +│/.test(text),
+          "the console shows the error breakdown",
+        );
+        assertEquals(
+          task.records.find((x) => x.index === FAULT_KINDS.indexOf("split_utf8"))!.error,
+          undefined,
+        );
       });
-      assertEquals(json.common.total_requests, 20);
-      assertEquals(json.common.success_requests + json.common.failed_requests, 20);
-      assertEquals(json.common.success_requests, 7); // huge event, empty choices, split UTF-8, and 4 clean
-      const byIndex = new Map(task.records.map((x) => [x.index, x]));
-      const reset = byIndex.get(FAULT_KINDS.indexOf("reset"))!;
-      assertEquals(reset.chunkMs.length, 2, "a mid-stream failure keeps its partial timings");
-      const rows = Deno.readTextFileSync(task.paths.requestsCsv).split("\n");
-      assert(
-        rows[FAULT_KINDS.indexOf("reset") + 1]!.includes(",failed_partial,stream_error,"),
-        "partial rows are marked",
-      );
-      assert(
-        rows[FAULT_KINDS.indexOf("http_429") + 1]!.includes(
-          ",failed,http_4xx,simulated: too many requests,429,",
-        ),
-        "status and message",
-      );
-      const text = out.join("\n");
-      assert(
-        /│ Failure +│ Requests │/.test(text) && /│ timeout +│ 2 +│/.test(text),
-        "the console shows the error breakdown",
-      );
-      assertEquals(
-        task.records.find((x) => x.index === FAULT_KINDS.indexOf("split_utf8"))!.error,
-        undefined,
-      );
-    });
-  } finally {
-    await sim.shutdown();
-  }
-});
+    } finally {
+      await sim.shutdown();
+    }
+  });
+}
 
 Deno.test("bad input stops early with one line naming the culprit, exit 2, nothing sent", async () => {
   const sim = await startSimulator();

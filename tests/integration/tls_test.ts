@@ -58,7 +58,7 @@ async function makeCertificates(dir: string): Promise<{ ca: string; cert: string
   };
 }
 
-Deno.test("https works with --ca-cert for a private CA, and fails clearly without it", async () => {
+Deno.test("https works with --ca-cert for a private CA or with --insecure (warned), and fails clearly without either", async () => {
   await withTempDir(async (dir) => {
     const { ca, cert, key } = await makeCertificates(dir);
     const sim = await startSimulator({ ttftMs: 2, itlMs: 1, tls: { cert, key } });
@@ -81,9 +81,34 @@ Deno.test("https works with --ca-cert for a private CA, and fails clearly withou
         env: () => undefined,
       });
       assertEquals(ok!.tasks[0]!.report.json!.common.success_requests, 4);
+      const viaNode = await runCommand([...args, "--ca-cert", ca, "--transport", "node"], {
+        print: quiet,
+        env: () => undefined,
+      });
+      assertEquals(viaNode!.tasks[0]!.report.json!.common.success_requests, 4);
       await assertRejects(
         () => runCommand(args, { print: quiet, env: () => undefined }),
-        /^Cannot reach "https:\/\/127\.0\.0\.1:\d+\/v1\/models": .*invalid peer certificate: UnknownIssuer \(for a private CA, give its certificate with --ca-cert\)$/,
+        /^Cannot reach "https:\/\/127\.0\.0\.1:\d+\/v1\/models": .*invalid peer certificate: UnknownIssuer \(for a private CA, give its certificate with --ca-cert, or skip the check with --insecure\)$/,
+      );
+      const out: string[] = [];
+      const insecure = await runCommand([...args, "--insecure"], {
+        print: (t) => out.push(t),
+        env: () => undefined,
+      });
+      assertEquals(insecure!.tasks[0]!.report.json!.common.success_requests, 4);
+      assert(
+        out.some((l) =>
+          /^warning: --insecure: https certificates of ".+" are not verified/.test(l)
+        ),
+        "--insecure warns",
+      );
+      await assertRejects(
+        () =>
+          runCommand([...args, "--insecure", "--transport", "fetch"], {
+            print: quiet,
+            env: () => undefined,
+          }),
+        /--insecure: cannot be used with --transport fetch/,
       );
     } finally {
       await sim.shutdown();
