@@ -5,6 +5,7 @@
  * @module
  */
 
+import { isServebenchWorker } from "./src/worker_entry.ts";
 import { RUN_HELP, runCommand } from "./src/cli/run.ts";
 import { REPORT_HELP, reportCommand } from "./src/cli/report.ts";
 import { breachLines } from "./src/cli/_report_flags.ts";
@@ -118,6 +119,7 @@ async function main(args: string[]): Promise<number> {
   }
 }
 
-if (import.meta.main) {
+// A worker started on a bundle runs this module as its main module too: it serves, never runs.
+if (import.meta.main && !isServebenchWorker()) {
   Deno.exit(await main(Deno.args));
 }

@@ -10,6 +10,7 @@
 
 import process from "node:process";
 import { sendRequest } from "../src/protocol/client.ts";
+import { drive, type DriveSpec } from "../src/bench/drive.ts";
 import { createTransport, type TransportKind, TRANSPORTS } from "../src/protocol/transport.ts";
 import { openaiChat } from "../src/protocol/openai.ts";
 import { runClosedLoop } from "../src/load/concurrency.ts";
@@ -90,7 +91,7 @@ function mainThreadCpuMs(): number {
 }
 
 /** Closed-loop run against the sim, collecting records and per-event client delays. */
-async function drive(
+async function driveDirect(
   url: string,
   concurrency: number,
   requests: number,
@@ -143,9 +144,9 @@ async function fidelity(quick: boolean, kind: TransportKind) {
     : [[1, 50], [10, 100], [100, 200], [500, 500], [1000, 1000]];
   const sim = await spawnSim(["--ttft-ms", "50", "--itl-ms", "10", "--output-tokens", "100"]);
   try {
-    await drive(sim.url, 8, 16, 10, kind); // warm both processes
+    await driveDirect(sim.url, 8, 16, 10, kind); // warm both processes
     for (const [c, n] of points) {
-      const r = await drive(sim.url, c!, n!, 100, kind);
+      const r = await driveDirect(sim.url, c!, n!, 100, kind);
       const ttft = r.records.flatMap((
         x,
       ) => (x.chunkMs[0] !== undefined ? [x.chunkMs[0] - x.startMs] : []));
@@ -172,12 +173,76 @@ async function fidelity(quick: boolean, kind: TransportKind) {
   }
 }
 
+/**
+ * Fidelity through the run's own client path (load workers, trace-ready
+ * records) at high concurrency: 0 workers (main thread), 1 and 2.
+ */
+async function fidelityWorkers(quick: boolean) {
+  const points = quick ? [[1000, 1000]] : [[500, 500], [1000, 1000]];
+  const sim = await spawnSim(["--ttft-ms", "50", "--itl-ms", "10", "--output-tokens", "100"]);
+  try {
+    const specs = [{ prompt: "benchmark prompt" }];
+    for (const [c, n] of points) {
+      for (const workers of [0, 1, 2]) {
+        const spec: DriveSpec = {
+          url: `${sim.url}/v1/chat/completions`,
+          headers: { "content-type": "application/json" },
+          api: "openai-chat",
+          stream: true,
+          keepText: false,
+          transport: { kind: "fetch" },
+          retry: 0,
+          warmup: 0,
+          servedModel: "sim-model",
+          maxTokens: 100,
+          generationKwargs: { ignore_eos: true },
+          specs,
+          load: { kind: "concurrency", concurrency: c! },
+          total: n!,
+        };
+        const records: RequestRecord[] = [];
+        const never = new AbortController().signal;
+        const cpu0 = process.cpuUsage();
+        const t0 = performance.now();
+        await drive(spec, workers, { stop: never, cancel: never }, {
+          sent() {},
+          record: (r) => records.push(r),
+        });
+        const wallMs = performance.now() - t0;
+        const cpu = process.cpuUsage(cpu0);
+        const ttft = records.flatMap((x) =>
+          x.chunkMs[0] !== undefined ? [x.chunkMs[0] - x.startMs] : []
+        );
+        const itl: number[] = [];
+        let events = 0;
+        for (const x of records) {
+          events += x.chunkMs.length + 2; // the role chunk and [DONE] besides the tokens
+          for (let k = 1; k < x.chunkMs.length; k++) itl.push(x.chunkMs[k]! - x.chunkMs[k - 1]!);
+        }
+        console.log(JSON.stringify({
+          bench: "fidelity_workers",
+          load_workers: workers,
+          concurrency: c,
+          requests: n,
+          failed: records.filter((x) => x.error).length,
+          ttft_error_ms: round(mean(ttft) - 50),
+          itl_ms: summary(itl),
+          cpu_us_per_event: round((cpu.user + cpu.system) / events, 2),
+          wall_s: round(wallMs / 1000, 2),
+        }));
+      }
+    }
+  } finally {
+    await sim.stop();
+  }
+}
+
 async function ingest(quick: boolean, kind: TransportKind) {
   const sim = await spawnSim(["--ttft-ms", "0", "--itl-ms", "0", "--output-tokens", "100000"]);
   try {
     const tokens = quick ? 2000 : 10000;
-    await drive(sim.url, 8, 8, 500, kind);
-    const r = await drive(sim.url, 64, 64, tokens, kind);
+    await driveDirect(sim.url, 8, 8, 500, kind);
+    const r = await driveDirect(sim.url, 64, 64, tokens, kind);
     console.log(JSON.stringify({
       bench: "ingest",
       transport: kind,
@@ -246,6 +311,7 @@ console.log(JSON.stringify({
 for (const kind of TRANSPORTS) {
   if (all || args.has("fidelity")) await fidelity(quick, kind);
 }
+if (all || args.has("fidelity")) await fidelityWorkers(quick);
 for (const kind of TRANSPORTS) {
   if (all || args.has("ingest")) await ingest(quick, kind);
 }

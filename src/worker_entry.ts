@@ -4,14 +4,19 @@
  * itself (bundled builds, whose single file imports this module); either way
  * this module's top level sees the name and serves requests.
  *
- * Messages: `{ kind: "init", tokenizer }` → `{ kind: "ready" }` or
- * `{ kind: "error", message }`; `{ kind: "count", id, texts }` →
- * `{ kind: "counts", id, counts }`.
+ * Two jobs. Tokenizer workers: `{ kind: "init", tokenizer }` → `{ kind:
+ * "ready" }` or `{ kind: "error", message }`; `{ kind: "count", id, texts }` →
+ * `{ kind: "counts", id, counts }`. Load workers: `{ kind: "drive", … }` →
+ * `{ kind: "sent" }` per send, `{ kind: "record", record }` per finished
+ * request, then `{ kind: "driven", loopLags }`; `{ kind: "stop" }` ends the
+ * sending, `{ kind: "cancel" }` cuts in-flight requests off.
  *
  * @module
  */
 
 import { loadTokenizer, type TextTokenizer } from "./tokenizer/tokenizer.ts";
+import { type DriveSpec, serveDrive } from "./bench/drive.ts";
+import type { RequestRecord } from "./record/record.ts";
 
 /** The name every servebench worker is started with. */
 export const WORKER_NAME = "servebench-worker";
@@ -19,13 +24,28 @@ export const WORKER_NAME = "servebench-worker";
 /** Messages a worker accepts. */
 export type WorkerRequest =
   | { kind: "init"; tokenizer: string }
-  | { kind: "count"; id: number; texts: string[] };
+  | { kind: "count"; id: number; texts: string[] }
+  | {
+    kind: "drive";
+    spec: DriveSpec;
+    worker: number;
+    workers: number;
+    /** An Int32 cell: the next send index, claimed atomically by every worker. */
+    counter: SharedArrayBuffer;
+    /** When the load starts, on the shared time axis (ms). */
+    t0Abs: number;
+  }
+  | { kind: "stop" }
+  | { kind: "cancel" };
 
 /** Messages a worker sends back. */
 export type WorkerReply =
   | { kind: "ready" }
   | { kind: "error"; id?: number; message: string }
-  | { kind: "counts"; id: number; counts: number[] };
+  | { kind: "counts"; id: number; counts: number[] }
+  | { kind: "sent" }
+  | { kind: "record"; record: RequestRecord }
+  | { kind: "driven"; loopLags: number[] };
 
 /** True inside a servebench worker. */
 export function isServebenchWorker(): boolean {
@@ -39,10 +59,18 @@ function serve(): void {
     postMessage: (m: WorkerReply) => void;
   };
   let tokenizer: TextTokenizer | undefined;
+  const stop = new AbortController();
+  const cancel = new AbortController();
   scope.onmessage = async (e) => {
     const msg = e.data;
     try {
-      if (msg.kind === "init") {
+      if (msg.kind === "stop") stop.abort();
+      else if (msg.kind === "cancel") cancel.abort();
+      else if (msg.kind === "drive") {
+        await serveDrive(msg, { stop: stop.signal, cancel: cancel.signal }, (reply) => {
+          scope.postMessage(reply);
+        });
+      } else if (msg.kind === "init") {
         tokenizer = await loadTokenizer(msg.tokenizer);
         scope.postMessage({ kind: "ready" });
       } else if (msg.kind === "count") {

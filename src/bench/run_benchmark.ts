@@ -18,8 +18,7 @@ import {
 import { MAX_PREPARED, needsTokenizer, prepareSpecs } from "../dataset/mod.ts";
 import { BatchedCounter, TokenizerPool } from "../tokenizer/pool.ts";
 import { loadTokenizer } from "../tokenizer/tokenizer.ts";
-import { describeLoad, maxInFlight, runLoad, type StopRule } from "../load/mod.ts";
-import { type HttpTarget, type SendMeta, sendRequest } from "../protocol/client.ts";
+import { describeLoad, maxInFlight } from "../load/mod.ts";
 import type { RequestSpec } from "../protocol/openai.ts";
 import { createTransport, type Transport } from "../protocol/transport.ts";
 import type { RequestRecord } from "../record/record.ts";
@@ -35,6 +34,7 @@ import {
 import { type ReportSettings, reportTask, type TaskReport } from "../report/task_report.ts";
 import { type SimServer, startSimulator } from "../sim/server.ts";
 import { type SelfCheck, startSelfCheck } from "./self_check.ts";
+import { drive, type DriveSpec, workerCount } from "./drive.ts";
 import { UsageError } from "../errors.ts";
 import { httpTarget, listModels, modelsUrl, requestHeaders } from "./target.ts";
 
@@ -83,44 +83,6 @@ export function settingsOf(plan: Plan): ReportSettings {
   if (plan.percentiles) settings.percentiles = true;
   if (plan.tokenCount) settings.tokenCount = plan.tokenCount;
   return settings;
-}
-
-const RETRYABLE = new Set(["connect", "timeout", "http_5xx"]);
-
-/** True when a failed attempt may be retried: connection errors, timeouts, 429 and 5xx. */
-export function retryable(record: RequestRecord): boolean {
-  const e = record.error;
-  return e !== undefined && (RETRYABLE.has(e.category) || e.status === 429);
-}
-
-/** Backoff before retry `attempt` (1-based): the server's Retry-After, else 0.5 s × 2^(n−1), jittered. */
-export function backoffMs(record: RequestRecord, attempt: number, random = Math.random): number {
-  const hinted = record.error?.retryAfterMs;
-  if (hinted !== undefined) return hinted;
-  return Math.min(30_000, 500 * 2 ** (attempt - 1)) * (0.5 + random());
-}
-
-/** Sends with retries; the record is the last attempt's, scheduled at the first's due time. */
-async function sendWithRetry(
-  target: HttpTarget,
-  body: string,
-  meta: SendMeta,
-  retries: number,
-  signal: AbortSignal,
-): Promise<RequestRecord> {
-  const tries: NonNullable<RequestRecord["tries"]> = [];
-  for (let attempt = 1;; attempt++) {
-    const record = await sendRequest(target, body, meta, signal);
-    record.attempts = attempt;
-    if (tries.length) record.tries = tries;
-    if (attempt > retries || !retryable(record) || signal.aborted) return record;
-    tries.push({ startMs: record.startMs, endMs: record.endMs, error: record.error! });
-    const wait = backoffMs(record, attempt);
-    await new Promise<void>((resolve) => {
-      const timer = setTimeout(resolve, wait);
-      signal.addEventListener("abort", () => (clearTimeout(timer), resolve()), { once: true });
-    });
-  }
 }
 
 /**
@@ -381,11 +343,31 @@ async function runTask(
     }`,
   );
   const counter = await counterFor(task, shared);
-  const target = {
-    ...httpTarget(task.model, baseUrl, transport),
-    ...(counter ? { keepText: true } : {}),
+  const workers = workerCount(task.load, plan.workers);
+  log(
+    `client: ${
+      workers === 0 ? "the main thread" : `${workers} load worker${workers > 1 ? "s" : ""}`
+    }, ${transport.kind} transport`,
+  );
+  const target = httpTarget(task.model, baseUrl);
+  const spec: DriveSpec = {
+    url: target.url,
+    headers: target.headers,
+    api: task.model.api,
+    stream: task.model.stream,
+    ...(target.timeoutMs !== undefined ? { timeoutMs: target.timeoutMs } : {}),
+    keepText: counter !== undefined,
+    transport: transportSettings(plan, task.model),
+    retry: task.model.retry,
+    warmup: plan.warmup,
+    servedModel,
+    maxTokens: task.model.maxOutLen,
+    generationKwargs: task.model.generationKwargs,
+    specs,
+    load: task.load,
+    total: plan.warmup + (task.load.numRequests ?? Infinity),
+    ...(task.load.durationS !== undefined ? { durationMs: task.load.durationS * 1000 } : {}),
   };
-  const adapter = target.adapter;
   const anchorMs = Math.floor(performance.timeOrigin + performance.now());
   const identity = identityOf(task, servedModel);
   const trace = TraceWriter.create(paths.trace, {
@@ -397,6 +379,7 @@ async function runTask(
   const records: RequestRecord[] = [];
   let checker: ReturnType<typeof startSelfCheck> | undefined;
   let selfCheck: SelfCheck | undefined;
+  let workerLags: number[] = [];
   const progress = options.progress
     ? new Progress(
       options.progress,
@@ -405,55 +388,45 @@ async function runTask(
       task.load.durationS !== undefined ? task.load.durationS * 1000 : undefined,
     )
     : undefined;
-  // In-flight requests are cancelled `graceMs` after the stop signal.
+  // Sending stops at the stop signal; in-flight requests are cancelled `graceMs` later.
+  const stop = options.signal ?? new AbortController().signal;
   const cancel = new AbortController();
   const onStop = () => setTimeout(() => cancel.abort(), options.graceMs ?? 5000);
   options.signal?.addEventListener("abort", onStop, { once: true });
+  // Records are written as they arrive; output counting may finish out of order.
+  const accepting = new Set<Promise<void>>();
+  const accept = async (record: RequestRecord) => {
+    if (progress) {
+      const c = progress.counters;
+      c.done++;
+      if (record.error) c.failed++;
+      c.outputTokens += record.usage?.completionTokens ?? record.chunkMs.length;
+    }
+    if (counter && record.outputText !== undefined) {
+      record.tokenizerOutputTokens = await counter.count(record.outputText);
+    }
+    delete record.outputText;
+    const q = trace.append(record);
+    records.push(q);
+    options.onRecord?.(task, q);
+  };
   try {
-    const rule: StopRule = {
-      total: plan.warmup + (task.load.numRequests ?? Infinity),
-      ...(task.load.durationS !== undefined ? { durationMs: task.load.durationS * 1000 } : {}),
-      ...(options.signal ? { signal: options.signal } : {}),
-    };
     progress?.start();
     checker = startSelfCheck();
-    await runLoad(task.load, rule, async (index, scheduledMs) => {
-      const spec = specs[index % specs.length]!;
-      const body = JSON.stringify(adapter.buildBody(spec, {
-        model: servedModel,
-        stream: task.model.stream,
-        maxTokens: task.model.maxOutLen,
-        extraBody: task.model.generationKwargs,
-      }));
-      const meta: SendMeta = {
-        index,
-        scheduledMs,
-        ...(index < plan.warmup ? { warmup: true } : {}),
-        ...(spec.expectedInputTokens !== undefined
-          ? { inputTokens: spec.expectedInputTokens }
-          : {}),
-      };
-      if (progress) progress.counters.sent++;
-      const record = await sendWithRetry(target, body, meta, task.model.retry, cancel.signal);
-      if (progress) {
-        const c = progress.counters;
-        c.done++;
-        if (record.error) c.failed++;
-        c.outputTokens += record.usage?.completionTokens ?? record.chunkMs.length;
-      }
-      // A request cut off by the stop did not complete: it stays out of every output.
-      if (record.error?.category === "cancelled") return;
-      if (counter && record.outputText !== undefined) {
-        record.tokenizerOutputTokens = await counter.count(record.outputText);
-      }
-      delete record.outputText;
-      const q = trace.append(record);
-      records.push(q);
-      options.onRecord?.(task, q);
+    const result = await drive(spec, workers, { stop, cancel: cancel.signal }, {
+      sent: () => {
+        if (progress) progress.counters.sent++;
+      },
+      record: (record) => {
+        const p: Promise<void> = accept(record).finally(() => accepting.delete(p));
+        accepting.add(p);
+      },
     });
+    workerLags = result.loopLags;
+    await Promise.all(accepting);
   } finally {
     progress?.stop();
-    selfCheck = checker?.stop();
+    selfCheck = checker?.stop(workerLags, workers);
     options.signal?.removeEventListener("abort", onStop);
     if (selfCheck) trace.finish({ self_check: { ...selfCheck } });
     trace.close();

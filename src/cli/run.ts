@@ -256,6 +256,15 @@ export const RUN_FLAGS: readonly FlagSpec[] = [
     defaultText: DEFAULT_TRANSPORT,
   },
   {
+    name: "workers",
+    type: "integer",
+    min: 0,
+    value: "N",
+    help:
+      "Web Workers that drive each task's streams, each with its own connections and event loop (as AISBench's WORKERS_NUM); 0 runs the client on the main thread.",
+    defaultText: "one per 256 streams in flight, at least 1, at most the machine's cores",
+  },
+  {
     name: "timeout",
     type: "number",
     min: 0.001,
@@ -420,6 +429,7 @@ export function planInputs(values: FlagValues, problems: string[]): PlanInputs {
   set("caCert", v<string>("ca-cert"));
   if (values.insecure === true) inputs.insecure = true;
   set("transport", v<TransportKind>("transport"));
+  set("workers", v<number>("workers"));
   set("tokenCount", v<TokenCountMode>("token-count"));
   set("maxTokens", v<number>("max-tokens"));
   set("extraArgs", v<string>("extra-args"));

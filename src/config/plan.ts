@@ -130,6 +130,8 @@ export interface Plan {
   percentiles?: boolean;
   /** Which token counts drive the metrics when both exist; default server. */
   tokenCount?: TokenCountMode;
+  /** Load workers per task (`--workers`; 0 = the main thread); absent → chosen from the load. */
+  workers?: number;
   /** How requests travel (`--transport`); a model with `insecure` always uses `node`. */
   transport: TransportKind;
 }

@@ -62,6 +62,7 @@ export interface PlanInputs {
   /** Skip certificate verification (every model). */
   insecure?: boolean;
   transport?: TransportKind;
+  workers?: number;
   maxTokens?: number;
   extraArgs?: string;
   timeoutS?: number;
@@ -632,5 +633,6 @@ export function resolvePlan(
   if (inputs.failOn) plan.failOn = inputs.failOn;
   if (inputs.percentiles ?? sumCfg?.percentiles) plan.percentiles = true;
   if (inputs.tokenCount) plan.tokenCount = inputs.tokenCount;
+  if (inputs.workers !== undefined) plan.workers = inputs.workers;
   return plan;
 }

@@ -8,22 +8,25 @@
  * @module
  */
 
-import { type Clock, type Send, stopped, type StopRule } from "./clock.ts";
+import { capShare, type Clock, type Send, type Shard, stopped, type StopRule } from "./clock.ts";
 
-/** Runs sends at `t0 + offsets[i]` under the cap and the stop rule. */
+/** Runs the shard's sends at `t0 + offsets[i]` under its share of the cap and the stop rule. */
 export async function runSchedule(
   offsets: Iterator<number>,
-  cap: number,
+  totalCap: number,
   rule: StopRule,
   send: Send,
   clock: Clock,
+  shard: Shard,
 ): Promise<void> {
   const origin = performance.timeOrigin;
-  const t0 = clock.now();
+  const t0 = shard.t0;
+  const cap = capShare(totalCap, shard);
   const inFlight = new Set<Promise<void>>();
   for (let index = 0;; index++) {
     const step = offsets.next();
     if (step.done) break;
+    if (index % shard.workers !== shard.worker) continue;
     const due = t0 + step.value;
     if (rule.durationMs !== undefined && step.value >= rule.durationMs) break;
     await clock.sleepUntil(due, rule.signal);

@@ -42,6 +42,33 @@ export interface StopRule {
   signal?: AbortSignal;
 }
 
+/**
+ * One worker's share of a load split over several workers: lanes and arrival
+ * indices `i` with `i % workers === worker`, a share of any in-flight cap,
+ * closed-loop indices claimed from a counter all workers share, and one start
+ * instant for all.
+ */
+export interface Shard {
+  readonly worker: number;
+  readonly workers: number;
+  /** The next send index of the whole task (an atomic counter across workers). */
+  claim(): number;
+  /** When the profile starts, on this context's clock (ms). */
+  readonly t0: number;
+}
+
+/** The whole load in one context: every lane and index, a local counter, starting now. */
+export function wholeLoad(clock: Clock): Shard {
+  let next = 0;
+  return { worker: 0, workers: 1, claim: () => next++, t0: clock.now() };
+}
+
+/** This shard's part of a cap of `cap` requests in flight (Infinity stays Infinity). */
+export function capShare(cap: number, shard: Shard): number {
+  if (!Number.isFinite(cap)) return cap;
+  return Math.floor(cap / shard.workers) + (shard.worker < cap % shard.workers ? 1 : 0);
+}
+
 /** Sends one request; resolves when it has been recorded. `scheduledMs` is absolute (time origin + now). */
 export type Send = (index: number, scheduledMs: number) => Promise<void>;
 

@@ -7,7 +7,15 @@
  * @module
  */
 
-import { type Clock, realClock, type Send, stopped, type StopRule } from "./clock.ts";
+import {
+  type Clock,
+  realClock,
+  type Send,
+  type Shard,
+  stopped,
+  type StopRule,
+  wholeLoad,
+} from "./clock.ts";
 
 /** Settings of a closed-loop run. */
 export interface ConcurrencyProfile {
@@ -17,31 +25,36 @@ export interface ConcurrencyProfile {
 }
 
 /**
- * Runs closed-loop lanes: `lanes` of them, lane k starting at `startAt(k)`
- * (clock ms), each sending back to back until the stop rule holds. Resolves
- * when every started send has ended.
+ * Runs closed-loop lanes: the shard's lanes among `lanes`, lane k starting at
+ * `t0 + delay(k)`, each sending back to back (indices claimed from the shard)
+ * until the stop rule holds. Resolves when every started send has ended.
  */
 export async function runLanes(
   lanes: number,
-  startAt: (lane: number) => number,
+  delay: (lane: number) => number,
   rule: StopRule,
   send: Send,
   clock: Clock,
+  shard: Shard,
 ): Promise<void> {
-  let next = 0;
-  const t0 = clock.now();
+  const t0 = shard.t0;
   const origin = performance.timeOrigin;
   async function lane(k: number): Promise<void> {
-    const start = startAt(k);
-    if (start > t0) await clock.sleepUntil(start, rule.signal);
+    const start = t0 + delay(k);
+    if (start > clock.now()) await clock.sleepUntil(start, rule.signal);
     for (;;) {
       const now = clock.now();
-      if (stopped(rule, next, now, t0)) return;
-      const index = next++;
+      if (stopped(rule, 0, now, t0)) return;
+      const index = shard.claim();
+      if (stopped(rule, index, now, t0)) return;
       await send(index, origin + now);
     }
   }
-  await Promise.all(Array.from({ length: Math.min(lanes, rule.total) }, (_, k) => lane(k)));
+  const mine: Promise<void>[] = [];
+  for (let k = shard.worker; k < Math.min(lanes, rule.total); k += shard.workers) {
+    mine.push(lane(k));
+  }
+  await Promise.all(mine);
 }
 
 /** Runs the concurrency profile under a stop rule. */
@@ -50,7 +63,7 @@ export function runClosedLoop(
   rule: StopRule,
   send: Send,
   clock: Clock = realClock,
+  shard: Shard = wholeLoad(clock),
 ): Promise<void> {
-  const t0 = clock.now();
-  return runLanes(profile.concurrency, () => t0, rule, send, clock);
+  return runLanes(profile.concurrency, () => 0, rule, send, clock, shard);
 }

@@ -7,14 +7,14 @@
  * @module
  */
 
-import { type Clock, realClock, type Send, type StopRule } from "./clock.ts";
+import { type Clock, realClock, type Send, type Shard, type StopRule, wholeLoad } from "./clock.ts";
 import { type ConcurrencyProfile, runClosedLoop } from "./concurrency.ts";
 import { type PressureProfile, runPressure } from "./pressure.ts";
 import { type RampProfile, runRamp } from "./ramp.ts";
 import { type RateProfile, runRate } from "./rate.ts";
 
-export type { Clock, Send, StopRule } from "./clock.ts";
-export { realClock } from "./clock.ts";
+export type { Clock, Send, Shard, StopRule } from "./clock.ts";
+export { realClock, wholeLoad } from "./clock.ts";
 export type { ConcurrencyProfile } from "./concurrency.ts";
 export type { PressureProfile } from "./pressure.ts";
 export { RAMP_CURVES, rampOffsets, type RampProfile } from "./ramp.ts";
@@ -26,22 +26,26 @@ export type LoadProfile = ConcurrencyProfile | RateProfile | RampProfile | Press
 /** The profile keys. */
 export const LOAD_KINDS = ["concurrency", "rate", "ramp", "pressure"] as const;
 
-/** Runs sends under a profile until the stop rule holds; resolves when all sent have ended. */
+/**
+ * Runs sends under a profile until the stop rule holds; resolves when all
+ * sent have ended. With a shard, only that worker's share of the load.
+ */
 export function runLoad(
   profile: LoadProfile,
   rule: StopRule,
   send: Send,
   clock: Clock = realClock,
+  shard: Shard = wholeLoad(clock),
 ): Promise<void> {
   switch (profile.kind) {
     case "concurrency":
-      return runClosedLoop(profile, rule, send, clock);
+      return runClosedLoop(profile, rule, send, clock, shard);
     case "rate":
-      return runRate(profile, rule, send, clock);
+      return runRate(profile, rule, send, clock, shard);
     case "ramp":
-      return runRamp(profile, rule, send, clock);
+      return runRamp(profile, rule, send, clock, shard);
     case "pressure":
-      return runPressure(profile, rule, send, clock);
+      return runPressure(profile, rule, send, clock, shard);
   }
 }
 

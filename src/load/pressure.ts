@@ -8,7 +8,7 @@
  * @module
  */
 
-import { type Clock, realClock, type Send, type StopRule } from "./clock.ts";
+import { type Clock, realClock, type Send, type Shard, type StopRule, wholeLoad } from "./clock.ts";
 import { runLanes } from "./concurrency.ts";
 
 /** Settings of a pressure run. */
@@ -26,10 +26,10 @@ export function runPressure(
   rule: StopRule,
   send: Send,
   clock: Clock = realClock,
+  shard: Shard = wholeLoad(clock),
 ): Promise<void> {
-  const t0 = clock.now();
   const step = profile.rampRate > 0 && Number.isFinite(profile.rampRate)
     ? 1000 / profile.rampRate
     : 0;
-  return runLanes(profile.clients, (k) => t0 + k * step, rule, send, clock);
+  return runLanes(profile.clients, (k) => k * step, rule, send, clock, shard);
 }

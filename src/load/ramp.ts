@@ -7,7 +7,7 @@
  * @module
  */
 
-import { type Clock, realClock, type Send, type StopRule } from "./clock.ts";
+import { type Clock, realClock, type Send, type Shard, type StopRule, wholeLoad } from "./clock.ts";
 import { runSchedule } from "./_open_loop.ts";
 
 /** Ramp curves. */
@@ -66,6 +66,7 @@ export function runRamp(
   rule: StopRule,
   send: Send,
   clock: Clock = realClock,
+  shard: Shard = wholeLoad(clock),
 ): Promise<void> {
   const length = rampLengthMs(profile, rule.total, rule.durationMs);
   return runSchedule(
@@ -74,5 +75,6 @@ export function runRamp(
     rule,
     send,
     clock,
+    shard,
   );
 }

@@ -13,7 +13,7 @@
  */
 
 import { Random } from "../random.ts";
-import { type Clock, realClock, type Send, type StopRule } from "./clock.ts";
+import { type Clock, realClock, type Send, type Shard, type StopRule, wholeLoad } from "./clock.ts";
 import { runSchedule } from "./_open_loop.ts";
 
 /** Inter-arrival distributions. */
@@ -81,6 +81,7 @@ export function runRate(
   rule: StopRule,
   send: Send,
   clock: Clock = realClock,
+  shard: Shard = wholeLoad(clock),
 ): Promise<void> {
   return runSchedule(
     arrivalOffsets(profile, rule.total),
@@ -88,5 +89,6 @@ export function runRate(
     rule,
     send,
     clock,
+    shard,
   );
 }

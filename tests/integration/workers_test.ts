@@ -1,0 +1,105 @@
+import { runBenchmark } from "../../src/bench/run_benchmark.ts";
+import { workerCount } from "../../src/bench/drive.ts";
+import type { Plan } from "../../src/config/plan.ts";
+import { readTrace } from "../../src/record/trace.ts";
+import { startSimulator } from "../../src/sim/server.ts";
+import { assert, assertEquals, modelAt, quiet, simplePlan, withTempDir } from "../helpers.ts";
+
+/** Runs a plan with `workers` load workers; returns its result JSON and records. */
+async function runWith(plan: Plan, workers: number) {
+  const result = await runBenchmark({ ...plan, workers }, { print: quiet });
+  const task = result.tasks[0]!;
+  const trace = await readTrace(task.paths.trace);
+  const lines = [];
+  for await (const r of trace.records) lines.push(r);
+  return { json: task.report.json!, records: task.records, traced: lines.length };
+}
+
+Deno.test("1 and 2 load workers against the same deterministic simulator give the same counts, tokens and TTFT", async () => {
+  const sim = await startSimulator({ ttftMs: 20, itlMs: 3, seed: 1 });
+  try {
+    await withTempDir(async (dir) => {
+      const plan = simplePlan(modelAt(sim.url, { maxOutLen: 12 }), {
+        concurrency: 8,
+        requests: 96,
+        workDir: dir,
+      });
+      const one = await runWith(plan, 1);
+      const two = await runWith(plan, 2);
+      assertEquals(one.json.client!.load_workers, 1);
+      assertEquals(two.json.client!.load_workers, 2);
+      for (const r of [one, two]) {
+        assertEquals(r.json.common.total_requests, 96);
+        assertEquals(r.json.common.failed_requests, 0);
+        assertEquals(r.traced, 96, "one trace holds every worker's records");
+        // Every index exactly once: the workers' shares were merged exactly.
+        assertEquals(
+          r.records.map((x) => x.index).join(","),
+          Array.from({ length: 96 }, (_, i) => i).join(","),
+        );
+      }
+      assertEquals(two.json.common.total_output_tokens, one.json.common.total_output_tokens);
+      assertEquals(two.json.common.total_input_tokens, one.json.common.total_input_tokens);
+      assertEquals(one.json.common.total_output_tokens, 96 * 12);
+      const t1 = one.json.metrics.ttft_ms!.mean!;
+      const t2 = two.json.metrics.ttft_ms!.mean!;
+      assert(Math.abs(t1 - t2) <= 1, `mean TTFT ${t1} ms with 1 worker, ${t2} ms with 2`);
+      assert(t1 >= 20 && t1 < 26, `mean TTFT ${t1} ms for a true 20 ms`);
+      // The closed loop held 8 in flight across both workers, not 8 each.
+      assert(two.json.common.peak_in_flight <= 8, `peak ${two.json.common.peak_in_flight}`);
+    });
+  } finally {
+    await sim.shutdown();
+  }
+});
+
+Deno.test("an arrival schedule split over 2 workers keeps every send's due time", async () => {
+  const sim = await startSimulator({ ttftMs: 2, itlMs: 1, seed: 1 });
+  try {
+    await withTempDir(async (dir) => {
+      const base = simplePlan(modelAt(sim.url, { maxOutLen: 4 }), {
+        concurrency: 1,
+        requests: 40,
+        workDir: dir,
+      });
+      const task = base.tasks[0]!;
+      const plan: Plan = {
+        ...base,
+        tasks: [{
+          ...task,
+          load: {
+            kind: "rate",
+            rate: 100,
+            arrival: "poisson",
+            burstiness: 1,
+            seed: 7,
+            maxConcurrency: 6,
+            numRequests: 40,
+          },
+        }],
+      };
+      const offsets = async (workers: number) => {
+        const { records } = await runWith(plan, workers);
+        assertEquals(records.length, 40);
+        const t0 = records[0]!.scheduledMs;
+        return records.map((r) => r.scheduledMs - t0);
+      };
+      const one = await offsets(1);
+      const two = await offsets(2);
+      for (let i = 0; i < 40; i++) {
+        assert(Math.abs(one[i]! - two[i]!) < 0.01, `send ${i}: due ${one[i]} vs ${two[i]} ms`);
+      }
+    });
+  } finally {
+    await sim.shutdown();
+  }
+});
+
+Deno.test("workerCount() follows the load: one per 256 streams, within the cores and the lanes", () => {
+  const cores = navigator.hardwareConcurrency ?? 1;
+  assertEquals(workerCount({ kind: "concurrency", concurrency: 8 }), 1);
+  assertEquals(workerCount({ kind: "concurrency", concurrency: 1000 }), Math.min(cores, 4));
+  assertEquals(workerCount({ kind: "concurrency", concurrency: 3 }, 8), 3);
+  assertEquals(workerCount({ kind: "concurrency", concurrency: 64 }, 0), 0);
+  assertEquals(workerCount({ kind: "pressure", clients: 2, rampRate: 1 }, 4), 2);
+});
