@@ -11,6 +11,9 @@
 import process from "node:process";
 import { sendRequest } from "../src/protocol/client.ts";
 import { drive, type DriveSpec } from "../src/bench/drive.ts";
+import { recomputeRun } from "../src/cli/report.ts";
+import { encodeRecord, TRACE_VERSION } from "../src/record/trace.ts";
+import { DEFAULT_STATS, parseStats } from "../src/metrics/stats.ts";
 import { createTransport, type TransportKind, TRANSPORTS } from "../src/protocol/transport.ts";
 import { openaiChat } from "../src/protocol/openai.ts";
 import { runClosedLoop } from "../src/load/concurrency.ts";
@@ -297,6 +300,155 @@ async function tokenizer(quick: boolean) {
   }));
 }
 
+/** Peak resident memory of this process, MB (Linux; NaN elsewhere). */
+function peakRssMb(): number {
+  try {
+    const m = Deno.readTextFileSync("/proc/self/status").match(/VmHWM:\s+(\d+) kB/);
+    return m ? Math.round(Number(m[1]) / 1024) : NaN;
+  } catch {
+    return NaN;
+  }
+}
+
+/**
+ * Writes a synthetic trace of `requests` requests of `input` + `output` tokens
+ * (one chunk per token, TTFT ~200 ms, ITL 10 ± 2 ms, 512 in flight) into a run
+ * folder that `report --reuse` reads.
+ */
+function writeScaleTrace(runDir: string, requests: number, input: number, output: number) {
+  const dir = `${runDir}/performances/sim`;
+  Deno.mkdirSync(dir, { recursive: true });
+  const path = `${dir}/synthetic_details.jsonl`;
+  const anchor = 1_795_000_000_000;
+  const identity = {
+    model: "sim-model",
+    model_abbr: "sim",
+    dataset: "synthetic",
+    api: "openai-chat",
+    stream: true,
+    load: { kind: "concurrency", concurrency: 512 },
+    output_name: "synthetic",
+    max_concurrency: 512,
+  };
+  const file = Deno.openSync(path, { write: true, createNew: true });
+  const enc = new TextEncoder();
+  let buffer = JSON.stringify({
+    servebench_trace: TRACE_VERSION,
+    anchor_ms: anchor,
+    created: new Date().toISOString(),
+    identity,
+    task: {},
+  }) + "\n";
+  const flush = () => {
+    const bytes = enc.encode(buffer);
+    let off = 0;
+    while (off < bytes.length) off += file.writeSync(bytes.subarray(off));
+    buffer = "";
+  };
+  const random = new Random(1);
+  const lanes = new Float64Array(512); // when each lane's current request ends
+  const chunkMs: number[] = new Array(output);
+  for (let i = 0; i < requests; i++) {
+    const lane = i % 512;
+    const start = anchor + lanes[lane]! + 1;
+    let t = start + 200 + random.int(0, 20_000) / 1000;
+    for (let k = 0; k < output; k++) {
+      chunkMs[k] = t;
+      t += 8 + random.int(0, 4000) / 1000;
+    }
+    const record: RequestRecord = {
+      index: i,
+      scheduledMs: start,
+      startMs: start,
+      endMs: t,
+      chunkMs,
+      stream: true,
+      attempts: 1,
+      status: 200,
+      usage: { promptTokens: input, completionTokens: output },
+      finishReason: "length",
+    };
+    lanes[lane] = t - anchor;
+    buffer += encodeRecord(record, anchor) + "\n";
+    if (buffer.length > 1 << 22) flush();
+  }
+  flush();
+  file.close();
+  return Deno.statSync(path).size;
+}
+
+/**
+ * Metrics at scale: synthetic traces at AISBench's published points, each
+ * recomputed by `report --reuse` in a child process; time, peak RSS and the
+ * trace's size. A point the child cannot finish reports its exit status.
+ */
+async function scale(quick: boolean) {
+  const points = quick ? [[1000, 1024, 1024], [1000, 1024, 4096]] : [
+    [10_000, 1024, 1024],
+    [10_000, 1024, 4096],
+    [10_000, 4096, 4096],
+    [50_000, 4096, 4096],
+    [250_000, 4096, 4096],
+  ];
+  for (const [requests, input, output] of points) {
+    const dir = Deno.makeTempDirSync({ prefix: "servebench-scale-" });
+    try {
+      const runDir = `${dir}/run`;
+      const g0 = performance.now();
+      const bytes = writeScaleTrace(runDir, requests!, input!, output!);
+      const generateS = (performance.now() - g0) / 1000;
+      const r0 = performance.now();
+      const out = await new Deno.Command(Deno.execPath(), {
+        args: ["run", "-A", new URL(import.meta.url).pathname, "recompute-probe", runDir],
+        stdout: "piped",
+        stderr: "piped",
+      }).output();
+      const wallS = (performance.now() - r0) / 1000;
+      const text = new TextDecoder().decode(out.stdout).trim().split("\n").pop() ?? "";
+      let probe: Record<string, unknown> = {};
+      try {
+        probe = JSON.parse(text);
+      } catch {
+        probe = {
+          error: new TextDecoder().decode(out.stderr).trim().split("\n").slice(-3).join(" "),
+        };
+      }
+      console.log(JSON.stringify({
+        bench: "metrics_at_scale",
+        requests,
+        input_tokens: input,
+        output_tokens: output,
+        trace_mb: Math.round(bytes / 2 ** 20),
+        generate_s: round(generateS, 1),
+        exit_code: out.code,
+        process_s: round(wallS, 1),
+        ...probe,
+      }));
+    } finally {
+      Deno.removeSync(dir, { recursive: true });
+    }
+  }
+}
+
+/** The child side of the scale benchmark: recompute a run folder, print time and peak RSS. */
+async function recomputeProbe(runDir: string) {
+  const t0 = performance.now();
+  await recomputeRun(
+    runDir,
+    { stats: parseStats(DEFAULT_STATS), summarizer: "default_perf" },
+    () => {},
+  );
+  console.log(JSON.stringify({
+    recompute_s: round((performance.now() - t0) / 1000, 2),
+    peak_rss_mb: peakRssMb(),
+  }));
+}
+
+if (Deno.args[0] === "recompute-probe") {
+  await recomputeProbe(Deno.args[1]!);
+  Deno.exit(0);
+}
+
 const args = new Set(Deno.args);
 const quick = args.delete("--quick");
 const all = args.size === 0;
@@ -316,3 +468,4 @@ for (const kind of TRANSPORTS) {
   if (all || args.has("ingest")) await ingest(quick, kind);
 }
 if (all || args.has("tokenizer")) await tokenizer(quick);
+if (all || args.has("scale")) await scale(quick);

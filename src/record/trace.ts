@@ -4,10 +4,15 @@
  * flight), after a header line holding the time anchor and the task.
  *
  * Times are integers in µs: `sched` and `start` relative to the anchor, `end`
- * and `ttfo` relative to the request's start, and `chunks` delta-encoded (the
- * first relative to start, then each gap). Records are quantized to this µs
- * grid when written; metrics are always computed from the quantized form, so a
- * report recomputed from the trace equals the original.
+ * and `ttfo` relative to the request's start, and the chunk arrivals
+ * delta-encoded (the first relative to start, then each gap). The deltas are
+ * written as one string `c` of base-46 digits ({@link encodeDeltas}): 3
+ * characters for a gap of 2.1 to 97 ms, against 6 for a JSON number and comma,
+ * which halves the trace of a long-output run. (A record whose deltas are not
+ * all ≥ 0 falls back to a JSON array `chunks`; readers take either.) Records
+ * are quantized to this µs grid when written; metrics are always computed from
+ * the quantized form, so a report recomputed from the trace equals the
+ * original.
  *
  * @module
  */
@@ -17,7 +22,7 @@ import type { RequestRecord } from "./record.ts";
 import type { TaskIdentity } from "../config/plan.ts";
 
 /** Current trace format version. */
-export const TRACE_VERSION = 1;
+export const TRACE_VERSION = 2;
 
 /** The first line of a trace. */
 export interface TraceHeader {
@@ -38,7 +43,10 @@ interface TraceLine {
   sched: number;
   start: number;
   end: number;
-  chunks: number[];
+  /** Chunk deltas, base-46 digits (see encodeDeltas). */
+  c?: string;
+  /** Chunk deltas as numbers (version 1, or a record with a negative delta). */
+  chunks?: number[];
   ttfo?: number;
   stream: boolean;
   status?: number;
@@ -53,6 +61,61 @@ interface TraceLine {
 }
 
 const us = (ms: number) => Math.round(ms * 1000);
+
+/**
+ * The digits of the delta encoding: 92 printable characters that need no
+ * escaping in a JSON string (`!`, then `#` to `~` without `\`). The first 46
+ * end a number, the other 46 continue it.
+ */
+const DIGITS = (() => {
+  let s = "!";
+  for (let c = 0x23; c <= 0x7e; c++) if (c !== 0x5c) s += String.fromCharCode(c);
+  return s;
+})();
+const BASE = 46;
+const DIGIT_VALUE = (() => {
+  const t = new Int8Array(128).fill(-1);
+  for (let i = 0; i < DIGITS.length; i++) t[DIGITS.charCodeAt(i)] = i;
+  return t;
+})();
+
+/**
+ * Encodes integers ≥ 0 as base-46 digits, least significant first: every digit
+ * but the last of a number comes from the continuation half of the alphabet.
+ */
+export function encodeDeltas(values: readonly number[]): string {
+  let out = "";
+  for (let v of values) {
+    while (v >= BASE) {
+      out += DIGITS[BASE + (v % BASE)];
+      v = Math.floor(v / BASE);
+    }
+    out += DIGITS[v];
+  }
+  return out;
+}
+
+/** Decodes {@link encodeDeltas}; throws on a character outside the alphabet or a cut number. */
+export function decodeDeltas(text: string): number[] {
+  const out: number[] = [];
+  let acc = 0;
+  let mul = 1;
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    const d = code < 128 ? DIGIT_VALUE[code]! : -1;
+    if (d < 0) throw new Error(`invalid character in "c" at ${i}`);
+    if (d >= BASE) {
+      acc += (d - BASE) * mul;
+      mul *= BASE;
+    } else {
+      out.push(acc + d * mul);
+      acc = 0;
+      mul = 1;
+    }
+  }
+  if (mul !== 1) throw new Error(`"c" ends inside a number`);
+  return out;
+}
 
 /** Encodes a record as a trace line, relative to `anchorMs`. */
 export function encodeRecord(record: RequestRecord, anchorMs: number): string {
@@ -70,10 +133,11 @@ export function encodeRecord(record: RequestRecord, anchorMs: number): string {
     sched: us(record.scheduledMs - anchorMs),
     start,
     end: us(record.endMs - anchorMs) - absStart,
-    chunks,
     stream: record.stream,
     attempts: record.attempts,
   };
+  if (chunks.every((d) => d >= 0)) line.c = encodeDeltas(chunks);
+  else line.chunks = chunks;
   if (record.warmup) line.w = 1;
   if (record.firstContentMs !== undefined) {
     line.ttfo = us(record.firstContentMs - anchorMs) - absStart;
@@ -99,13 +163,14 @@ export function decodeRecord(text: string, anchorMs: number): RequestRecord {
   for (const field of ["i", "sched", "start", "end"] as const) {
     if (typeof l[field] !== "number") throw new Error(`field "${field}" is missing`);
   }
-  if (!Array.isArray(l.chunks)) throw new Error(`field "chunks" is missing`);
+  const deltas = typeof l.c === "string" ? decodeDeltas(l.c) : l.chunks;
+  if (!Array.isArray(deltas)) throw new Error(`field "c" (or "chunks") is missing`);
   const startUs = l.start;
   const at = (u: number) => anchorMs + u / 1000;
-  const chunkMs: number[] = new Array(l.chunks.length);
+  const chunkMs: number[] = new Array(deltas.length);
   let t = startUs;
-  for (let k = 0; k < l.chunks.length; k++) {
-    t += l.chunks[k]!;
+  for (let k = 0; k < deltas.length; k++) {
+    t += deltas[k]!;
     chunkMs[k] = at(t);
   }
   const record: RequestRecord = {

@@ -1,5 +1,12 @@
 import type { RequestRecord } from "../../src/record/record.ts";
-import { decodeRecord, encodeRecord, readTrace, TraceWriter } from "../../src/record/trace.ts";
+import {
+  decodeDeltas,
+  decodeRecord,
+  encodeDeltas,
+  encodeRecord,
+  readTrace,
+  TraceWriter,
+} from "../../src/record/trace.ts";
 import { assertEquals, assertRejects, withTempDir } from "../helpers.ts";
 
 const ANCHOR = 1_795_000_000_000;
@@ -36,7 +43,8 @@ Deno.test("encodeRecord() writes integer µs and decodeRecord() restores the rec
   const line = encodeRecord(sample(3), ANCHOR);
   const parsed = JSON.parse(line);
   assertEquals(parsed.start, 1235);
-  assertEquals(parsed.chunks, [51100 - 1235, 10150, 10050]);
+  assertEquals(decodeDeltas(parsed.c), [51100 - 1235, 10150, 10050]);
+  assertEquals(parsed.c.length, 9, "3 characters per delta of 2.1 to 97 ms");
   const back = decodeRecord(line, ANCHOR);
   assertEquals(Math.round((back.chunkMs[2]! - ANCHOR) * 1000), 71300);
   assertEquals(Math.round((back.endMs - back.startMs) * 1000), 249265);
@@ -103,4 +111,39 @@ Deno.test("TraceWriter.create() never overwrites an existing trace", async () =>
     );
     assertEquals(await Deno.readTextFile(path), "keep");
   });
+});
+
+Deno.test("encodeDeltas() round-trips any integers ≥ 0 as JSON-safe text; decodeDeltas() rejects damage", () => {
+  const values = [0, 1, 45, 46, 2115, 2116, 10_000, 97_335, 97_336, 4_477_455, 9_007_199_254];
+  const text = encodeDeltas(values);
+  assertEquals(decodeDeltas(text), values);
+  assertEquals(JSON.parse(JSON.stringify(text)), text);
+  assertEquals(JSON.stringify(text).length, text.length + 2, "nothing needs escaping");
+  assertEquals(encodeDeltas([45]).length, 1);
+  assertEquals(encodeDeltas([46]).length, 2);
+  assertEquals(encodeDeltas([97_335]).length, 3);
+  assertEquals(decodeDeltas(""), []);
+  let threw = 0;
+  for (const bad of [encodeDeltas([46]).slice(0, 1), "a\\b", "\u00e9"]) {
+    try {
+      decodeDeltas(bad);
+    } catch {
+      threw++;
+    }
+  }
+  assertEquals(threw, 3);
+});
+
+Deno.test("decodeRecord() still reads version-1 lines with a chunks array", () => {
+  const line = JSON.stringify({
+    i: 0,
+    sched: 0,
+    start: 10,
+    end: 500,
+    chunks: [100, 50],
+    stream: true,
+    attempts: 1,
+  });
+  const r = decodeRecord(line, ANCHOR);
+  assertEquals(r.chunkMs.map((t) => Math.round((t - ANCHOR) * 1000)), [110, 160]);
 });
