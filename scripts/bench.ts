@@ -409,9 +409,9 @@ async function scale(quick: boolean) {
       try {
         probe = JSON.parse(text);
       } catch {
-        probe = {
-          error: new TextDecoder().decode(out.stderr).trim().split("\n").slice(-3).join(" "),
-        };
+        // The child's own words: V8's fatal line when it ran out of heap, else its last line.
+        const lines = new TextDecoder().decode(out.stderr).trim().split("\n");
+        probe = { error: lines.find((l) => /fatal|heap|memory/i.test(l)) ?? lines.pop() ?? "" };
       }
       console.log(JSON.stringify({
         bench: "metrics_at_scale",
