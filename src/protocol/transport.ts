@@ -165,7 +165,7 @@ class NodeTransport implements Transport {
         headers,
         agent: secure ? this.#https : this.#http,
       });
-      // Until the body ends, an abort destroys the request (and its socket).
+      // Until the head arrives an abort destroys the request; then reading the body watches it.
       const onAbort = () => cancelRequest(req, signal.reason);
       signal.addEventListener("abort", onAbort, { once: true });
       let responded = false;
@@ -175,7 +175,8 @@ class NodeTransport implements Transport {
       });
       req.on("response", (res: http.IncomingMessage) => {
         responded = true;
-        resolve(nodeResponse(req, res, signal, onAbort));
+        signal.removeEventListener("abort", onAbort);
+        resolve(nodeResponse(req, res, signal));
       });
       req.end(payload);
     });
@@ -202,22 +203,18 @@ function nodeResponse(
   req: http.ClientRequest,
   res: http.IncomingMessage,
   requestSignal: AbortSignal,
-  onRequestAbort: () => void,
 ): TransportResponse {
-  let consumed = false;
   /** Reads the body, stamping each chunk; settles on end, error, close or abort. */
   const consume = (
     onBytes: (bytes: Uint8Array, stamp: number) => void,
     signal: AbortSignal,
-  ): Promise<number> => {
-    consumed = true;
-    return new Promise((resolve, reject) => {
+  ): Promise<number> =>
+    new Promise((resolve, reject) => {
       let settled = false;
       const settle = (error: unknown, stamp = 0) => {
         if (settled) return;
         settled = true;
         signal.removeEventListener("abort", onAbort);
-        requestSignal.removeEventListener("abort", onRequestAbort);
         if (error === undefined) resolve(stamp);
         else reject(error);
       };
@@ -234,7 +231,6 @@ function nodeResponse(
         if (!res.complete) settle(new Error("the connection closed before the response ended"));
       });
     });
-  };
   return {
     status: res.statusCode ?? 0,
     header(name) {
@@ -246,9 +242,6 @@ function nodeResponse(
       await consume((bytes) => parts.push(bytes), requestSignal);
       return Buffer.concat(parts).toString("utf8");
     },
-    stream(onBytes, signal) {
-      if (consumed) return Promise.reject(new Error("the body was already read"));
-      return consume(onBytes, signal);
-    },
+    stream: consume,
   };
 }
