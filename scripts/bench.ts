@@ -189,6 +189,8 @@ async function fidelityWorkers(quick: boolean) {
       for (const workers of [0, 1, 2]) {
         const spec: DriveSpec = {
           url: `${sim.url}/v1/chat/completions`,
+          modelsUrl: `${sim.url}/v1/models`,
+          warmConnections: Math.min(c!, 256),
           headers: { "content-type": "application/json" },
           api: "openai-chat",
           stream: true,

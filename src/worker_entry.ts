@@ -7,7 +7,8 @@
  * Two jobs. Tokenizer workers: `{ kind: "init", tokenizer }` → `{ kind:
  * "ready" }` or `{ kind: "error", message }`; `{ kind: "count", id, texts }` →
  * `{ kind: "counts", id, counts }`. Load workers: `{ kind: "drive", … }` →
- * `{ kind: "sent" }` per send, `{ kind: "record", record }` per finished
+ * `{ kind: "ready" }` once its connections are open; `{ kind: "start", t0Abs }`
+ * → `{ kind: "sent" }` per send, `{ kind: "record", record }` per finished
  * request, then `{ kind: "driven", loopLags }`; `{ kind: "stop" }` ends the
  * sending, `{ kind: "cancel" }` cuts in-flight requests off.
  *
@@ -32,9 +33,9 @@ export type WorkerRequest =
     workers: number;
     /** An Int32 cell: the next send index, claimed atomically by every worker. */
     counter: SharedArrayBuffer;
-    /** When the load starts, on the shared time axis (ms). */
-    t0Abs: number;
   }
+  /** When the load starts, on the shared time axis (ms). */
+  | { kind: "start"; t0Abs: number }
   | { kind: "stop" }
   | { kind: "cancel" };
 
@@ -61,13 +62,16 @@ function serve(): void {
   let tokenizer: TextTokenizer | undefined;
   const stop = new AbortController();
   const cancel = new AbortController();
+  let begin: (t0Abs: number) => void = () => {};
+  const start = new Promise<number>((resolve) => (begin = resolve));
   scope.onmessage = async (e) => {
     const msg = e.data;
     try {
       if (msg.kind === "stop") stop.abort();
       else if (msg.kind === "cancel") cancel.abort();
+      else if (msg.kind === "start") begin(msg.t0Abs);
       else if (msg.kind === "drive") {
-        await serveDrive(msg, { stop: stop.signal, cancel: cancel.signal }, (reply) => {
+        await serveDrive(msg, start, { stop: stop.signal, cancel: cancel.signal }, (reply) => {
           scope.postMessage(reply);
         });
       } else if (msg.kind === "init") {

@@ -8,8 +8,8 @@
  */
 
 import type { LoadPoint } from "../config/plan.ts";
-import { runLoad, type Shard, wholeLoad } from "../load/mod.ts";
-import { realClock } from "../load/clock.ts";
+import { maxInFlight, runLoad, type Shard, wholeLoad } from "../load/mod.ts";
+import { capShare, realClock } from "../load/clock.ts";
 import { type HttpTarget, type SendMeta, sendRequest } from "../protocol/client.ts";
 import { adapterFor, type ApiKind, type RequestSpec } from "../protocol/openai.ts";
 import {
@@ -27,6 +27,10 @@ import { sampleLoopLag } from "./self_check.ts";
 /** Everything a send loop needs, as plain data (it crosses into workers). */
 export interface DriveSpec {
   readonly url: string;
+  /** `GET` here opens connections before the load starts (the server's model list). */
+  readonly modelsUrl: string;
+  /** Keep-alive connections to open before the load starts, over all workers. */
+  readonly warmConnections: number;
   /** Request headers, the key included (in memory only, never written). */
   readonly headers: Readonly<Record<string, string>>;
   readonly api: ApiKind;
@@ -150,34 +154,43 @@ export async function driveShard(
   );
 }
 
-/** How many requests a profile can have in flight, for splitting it over workers. */
-function splittable(load: LoadPoint): number {
-  switch (load.kind) {
-    case "concurrency":
-      return load.concurrency;
-    case "pressure":
-      return load.clients;
-    default:
-      return load.maxConcurrency ?? Infinity;
-  }
-}
-
 /** Streams in flight each worker is chosen for when `--workers` is not given. */
 export const STREAMS_PER_WORKER = 256;
 
 /**
  * The worker count for a load: `requested` when given (0 = the main thread),
- * else one per {@link STREAMS_PER_WORKER} streams in flight, at least one, at
- * most the machine's cores; never more than the load has lanes to split.
+ * else one per {@link STREAMS_PER_WORKER} streams in flight (bounded by the
+ * request count), at least one, at most the machine's cores; never more than
+ * the load has lanes (its cap on requests in flight) to split.
  */
 export function workerCount(load: LoadPoint, requested?: number): number {
-  const lanes = splittable(load);
+  const lanes = maxInFlight(load);
+  const streams = Math.min(lanes, load.numRequests ?? Infinity);
   const wanted = requested ??
     Math.min(
       navigator.hardwareConcurrency ?? 1,
-      Math.max(1, Math.ceil(Math.min(lanes, 1_000_000) / STREAMS_PER_WORKER)),
+      Math.max(1, Math.ceil(streams / STREAMS_PER_WORKER)),
     );
-  return Math.max(0, Math.min(wanted, lanes));
+  return Math.min(wanted, lanes);
+}
+
+/**
+ * Opens this shard's share of the keep-alive connections on its own transport
+ * (concurrent `GET`s of the model list), so the first measured requests do not
+ * pay connection setup that later ones do not. Failures are ignored: the
+ * measured requests will report them.
+ */
+async function warmConnections(d: DriveSpec, transport: Transport, shard: Shard): Promise<void> {
+  const count = capShare(d.warmConnections, shard);
+  await Promise.all(Array.from({ length: count }, async () => {
+    try {
+      const signal = AbortSignal.timeout(10_000);
+      const r = await transport.request(d.modelsUrl, { method: "GET", headers: d.headers, signal });
+      await r.text();
+    } catch {
+      // unreachable or slow: the measured requests will say so
+    }
+  }));
 }
 
 /** What a run on workers gives back besides the records. */
@@ -200,6 +213,7 @@ export async function drive(
   if (workers === 0) {
     const transport = createTransport(d.transport.kind, d.transport);
     try {
+      await warmConnections(d, transport, wholeLoad(realClock));
       await driveShard(d, transport, wholeLoad(realClock), signals, sink);
     } finally {
       transport.close();
@@ -218,14 +232,16 @@ export async function drive(
     for (let i = 0; i < workers; i++) {
       pool.push(new Worker(workerModuleUrl(), { type: "module", name: WORKER_NAME }));
     }
-    // One start instant for all, a little ahead so every worker is listening by then.
-    const t0Abs = performance.timeOrigin + performance.now() + 50;
+    // Each worker warms its connections and says "ready"; then all start at one instant.
+    const ready: Array<() => void> = [];
+    const allReady = Promise.all(pool.map((_, i) => new Promise<void>((r) => (ready[i] = r))));
     const done = pool.map((w, worker) =>
       new Promise<void>((resolve, reject) => {
         w.onmessage = (e: MessageEvent<WorkerReply>) => {
           const m = e.data;
           if (m.kind === "sent") sink.sent();
           else if (m.kind === "record") sink.record(m.record);
+          else if (m.kind === "ready") ready[worker]!();
           else if (m.kind === "driven") {
             loopLags.push(...m.loopLags);
             resolve();
@@ -235,11 +251,14 @@ export async function drive(
           e.preventDefault();
           reject(new RuntimeError(`Load worker failed: ${e.message}`));
         };
-        w.postMessage(
-          { kind: "drive", spec: d, worker, workers, counter, t0Abs } satisfies WorkerRequest,
-        );
+        w.postMessage({ kind: "drive", spec: d, worker, workers, counter } satisfies WorkerRequest);
       })
     );
+    const failed = Promise.race(done).then(() => {}, () => {});
+    await Promise.race([allReady, failed]);
+    // A few ms ahead, so the start message has reached every worker by then.
+    const t0Abs = performance.timeOrigin + performance.now() + 5;
+    for (const w of pool) w.postMessage({ kind: "start", t0Abs } satisfies WorkerRequest);
     // Messages keep their order: a stop sent now reaches a worker after its drive.
     if (signals.stop.aborted) onStop();
     else signals.stop.addEventListener("abort", onStop, { once: true });
@@ -254,28 +273,36 @@ export async function drive(
   return { loopLags };
 }
 
-/** The worker side of {@link drive}: runs a shard and reports over `post`. */
+/**
+ * The worker side of {@link drive}: warms its connections, says "ready",
+ * waits for the start instant (`start`, on the shared time axis), runs its
+ * shard and reports over `post`.
+ */
 export async function serveDrive(
   msg: Extract<WorkerRequest, { kind: "drive" }>,
+  start: Promise<number>,
   signals: { stop: AbortSignal; cancel: AbortSignal },
   post: (reply: WorkerReply) => void,
 ): Promise<void> {
   const cell = new Int32Array(msg.counter);
-  const shard: Shard = {
+  const shardAt = (t0: number): Shard => ({
     worker: msg.worker,
     workers: msg.workers,
     claim: () => Atomics.add(cell, 0, 1),
-    t0: msg.t0Abs - performance.timeOrigin,
-  };
-  const lag = sampleLoopLag();
+    t0,
+  });
   const transport = createTransport(msg.spec.transport.kind, msg.spec.transport);
   try {
+    await warmConnections(msg.spec, transport, shardAt(0));
+    post({ kind: "ready" });
+    const shard = shardAt((await start) - performance.timeOrigin);
+    const lag = sampleLoopLag();
     await driveShard(msg.spec, transport, shard, signals, {
       sent: () => post({ kind: "sent" }),
       record: (record) => post({ kind: "record", record }),
     });
+    post({ kind: "driven", loopLags: lag.stop() });
   } finally {
     transport.close();
   }
-  post({ kind: "driven", loopLags: lag.stop() });
 }

@@ -8,6 +8,7 @@
 
 import { stringify as toYaml } from "yaml";
 import {
+  concurrencyCap,
   identityOf,
   type ModelTask,
   type Plan,
@@ -18,9 +19,9 @@ import {
 import { MAX_PREPARED, needsTokenizer, prepareSpecs } from "../dataset/mod.ts";
 import { BatchedCounter, TokenizerPool } from "../tokenizer/pool.ts";
 import { loadTokenizer } from "../tokenizer/tokenizer.ts";
-import { describeLoad, maxInFlight } from "../load/mod.ts";
-import type { RequestSpec } from "../protocol/openai.ts";
-import { createTransport, type Transport } from "../protocol/transport.ts";
+import { describeLoad } from "../load/mod.ts";
+import { adapterFor, type RequestSpec } from "../protocol/openai.ts";
+import { createTransport } from "../protocol/transport.ts";
 import type { RequestRecord } from "../record/record.ts";
 import { TraceWriter } from "../record/trace.ts";
 import { createRunDir, safeName, type TaskPaths, taskPaths } from "../report/paths.ts";
@@ -36,7 +37,7 @@ import { type SimServer, startSimulator } from "../sim/server.ts";
 import { type SelfCheck, startSelfCheck } from "./self_check.ts";
 import { drive, type DriveSpec, workerCount } from "./drive.ts";
 import { UsageError } from "../errors.ts";
-import { httpTarget, listModels, modelsUrl, requestHeaders } from "./target.ts";
+import { endpointUrl, listModels, modelsUrl, requestHeaders } from "./target.ts";
 
 /** How a run talks to its caller. */
 export interface RunOptions {
@@ -85,41 +86,11 @@ export function settingsOf(plan: Plan): ReportSettings {
   return settings;
 }
 
-/**
- * Opens up to `count` keep-alive connections before measuring (concurrent
- * `GET /v1/models`), so the first requests of a task do not pay connection
- * setup that later ones do not. Failures are ignored: the run reports them.
- */
-async function warmConnections(
-  baseUrl: string,
-  headers: Record<string, string>,
-  count: number,
-  transport: Transport,
-) {
-  const url = modelsUrl(baseUrl);
-  await Promise.all(
-    Array.from({ length: Math.min(count, 256) }, async () => {
-      try {
-        const signal = AbortSignal.timeout(10_000);
-        const r = await transport.request(url, { method: "GET", headers, signal });
-        await r.text();
-      } catch {
-        // unreachable or slow: the measured requests will say so
-      }
-    }),
-  );
-}
-
 /** Runs a whole plan. The plan must already be valid (see resolvePlan). */
 export async function runBenchmark(plan: Plan, options: RunOptions = {}): Promise<RunResult> {
   const print = options.print ?? ((t: string) => console.log(t));
   const sims = new Map<ModelTask, SimServer>();
-  const shared: Shared = {
-    specs: new Map(),
-    counters: new Map(),
-    pools: [],
-    transports: new Map(),
-  };
+  const shared: Shared = { specs: new Map(), counters: new Map(), pools: [] };
   try {
     // Every task's requests are built before anything starts: bad input stops the run here.
     for (const task of plan.tasks) {
@@ -186,7 +157,6 @@ export async function runBenchmark(plan: Plan, options: RunOptions = {}): Promis
   } finally {
     for (const sim of sims.values()) await sim.shutdown();
     for (const pool of shared.pools) pool.close();
-    for (const transport of shared.transports.values()) transport.close();
   }
 }
 
@@ -228,12 +198,11 @@ function taskLoadText(task: Task): string {
   return parts.join(", ");
 }
 
-/** Resources shared by a run's tasks: prepared specs, output counters and transports, by key. */
+/** Resources shared by a run's tasks: prepared specs and output counters, by key. */
 interface Shared {
   specs: Map<string, Promise<RequestSpec[]>>;
   counters: Map<string, Promise<BatchedCounter>>;
   pools: TokenizerPool[];
-  transports: Map<string, Transport>;
 }
 
 /** The transport settings of a model task: `insecure` forces the node transport. */
@@ -245,16 +214,19 @@ export function transportSettings(plan: Plan, model: ModelTask) {
   };
 }
 
-/** The transport (connection pool) of a model task, shared by tasks with the same settings. */
-function transportFor(plan: Plan, model: ModelTask, shared: Shared): Transport {
-  const settings = transportSettings(plan, model);
-  const key = JSON.stringify(settings);
-  let transport = shared.transports.get(key);
-  if (!transport) {
-    transport = createTransport(settings.kind, settings);
-    shared.transports.set(key, transport);
+/** The first model id the server lists, asked over a short-lived transport of the task's kind. */
+async function discoverModel(
+  baseUrl: string,
+  headers: Record<string, string>,
+  tls: ReturnType<typeof transportSettings>,
+  options: RunOptions,
+): Promise<string> {
+  const transport = createTransport(tls.kind, tls);
+  try {
+    return (await listModels(baseUrl, headers, options.signal, transport))[0]!;
+  } finally {
+    transport.close();
   }
-  return transport;
 }
 
 /** The tokenizer a task builds and counts prompts with: the model's, or the built-in for exact-length sources. */
@@ -316,19 +288,11 @@ async function runTask(
     if (options.debug) print(line);
     else logLines.push(line);
   };
-  const transport = transportFor(plan, task.model, shared);
-  const servedModel = task.model.model ||
-    (await listModels(baseUrl, requestHeaders(task.model), options.signal, transport))[0]!;
-  log(
-    `model: ${servedModel} at ${baseUrl} (${task.model.api}, stream=${task.model.stream}, transport ${transport.kind})`,
-  );
+  const tls = transportSettings(plan, task.model);
+  const headers = requestHeaders(task.model);
+  const servedModel = task.model.model || await discoverModel(baseUrl, headers, tls, options);
+  log(`model: ${servedModel} at ${baseUrl} (${task.model.api}, stream=${task.model.stream})`);
   log(`load: ${taskLoadText(task)}, warm-up ${plan.warmup}`);
-  await warmConnections(
-    baseUrl,
-    requestHeaders(task.model),
-    Math.min(maxInFlight(task.load), task.load.numRequests ?? Infinity, 256),
-    transport,
-  );
 
   const specs = await specsFor(task, specsNeeded(plan, task), shared);
   if (specs.length === 0) {
@@ -347,17 +311,18 @@ async function runTask(
   log(
     `client: ${
       workers === 0 ? "the main thread" : `${workers} load worker${workers > 1 ? "s" : ""}`
-    }, ${transport.kind} transport`,
+    }, ${tls.kind} transport`,
   );
-  const target = httpTarget(task.model, baseUrl);
   const spec: DriveSpec = {
-    url: target.url,
-    headers: target.headers,
+    url: endpointUrl(baseUrl, adapterFor(task.model.api).path),
+    modelsUrl: modelsUrl(baseUrl),
+    warmConnections: Math.min(concurrencyCap(task.load) || Infinity, 256),
+    headers,
     api: task.model.api,
     stream: task.model.stream,
-    ...(target.timeoutMs !== undefined ? { timeoutMs: target.timeoutMs } : {}),
+    ...(task.model.timeoutS !== undefined ? { timeoutMs: task.model.timeoutS * 1000 } : {}),
     keepText: counter !== undefined,
-    transport: transportSettings(plan, task.model),
+    transport: tls,
     retry: task.model.retry,
     warmup: plan.warmup,
     servedModel,
@@ -395,6 +360,7 @@ async function runTask(
   options.signal?.addEventListener("abort", onStop, { once: true });
   // Records are written as they arrive; output counting may finish out of order.
   const accepting = new Set<Promise<void>>();
+  let acceptError: unknown;
   const accept = async (record: RequestRecord) => {
     if (progress) {
       const c = progress.counters;
@@ -418,12 +384,15 @@ async function runTask(
         if (progress) progress.counters.sent++;
       },
       record: (record) => {
-        const p: Promise<void> = accept(record).finally(() => accepting.delete(p));
+        const p: Promise<void> = accept(record)
+          .catch((error) => void (acceptError ??= error))
+          .finally(() => accepting.delete(p));
         accepting.add(p);
       },
     });
     workerLags = result.loopLags;
     await Promise.all(accepting);
+    if (acceptError !== undefined) throw acceptError;
   } finally {
     progress?.stop();
     selfCheck = checker?.stop(workerLags, workers);

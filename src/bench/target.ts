@@ -7,9 +7,7 @@
 
 import type { ModelTask } from "../config/plan.ts";
 import { errorMessage, RuntimeError } from "../errors.ts";
-import { adapterFor } from "../protocol/openai.ts";
-import type { HttpTarget } from "../protocol/client.ts";
-import { createTransport, type Transport } from "../protocol/transport.ts";
+import type { Transport } from "../protocol/transport.ts";
 
 /** The endpoint for a base URL: accepts `http://h:p`, `http://h:p/v1` or the full endpoint. */
 export function endpointUrl(baseUrl: string, path: string): string {
@@ -34,24 +32,6 @@ export function requestHeaders(model: ModelTask): Record<string, string> {
   return headers;
 }
 
-/** Builds the HTTP target of a model task against a base URL. */
-export function httpTarget(
-  model: ModelTask,
-  baseUrl: string,
-  transport?: Transport,
-): HttpTarget {
-  const adapter = adapterFor(model.api);
-  const target: HttpTarget = {
-    url: endpointUrl(baseUrl, adapter.path),
-    headers: requestHeaders(model),
-    adapter,
-    stream: model.stream,
-    ...(model.timeoutS !== undefined ? { timeoutMs: model.timeoutS * 1000 } : {}),
-    ...(transport ? { transport } : {}),
-  };
-  return target;
-}
-
 /**
  * Asks `GET /v1/models` for the served model ids. Throws a RuntimeError
  * naming the URL when the server cannot be reached or answers oddly.
@@ -59,8 +39,8 @@ export function httpTarget(
 export async function listModels(
   baseUrl: string,
   headers: Record<string, string>,
-  signal?: AbortSignal,
-  transport: Transport = createTransport("fetch"),
+  signal: AbortSignal | undefined,
+  transport: Transport,
 ): Promise<string[]> {
   const url = modelsUrl(baseUrl);
   const timeout = AbortSignal.timeout(30_000);

@@ -103,4 +103,16 @@ Deno.test("workerCount() follows the load: one per 256 streams, within the cores
   assertEquals(workerCount({ kind: "concurrency", concurrency: 3 }, 8), 3);
   assertEquals(workerCount({ kind: "concurrency", concurrency: 64 }, 0), 0);
   assertEquals(workerCount({ kind: "pressure", clients: 2, rampRate: 1 }, 4), 2);
+  // An uncapped schedule is bounded by its request count, not given every core.
+  assertEquals(
+    workerCount({
+      kind: "rate",
+      rate: 1,
+      arrival: "poisson",
+      burstiness: 1,
+      seed: 0,
+      numRequests: 10,
+    }),
+    1,
+  );
 });
