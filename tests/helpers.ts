@@ -117,3 +117,55 @@ export async function withTempDir<T>(fn: (dir: string) => Promise<T>): Promise<T
 
 /** Discards console output. */
 export const quiet = (_: string) => {};
+
+/** The CLI's entry, for tests that spawn it. */
+export const MAIN = new URL("../main.ts", import.meta.url).pathname;
+
+/** The permissions a spawned CLI runs with (those of `deno task perf`, writes anywhere). */
+export const CLI_PERMS = ["--allow-net", "--allow-read", "--allow-write", "--allow-env"];
+
+/**
+ * `deno run main.ts …args` with output piped, colours off and no API key
+ * inherited from the environment.
+ */
+export function cliCommand(
+  args: string[],
+  options: { cwd?: string; env?: Record<string, string> } = {},
+): Deno.Command {
+  return new Deno.Command(Deno.execPath(), {
+    args: ["run", ...CLI_PERMS, MAIN, ...args],
+    stdout: "piped",
+    stderr: "piped",
+    env: { NO_COLOR: "1", OPENAI_API_KEY: "", ...options.env },
+    ...(options.cwd ? { cwd: options.cwd } : {}),
+  });
+}
+
+/** Runs the CLI to its end: exit code and decoded output. */
+export async function runCli(
+  args: string[],
+  options: { cwd?: string; env?: Record<string, string> } = {},
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  const out = await cliCommand(args, options).output();
+  const dec = new TextDecoder();
+  return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
+}
+
+/**
+ * Waits (up to 20 s) until the first run folder under `workDir` has a trace
+ * for model `model` with more than `lines` lines; returns the trace's path.
+ */
+export async function waitForTrace(workDir: string, lines: number, model = "model") {
+  for (let i = 0; i < 400; i++) {
+    await new Promise((r) => setTimeout(r, 50));
+    try {
+      const run = [...Deno.readDirSync(workDir)][0];
+      if (!run) continue;
+      const trace = `${workDir}/${run.name}/performances/${model}/synthetic_details.jsonl`;
+      if (Deno.readTextFileSync(trace).split("\n").length > lines) return trace;
+    } catch {
+      // not there yet
+    }
+  }
+  throw new Error(`no trace with more than ${lines} lines under ${workDir} after 20 s`);
+}

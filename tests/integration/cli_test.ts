@@ -1,28 +1,15 @@
 import { startSimulator } from "../../src/sim/server.ts";
-import { assert, assertEquals, withTempDir } from "../helpers.ts";
-
-const MAIN = new URL("../../main.ts", import.meta.url).pathname;
+import { assert, assertEquals, runCli, withTempDir } from "../helpers.ts";
 
 /** Runs the real CLI in a child process. */
-async function cli(args: string[], cwd?: string) {
-  const out = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "--allow-net", "--allow-read", "--allow-write", "--allow-env", MAIN, ...args],
-    stdout: "piped",
-    stderr: "piped",
-    env: { NO_COLOR: "1", OPENAI_API_KEY: "" },
-    ...(cwd ? { cwd } : {}),
-  }).output();
-  const dec = new TextDecoder();
-  return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
-}
 
 Deno.test("servebench --help exits 0 and lists the commands", async () => {
-  const r = await cli(["--help"]);
+  const r = await runCli(["--help"]);
   assertEquals(r.code, 0);
   for (const c of ["run", "sim", "help", "version"]) {
     assert(r.stdout.includes(`\n  ${c} `), `lists ${c}`);
   }
-  const run = await cli(["run", "--help"]);
+  const run = await runCli(["run", "--help"]);
   assertEquals(run.code, 0);
   for (const f of ["--url", "--concurrency", "--num-prompts", "--api-key", "--extra-args"]) {
     assert(run.stdout.includes(f), `run --help lists ${f}`);
@@ -56,7 +43,7 @@ Deno.test("servebench run rejects bad flags with one clear line, exit 2, and sen
       [["frobnicate"], /^servebench: Unknown command "frobnicate"/],
     ];
     for (const [args, pattern] of cases) {
-      const r = await cli(args);
+      const r = await runCli(args);
       assertEquals(r.code, 2, `exit code of ${args.join(" ")}`);
       const lines = r.stderr.trim().split("\n");
       assertEquals(lines.length, 1, `one line for ${args.join(" ")}: ${r.stderr}`);
@@ -71,7 +58,7 @@ Deno.test("servebench run rejects bad flags with one clear line, exit 2, and sen
 
 Deno.test("servebench run on the built-in simulator prints both tables and writes consistent files", async () => {
   await withTempDir(async (dir) => {
-    const r = await cli([
+    const r = await runCli([
       "run",
       "--work-dir",
       `${dir}/out`,
@@ -110,10 +97,10 @@ Deno.test("servebench run on the built-in simulator prints both tables and write
 
 Deno.test("servebench --mode perf_viz --reuse <timestamp> recomputes a run (AISBench's spelling)", async () => {
   await withTempDir(async (dir) => {
-    const r = await cli(["run", "--work-dir", dir, "--concurrency", "2", "--num-prompts", "4"]);
+    const r = await runCli(["run", "--work-dir", dir, "--concurrency", "2", "--num-prompts", "4"]);
     assertEquals(r.code, 0, r.stderr);
     const stamp = [...Deno.readDirSync(dir)][0]!.name;
-    const re = await cli([
+    const re = await runCli([
       "--mode",
       "perf_viz",
       "--reuse",
@@ -130,7 +117,7 @@ Deno.test("servebench --mode perf_viz --reuse <timestamp> recomputes a run (AISB
       await Deno.readTextFile(`${dir}/${stamp}/performances/sim/synthetic.json`),
     );
     assertEquals(Object.keys(json.metrics.ttft_ms), ["p50", "p99_9", "n"]);
-    const missing = await cli(["report", "--reuse", "19990101_000000", "--work-dir", dir]);
+    const missing = await runCli(["report", "--reuse", "19990101_000000", "--work-dir", dir]);
     assertEquals(missing.code, 2);
     assert(missing.stderr.includes('--reuse: no run folder "19990101_000000"'), missing.stderr);
   });

@@ -1,20 +1,6 @@
 import { runCommand } from "../../src/cli/run.ts";
 import { FAULT_KINDS, startSimulator } from "../../src/sim/server.ts";
-import { assert, assertEquals, withTempDir } from "../helpers.ts";
-
-const MAIN = new URL("../../main.ts", import.meta.url).pathname;
-const PERMS = ["--allow-net", "--allow-read", "--allow-write", "--allow-env"];
-
-async function cli(args: string[], cwd?: string) {
-  const out = await new Deno.Command(Deno.execPath(), {
-    args: ["run", ...PERMS, MAIN, ...args],
-    stdout: "piped",
-    stderr: "piped",
-    ...(cwd ? { cwd } : {}),
-  }).output();
-  const dec = new TextDecoder();
-  return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
-}
+import { assert, assertEquals, runCli, withTempDir } from "../helpers.ts";
 
 for (const transport of ["fetch", "node"]) {
   Deno.test(`every fault kind in one benchmark (${transport} transport): each a row with its category, totals add up, the run completes`, async () => {
@@ -129,7 +115,7 @@ Deno.test("bad input stops early with one line naming the culprit, exit 2, nothi
         ],
       ];
       for (const [args, pattern] of cases) {
-        const r = await cli([...args, "--work-dir", `${dir}/out`]);
+        const r = await runCli([...args, "--work-dir", `${dir}/out`]);
         assertEquals(r.code, 2, `${args.join(" ")}: ${r.stderr}`);
         const lines = r.stderr.trim().split("\n");
         assertEquals(lines.length, 1, `${args.join(" ")}:\n${r.stderr}`);
@@ -153,7 +139,7 @@ Deno.test("a model abbr like ../../etc/x cannot write outside the run folder, an
         `abbr: ../../etc/x\nurl: ${sim.url}\nmax_out_len: 2\n`,
       );
       Deno.mkdirSync(`${dir}/work`);
-      const r = await cli([
+      const r = await runCli([
         "--models",
         "evil",
         "--config-dir",

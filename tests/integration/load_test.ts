@@ -6,14 +6,14 @@ import {
   assert,
   assertClose,
   assertEquals,
+  cliCommand,
   modelAt,
   quiet,
   simplePlan,
+  waitForTrace,
   withTempDir,
 } from "../helpers.ts";
 
-const MAIN = new URL("../../main.ts", import.meta.url).pathname;
-const PERMS = ["--allow-net", "--allow-read", "--allow-write", "--allow-env"];
 const env = () => undefined;
 
 Deno.test("a 20 req/s Poisson run of 200 requests achieves 20 ± 1 req/s", async () => {
@@ -179,39 +179,21 @@ Deno.test("SIGINT halfway: exit 130, and the CSV, JSON and trace hold exactly th
   const sim = await startSimulator({ ttftMs: 20, itlMs: 5 });
   try {
     await withTempDir(async (dir) => {
-      const child = new Deno.Command(Deno.execPath(), {
-        args: [
-          "run",
-          ...PERMS,
-          MAIN,
-          "run",
-          "--url",
-          sim.url,
-          "--concurrency",
-          "4",
-          "--num-prompts",
-          "400",
-          "--max-tokens",
-          "20",
-          "--work-dir",
-          dir,
-          "--quiet",
-        ],
-        stdout: "piped",
-        stderr: "piped",
-      }).spawn();
-      let trace = "";
-      for (let i = 0; i < 400; i++) {
-        await new Promise((r) => setTimeout(r, 50));
-        try {
-          const run = [...Deno.readDirSync(dir)][0];
-          if (!run) continue;
-          trace = `${dir}/${run.name}/performances/model/synthetic_details.jsonl`;
-          if (Deno.readTextFileSync(trace).split("\n").length > 12) break;
-        } catch {
-          // not there yet
-        }
-      }
+      const child = cliCommand([
+        "run",
+        "--url",
+        sim.url,
+        "--concurrency",
+        "4",
+        "--num-prompts",
+        "400",
+        "--max-tokens",
+        "20",
+        "--work-dir",
+        dir,
+        "--quiet",
+      ]).spawn();
+      const trace = await waitForTrace(dir, 12);
       child.kill("SIGINT");
       const out = await child.output();
       const stderr = new TextDecoder().decode(out.stderr);
@@ -243,28 +225,21 @@ Deno.test("a run whose stdout is not a terminal prints periodic progress lines a
   const sim = await startSimulator({ ttftMs: 20, itlMs: 10 });
   try {
     await withTempDir(async (dir) => {
-      const out = await new Deno.Command(Deno.execPath(), {
-        args: [
-          "run",
-          ...PERMS,
-          MAIN,
-          "run",
-          "--url",
-          sim.url,
-          "--concurrency",
-          "2",
-          "--num-prompts",
-          "20",
-          "--max-tokens",
-          "10",
-          "--work-dir",
-          dir,
-          "--progress-interval",
-          "0.5",
-        ],
-        stdout: "piped",
-        stderr: "piped",
-      }).output();
+      const out = await cliCommand([
+        "run",
+        "--url",
+        sim.url,
+        "--concurrency",
+        "2",
+        "--num-prompts",
+        "20",
+        "--max-tokens",
+        "10",
+        "--work-dir",
+        dir,
+        "--progress-interval",
+        "0.5",
+      ]).output();
       assertEquals(out.code, 0);
       const stdout = new TextDecoder().decode(out.stdout);
       const lines = stdout.split("\n").filter((l) =>

@@ -1,19 +1,6 @@
 import { runCommand } from "../../src/cli/run.ts";
 import { startSimulator } from "../../src/sim/server.ts";
-import { assert, assertEquals, quiet, withTempDir } from "../helpers.ts";
-
-const MAIN = new URL("../../main.ts", import.meta.url).pathname;
-
-async function cli(args: string[], env: Record<string, string> = {}) {
-  const out = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "--allow-net", "--allow-read", "--allow-write", "--allow-env", MAIN, ...args],
-    stdout: "piped",
-    stderr: "piped",
-    env: { NO_COLOR: "1", OPENAI_API_KEY: "", ...env },
-  }).output();
-  const dec = new TextDecoder();
-  return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
-}
+import { assert, assertEquals, quiet, runCli, withTempDir } from "../helpers.ts";
 
 function writeConfig(dir: string, kind: string, name: string, text: string): string {
   Deno.mkdirSync(`${dir}/${kind}`, { recursive: true });
@@ -141,7 +128,7 @@ Deno.test("bad configs give clear lines naming file and field, exit 2, and send 
         [["--concurrency", "-3"], [/--concurrency: expected an integer >= 1, got "-3"/]],
       ];
       for (const [args, patterns] of cases) {
-        const r = await cli([...args, "--config-dir", dir, "--work-dir", `${dir}/out`]);
+        const r = await runCli([...args, "--config-dir", dir, "--work-dir", `${dir}/out`]);
         assertEquals(r.code, 2, `${args.join(" ")}: ${r.stderr}`);
         const lines = r.stderr.trim().split("\n");
         assertEquals(lines.length, patterns.length, `${args.join(" ")}:\n${r.stderr}`);
@@ -175,7 +162,7 @@ Deno.test("no file or output line contains the API key, given by env var or by -
         `url: ${sim.url}\napi_key_env: MY_KEY\nbatch_size: 2\nmax_out_len: 4\n`,
       );
       const runs = [
-        await cli([
+        await runCli([
           "--models",
           "keyed",
           "--dataset",
@@ -187,8 +174,8 @@ Deno.test("no file or output line contains the API key, given by env var or by -
           "--work-dir",
           `${dir}/out`,
           "--debug",
-        ], { MY_KEY: viaEnv }),
-        await cli([
+        ], { env: { MY_KEY: viaEnv } }),
+        await runCli([
           "run",
           "--url",
           sim.url,
@@ -237,7 +224,7 @@ Deno.test("no file or output line contains the API key, given by env var or by -
 Deno.test("--search lists every selected task with its source and contacts no server", async () => {
   await withTempDir(async (dir) => {
     const path = writeConfig(dir, "models", "remote.yaml", "url: http://127.0.0.1:9\n");
-    const r = await cli([
+    const r = await runCli([
       "--models",
       path,
       "vllm_api_stream_chat",

@@ -2,10 +2,17 @@ import { runBenchmark } from "../../src/bench/run_benchmark.ts";
 import { recomputeRun } from "../../src/cli/report.ts";
 import { parseSlo } from "../../src/metrics/goodput.ts";
 import { startSimulator } from "../../src/sim/server.ts";
-import { assert, assertEquals, modelAt, quiet, simplePlan, withTempDir } from "../helpers.ts";
-
-const MAIN = new URL("../../main.ts", import.meta.url).pathname;
-const PERMS = ["--allow-net", "--allow-read", "--allow-write", "--allow-env"];
+import {
+  assert,
+  assertEquals,
+  cliCommand,
+  modelAt,
+  quiet,
+  runCli,
+  simplePlan,
+  waitForTrace,
+  withTempDir,
+} from "../helpers.ts";
 
 function withoutGeneratedAt(text: string): unknown {
   const json = JSON.parse(text);
@@ -61,41 +68,23 @@ Deno.test("a run killed with SIGKILL leaves a trace that report --reuse turns in
   const sim = await startSimulator({ ttftMs: 20, itlMs: 5 });
   try {
     await withTempDir(async (dir) => {
-      const child = new Deno.Command(Deno.execPath(), {
-        args: [
-          "run",
-          ...PERMS,
-          MAIN,
-          "run",
-          "--url",
-          sim.url,
-          "--concurrency",
-          "4",
-          "--num-prompts",
-          "400",
-          "--max-tokens",
-          "20",
-          "--work-dir",
-          dir,
-        ],
-        stdout: "null",
-        stderr: "null",
-      }).spawn();
+      const child = cliCommand([
+        "run",
+        "--url",
+        sim.url,
+        "--concurrency",
+        "4",
+        "--num-prompts",
+        "400",
+        "--max-tokens",
+        "20",
+        "--work-dir",
+        dir,
+      ]).spawn();
       // Wait until some requests completed, then kill without warning.
-      let trace = "";
-      for (let i = 0; i < 400; i++) {
-        await new Promise((r) => setTimeout(r, 50));
-        try {
-          const run = [...Deno.readDirSync(dir)][0];
-          if (!run) continue;
-          trace = `${dir}/${run.name}/performances/model/synthetic_details.jsonl`;
-          if (Deno.readTextFileSync(trace).split("\n").length > 12) break;
-        } catch {
-          // not there yet
-        }
-      }
+      const trace = await waitForTrace(dir, 12);
       child.kill("SIGKILL");
-      await child.status;
+      await child.output();
       const lines = Deno.readTextFileSync(trace).split("\n").filter((l) => l);
       const completed = lines.length - 1;
       assert(completed >= 11 && completed < 400, `completed ${completed}`);
@@ -112,15 +101,6 @@ Deno.test("a run killed with SIGKILL leaves a trace that report --reuse turns in
     await sim.shutdown();
   }
 });
-
-async function cli(args: string[]) {
-  const out = await new Deno.Command(Deno.execPath(), {
-    args: ["run", ...PERMS, MAIN, ...args],
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  return { code: out.code, stderr: new TextDecoder().decode(out.stderr) };
-}
 
 Deno.test("--fail-on exits 3 naming the conditions that held when the server is slow, 0 when fast", async () => {
   const slow = await startSimulator({ ttftMs: 150, itlMs: 1 });
@@ -142,7 +122,7 @@ Deno.test("--fail-on exits 3 naming the conditions that held when the server is 
         "--fail-on",
         "ttft.p99>100ms,failed>0",
       ];
-      const r = await cli(args(slow.url));
+      const r = await runCli(args(slow.url));
       assertEquals(r.code, 3, r.stderr);
       const lines = r.stderr.trim().split("\n");
       assertEquals(lines.length, 1, r.stderr);
@@ -152,11 +132,11 @@ Deno.test("--fail-on exits 3 naming the conditions that held when the server is 
         ),
         lines[0],
       );
-      const ok = await cli(args(fast.url));
+      const ok = await runCli(args(fast.url));
       assertEquals(ok.code, 0, ok.stderr);
       // The same gate applied afterwards to the slow run's traces, by report --reuse.
       const runs = [...Deno.readDirSync(dir)].map((e) => e.name).sort();
-      const again = await cli([
+      const again = await runCli([
         "report",
         "--reuse",
         `${dir}/${runs[0]}`,
@@ -165,7 +145,7 @@ Deno.test("--fail-on exits 3 naming the conditions that held when the server is 
       ]);
       assertEquals(again.code, 3, again.stderr);
     });
-    const bad = await cli(["run", "--url", slow.url, "--fail-on", "ttft.p99>>1"]);
+    const bad = await runCli(["run", "--url", slow.url, "--fail-on", "ttft.p99>>1"]);
     assertEquals(bad.code, 2);
     assert(
       bad.stderr.startsWith('servebench: --fail-on: "ttft.p99>>1": expected a duration'),
