@@ -19,6 +19,7 @@ import { openaiChat } from "../src/protocol/openai.ts";
 import { runClosedLoop } from "../src/load/concurrency.ts";
 import { mean, percentileSorted, sortedSample, stddev } from "../src/metrics/stats.ts";
 import type { RequestRecord } from "../src/record/record.ts";
+import { pushChunkGaps } from "../src/metrics/request.ts";
 import { Random } from "../src/random.ts";
 import { TokenizerPool } from "../src/tokenizer/pool.ts";
 
@@ -141,6 +142,21 @@ async function driveDirect(
   return { records, delays, events, wallMs, cpuUs: cpu.user + cpu.system, mainMs };
 }
 
+/** Failures, TTFT error against the simulator's 50 ms, and pooled ITL statistics of records. */
+function accuracy(records: RequestRecord[]) {
+  const ttft: number[] = [];
+  const itl: number[] = [];
+  for (const x of records) {
+    if (x.chunkMs[0] !== undefined) ttft.push(x.chunkMs[0] - x.startMs);
+    pushChunkGaps(x, itl);
+  }
+  return {
+    failed: records.filter((x) => x.error).length,
+    ttft_error_ms: round(mean(ttft) - 50),
+    itl_ms: summary(itl),
+  };
+}
+
 async function fidelity(quick: boolean, kind: TransportKind) {
   const points = quick
     ? [[1, 5], [10, 20], [100, 100], [500, 500], [1000, 1000]]
@@ -150,21 +166,12 @@ async function fidelity(quick: boolean, kind: TransportKind) {
     await driveDirect(sim.url, 8, 16, 10, kind); // warm both processes
     for (const [c, n] of points) {
       const r = await driveDirect(sim.url, c!, n!, 100, kind);
-      const ttft = r.records.flatMap((
-        x,
-      ) => (x.chunkMs[0] !== undefined ? [x.chunkMs[0] - x.startMs] : []));
-      const itl: number[] = [];
-      for (const x of r.records) {
-        for (let k = 1; k < x.chunkMs.length; k++) itl.push(x.chunkMs[k]! - x.chunkMs[k - 1]!);
-      }
       console.log(JSON.stringify({
         bench: "fidelity",
         transport: kind,
         concurrency: c,
         requests: n,
-        failed: r.records.filter((x) => x.error).length,
-        ttft_error_ms: round(mean(ttft) - 50),
-        itl_ms: summary(itl),
+        ...accuracy(r.records),
         client_delay_ms: summary(r.delays),
         cpu_us_per_event: round(r.cpuUs / r.events, 2),
         events: r.events,
@@ -215,23 +222,14 @@ async function fidelityWorkers(quick: boolean) {
         });
         const wallMs = performance.now() - t0;
         const cpu = process.cpuUsage(cpu0);
-        const ttft = records.flatMap((x) =>
-          x.chunkMs[0] !== undefined ? [x.chunkMs[0] - x.startMs] : []
-        );
-        const itl: number[] = [];
-        let events = 0;
-        for (const x of records) {
-          events += x.chunkMs.length + 2; // the role chunk and [DONE] besides the tokens
-          for (let k = 1; k < x.chunkMs.length; k++) itl.push(x.chunkMs[k]! - x.chunkMs[k - 1]!);
-        }
+        // Each stream also carries a role chunk and [DONE] besides its tokens.
+        const events = records.reduce((sum, x) => sum + x.chunkMs.length + 2, 0);
         console.log(JSON.stringify({
           bench: "fidelity_workers",
           load_workers: workers,
           concurrency: c,
           requests: n,
-          failed: records.filter((x) => x.error).length,
-          ttft_error_ms: round(mean(ttft) - 50),
-          itl_ms: summary(itl),
+          ...accuracy(records),
           cpu_us_per_event: round((cpu.user + cpu.system) / events, 2),
           wall_s: round(wallMs / 1000, 2),
         }));

@@ -8,7 +8,12 @@
 import type { ErrorCategory, RequestRecord } from "../record/record.ts";
 import { meetsSlo, type Objective } from "./goodput.ts";
 import { inWindow, peakInFlight, type StableWindow, stableWindow } from "./stable.ts";
-import { type RequestMetrics, requestMetrics, type TokenCountMode } from "./request.ts";
+import {
+  pushChunkGaps,
+  type RequestMetrics,
+  requestMetrics,
+  type TokenCountMode,
+} from "./request.ts";
 import {
   describe,
   percentileSorted,
@@ -196,8 +201,8 @@ export function summarizeTask(
       sumTtft += m.ttftMs;
       inputForPrefill += m.inputTokens;
     }
+    pushChunkGaps(r, itl);
     const c = r.chunkMs;
-    for (let k = 1; k < c.length; k++) itl.push(c[k]! - c[k - 1]!);
     const tokens = m.outputTokens;
     if (c.length > 1 && tokens !== undefined && tokens % c.length === 0) {
       const per = tokens / c.length;

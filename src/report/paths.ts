@@ -67,24 +67,26 @@ export interface TaskPaths {
 /** The suffix of trace files. */
 export const TRACE_SUFFIX = "_details.jsonl";
 
-/** The paths of a task whose trace is at `tracePath` (a run being recomputed). */
-export function taskPathsOfTrace(runDir: string, tracePath: string): TaskPaths {
-  const parts = tracePath.split("/");
-  const file = parts[parts.length - 1]!;
-  const abbr = parts[parts.length - 2]!;
-  const stem = file.slice(0, -TRACE_SUFFIX.length);
-  const dir = parts.slice(0, -1).join("/");
-  const logDir = `${runDir}/logs/performance/${abbr}`;
-  Deno.mkdirSync(logDir, { recursive: true });
+/** The files of task `stem`, in `dir`, its log in `logDir`. */
+function filesOf(dir: string, logDir: string, stem: string, trace: string): TaskPaths {
   return {
     dir,
     csv: `${dir}/${stem}.csv`,
     json: `${dir}/${stem}.json`,
     requestsCsv: `${dir}/${stem}_requests.csv`,
-    trace: tracePath,
+    trace,
     plot: `${dir}/${stem}_plot.html`,
     log: `${logDir}/${stem}.log`,
   };
+}
+
+/** The paths of a task whose trace is at `tracePath` (a run being recomputed). */
+export function taskPathsOfTrace(runDir: string, tracePath: string): TaskPaths {
+  const parts = tracePath.split("/");
+  const stem = parts[parts.length - 1]!.slice(0, -TRACE_SUFFIX.length);
+  const logDir = `${runDir}/logs/performance/${parts[parts.length - 2]!}`;
+  Deno.mkdirSync(logDir, { recursive: true });
+  return filesOf(parts.slice(0, -1).join("/"), logDir, stem, tracePath);
 }
 
 /** Lays out (and creates the folders of) one task's files. */
@@ -95,13 +97,5 @@ export function taskPaths(runDir: string, modelAbbr: string, name: string): Task
   const logDir = `${runDir}/logs/performance/${abbr}`;
   Deno.mkdirSync(dir, { recursive: true });
   Deno.mkdirSync(logDir, { recursive: true });
-  return {
-    dir,
-    csv: `${dir}/${stem}.csv`,
-    json: `${dir}/${stem}.json`,
-    requestsCsv: `${dir}/${stem}_requests.csv`,
-    trace: `${dir}/${stem}${TRACE_SUFFIX}`,
-    plot: `${dir}/${stem}_plot.html`,
-    log: `${logDir}/${stem}.log`,
-  };
+  return filesOf(dir, logDir, stem, `${dir}/${stem}${TRACE_SUFFIX}`);
 }
