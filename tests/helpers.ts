@@ -12,11 +12,22 @@ export function assert(condition: unknown, message = "assertion failed"): assert
   if (!condition) throw new Error(message);
 }
 
-/** Asserts deep equality via JSON. */
+/** Asserts deep equality via JSON, whatever the order of object keys. */
 export function assertEquals(actual: unknown, expected: unknown, message = ""): void {
-  const a = JSON.stringify(actual);
-  const e = JSON.stringify(expected);
+  const a = canonical(actual);
+  const e = canonical(expected);
   if (a !== e) throw new Error(`${message ? message + ": " : ""}expected ${e}, got ${a}`);
+}
+
+/** JSON with every object's keys sorted: equal values give equal text, whatever the key order. */
+function canonical(value: unknown): string | undefined {
+  return JSON.stringify(
+    value,
+    (_key, v: unknown) =>
+      v && typeof v === "object" && !Array.isArray(v)
+        ? Object.fromEntries(Object.entries(v).sort(([x], [y]) => (x < y ? -1 : x > y ? 1 : 0)))
+        : v,
+  );
 }
 
 /** Asserts |actual − expected| <= tolerance. */

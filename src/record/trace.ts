@@ -157,6 +157,26 @@ export function encodeRecord(record: RequestRecord, anchorMs: number): string {
   return JSON.stringify(line);
 }
 
+/**
+ * The record as its trace line reads back: every instant moved to the trace's
+ * µs grid (`anchor + whole µs`), the same numbers `decodeRecord` computes.
+ */
+export function quantize(record: RequestRecord, anchorMs: number): RequestRecord {
+  const q = (ms: number) => anchorMs + us(ms - anchorMs) / 1000;
+  const out: RequestRecord = {
+    ...record,
+    scheduledMs: q(record.scheduledMs),
+    startMs: q(record.startMs),
+    endMs: q(record.endMs),
+    chunkMs: record.chunkMs.map(q),
+  };
+  if (record.firstContentMs !== undefined) out.firstContentMs = q(record.firstContentMs);
+  if (record.tries) {
+    out.tries = record.tries.map((t) => ({ ...t, startMs: q(t.startMs), endMs: q(t.endMs) }));
+  }
+  return out;
+}
+
 /** Decodes a trace line back into a record on the absolute time axis. */
 export function decodeRecord(text: string, anchorMs: number): RequestRecord {
   const l = JSON.parse(text) as TraceLine;
@@ -232,9 +252,8 @@ export class TraceWriter {
    * every metric must be computed from.
    */
   append(record: RequestRecord): RequestRecord {
-    const line = encodeRecord(record, this.anchorMs);
-    writeAll(this.#file, encoder.encode(line + "\n"));
-    return decodeRecord(line, this.anchorMs);
+    writeAll(this.#file, encoder.encode(encodeRecord(record, this.anchorMs) + "\n"));
+    return quantize(record, this.anchorMs);
   }
 
   /** Writes the task's closing line (the client's self-check), after the last record. */

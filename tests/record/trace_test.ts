@@ -4,6 +4,7 @@ import {
   decodeRecord,
   encodeDeltas,
   encodeRecord,
+  quantize,
   readTrace,
   TraceWriter,
 } from "../../src/record/trace.ts";
@@ -146,4 +147,16 @@ Deno.test("decodeRecord() still reads version-1 lines with a chunks array", () =
   });
   const r = decodeRecord(line, ANCHOR);
   assertEquals(r.chunkMs.map((t) => Math.round((t - ANCHOR) * 1000)), [110, 160]);
+});
+
+Deno.test("quantize() gives exactly the numbers decodeRecord() reads back, without the round trip", () => {
+  const record: RequestRecord = {
+    ...sample(1),
+    tries: [{
+      startMs: ANCHOR + 0.1234567,
+      endMs: ANCHOR + 5.0000004,
+      error: { category: "timeout", message: "timed out" },
+    }],
+  };
+  assertEquals(quantize(record, ANCHOR), decodeRecord(encodeRecord(record, ANCHOR), ANCHOR));
 });
