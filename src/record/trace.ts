@@ -73,6 +73,9 @@ const DIGITS = (() => {
   return s;
 })();
 const BASE = 46;
+const DIGIT_CODES = Uint8Array.from(DIGITS, (c) => c.charCodeAt(0));
+/** Digits are ASCII: bytes to a string without UTF-8 checks. */
+const latin1 = new TextDecoder("latin1");
 const DIGIT_VALUE = (() => {
   const t = new Int8Array(128).fill(-1);
   for (let i = 0; i < DIGITS.length; i++) t[DIGITS.charCodeAt(i)] = i;
@@ -84,15 +87,21 @@ const DIGIT_VALUE = (() => {
  * but the last of a number comes from the continuation half of the alphabet.
  */
 export function encodeDeltas(values: readonly number[]): string {
+  const codes = new Uint8Array(values.length * 3 + 16);
+  let n = 0;
   let out = "";
   for (let v of values) {
+    if (n + 16 > codes.length) {
+      out += latin1.decode(codes.subarray(0, n));
+      n = 0;
+    }
     while (v >= BASE) {
-      out += DIGITS[BASE + (v % BASE)];
+      codes[n++] = DIGIT_CODES[BASE + (v % BASE)]!;
       v = Math.floor(v / BASE);
     }
-    out += DIGITS[v];
+    codes[n++] = DIGIT_CODES[v]!;
   }
-  return out;
+  return out + latin1.decode(codes.subarray(0, n));
 }
 
 /** Decodes {@link encodeDeltas}; throws on a character outside the alphabet or a cut number. */
