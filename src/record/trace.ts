@@ -129,11 +129,12 @@ export function decodeDeltas(text: string): number[] {
 /** Encodes a record as a trace line, relative to `anchorMs`. */
 export function encodeRecord(record: RequestRecord, anchorMs: number): string {
   const start = us(record.startMs - anchorMs);
-  const absStart = us(record.startMs - anchorMs);
   const chunks: number[] = new Array(record.chunkMs.length);
-  let prev = absStart;
+  let prev = start;
+  let ordered = true;
   for (let k = 0; k < record.chunkMs.length; k++) {
     const t = us(record.chunkMs[k]! - anchorMs);
+    if (t < prev) ordered = false;
     chunks[k] = t - prev;
     prev = t;
   }
@@ -141,15 +142,15 @@ export function encodeRecord(record: RequestRecord, anchorMs: number): string {
     i: record.index,
     sched: us(record.scheduledMs - anchorMs),
     start,
-    end: us(record.endMs - anchorMs) - absStart,
+    end: us(record.endMs - anchorMs) - start,
     stream: record.stream,
     attempts: record.attempts,
   };
-  if (chunks.every((d) => d >= 0)) line.c = encodeDeltas(chunks);
+  if (ordered) line.c = encodeDeltas(chunks);
   else line.chunks = chunks;
   if (record.warmup) line.w = 1;
   if (record.firstContentMs !== undefined) {
-    line.ttfo = us(record.firstContentMs - anchorMs) - absStart;
+    line.ttfo = us(record.firstContentMs - anchorMs) - start;
   }
   if (record.status !== undefined) line.status = record.status;
   if (record.usage) line.usage = [record.usage.promptTokens, record.usage.completionTokens];

@@ -160,3 +160,10 @@ Deno.test("quantize() gives exactly the numbers decodeRecord() reads back, witho
   };
   assertEquals(quantize(record, ANCHOR), decodeRecord(encodeRecord(record, ANCHOR), ANCHOR));
 });
+
+Deno.test("encodeRecord() falls back to a chunks array when an arrival goes backwards", () => {
+  const record: RequestRecord = { ...sample(2), chunkMs: [ANCHOR + 60, ANCHOR + 55] };
+  const line = JSON.parse(encodeRecord(record, ANCHOR));
+  assertEquals([line.c, line.chunks], [undefined, [60000 - 1235, -5000]]);
+  assertEquals(decodeRecord(JSON.stringify(line), ANCHOR).chunkMs, [ANCHOR + 60, ANCHOR + 55]);
+});
