@@ -44,6 +44,7 @@ export async function runLanes(
     if (start > clock.now()) await clock.sleepUntil(start, rule.signal);
     for (;;) {
       const now = clock.now();
+      // Time and signal first, so a stopping lane claims no index: every claimed index is sent.
       if (stopped(rule, 0, now, t0)) return;
       const index = shard.claim();
       if (stopped(rule, index, now, t0)) return;
