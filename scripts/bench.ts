@@ -18,8 +18,7 @@ import { createTransport, type TransportKind, TRANSPORTS } from "../src/protocol
 import { openaiChat } from "../src/protocol/openai.ts";
 import { runClosedLoop } from "../src/load/concurrency.ts";
 import { mean, percentileSorted, sortedSample, stddev } from "../src/metrics/stats.ts";
-import type { RequestRecord } from "../src/record/record.ts";
-import { pushChunkGaps } from "../src/metrics/request.ts";
+import { chunkDeltasUs, type RequestRecord } from "../src/record/record.ts";
 import { Random } from "../src/random.ts";
 import { TokenizerPool } from "../src/tokenizer/pool.ts";
 
@@ -148,7 +147,7 @@ function accuracy(records: RequestRecord[]) {
   const itl: number[] = [];
   for (const x of records) {
     if (x.chunkMs[0] !== undefined) ttft.push(x.chunkMs[0] - x.startMs);
-    pushChunkGaps(x, itl);
+    for (const d of chunkDeltasUs(x).slice(1)) itl.push(d / 1000);
   }
   return {
     failed: records.filter((x) => x.error).length,

@@ -32,7 +32,7 @@ import {
   renderTradeoffTable,
   writeRunSummary,
 } from "../report/summary.ts";
-import { type ReportSettings, reportTask, type TaskReport } from "../report/task_report.ts";
+import { type ReportSettings, reportTrace, type TaskReport } from "../report/task_report.ts";
 import { type SimServer, startSimulator } from "../sim/server.ts";
 import { type SelfCheck, startSelfCheck } from "./self_check.ts";
 import { drive, type DriveSpec, workerCount } from "./drive.ts";
@@ -51,7 +51,7 @@ export interface RunOptions {
   debug?: boolean;
   /** Where to draw progress; absent → none (`--quiet`, tests). */
   progress?: ProgressSink;
-  /** Called with each finished record (quantized), e.g. for progress. */
+  /** Called with each finished record once it is in the trace, e.g. for progress. */
   onRecord?: (task: Task, record: RequestRecord) => void;
   /** The run's clock for folder names; default `new Date()`. */
   now?: () => Date;
@@ -62,7 +62,6 @@ export interface TaskOutcome {
   task: Task;
   paths: TaskPaths;
   servedModel: string;
-  records: RequestRecord[];
   report: TaskReport;
 }
 
@@ -341,7 +340,6 @@ async function runTask(
     identity,
     task: redactTask(task),
   });
-  const records: RequestRecord[] = [];
   let checker: ReturnType<typeof startSelfCheck> | undefined;
   let selfCheck: SelfCheck | undefined;
   let workerLags: number[] = [];
@@ -372,9 +370,8 @@ async function runTask(
       record.tokenizerOutputTokens = await counter.count(record.outputText);
     }
     delete record.outputText;
-    const q = trace.append(record);
-    records.push(q);
-    options.onRecord?.(task, q);
+    trace.append(record);
+    options.onRecord?.(task, record);
   };
   try {
     progress?.start();
@@ -400,11 +397,10 @@ async function runTask(
     if (selfCheck) trace.finish({ self_check: { ...selfCheck } });
     trace.close();
   }
-  records.sort((a, b) => a.index - b.index);
-
-  const report = reportTask(identity, records, anchorMs, settingsOf(plan), paths, selfCheck);
+  // The report is the trace's, read back as `report --reuse` would: nothing is kept per request.
+  const report = await reportTrace(paths.trace, settingsOf(plan), paths);
   print(report.text);
   log(report.text);
   if (!options.debug) Deno.writeTextFileSync(paths.log, logLines.join("\n") + "\n");
-  return { task, paths, servedModel, records, report };
+  return { task, paths, servedModel, report };
 }

@@ -9,13 +9,11 @@
  */
 
 import { errorMessage, RuntimeError, UsageError } from "../errors.ts";
-import type { RequestRecord } from "../record/record.ts";
-import { readTrace, type TraceHeader } from "../record/trace.ts";
+import { readTraceHeader } from "../record/trace.ts";
 import { taskPathsOfTrace, TRACE_SUFFIX } from "../report/paths.ts";
 import { writeRunSummary } from "../report/summary.ts";
-import { type ReportSettings, reportTask, type TaskReport } from "../report/task_report.ts";
+import { type ReportSettings, reportTrace, type TaskReport } from "../report/task_report.ts";
 import { type FlagSpec, parseFlags, renderFlagHelp } from "./args.ts";
-import type { SelfCheck } from "../bench/self_check.ts";
 import { REPORT_FLAGS, reportSettingsFromFlags } from "./_report_flags.ts";
 
 /** Every flag of `servebench report`. */
@@ -98,34 +96,16 @@ export async function recomputeRun(
   settings: ReportSettings,
   print: (text: string) => void,
 ): Promise<ReportResult> {
-  const loaded: Array<
-    { path: string; header: TraceHeader; records: RequestRecord[]; selfCheck?: SelfCheck }
-  > = [];
-  for (const path of findTraces(runDir)) {
-    const { header, records, footer } = await readTrace(path);
-    if (!header.identity) {
-      throw new RuntimeError(`Cannot read trace "${path}": its header has no task identity`);
-    }
-    const list: RequestRecord[] = [];
-    for await (const r of records) list.push(r);
-    list.sort((a, b) => a.index - b.index);
-    const selfCheck = footer()?.self_check as SelfCheck | undefined;
-    loaded.push({ path, header, records: list, ...(selfCheck ? { selfCheck } : {}) });
-  }
+  const traces = [];
+  for (const path of findTraces(runDir)) traces.push({ path, header: await readTraceHeader(path) });
   // The run's task order: traces are created as tasks start.
-  loaded.sort((a, b) => a.header.anchor_ms - b.header.anchor_ms || a.path.localeCompare(b.path));
+  traces.sort((a, b) => a.header.anchor_ms - b.header.anchor_ms || a.path.localeCompare(b.path));
   const reports: TaskReport[] = [];
-  for (const t of loaded) {
-    const id = t.header.identity;
-    print(`\n${id.model_abbr} × ${id.output_name} — ${t.records.length} requests from ${t.path}`);
-    const report = reportTask(
-      id,
-      t.records,
-      t.header.anchor_ms,
-      settings,
-      taskPathsOfTrace(runDir, t.path),
-      t.selfCheck,
-    );
+  for (const t of traces) {
+    // One task at a time, streamed: memory holds one task's per-request facts, never its chunks.
+    const report = await reportTrace(t.path, settings, taskPathsOfTrace(runDir, t.path));
+    const id = report.identity;
+    print(`\n${id.model_abbr} × ${id.output_name} — ${report.requests} requests from ${t.path}`);
     print(report.text);
     reports.push(report);
   }

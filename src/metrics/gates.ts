@@ -13,7 +13,7 @@
 
 import { UsageError } from "../errors.ts";
 import { parseDurationMs } from "./goodput.ts";
-import { mean, percentileSorted, sortedSample } from "./stats.ts";
+import type { Distribution } from "./stats.ts";
 import type { TaskSummary } from "./summarize.ts";
 
 /** Per-request metrics a gate may name, with their sample key and whether they are times. */
@@ -71,13 +71,13 @@ export interface Gate {
   metric?: { key: string; stat: string };
 }
 
-function statOf(sorted: Float64Array, stat: string): number | undefined {
-  if (sorted.length === 0) return undefined;
-  if (stat === "mean" || stat === "avg" || stat === "average") return mean(sorted);
-  if (stat === "min") return sorted[0];
-  if (stat === "max") return sorted[sorted.length - 1];
-  if (stat === "median") return percentileSorted(sorted, 50);
-  return percentileSorted(sorted, Number(stat.slice(1).replace("_", ".")));
+function statOf(sample: Distribution | undefined, stat: string): number | undefined {
+  if (!sample || sample.n === 0) return undefined;
+  if (stat === "mean" || stat === "avg" || stat === "average") return sample.mean();
+  if (stat === "min") return sample.percentile(0);
+  if (stat === "max") return sample.percentile(100);
+  if (stat === "median") return sample.percentile(50);
+  return sample.percentile(Number(stat.slice(1).replace("_", ".")));
 }
 
 const STAT = /^(mean|avg|average|min|max|median|p(?:\d{1,2}(?:[._]\d+)?|100))$/;
@@ -157,7 +157,7 @@ export function evaluateGates(gates: readonly Gate[], summary: TaskSummary): Bre
   const breaches: Breach[] = [];
   for (const gate of gates) {
     const observed = gate.metric
-      ? statOf(sortedSample(summary.samples[gate.metric.key] ?? []), gate.metric.stat)
+      ? statOf(summary.samples[gate.metric.key], gate.metric.stat)
       : COMMON_GATES[gate.name]!.read(summary);
     if (observed === undefined || OPS[gate.op](observed, gate.value)) {
       breaches.push({ gate, observed });

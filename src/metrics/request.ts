@@ -1,11 +1,11 @@
 /**
- * Per-request metrics, derived from a RequestRecord alone (DESIGN.md's table).
+ * Per-request metrics, derived from a request's facts alone (DESIGN.md's table).
  * A metric that does not apply is `undefined`, never 0.
  *
  * @module
  */
 
-import type { RequestRecord } from "../record/record.ts";
+import type { RequestFacts } from "../record/record.ts";
 
 /** Where an output token count came from. */
 export type TokenSource = "server" | "tokenizer" | "chunks";
@@ -40,7 +40,7 @@ export interface RequestMetrics {
 
 /** Output tokens of a record and where the count came from. */
 export function outputTokensOf(
-  record: RequestRecord,
+  record: RequestFacts,
   mode: TokenCountMode = "server",
 ): { tokens: number; source: TokenSource } | undefined {
   const server = record.usage?.completionTokens;
@@ -50,15 +50,15 @@ export function outputTokensOf(
   }
   if (server !== undefined) return { tokens: server, source: "server" };
   if (tokenizer !== undefined) return { tokens: tokenizer, source: "tokenizer" };
-  if (record.stream && record.chunkMs.length > 0) {
-    return { tokens: record.chunkMs.length, source: "chunks" };
+  if (record.stream && record.chunks > 0) {
+    return { tokens: record.chunks, source: "chunks" };
   }
   return undefined;
 }
 
 /** Input tokens of a record: the server's count, else the one known from the dataset. */
 export function inputTokensOf(
-  record: RequestRecord,
+  record: RequestFacts,
   mode: TokenCountMode = "server",
 ): number | undefined {
   if (mode === "tokenizer" && record.inputTokens !== undefined) return record.inputTokens;
@@ -67,7 +67,7 @@ export function inputTokensOf(
 
 /** Computes the per-request metrics of one record. */
 export function requestMetrics(
-  record: RequestRecord,
+  record: RequestFacts,
   mode: TokenCountMode = "server",
 ): RequestMetrics {
   const e2elMs = record.endMs - record.startMs;
@@ -78,7 +78,7 @@ export function requestMetrics(
     e2elFromScheduledMs: record.endMs - record.scheduledMs,
     sendLagMs: record.startMs - record.scheduledMs,
   };
-  const first = record.chunkMs[0];
+  const first = record.firstChunkMs;
   if (record.stream && first !== undefined) m.ttftMs = first - record.startMs;
   if (record.stream && record.firstContentMs !== undefined && record.firstContentMs !== first) {
     m.ttfoMs = record.firstContentMs - record.startMs;
@@ -98,10 +98,4 @@ export function requestMetrics(
     m.prefillTokenThroughputTps = input / (m.ttftMs / 1000);
   }
   return m;
-}
-
-/** Appends a record's inter-chunk gaps (ms) to `into`: the pooled ITL of AISBench and vLLM. */
-export function pushChunkGaps(record: RequestRecord, into: number[]): void {
-  const c = record.chunkMs;
-  for (let i = 1; i < c.length; i++) into.push(c[i]! - c[i - 1]!);
 }

@@ -111,19 +111,66 @@ export function stddev(values: ArrayLike<number>): number {
 export type StatValues = Record<string, number>;
 
 /**
- * Computes the requested statistics over a sample. Returns `undefined` when the
- * sample is empty, because a metric that does not apply is absent, not zero.
+ * A sample whose statistics can be asked for, held either as its values
+ * ({@link Sample}) or as exact counts of its values (`ValueCounts`). Both give
+ * the same numbers for the same sample.
+ */
+export interface Distribution {
+  /** Sample size. */
+  readonly n: number;
+  /** Arithmetic mean; NaN when empty. */
+  mean(): number;
+  /** As {@link percentileSorted} over the sorted sample. */
+  percentile(p: number): number;
+  /** Visits the distinct values in ascending order, with how often each occurs. */
+  forEach(visit: (value: number, count: number) => void): void;
+}
+
+/** A {@link Distribution} held as its values, sorted once. Non-finite values are dropped. */
+export class Sample implements Distribution {
+  readonly #sorted: Float64Array;
+
+  /** @param values the sample, in any order */
+  constructor(values: ArrayLike<number>) {
+    this.#sorted = sortedSample(values);
+  }
+
+  get n(): number {
+    return this.#sorted.length;
+  }
+
+  mean(): number {
+    return mean(this.#sorted);
+  }
+
+  percentile(p: number): number {
+    return percentileSorted(this.#sorted, p);
+  }
+
+  forEach(visit: (value: number, count: number) => void): void {
+    const s = this.#sorted;
+    for (let i = 0; i < s.length;) {
+      let j = i + 1;
+      while (j < s.length && s[j] === s[i]) j++;
+      visit(s[i]!, j - i);
+      i = j;
+    }
+  }
+}
+
+/**
+ * Computes the requested statistics of a distribution. Returns `undefined`
+ * when it is empty, because a metric that does not apply is absent, not zero.
  */
 export function describe(
-  values: ArrayLike<number>,
+  sample: Distribution,
   stats: readonly StatSpec[],
 ): StatValues | undefined {
-  const sorted = sortedSample(values);
-  if (sorted.length === 0) return undefined;
+  if (sample.n === 0) return undefined;
   const out: StatValues = {};
   for (const s of stats) {
-    out[s.key] = s.percentile === undefined ? mean(sorted) : percentileSorted(sorted, s.percentile);
+    out[s.key] = s.percentile === undefined ? sample.mean() : sample.percentile(s.percentile);
   }
-  out.n = sorted.length;
+  out.n = sample.n;
   return out;
 }

@@ -5,18 +5,27 @@
  * @module
  */
 
-import type { ErrorCategory, RequestRecord } from "../record/record.ts";
+import {
+  chunkDeltasUs,
+  type ErrorCategory,
+  factsOf,
+  type RequestFacts,
+  type RequestRecord,
+} from "../record/record.ts";
+import { ValueCounts } from "./counts.ts";
 import { meetsSlo, type Objective } from "./goodput.ts";
 import { inWindow, peakInFlight, type StableWindow, stableWindow } from "./stable.ts";
 import {
-  pushChunkGaps,
+  outputTokensOf,
   type RequestMetrics,
   requestMetrics,
   type TokenCountMode,
 } from "./request.ts";
 import {
   describe,
+  type Distribution,
   percentileSorted,
+  Sample,
   sortedSample,
   type StatSpec,
   type StatValues,
@@ -151,24 +160,115 @@ export interface TaskSummary {
   tokenCounts?: TokenCountCheck;
   /** Per-request metrics of the counted requests, in record order. */
   requests: RequestMetrics[];
-  /** The samples behind `metrics`, by the same keys (in memory only, for gates). */
-  samples: Record<string, number[]>;
+  /** The samples behind `metrics`, by the same keys (in memory only, for gates and plots). */
+  samples: Record<string, Distribution>;
+}
+
+/** Which of a task's requests a summary counts. */
+export interface Selection {
+  /** Requests of the task, warm-up included. */
+  total: number;
+  /** The requests outside warm-up. */
+  measured: RequestFacts[];
+  /** The requests the metrics count: every measured one, or those of the stable window. */
+  counted: RequestFacts[];
+  window?: StableWindow;
+}
+
+/**
+ * Picks the requests a summarizer counts. Throws NoStableWindowError for
+ * `stable_stage` without a window.
+ */
+export function selectRequests(
+  facts: readonly RequestFacts[],
+  summarizer: SummarizerName,
+  maxConcurrency: number,
+): Selection {
+  const measured = facts.filter((r) => !r.warmup);
+  if (summarizer !== "stable_stage") return { total: facts.length, measured, counted: measured };
+  const window = stableWindow(measured, maxConcurrency);
+  const counted = inWindow(measured, window).map((i) => measured[i]!);
+  return { total: facts.length, measured, counted, window };
+}
+
+/**
+ * The gaps between output chunks of the counted successful requests, folded
+ * into exact counts as their records stream by, so no chunk time is kept:
+ * the pooled ITL, and ITL per token (a chunk of k tokens counted as k gaps of
+ * gap/k, where k is known).
+ */
+export class ChunkGaps {
+  readonly #mode: TokenCountMode;
+  /** Gaps of requests with one token per chunk: in both views. */
+  readonly #single = new ValueCounts(1000);
+  /** Gaps of the other requests: pooled ITL only. */
+  readonly #other = new ValueCounts(1000);
+  /** Gap/k, k times each, of requests with k > 1 tokens in every chunk. */
+  readonly #split = new ValueCounts(1000);
+
+  /** @param mode which token count tells tokens per chunk */
+  constructor(mode: TokenCountMode = "server") {
+    this.#mode = mode;
+  }
+
+  /** Folds one request; `deltasUs` are its chunk arrivals in µs, the first from its start. */
+  add(facts: RequestFacts, deltasUs: ArrayLike<number>): void {
+    const n = facts.chunks;
+    if (facts.error !== undefined || n < 2) return;
+    const tokens = outputTokensOf(facts, this.#mode)?.tokens;
+    const per = tokens !== undefined && tokens % n === 0 ? tokens / n : 0;
+    if (per === 1) {
+      this.#single.addAll(deltasUs, 1, n);
+      return;
+    }
+    this.#other.addAll(deltasUs, 1, n);
+    if (per > 1) { for (let k = 1; k < n; k++) this.#split.add(deltasUs[k]! / per, per); }
+  }
+
+  /** Gaps between consecutive chunks, pooled over requests (ms). */
+  itl(): ValueCounts {
+    return joined(this.#single, this.#other);
+  }
+
+  /** ITL per token (ms). */
+  itlPerToken(): ValueCounts {
+    return joined(this.#single, this.#split);
+  }
+}
+
+function joined(a: ValueCounts, b: ValueCounts): ValueCounts {
+  if (b.n === 0) return a;
+  if (a.n === 0) return b;
+  const out = new ValueCounts(1000);
+  out.merge(a);
+  out.merge(b);
+  return out;
+}
+
+/** Summarizes records held in memory: selection, chunk gaps and metrics in one call. */
+export function summarizeRecords(
+  records: readonly RequestRecord[],
+  options: SummaryOptions,
+): TaskSummary {
+  const facts = records.map(factsOf);
+  const selection = selectRequests(facts, options.summarizer, options.maxConcurrency);
+  const counted = new Set(selection.counted);
+  const gaps = new ChunkGaps(options.tokenCount);
+  for (let i = 0; i < records.length; i++) {
+    if (counted.has(facts[i]!)) gaps.add(facts[i]!, chunkDeltasUs(records[i]!));
+  }
+  return summarizeTask(selection, gaps, options);
 }
 
 const safeDiv = (a: number, b: number) => (b > 0 ? a / b : 0);
 
-/** Summarizes a task's records. Throws NoStableWindowError for `stable_stage` without a window. */
+/** Summarizes the selected requests of a task, given their folded chunk gaps. */
 export function summarizeTask(
-  records: readonly RequestRecord[],
+  selection: Selection,
+  gaps: ChunkGaps,
   options: SummaryOptions,
 ): TaskSummary {
-  const measured = records.filter((r) => !r.warmup);
-  let counted = measured;
-  let window: StableWindow | undefined;
-  if (options.summarizer === "stable_stage") {
-    window = stableWindow(measured, options.maxConcurrency);
-    counted = inWindow(measured, window).map((i) => measured[i]!);
-  }
+  const { measured, counted, window } = selection;
   const mode = options.tokenCount ?? "server";
   const per = counted.map((r) => requestMetrics(r, mode));
 
@@ -181,8 +281,6 @@ export function summarizeTask(
   let sumTtft = 0;
   let inputForPrefill = 0;
   const errors: Partial<Record<ErrorCategory, number>> = {};
-  const itl: number[] = [];
-  const itlPerToken: number[] = [];
   for (let i = 0; i < counted.length; i++) {
     const r = counted[i]!;
     const m = per[i]!;
@@ -200,16 +298,6 @@ export function summarizeTask(
     if (m.ttftMs !== undefined && m.inputTokens !== undefined) {
       sumTtft += m.ttftMs;
       inputForPrefill += m.inputTokens;
-    }
-    pushChunkGaps(r, itl);
-    const c = r.chunkMs;
-    const tokens = m.outputTokens;
-    if (c.length > 1 && tokens !== undefined && tokens % c.length === 0) {
-      const per = tokens / c.length;
-      for (let k = 1; k < c.length; k++) {
-        const g = (c[k]! - c[k - 1]!) / per;
-        for (let j = 0; j < per; j++) itlPerToken.push(g);
-      }
     }
   }
   const durationMs = window
@@ -245,15 +333,15 @@ export function summarizeTask(
       const v = f(m);
       if (v !== undefined) out.push(v);
     }
-    return out;
+    return new Sample(out);
   };
-  const samples: Record<string, number[]> = {
+  const samples: Record<string, Distribution> = {
     e2el_ms: pick((m) => m.e2elMs),
     ttft_ms: pick((m) => m.ttftMs),
     ttfo_ms: pick((m) => m.ttfoMs),
     tpot_ms: pick((m) => m.tpotMs),
-    itl_ms: itl,
-    itl_per_token_ms: itlPerToken,
+    itl_ms: gaps.itl(),
+    itl_per_token_ms: gaps.itlPerToken(),
     itl_request_mean_ms: pick((m) => m.tpotMs),
     e2el_from_scheduled_ms: pick((m) => m.e2elFromScheduledMs),
     input_tokens: pick((m) => m.inputTokens),
@@ -288,7 +376,7 @@ export function summarizeTask(
           max: lag[lag.length - 1]!,
         }
         : undefined,
-      warmup_requests: records.length - measured.length,
+      warmup_requests: selection.total - measured.length,
       late_sends: per.filter((m) => m.sendLagMs > LATE_SEND_MS).length,
       retried_requests: counted.filter((r) => r.attempts > 1).length,
       ...(span > 0 ? { achieved_rate_rps: ((counted.length - 1) / span) * 1000 } : {}),

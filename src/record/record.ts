@@ -74,3 +74,43 @@ export interface RequestRecord {
 export function succeeded(record: RequestRecord): boolean {
   return record.error === undefined;
 }
+
+/**
+ * A request without its chunk arrival times: what a report keeps of each
+ * request once the gaps between chunks are folded (see `ChunkGaps`).
+ */
+export interface RequestFacts extends Omit<RequestRecord, "chunkMs" | "outputText"> {
+  /** Output chunks (stream events carrying output) that arrived. */
+  chunks: number;
+  /** Arrival of the first output chunk. */
+  firstChunkMs?: number;
+  /** Arrival of the last output chunk. */
+  lastChunkMs?: number;
+}
+
+/** The facts of a record held whole in memory. */
+export function factsOf(record: RequestRecord): RequestFacts {
+  const { chunkMs, outputText: _, ...rest } = record;
+  const facts: RequestFacts = { ...rest, chunks: chunkMs.length };
+  if (chunkMs.length) {
+    facts.firstChunkMs = chunkMs[0]!;
+    facts.lastChunkMs = chunkMs[chunkMs.length - 1]!;
+  }
+  return facts;
+}
+
+/**
+ * A record's chunk arrivals as whole-µs deltas, as the trace stores them: the
+ * first from the start, then each gap.
+ */
+export function chunkDeltasUs(record: RequestRecord): number[] {
+  const out: number[] = new Array(record.chunkMs.length);
+  let prev = 0;
+  for (let k = 0; k < record.chunkMs.length; k++) {
+    // Differences of nearby instants are exact; rounding the µs offset from the start is too.
+    const t = Math.round((record.chunkMs[k]! - record.startMs) * 1000);
+    out[k] = t - prev;
+    prev = t;
+  }
+  return out;
+}

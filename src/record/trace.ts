@@ -9,16 +9,18 @@
  * written as one string `c` of base-46 digits ({@link encodeDeltas}): 3
  * characters for a gap of 2.1 to 97 ms, against 6 for a JSON number and comma,
  * which halves the trace of a long-output run. (A record whose deltas are not
- * all ≥ 0 falls back to a JSON array `chunks`; readers take either.) Records
- * are quantized to this µs grid when written; metrics are always computed from
- * the quantized form, so a report recomputed from the trace equals the
- * original.
+ * all ≥ 0 falls back to a JSON array `chunks`; readers take either.)
+ *
+ * Every report, the run's own and `report --reuse`, is computed by streaming
+ * the trace ({@link readTrace}), so they are equal by construction. The reader
+ * decodes the chunk deltas from the line's bytes into a reused buffer, so
+ * memory does not grow with the number of chunks.
  *
  * @module
  */
 
 import { RuntimeError } from "../errors.ts";
-import type { RequestRecord } from "./record.ts";
+import type { RequestFacts, RequestRecord } from "./record.ts";
 import type { TaskIdentity } from "../config/plan.ts";
 
 /** Current trace format version. */
@@ -76,8 +78,9 @@ const BASE = 46;
 const DIGIT_CODES = Uint8Array.from(DIGITS, (c) => c.charCodeAt(0));
 /** Digits are ASCII: bytes to a string without UTF-8 checks. */
 const latin1 = new TextDecoder("latin1");
-const DIGIT_VALUE = (() => {
-  const t = new Int8Array(128).fill(-1);
+/** Digit values by byte (−1: not a digit). */
+const BYTE_DIGIT = (() => {
+  const t = new Int8Array(256).fill(-1);
   for (let i = 0; i < DIGITS.length; i++) t[DIGITS.charCodeAt(i)] = i;
   return t;
 })();
@@ -104,26 +107,39 @@ export function encodeDeltas(values: readonly number[]): string {
   return out + latin1.decode(codes.subarray(0, n));
 }
 
-/** Decodes {@link encodeDeltas}; throws on a character outside the alphabet or a cut number. */
-export function decodeDeltas(text: string): number[] {
-  const out: number[] = [];
+/**
+ * Decodes the digits of {@link encodeDeltas} in `bytes[from, to)` into `out`
+ * (room for `to − from` values needed); returns how many. Throws on a byte
+ * outside the alphabet or a cut number.
+ */
+function decodeDigits(bytes: Uint8Array, from: number, to: number, out: Float64Array): number {
+  let n = 0;
   let acc = 0;
   let mul = 1;
-  for (let i = 0; i < text.length; i++) {
-    const code = text.charCodeAt(i);
-    const d = code < 128 ? DIGIT_VALUE[code]! : -1;
-    if (d < 0) throw new Error(`invalid character in "c" at ${i}`);
+  for (let i = from; i < to; i++) {
+    const d = BYTE_DIGIT[bytes[i]!]!;
+    if (d < 0) throw new Error(`invalid character in "c" at ${i - from}`);
     if (d >= BASE) {
       acc += (d - BASE) * mul;
       mul *= BASE;
     } else {
-      out.push(acc + d * mul);
+      out[n++] = acc + d * mul;
       acc = 0;
       mul = 1;
     }
   }
   if (mul !== 1) throw new Error(`"c" ends inside a number`);
-  return out;
+  return n;
+}
+
+/** The bytes of a string of char codes below 256 (anything above maps to an invalid byte). */
+const latin1Bytes = (text: string) =>
+  Uint8Array.from(text, (ch) => (ch.charCodeAt(0) < 256 ? ch.charCodeAt(0) : 0xff));
+
+/** Decodes {@link encodeDeltas}; throws on a character outside the alphabet or a cut number. */
+export function decodeDeltas(text: string): number[] {
+  const out = new Float64Array(text.length);
+  return Array.from(out.subarray(0, decodeDigits(latin1Bytes(text), 0, text.length, out)));
 }
 
 /** Encodes a record as a trace line, relative to `anchorMs`. */
@@ -168,66 +184,151 @@ export function encodeRecord(record: RequestRecord, anchorMs: number): string {
 }
 
 /**
- * The record as its trace line reads back: every instant moved to the trace's
- * µs grid (`anchor + whole µs`), the same numbers `decodeRecord` computes.
+ * One record as read from a trace: its facts, and its chunk arrivals as µs
+ * deltas (the first from `startUs`, then each gap). `deltasUs` is a view that
+ * the next entry read overwrites: fold it, or copy it.
  */
-export function quantize(record: RequestRecord, anchorMs: number): RequestRecord {
-  const q = (ms: number) => anchorMs + us(ms - anchorMs) / 1000;
-  const out: RequestRecord = {
-    ...record,
-    scheduledMs: q(record.scheduledMs),
-    startMs: q(record.startMs),
-    endMs: q(record.endMs),
-    chunkMs: record.chunkMs.map(q),
-  };
-  if (record.firstContentMs !== undefined) out.firstContentMs = q(record.firstContentMs);
-  if (record.tries) {
-    out.tries = record.tries.map((t) => ({ ...t, startMs: q(t.startMs), endMs: q(t.endMs) }));
+export interface TraceEntry {
+  facts: RequestFacts;
+  /** The request's start in µs from the anchor. */
+  startUs: number;
+  deltasUs: Float64Array;
+}
+
+const utf8 = new TextDecoder();
+const QUOTE = 0x22;
+const C_FIELD = Uint8Array.from(',"c":"', (c) => c.charCodeAt(0));
+
+/** Where the value of the `c` field starts in `bytes[from, to)`, or −1. */
+function cValueStart(bytes: Uint8Array, from: number, to: number): number {
+  // The fields before "c" are numbers and booleans, so the first match is the field itself.
+  const first = C_FIELD[0]!;
+  for (let i = bytes.indexOf(first, from); i !== -1 && i + C_FIELD.length <= to;) {
+    let k = 1;
+    while (k < C_FIELD.length && bytes[i + k] === C_FIELD[k]) k++;
+    if (k === C_FIELD.length) return i + k;
+    i = bytes.indexOf(first, i + 1);
   }
-  return out;
+  return -1;
+}
+
+/** Parses a trace line's JSON; throws when a field every record has is missing. */
+function parseLine(text: string): TraceLine {
+  const line = JSON.parse(text) as TraceLine;
+  for (const field of ["i", "sched", "start", "end"] as const) {
+    if (typeof line[field] !== "number") throw new Error(`field "${field}" is missing`);
+  }
+  return line;
+}
+
+/**
+ * Decodes trace lines into {@link TraceEntry}s. The chunk deltas are read
+ * straight from the line's bytes into a reused buffer and the rest of the line
+ * is parsed as JSON without them, so no per-chunk value is ever allocated.
+ */
+export class TraceLineDecoder {
+  readonly #anchorMs: number;
+  #deltas = new Float64Array(1024);
+
+  /** @param anchorMs the trace header's anchor */
+  constructor(anchorMs: number) {
+    this.#anchorMs = anchorMs;
+  }
+
+  /** Decodes the line `bytes[from, to)`; throws on a line that is not a valid record. */
+  decodeBytes(bytes: Uint8Array, from: number, to: number): TraceEntry {
+    const start = cValueStart(bytes, from, to);
+    const end = start < 0 ? -1 : bytes.indexOf(QUOTE, start);
+    if (start < 0 || end < 0 || end >= to) {
+      return this.decodeText(utf8.decode(bytes.subarray(from, to)));
+    }
+    const line = parseLine(
+      utf8.decode(bytes.subarray(from, start)) + utf8.decode(bytes.subarray(end, to)),
+    );
+    return this.#entry(line, this.#digits(bytes, start, end));
+  }
+
+  /** Decodes one line of text (any trace version). */
+  decodeText(text: string): TraceEntry {
+    const line = parseLine(text);
+    let n: number;
+    if (typeof line.c === "string") {
+      n = this.#digits(latin1Bytes(line.c), 0, line.c.length);
+    } else if (Array.isArray(line.chunks)) {
+      n = line.chunks.length;
+      const d = this.#room(n);
+      for (let k = 0; k < n; k++) d[k] = line.chunks[k]!;
+    } else throw new Error(`field "c" (or "chunks") is missing`);
+    return this.#entry(line, n);
+  }
+
+  #room(n: number): Float64Array {
+    if (this.#deltas.length < n) {
+      this.#deltas = new Float64Array(Math.max(n, 2 * this.#deltas.length));
+    }
+    return this.#deltas;
+  }
+
+  /** Decodes base-46 digits into the delta buffer; returns how many. */
+  #digits(bytes: Uint8Array, from: number, to: number): number {
+    // A number has at least one digit: there are at most to − from of them.
+    return decodeDigits(bytes, from, to, this.#room(to - from));
+  }
+
+  #entry(l: TraceLine, n: number): TraceEntry {
+    const anchorMs = this.#anchorMs;
+    const at = (u: number) => anchorMs + u / 1000;
+    const startUs = l.start;
+    const facts: RequestFacts = {
+      index: l.i,
+      scheduledMs: at(l.sched),
+      startMs: at(startUs),
+      endMs: at(startUs + l.end),
+      chunks: n,
+      stream: l.stream,
+      attempts: l.attempts,
+    };
+    const deltasUs = this.#deltas.subarray(0, n);
+    if (n) {
+      let t = startUs;
+      for (let k = 0; k < n; k++) t += deltasUs[k]!;
+      facts.firstChunkMs = at(startUs + deltasUs[0]!);
+      facts.lastChunkMs = at(t);
+    }
+    if (l.w) facts.warmup = true;
+    if (l.ttfo !== undefined) facts.firstContentMs = at(startUs + l.ttfo);
+    if (l.status !== undefined) facts.status = l.status;
+    if (l.usage) facts.usage = { promptTokens: l.usage[0], completionTokens: l.usage[1] };
+    if (l.in !== undefined) facts.inputTokens = l.in;
+    if (l.tok_out !== undefined) facts.tokenizerOutputTokens = l.tok_out;
+    if (l.finish !== undefined) facts.finishReason = l.finish;
+    if (l.err) facts.error = l.err;
+    if (l.tries?.length) {
+      facts.tries = l.tries.map((t) => ({
+        startMs: at(t.start),
+        endMs: at(t.start + t.end),
+        error: t.err,
+      }));
+    }
+    return { facts, startUs, deltasUs };
+  }
+}
+
+/** A trace entry as a whole record, chunk arrivals on the absolute time axis. */
+export function recordOf(entry: TraceEntry, anchorMs: number): RequestRecord {
+  const { chunks: _, firstChunkMs: _f, lastChunkMs: _l, ...rest } = entry.facts;
+  const chunkMs: number[] = new Array(entry.deltasUs.length);
+  let t = entry.startUs;
+  for (let k = 0; k < chunkMs.length; k++) {
+    t += entry.deltasUs[k]!;
+    chunkMs[k] = anchorMs + t / 1000;
+  }
+  return { ...rest, chunkMs };
 }
 
 /** Decodes a trace line back into a record on the absolute time axis. */
 export function decodeRecord(text: string, anchorMs: number): RequestRecord {
-  const l = JSON.parse(text) as TraceLine;
-  for (const field of ["i", "sched", "start", "end"] as const) {
-    if (typeof l[field] !== "number") throw new Error(`field "${field}" is missing`);
-  }
-  const deltas = typeof l.c === "string" ? decodeDeltas(l.c) : l.chunks;
-  if (!Array.isArray(deltas)) throw new Error(`field "c" (or "chunks") is missing`);
-  const startUs = l.start;
-  const at = (u: number) => anchorMs + u / 1000;
-  const chunkMs: number[] = new Array(deltas.length);
-  let t = startUs;
-  for (let k = 0; k < deltas.length; k++) {
-    t += deltas[k]!;
-    chunkMs[k] = at(t);
-  }
-  const record: RequestRecord = {
-    index: l.i,
-    scheduledMs: at(l.sched),
-    startMs: at(startUs),
-    endMs: at(startUs + l.end),
-    chunkMs,
-    stream: l.stream,
-    attempts: l.attempts,
-  };
-  if (l.w) record.warmup = true;
-  if (l.ttfo !== undefined) record.firstContentMs = at(startUs + l.ttfo);
-  if (l.status !== undefined) record.status = l.status;
-  if (l.usage) record.usage = { promptTokens: l.usage[0], completionTokens: l.usage[1] };
-  if (l.in !== undefined) record.inputTokens = l.in;
-  if (l.tok_out !== undefined) record.tokenizerOutputTokens = l.tok_out;
-  if (l.finish !== undefined) record.finishReason = l.finish;
-  if (l.err) record.error = l.err;
-  if (l.tries?.length) {
-    record.tries = l.tries.map((t) => ({
-      startMs: at(t.start),
-      endMs: at(t.start + t.end),
-      error: t.err,
-    }));
-  }
-  return record;
+  return recordOf(new TraceLineDecoder(anchorMs).decodeText(text), anchorMs);
 }
 
 const encoder = new TextEncoder();
@@ -257,13 +358,9 @@ export class TraceWriter {
     return new TraceWriter(path, header.anchor_ms, file);
   }
 
-  /**
-   * Writes a record and returns it quantized to the trace's µs grid — the form
-   * every metric must be computed from.
-   */
-  append(record: RequestRecord): RequestRecord {
+  /** Writes a record (one direct write). */
+  append(record: RequestRecord): void {
     writeAll(this.#file, encoder.encode(encodeRecord(record, this.anchorMs) + "\n"));
-    return quantize(record, this.anchorMs);
   }
 
   /** Writes the task's closing line (the client's self-check), after the last record. */
@@ -286,28 +383,52 @@ function writeAll(file: Deno.FsFile, bytes: Uint8Array): void {
   while (off < bytes.length) off += file.writeSync(bytes.subarray(off));
 }
 
-/** Streams a trace's lines without loading the file whole. */
-async function* lines(path: string): AsyncGenerator<{ text: string; last: boolean }> {
+/** One line of a file: `bytes[from, to)`, valid until the next line is read. */
+interface ByteLine {
+  bytes: Uint8Array;
+  from: number;
+  to: number;
+  /** The file's last line, with no newline after it. */
+  last: boolean;
+}
+
+/** Streams a file's lines as bytes, without loading the file whole or decoding it. */
+async function* byteLines(path: string): AsyncGenerator<ByteLine> {
   let file: Deno.FsFile;
   try {
     file = await Deno.open(path, { read: true });
   } catch (error) {
     throw new RuntimeError(`Cannot read trace "${path}"`, { cause: error });
   }
-  const decoder = new TextDecoder();
-  let rest = "";
-  for await (const chunk of file.readable) {
-    rest += decoder.decode(chunk, { stream: true });
-    let nl: number;
-    let from = 0;
-    while ((nl = rest.indexOf("\n", from)) !== -1) {
-      yield { text: rest.slice(from, nl), last: false };
-      from = nl + 1;
+  try {
+    let buf = new Uint8Array(1 << 22);
+    let end = 0;
+    while (true) {
+      if (end === buf.length) {
+        const bigger = new Uint8Array(2 * buf.length);
+        bigger.set(buf);
+        buf = bigger;
+      }
+      const n = await file.read(buf.subarray(end));
+      if (n === null) break;
+      const scanFrom = end;
+      end += n;
+      let from = 0;
+      let nl = buf.subarray(scanFrom, end).indexOf(0x0a);
+      if (nl !== -1) nl += scanFrom;
+      while (nl !== -1) {
+        yield { bytes: buf, from, to: nl, last: false };
+        from = nl + 1;
+        nl = buf.subarray(from, end).indexOf(0x0a);
+        if (nl !== -1) nl += from;
+      }
+      buf.copyWithin(0, from, end);
+      end -= from;
     }
-    rest = rest.slice(from);
+    if (end > 0) yield { bytes: buf, from: 0, to: end, last: true };
+  } finally {
+    file.close();
   }
-  rest += decoder.decode();
-  if (rest) yield { text: rest, last: true };
 }
 
 /** The closing line of a finished task (absent when the run was killed). */
@@ -316,56 +437,97 @@ export interface TraceFooter {
   self_check?: Record<string, unknown>;
 }
 
-/** A trace read back: its header, a stream of its records, and its footer once they are read. */
+/** A trace read back: its header, a stream of its entries, and its footer once they are read. */
 export interface TraceReader {
   header: TraceHeader;
-  records: AsyncGenerator<RequestRecord>;
-  /** Set when the records have been read, if the trace has a footer. */
+  entries: AsyncGenerator<TraceEntry>;
+  /** Set when the entries have been read, if the trace has a footer. */
   footer(): TraceFooter | undefined;
 }
 
-/**
- * Opens a trace. A final line cut short by a killed process is skipped; any
- * other unparseable line is an error naming the file and line.
- */
-export async function readTrace(path: string): Promise<TraceReader> {
-  const it = lines(path);
-  const first = await it.next();
-  let header: TraceHeader;
+function parseHeader(path: string, line: ByteLine | undefined): TraceHeader {
   try {
-    if (first.done) throw new Error("the file is empty");
-    header = JSON.parse(first.value.text);
+    if (!line) throw new Error("the file is empty");
+    const header = JSON.parse(utf8.decode(line.bytes.subarray(line.from, line.to)));
     if (typeof header.servebench_trace !== "number" || typeof header.anchor_ms !== "number") {
       throw new Error("line 1 is not a servebench trace header");
     }
+    return header;
   } catch (error) {
     throw new RuntimeError(`Cannot read trace "${path}": ${(error as Error).message}`);
   }
+}
+
+/** Reads only a trace's header line. */
+export async function readTraceHeader(path: string): Promise<TraceHeader> {
+  const it = byteLines(path);
+  try {
+    return parseHeader(path, (await it.next()).value || undefined);
+  } finally {
+    await it.return(undefined);
+  }
+}
+
+const FOOTER = Uint8Array.from('{"footer":', (c) => c.charCodeAt(0));
+
+function startsWith(line: ByteLine, prefix: Uint8Array): boolean {
+  if (line.to - line.from < prefix.length) return false;
+  for (let k = 0; k < prefix.length; k++) if (line.bytes[line.from + k] !== prefix[k]) return false;
+  return true;
+}
+
+/**
+ * Opens a trace for streaming. A final line cut short by a killed process is
+ * skipped; any other unparseable line is an error naming the file and line.
+ */
+export async function readTrace(path: string): Promise<TraceReader> {
+  const it = byteLines(path);
+  let header: TraceHeader;
+  try {
+    header = parseHeader(path, (await it.next()).value || undefined);
+  } catch (error) {
+    await it.return(undefined);
+    throw error;
+  }
+  const decoder = new TraceLineDecoder(header.anchor_ms);
   let footer: TraceFooter | undefined;
-  async function* records(): AsyncGenerator<RequestRecord> {
+  async function* entries(): AsyncGenerator<TraceEntry> {
     let n = 1;
-    for await (const { text, last } of it) {
+    for await (const line of it) {
       n++;
-      if (!text) continue;
-      if (text.startsWith('{"footer":')) {
+      if (line.to === line.from) continue;
+      if (startsWith(line, FOOTER)) {
         try {
-          footer = JSON.parse(text).footer;
+          footer = JSON.parse(utf8.decode(line.bytes.subarray(line.from, line.to))).footer;
         } catch {
           // a footer cut short: the task's records are all there
         }
         continue;
       }
+      let entry: TraceEntry;
       try {
-        yield decodeRecord(text, header.anchor_ms);
+        entry = decoder.decodeBytes(line.bytes, line.from, line.to);
       } catch (error) {
-        if (last) return; // cut short by a kill: the request was not complete on disk
+        if (line.last) return; // cut short by a kill: the request was not complete on disk
         throw new RuntimeError(
           `Cannot read trace "${path}": line ${n} is not a valid record: ${
             (error as Error).message
           }`,
         );
       }
+      yield entry;
     }
   }
-  return { header, records: records(), footer: () => footer };
+  return { header, entries: entries(), footer: () => footer };
+}
+
+/**
+ * Reads every record of a trace whole, chunk times included, in send order
+ * (for small traces: benchmarks and tests; reports stream {@link readTrace}).
+ */
+export async function readTraceRecords(path: string): Promise<RequestRecord[]> {
+  const { header, entries } = await readTrace(path);
+  const out: RequestRecord[] = [];
+  for await (const e of entries) out.push(recordOf(e, header.anchor_ms));
+  return out.sort((a, b) => a.index - b.index);
 }

@@ -5,7 +5,7 @@
  * @module
  */
 
-import { percentileSorted, sortedSample } from "../metrics/stats.ts";
+import { type Distribution, Sample } from "../metrics/stats.ts";
 import type { TaskSummary } from "../metrics/summarize.ts";
 import { renderTable } from "./table.ts";
 
@@ -25,18 +25,20 @@ const COLUMNS: ReadonlyArray<{ key: string; label: string }> = [
 
 /** Percentile values by metric key, then `p10`…`p99`; metrics without data are absent. */
 export function percentileView(summary: TaskSummary): Record<string, Record<string, number>> {
-  const samples: Record<string, number[]> = { ...summary.samples };
-  samples.total_token_throughput_tps = summary.requests.flatMap((m) =>
-    m.ok && m.e2elMs > 0 && m.outputTokens !== undefined
-      ? [((m.inputTokens ?? 0) + m.outputTokens) / (m.e2elMs / 1000)]
-      : []
+  const samples: Record<string, Distribution> = { ...summary.samples };
+  samples.total_token_throughput_tps = new Sample(
+    summary.requests.flatMap((m) =>
+      m.ok && m.e2elMs > 0 && m.outputTokens !== undefined
+        ? [((m.inputTokens ?? 0) + m.outputTokens) / (m.e2elMs / 1000)]
+        : []
+    ),
   );
   const out: Record<string, Record<string, number>> = {};
   for (const c of COLUMNS) {
-    const sorted = sortedSample(samples[c.key] ?? []);
-    if (!sorted.length) continue;
+    const sample = samples[c.key];
+    if (!sample || sample.n === 0) continue;
     out[c.key] = Object.fromEntries(
-      EVALSCOPE_PERCENTILES.map((p) => [`p${p}`, percentileSorted(sorted, p)]),
+      EVALSCOPE_PERCENTILES.map((p) => [`p${p}`, sample.percentile(p)]),
     );
   }
   return out;

@@ -13,9 +13,9 @@
 
 import { compile, type TopLevelSpec } from "vega-lite";
 import type { TaskIdentity } from "../config/plan.ts";
-import { percentileSorted, sortedSample } from "../metrics/stats.ts";
+import type { Distribution } from "../metrics/stats.ts";
 import type { TaskSummary } from "../metrics/summarize.ts";
-import type { RequestRecord } from "../record/record.ts";
+import type { RequestFacts } from "../record/record.ts";
 import { type Chart, escapeHtml, htmlPage } from "./html.ts";
 import { COMMON_ROWS, formatValue } from "./table.ts";
 import type { TaskResultJson } from "./task_report.ts";
@@ -51,23 +51,21 @@ interface TimelineRow {
   st: string;
 }
 
-function status(r: RequestRecord): string {
+function status(r: RequestFacts): string {
   if (!r.error) return r.warmup ? "ok (warm-up)" : "ok";
   const s = r.error.status !== undefined ? ` ${r.error.status}` : "";
-  return `${r.error.category}${s}: ${r.error.message}${
-    r.chunkMs.length ? " (partial timings)" : ""
-  }`;
+  return `${r.error.category}${s}: ${r.error.message}${r.chunks ? " (partial timings)" : ""}`;
 }
 
 /** Timeline rows: one per request, or per bin of consecutive requests above TIMELINE_EXACT_MAX. */
 export function timelineRows(
-  records: readonly RequestRecord[],
+  records: readonly RequestFacts[],
   anchorMs: number,
 ): { rows: TimelineRow[]; perBin: number } {
   const sorted = [...records].sort((a, b) => a.index - b.index);
   const sec = (ms: number) => r3((ms - anchorMs) / 1000);
-  const row = (r: RequestRecord): TimelineRow => {
-    const f = r.chunkMs[0];
+  const row = (r: RequestFacts): TimelineRow => {
+    const f = r.firstChunkMs;
     return {
       i: r.index + 1,
       i2: r.index + 1,
@@ -80,7 +78,7 @@ export function timelineRows(
       dc: f !== undefined ? r3(r.endMs - f) : null,
       el: r3(r.endMs - r.startMs),
       in: r.usage?.promptTokens ?? r.inputTokens ?? null,
-      out: r.usage?.completionTokens ?? r.tokenizerOutputTokens ?? (r.chunkMs.length || null),
+      out: r.usage?.completionTokens ?? r.tokenizerOutputTokens ?? (r.chunks || null),
       st: status(r),
     };
   };
@@ -103,14 +101,14 @@ export function timelineRows(
       e = Math.max(e, r.endMs);
       elSum += r.endMs - r.startMs;
       if (r.error) failed++;
-      const f = r.chunkMs[0];
+      const f = r.firstChunkMs;
       if (f !== undefined) {
         fSum += f;
         ttSum += f - r.startMs;
         fN++;
       }
       inSum += r.usage?.promptTokens ?? r.inputTokens ?? 0;
-      outSum += r.usage?.completionTokens ?? r.chunkMs.length;
+      outSum += r.usage?.completionTokens ?? r.chunks;
     }
     rows.push({
       i: group[0]!.index + 1,
@@ -133,7 +131,7 @@ export function timelineRows(
 
 /** The concurrency step curve: exact points, or a min–max envelope per time bin above CONCURRENCY_EXACT_MAX changes. */
 export function concurrencyRows(
-  records: readonly RequestRecord[],
+  records: readonly RequestFacts[],
   anchorMs: number,
 ): {
   rows: Array<{ t: number; c: number } | { t: number; t2: number; lo: number; hi: number }>;
@@ -187,15 +185,16 @@ export function concurrencyRows(
 
 /** A histogram: HIST_BINS equal bins from the minimum to P99.9; larger values count in the last bin. */
 export function histogram(
-  values: readonly number[],
+  sample: Distribution,
 ): Array<{ b0: number; b1: number; count: number }> {
-  const s = sortedSample(values);
-  if (!s.length) return [];
-  const lo = s[0]!;
-  const hi = Math.max(percentileSorted(s, 99.9), lo + 1e-6);
+  if (sample.n === 0) return [];
+  const lo = sample.percentile(0);
+  const hi = Math.max(sample.percentile(99.9), lo + 1e-6);
   const width = (hi - lo) / HIST_BINS;
   const counts = new Array<number>(HIST_BINS).fill(0);
-  for (const v of s) counts[Math.min(HIST_BINS - 1, Math.floor((v - lo) / width))]!++;
+  sample.forEach((v, n) => {
+    counts[Math.min(HIST_BINS - 1, Math.floor((v - lo) / width))]! += n;
+  });
   return counts.map((count, b) => ({
     b0: r3(lo + b * width),
     b1: r3(lo + (b + 1) * width),
@@ -398,7 +397,7 @@ function percentileTable(json: TaskResultJson): string {
 /** The page of one task. */
 export function taskPage(
   identity: TaskIdentity,
-  records: readonly RequestRecord[],
+  records: readonly RequestFacts[],
   anchorMs: number,
   result: { summary?: TaskSummary; json?: TaskResultJson; error?: string; warnings?: string[] },
 ): string {
@@ -437,7 +436,8 @@ export function taskPage(
         "E2EL",
       ]] as const
     ) {
-      const h = histogram(s.samples[key] ?? []);
+      const sample = s.samples[key];
+      const h = sample ? histogram(sample) : [];
       if (h.length) {
         charts.push({ id: `hist-${id}`, spec: toVega(histogramSpec(`${label} distribution`, h)) });
       }

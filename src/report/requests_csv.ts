@@ -5,7 +5,7 @@
  */
 
 import { requestMetrics, type TokenCountMode } from "../metrics/request.ts";
-import type { RequestRecord } from "../record/record.ts";
+import type { RequestFacts } from "../record/record.ts";
 import { csvLine } from "./csv.ts";
 
 const REQUEST_COLUMNS = [
@@ -36,19 +36,19 @@ const REQUEST_COLUMNS = [
 
 /** One CSV row per request, times in ms relative to the task's anchor. */
 export function requestsCsv(
-  records: readonly RequestRecord[],
+  records: readonly RequestFacts[],
   anchorMs: number,
   mode: TokenCountMode = "server",
 ): string {
   let out = csvLine([...REQUEST_COLUMNS]);
   for (const r of records) {
     const m = requestMetrics(r, mode);
-    const c = r.chunkMs;
-    const itlMean = c.length > 1 ? (c[c.length - 1]! - c[0]!) / (c.length - 1) : undefined;
+    const c = r.chunks;
+    const itlMean = c > 1 ? (r.lastChunkMs! - r.firstChunkMs!) / (c - 1) : undefined;
     out += csvLine([
       r.index,
       r.warmup ? 1 : 0,
-      r.error ? (c.length > 0 ? "failed_partial" : "failed") : "ok",
+      r.error ? (c > 0 ? "failed_partial" : "failed") : "ok",
       r.error?.category,
       r.error?.message,
       r.status,
@@ -61,7 +61,7 @@ export function requestsCsv(
       m.e2elMs,
       m.tpotMs,
       itlMean,
-      c.length,
+      c,
       m.inputTokens,
       m.outputTokens,
       m.outputTokenSource,

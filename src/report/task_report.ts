@@ -1,25 +1,32 @@
 /**
- * From a task's records to every file and table it reports. Runs and
- * `report --reuse` both go through {@link reportTask}, so a recomputed report
- * equals the original (apart from `generated_at`).
+ * From a task's trace to every file and table it reports. Runs and
+ * `report --reuse` both go through {@link reportTrace}, so a recomputed report
+ * equals the original (apart from `generated_at`). The trace is streamed: per
+ * request only its facts are kept, and the chunk gaps are folded into exact
+ * counts as they are read (the stable stage reads the trace twice, once to
+ * find the window and once to fold the gaps of the requests inside it).
  *
  * @module
  */
 
 import type { TaskIdentity } from "../config/plan.ts";
-import { errorMessage } from "../errors.ts";
+import { errorMessage, RuntimeError } from "../errors.ts";
 import { type Breach, evaluateGates, type Gate } from "../metrics/gates.ts";
 import type { Objective } from "../metrics/goodput.ts";
 import type { StatSpec } from "../metrics/stats.ts";
 import type { TokenCountMode } from "../metrics/request.ts";
 import {
+  ChunkGaps,
   LATE_SEND_MS,
+  type Selection,
+  selectRequests,
   type SummarizerName,
   summarizeTask,
   type TaskSummary,
 } from "../metrics/summarize.ts";
 import { type LoadProfile, targetRate } from "../load/mod.ts";
-import type { RequestRecord } from "../record/record.ts";
+import type { RequestFacts } from "../record/record.ts";
+import { readTrace } from "../record/trace.ts";
 import { csvLine } from "./csv.ts";
 import type { TaskPaths } from "./paths.ts";
 import { percentileView, renderPercentileTable } from "./percentiles.ts";
@@ -59,6 +66,8 @@ export interface TaskResultJson {
 /** What reporting a task produced. */
 export interface TaskReport {
   identity: TaskIdentity;
+  /** Requests in the trace, warm-up included. */
+  requests: number;
   summary?: TaskSummary;
   json?: TaskResultJson;
   /** Why there is no summary (e.g. no stable window). */
@@ -141,36 +150,58 @@ export function performanceCsv(summary: TaskSummary, stats: readonly StatSpec[])
 }
 
 /**
- * Summarizes a task's records and writes its CSV, JSON and requests CSV.
- * A summarizer that finds nothing to summarize (no stable window) is reported
- * in `error`, with the requests CSV still written.
+ * Streams a task's trace, summarizes it and writes its CSV, JSON, requests CSV
+ * and page. A summarizer that finds nothing to summarize (no stable window) is
+ * reported in `error`, with the requests CSV and page still written.
  */
-export function reportTask(
-  identity: TaskIdentity,
-  records: readonly RequestRecord[],
-  anchorMs: number,
+export async function reportTrace(
+  tracePath: string,
   settings: ReportSettings,
   paths: TaskPaths,
-  selfCheck?: SelfCheck,
   generatedAt = new Date(),
-): TaskReport {
-  Deno.writeTextFileSync(paths.requestsCsv, requestsCsv(records, anchorMs, settings.tokenCount));
-  const target = targetRate(identity.load as unknown as LoadProfile);
-  let summary: TaskSummary;
+): Promise<TaskReport> {
+  const { header, entries, footer } = await readTrace(tracePath);
+  const identity = header.identity;
+  if (!identity) {
+    throw new RuntimeError(`Cannot read trace "${tracePath}": its header has no task identity`);
+  }
+  const anchorMs = header.anchor_ms;
+  const facts: RequestFacts[] = [];
+  // default_perf counts every measured request, so one pass folds the gaps.
+  const onePass = settings.summarizer !== "stable_stage";
+  let gaps = new ChunkGaps(settings.tokenCount);
+  for await (const e of entries) {
+    facts.push(e.facts);
+    if (onePass && !e.facts.warmup) gaps.add(e.facts, e.deltasUs);
+  }
+  const selfCheck = footer()?.self_check as SelfCheck | undefined;
+  facts.sort((a, b) => a.index - b.index);
+  Deno.writeTextFileSync(paths.requestsCsv, requestsCsv(facts, anchorMs, settings.tokenCount));
+  const base = { identity, requests: facts.length };
+  let selection: Selection;
   try {
-    summary = summarizeTask(records, {
-      stats: settings.stats,
-      summarizer: settings.summarizer,
-      maxConcurrency: identity.max_concurrency,
-      ...(settings.slo ? { slo: settings.slo } : {}),
-      ...(settings.tokenCount ? { tokenCount: settings.tokenCount } : {}),
-      ...(target !== undefined ? { targetRateRps: target } : {}),
-    });
+    selection = selectRequests(facts, settings.summarizer, identity.max_concurrency);
   } catch (error) {
     const message = errorMessage(error);
-    Deno.writeTextFileSync(paths.plot, taskPage(identity, records, anchorMs, { error: message }));
-    return { identity, error: message, breaches: [], text: message };
+    Deno.writeTextFileSync(paths.plot, taskPage(identity, facts, anchorMs, { error: message }));
+    return { ...base, error: message, breaches: [], text: message };
   }
+  if (!onePass) {
+    const counted = new Set(selection.counted.map((f) => f.index));
+    gaps = new ChunkGaps(settings.tokenCount);
+    for await (const e of (await readTrace(tracePath)).entries) {
+      if (!e.facts.warmup && counted.has(e.facts.index)) gaps.add(e.facts, e.deltasUs);
+    }
+  }
+  const target = targetRate(identity.load as unknown as LoadProfile);
+  const summary = summarizeTask(selection, gaps, {
+    stats: settings.stats,
+    summarizer: settings.summarizer,
+    maxConcurrency: identity.max_concurrency,
+    ...(settings.slo ? { slo: settings.slo } : {}),
+    ...(settings.tokenCount ? { tokenCount: settings.tokenCount } : {}),
+    ...(target !== undefined ? { targetRateRps: target } : {}),
+  });
   const json = resultJson(identity, summary, settings, anchorMs, generatedAt);
   if (selfCheck) json.client = selfCheck;
   Deno.writeTextFileSync(paths.csv, performanceCsv(summary, settings.stats));
@@ -180,9 +211,9 @@ export function reportTask(
   if (warnings.length) text += "\n" + warnings.map((w) => `warning: ${w}`).join("\n");
   Deno.writeTextFileSync(
     paths.plot,
-    taskPage(identity, records, anchorMs, { summary, json, warnings }),
+    taskPage(identity, facts, anchorMs, { summary, json, warnings }),
   );
   if (json.percentiles) text += "\n" + renderPercentileTable(json.percentiles);
   const breaches = settings.failOn ? evaluateGates(settings.failOn, summary) : [];
-  return { identity, summary, json, breaches, text };
+  return { ...base, summary, json, breaches, text };
 }

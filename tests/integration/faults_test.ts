@@ -1,5 +1,6 @@
 import { runCommand } from "../../src/cli/run.ts";
 import { FAULT_KINDS, startSimulator } from "../../src/sim/server.ts";
+import { readTraceRecords } from "../../src/record/trace.ts";
 import { assert, assertEquals, runCli, withTempDir } from "../helpers.ts";
 
 for (const transport of ["fetch", "node"]) {
@@ -43,7 +44,8 @@ for (const transport of ["fetch", "node"]) {
         assertEquals(sim.stats().requests, 20, "no request reached the server twice");
         assertEquals(json.common.success_requests + json.common.failed_requests, 20);
         assertEquals(json.common.success_requests, 7); // huge event, empty choices, split UTF-8, and 4 clean
-        const byIndex = new Map(task.records.map((x) => [x.index, x]));
+        const records = await readTraceRecords(task.paths.trace);
+        const byIndex = new Map(records.map((x) => [x.index, x]));
         const reset = byIndex.get(FAULT_KINDS.indexOf("reset"))!;
         assertEquals(reset.chunkMs.length, 2, "a mid-stream failure keeps its partial timings");
         const rows = Deno.readTextFileSync(task.paths.requestsCsv).split("\n");
@@ -63,7 +65,7 @@ for (const transport of ["fetch", "node"]) {
           "the console shows the error breakdown",
         );
         assertEquals(
-          task.records.find((x) => x.index === FAULT_KINDS.indexOf("split_utf8"))!.error,
+          byIndex.get(FAULT_KINDS.indexOf("split_utf8"))!.error,
           undefined,
         );
       });

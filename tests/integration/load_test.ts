@@ -1,6 +1,6 @@
 import { runBenchmark } from "../../src/bench/run_benchmark.ts";
 import { runCommand } from "../../src/cli/run.ts";
-import { readTrace } from "../../src/record/trace.ts";
+import { readTraceRecords } from "../../src/record/trace.ts";
 import { startSimulator } from "../../src/sim/server.ts";
 import {
   assert,
@@ -70,7 +70,8 @@ Deno.test("a 10-second pressure run reaches full concurrency and stops sending a
         { print: quiet, env },
       );
       const task = r!.tasks[0]!;
-      const starts = task.records.map((x) => x.startMs);
+      const records = await readTraceRecords(task.paths.trace);
+      const starts = records.map((x) => x.startMs);
       const first = Math.min(...starts);
       const last = Math.max(...starts);
       assertEquals(sim.stats().peakHeld, 8);
@@ -81,7 +82,7 @@ Deno.test("a 10-second pressure run reaches full concurrency and stops sending a
         `sent until the end: last send at ${(last - first).toFixed(0)} ms`,
       );
       // Clients were added at 4 per second: in flight first reached 8 about 1.75 s after the first send.
-      const events = task.records.flatMap((x) => [[x.startMs, 1], [x.endMs, -1]]).sort((a, b) =>
+      const events = records.flatMap((x) => [[x.startMs, 1], [x.endMs, -1]]).sort((a, b) =>
         a[0]! - b[0]! || a[1]! - b[1]!
       );
       let inFlight = 0;
@@ -124,7 +125,7 @@ Deno.test("a two-point sweep gives two tasks and a recommendation line", async (
         ],
         { print: (t) => out.push(t), env },
       );
-      assertEquals(r!.tasks.map((t) => [t.task.outputName, t.records.length]), [
+      assertEquals(r!.tasks.map((t) => [t.task.outputName, t.report.requests]), [
         ["synthetic_c1", 4],
         ["synthetic_c4", 8],
       ]);
@@ -157,9 +158,7 @@ Deno.test("retries honour Retry-After: a 429 on the first attempt succeeds on re
       const task = r.tasks[0]!;
       assertEquals(task.report.json!.common.failed_requests, 0);
       assertEquals(task.report.json!.delivery.retried_requests, 2);
-      const { records } = await readTrace(task.paths.trace);
-      const read = [];
-      for await (const x of records) read.push(x);
+      const read = await readTraceRecords(task.paths.trace);
       const retried = read.filter((x) => x.attempts === 2);
       assertEquals(retried.map((x) => x.index), [0, 1]);
       for (const x of retried) {

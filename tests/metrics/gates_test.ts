@@ -2,8 +2,8 @@ import { evaluateGates, parseFailOn } from "../../src/metrics/gates.ts";
 import { meetsSlo, parseDurationMs, parseSlo } from "../../src/metrics/goodput.ts";
 import { requestMetrics } from "../../src/metrics/request.ts";
 import { parseStats } from "../../src/metrics/stats.ts";
-import { summarizeTask } from "../../src/metrics/summarize.ts";
-import type { RequestRecord } from "../../src/record/record.ts";
+import { summarizeRecords } from "../../src/metrics/summarize.ts";
+import { factsOf, type RequestRecord } from "../../src/record/record.ts";
 import { UsageError } from "../../src/errors.ts";
 import { assertEquals, assertRejects } from "../helpers.ts";
 
@@ -49,22 +49,22 @@ Deno.test("parseDurationMs() reads ms, s, us and plain numbers as ms", () => {
 Deno.test("parseSlo() and meetsSlo(): every objective must hold, failures are never good", () => {
   const slo = parseSlo("ttft:100ms,e2el:1s");
   assertEquals(slo, [{ metric: "ttft", maxMs: 100 }, { metric: "e2el", maxMs: 1000 }]);
-  assertEquals(meetsSlo(requestMetrics(rec(0, 50, 900, 5)), slo), true);
-  assertEquals(meetsSlo(requestMetrics(rec(0, 150, 900, 5)), slo), false);
-  assertEquals(meetsSlo(requestMetrics(rec(0, 50, 1100, 5)), slo), false);
-  assertEquals(meetsSlo(requestMetrics(rec(0, 50, 900, 5, true)), slo), false);
+  assertEquals(meetsSlo(requestMetrics(factsOf(rec(0, 50, 900, 5))), slo), true);
+  assertEquals(meetsSlo(requestMetrics(factsOf(rec(0, 150, 900, 5))), slo), false);
+  assertEquals(meetsSlo(requestMetrics(factsOf(rec(0, 50, 1100, 5))), slo), false);
+  assertEquals(meetsSlo(requestMetrics(factsOf(rec(0, 50, 900, 5, true))), slo), false);
   // TPOT does not apply to a one-token output, so it does not constrain it.
-  assertEquals(meetsSlo(requestMetrics(rec(0, 50, 60, 1)), parseSlo("tpot:1ms")), true);
+  assertEquals(meetsSlo(requestMetrics(factsOf(rec(0, 50, 60, 1))), parseSlo("tpot:1ms")), true);
 });
 
-Deno.test("summarizeTask() reports goodput share and rate", () => {
+Deno.test("summarizeRecords() reports goodput share and rate", () => {
   const records = [
     rec(0, 50, 1000, 5),
     rec(1, 150, 1000, 5),
     rec(2, 50, 1000, 5, true),
     rec(3, 60, 1000, 5),
   ];
-  const s = summarizeTask(records, {
+  const s = summarizeRecords(records, {
     stats: parseStats(["Average"]),
     summarizer: "default_perf",
     maxConcurrency: 4,
@@ -86,7 +86,7 @@ Deno.test("parseFailOn() names every unparseable condition", async () => {
 
 Deno.test("evaluateGates() returns the conditions that hold, with observed values", () => {
   const records = [rec(0, 100, 1000, 5), rec(1, 300, 1000, 5), rec(2, 50, 1000, 5, true)];
-  const s = summarizeTask(records, {
+  const s = summarizeRecords(records, {
     stats: parseStats(["Average"]),
     summarizer: "default_perf",
     maxConcurrency: 3,
@@ -104,7 +104,7 @@ Deno.test("evaluateGates() returns the conditions that hold, with observed value
 });
 
 Deno.test("evaluateGates() treats a metric with no data as a breach", () => {
-  const s = summarizeTask([rec(0, 10, 20, 2)], {
+  const s = summarizeRecords([rec(0, 10, 20, 2)], {
     stats: parseStats(["Average"]),
     summarizer: "default_perf",
     maxConcurrency: 1,

@@ -1,6 +1,6 @@
 import { DEFAULT_STATS, parseStats } from "../../src/metrics/stats.ts";
 import { NoStableWindowError, peakInFlight, stableWindow } from "../../src/metrics/stable.ts";
-import { summarizeTask } from "../../src/metrics/summarize.ts";
+import { summarizeRecords } from "../../src/metrics/summarize.ts";
 import type { RequestRecord } from "../../src/record/record.ts";
 import { assertEquals, assertRejects } from "../helpers.ts";
 
@@ -19,7 +19,7 @@ Deno.test("stableWindow() opens at the second request that reaches max and close
   assertEquals(w.closeMs, 170);
 });
 
-Deno.test("summarizeTask() with stable_stage counts requests starting in the window and caps concurrency", () => {
+Deno.test("summarizeRecords() with stable_stage counts requests starting in the window and caps concurrency", () => {
   const records: RequestRecord[] = RUN.map((r, i) => ({
     index: i,
     scheduledMs: r.startMs,
@@ -30,7 +30,7 @@ Deno.test("summarizeTask() with stable_stage counts requests starting in the win
     attempts: 1,
     usage: { promptTokens: 1, completionTokens: 1 },
   }));
-  const s = summarizeTask(records, {
+  const s = summarizeRecords(records, {
     stats: parseStats(DEFAULT_STATS),
     summarizer: "stable_stage",
     maxConcurrency: 2,
@@ -44,7 +44,7 @@ Deno.test("summarizeTask() with stable_stage counts requests starting in the win
   assertEquals(s.window, { openMs: 50, closeMs: 170 });
 });
 
-Deno.test("summarizeTask() with stable_stage caps concurrency at the max", () => {
+Deno.test("summarizeRecords() with stable_stage caps concurrency at the max", () => {
   // A request starting in a short window and running long after it pushes
   // Σ E2EL / window (980 / 80) above the cap.
   const long = [iv(0, 100), iv(10, 20), iv(20, 1000)];
@@ -59,7 +59,7 @@ Deno.test("summarizeTask() with stable_stage caps concurrency at the max", () =>
   }));
   // Max 2: reached at t=10 (first) and t=20 (second; 10–20 ended at 20 first); the
   // last end at max is A's, at 100.
-  const s = summarizeTask(records, {
+  const s = summarizeRecords(records, {
     stats: parseStats(["Average"]),
     summarizer: "stable_stage",
     maxConcurrency: 2,

@@ -1,4 +1,10 @@
-import { describe, parseStats, percentileSorted, sortedSample } from "../../src/metrics/stats.ts";
+import {
+  describe,
+  parseStats,
+  percentileSorted,
+  Sample,
+  sortedSample,
+} from "../../src/metrics/stats.ts";
 import { assertClose, assertEquals, assertRejects } from "../helpers.ts";
 
 // Expected values computed with numpy.percentile (default method "linear").
@@ -42,9 +48,9 @@ Deno.test("parseStats() names every unknown statistic", async () => {
 });
 
 Deno.test("describe() returns every statistic and n, and undefined for an empty sample", () => {
-  const d = describe(SAMPLE, parseStats(["Average", "Min", "Max", "Median", "P99.9"]))!;
+  const d = describe(new Sample(SAMPLE), parseStats(["Average", "Min", "Max", "Median", "P99.9"]))!;
   assertClose(d.mean!, 33.8125, 1e-12, "mean");
   assertEquals([d.min, d.max, d.median, d.n], [3, 100, 27.5, 8]);
   assertClose(d.p99_9!, 99.65, 1e-9, "p99_9");
-  assertEquals(describe([], parseStats(["Average"])), undefined);
+  assertEquals(describe(new Sample([]), parseStats(["Average"])), undefined);
 });

@@ -1,7 +1,7 @@
-import { pushChunkGaps, requestMetrics } from "../../src/metrics/request.ts";
+import { requestMetrics } from "../../src/metrics/request.ts";
 import { DEFAULT_STATS, parseStats } from "../../src/metrics/stats.ts";
-import { summarizeTask } from "../../src/metrics/summarize.ts";
-import type { RequestRecord } from "../../src/record/record.ts";
+import { summarizeRecords } from "../../src/metrics/summarize.ts";
+import { chunkDeltasUs, factsOf, type RequestRecord } from "../../src/record/record.ts";
 import { assertClose, assertEquals } from "../helpers.ts";
 
 function rec(
@@ -29,7 +29,7 @@ Deno.test("requestMetrics() derives TTFT, E2EL, TPOT and throughputs from raw in
   const r = rec(0, 1000, [1050, 1060, 1075, 1080], 1081, {
     usage: { promptTokens: 100, completionTokens: 4 },
   });
-  const m = requestMetrics(r);
+  const m = requestMetrics(factsOf(r));
   assertEquals(m.ttftMs, 50);
   assertEquals(m.e2elMs, 81);
   assertEquals(m.tpotMs, (81 - 50) / 3);
@@ -37,21 +37,19 @@ Deno.test("requestMetrics() derives TTFT, E2EL, TPOT and throughputs from raw in
   assertEquals(m.outputTokenSource, "server");
   assertClose(m.outputTokenThroughputTps!, 4 / 0.081, 1e-9, "output tok/s");
   assertEquals(m.prefillTokenThroughputTps, 2000);
-  const gaps: number[] = [];
-  pushChunkGaps(r, gaps);
-  assertEquals(gaps, [10, 15, 5]);
+  assertEquals(chunkDeltasUs(r), [50000, 10000, 15000, 5000]);
 });
 
 Deno.test("requestMetrics() leaves TPOT undefined for a one-token output", () => {
-  const m = requestMetrics(
+  const m = requestMetrics(factsOf(
     rec(0, 0, [40], 41, { usage: { promptTokens: 5, completionTokens: 1 } }),
-  );
+  ));
   assertEquals(m.ttftMs, 40);
   assertEquals(m.tpotMs, undefined);
 });
 
 Deno.test("requestMetrics() falls back to the chunk count, then reports TTFO apart when reasoning came first", () => {
-  const m = requestMetrics(rec(0, 0, [10, 20, 30], 31, { firstContentMs: 20 }));
+  const m = requestMetrics(factsOf(rec(0, 0, [10, 20, 30], 31, { firstContentMs: 20 })));
   assertEquals(m.outputTokens, 3);
   assertEquals(m.outputTokenSource, "chunks");
   assertEquals(m.ttftMs, 10);
@@ -59,13 +57,13 @@ Deno.test("requestMetrics() falls back to the chunk count, then reports TTFO apa
 });
 
 Deno.test("requestMetrics() of a non-streaming request has no TTFT, ITL or TPOT", () => {
-  const m = requestMetrics(
+  const m = requestMetrics(factsOf(
     rec(0, 0, [], 100, { stream: false, usage: { promptTokens: 5, completionTokens: 10 } }),
-  );
+  ));
   assertEquals([m.ttftMs, m.tpotMs, m.e2elMs, m.outputTokens], [undefined, undefined, 100, 10]);
 });
 
-Deno.test("summarizeTask() computes the common metrics and keeps failures out of latency stats", () => {
+Deno.test("summarizeRecords() computes the common metrics and keeps failures out of latency stats", () => {
   const records = [
     rec(0, 0, [50, 60, 70], 80, { usage: { promptTokens: 10, completionTokens: 3 } }),
     rec(1, 0, [40, 60], 100, { usage: { promptTokens: 20, completionTokens: 2 } }),
@@ -74,7 +72,7 @@ Deno.test("summarizeTask() computes the common metrics and keeps failures out of
     }),
     rec(3, 100, [], 110, { error: { category: "http_5xx", status: 500, message: "boom" } }),
   ];
-  const s = summarizeTask(records, { stats, summarizer: "default_perf", maxConcurrency: 2 });
+  const s = summarizeRecords(records, { stats, summarizer: "default_perf", maxConcurrency: 2 });
   const c = s.common;
   assertEquals(c.benchmark_duration_ms, 200);
   assertEquals([c.total_requests, c.success_requests, c.failed_requests], [4, 2, 2]);
@@ -95,12 +93,12 @@ Deno.test("summarizeTask() computes the common metrics and keeps failures out of
   assertEquals(s.metrics.ttfo_ms, undefined);
 });
 
-Deno.test("summarizeTask() keeps warm-up requests out and counts them", () => {
+Deno.test("summarizeRecords() keeps warm-up requests out and counts them", () => {
   const records = [
     rec(0, 0, [500], 1000, { warmup: true, usage: { promptTokens: 1, completionTokens: 1 } }),
     rec(1, 1000, [1010], 1020, { usage: { promptTokens: 1, completionTokens: 1 } }),
   ];
-  const s = summarizeTask(records, { stats, summarizer: "default_perf", maxConcurrency: 1 });
+  const s = summarizeRecords(records, { stats, summarizer: "default_perf", maxConcurrency: 1 });
   assertEquals(s.common.total_requests, 1);
   assertEquals(s.common.benchmark_duration_ms, 20);
   assertEquals(s.delivery.warmup_requests, 1);

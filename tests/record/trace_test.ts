@@ -4,8 +4,9 @@ import {
   decodeRecord,
   encodeDeltas,
   encodeRecord,
-  quantize,
   readTrace,
+  readTraceRecords,
+  TraceLineDecoder,
   TraceWriter,
 } from "../../src/record/trace.ts";
 import { assertEquals, assertRejects, withTempDir } from "../helpers.ts";
@@ -70,13 +71,13 @@ Deno.test("TraceWriter appends records that readTrace() streams back with the he
       identity: IDENTITY,
       task: { name: "x" },
     });
-    const written = [w.append(sample(0)), w.append(sample(1))];
+    w.append(sample(1));
+    w.append(sample(0));
     w.close();
-    const { header, records } = await readTrace(path);
+    const { header } = await readTrace(path);
     assertEquals(header.task, { name: "x" });
-    const read: RequestRecord[] = [];
-    for await (const r of records) read.push(r);
-    assertEquals(read, written);
+    const written = [0, 1].map((i) => decodeRecord(encodeRecord(sample(i), ANCHOR), ANCHOR));
+    assertEquals(await readTraceRecords(path), written, "in send order");
   });
 });
 
@@ -92,12 +93,10 @@ Deno.test("readTrace() skips a last line cut short by a kill, and names a corrup
     w.append(sample(0));
     w.close();
     await Deno.writeTextFile(path, '{"i":1,"sched":1,"sta', { append: true });
-    const read = [];
-    for await (const r of (await readTrace(path)).records) read.push(r);
-    assertEquals(read.length, 1);
+    assertEquals((await readTraceRecords(path)).length, 1);
     await Deno.writeTextFile(path, 'rt":2}\n{"i":2}\n', { append: true });
     await assertRejects(async () => {
-      for await (const _ of (await readTrace(path)).records) { /* drain */ }
+      for await (const _ of (await readTrace(path)).entries) { /* drain */ }
     }, /line 3 is not a valid record: field "end" is missing/);
   });
 });
@@ -149,16 +148,54 @@ Deno.test("decodeRecord() still reads version-1 lines with a chunks array", () =
   assertEquals(r.chunkMs.map((t) => Math.round((t - ANCHOR) * 1000)), [110, 160]);
 });
 
-Deno.test("quantize() gives exactly the numbers decodeRecord() reads back, without the round trip", () => {
+Deno.test("reading a line's bytes gives what parsing its text gives, whatever its strings hold", () => {
   const record: RequestRecord = {
     ...sample(1),
+    error: { category: "bad_event", message: 'café ✓ ,"c":"!!" \\ \n' },
     tries: [{
       startMs: ANCHOR + 0.1234567,
       endMs: ANCHOR + 5.0000004,
       error: { category: "timeout", message: "timed out" },
     }],
   };
-  assertEquals(quantize(record, ANCHOR), decodeRecord(encodeRecord(record, ANCHOR), ANCHOR));
+  const line = encodeRecord(record, ANCHOR);
+  const bytes = new TextEncoder().encode(`xx${line}yy`);
+  const decoder = new TraceLineDecoder(ANCHOR);
+  const fromBytes = decoder.decodeBytes(bytes, 2, bytes.length - 2);
+  const facts = fromBytes.facts;
+  const deltas = Array.from(fromBytes.deltasUs);
+  const fromText = decoder.decodeText(line);
+  assertEquals([facts, deltas], [fromText.facts, Array.from(fromText.deltasUs)]);
+  assertEquals(facts.error, record.error);
+  assertEquals([facts.chunks, deltas], [3, [51100 - 1235, 10150, 10050]]);
+  assertEquals(Math.round((facts.lastChunkMs! - ANCHOR) * 1000), 71300);
+});
+
+Deno.test("readTrace() reads lines longer than its read buffer, and lines across reads", async () => {
+  await withTempDir(async (dir) => {
+    const path = `${dir}/t.jsonl`;
+    const w = TraceWriter.create(path, {
+      anchor_ms: ANCHOR,
+      created: "",
+      identity: IDENTITY,
+      task: {},
+    });
+    // 1.5 M chunks of 10 ms (3 bytes each): a line of 4.5 MB, beyond the 4 MiB buffer.
+    const long = {
+      ...sample(1),
+      chunkMs: Array.from({ length: 1_500_000 }, (_, k) => ANCHOR + 2 + 10 * k),
+    };
+    for (let i = 0; i < 300; i++) w.append(i === 150 ? { ...long, index: i } : sample(i));
+    w.close();
+    let n = 0;
+    let chunks = 0;
+    for await (const e of (await readTrace(path)).entries) {
+      assertEquals(e.facts.index, n++);
+      chunks += e.facts.chunks;
+      if (e.facts.index === 150) assertEquals(e.deltasUs[1_499_999], 10_000);
+    }
+    assertEquals([n, chunks], [300, 299 * 3 + 1_500_000]);
+  });
 });
 
 Deno.test("encodeRecord() falls back to a chunks array when an arrival goes backwards", () => {

@@ -1,7 +1,7 @@
 import { runCommand } from "../../src/cli/run.ts";
-import { summarizeTask } from "../../src/metrics/summarize.ts";
-import { parseStats } from "../../src/metrics/stats.ts";
-import type { RequestRecord } from "../../src/record/record.ts";
+import { summarizeRecords } from "../../src/metrics/summarize.ts";
+import { parseStats, Sample } from "../../src/metrics/stats.ts";
+import { factsOf, type RequestRecord } from "../../src/record/record.ts";
 import { escapeHtml, scriptJson } from "../../src/report/html.ts";
 import { concurrencyRows, histogram, taskPage, timelineRows } from "../../src/report/plots.ts";
 import { resultJson } from "../../src/report/task_report.ts";
@@ -55,20 +55,20 @@ function syntheticRecords(n: number): RequestRecord[] {
 
 Deno.test("timelineRows() and concurrencyRows() aggregate above their limits, keeping exact extremes", () => {
   const records = syntheticRecords(12_000);
-  const { rows, perBin } = timelineRows(records, 1000);
+  const { rows, perBin } = timelineRows(records.map(factsOf), 1000);
   assertEquals(perBin, 6);
   assertEquals(rows.length, 2000);
   assertEquals(rows[0]!.i, 1);
   assertEquals(rows[0]!.i2, 6);
-  const conc = concurrencyRows(records, 1000);
+  const conc = concurrencyRows(records.map(factsOf), 1000);
   assert(conc.binned, "binned");
   // 100 requests start per 400 ms, each lasting 400 ms: 100 in flight at most (and at least 99 mid-run).
   const his = conc.rows.map((r) => ("hi" in r ? r.hi : 0));
   assertEquals(Math.max(...his), 100);
-  const exact = concurrencyRows(syntheticRecords(10), 1000);
+  const exact = concurrencyRows(syntheticRecords(10).map(factsOf), 1000);
   assertEquals(exact.binned, false);
   assertEquals(Math.max(...exact.rows.map((r) => ("c" in r ? r.c : 0))), 10);
-  assertEquals(histogram([1, 2, 3, 4]).reduce((n, b) => n + b.count, 0), 4);
+  assertEquals(histogram(new Sample([1, 2, 3, 4])).reduce((n, b) => n + b.count, 0), 4);
 });
 
 Deno.test({
@@ -217,7 +217,7 @@ Deno.test({
   ignore: browserMissing,
   async fn() {
     const records = syntheticRecords(250_000);
-    const summary = summarizeTask(records, {
+    const summary = summarizeRecords(records, {
       stats: parseStats(["Average", "P99"]),
       summarizer: "default_perf",
       maxConcurrency: 100,
@@ -239,7 +239,7 @@ Deno.test({
       1000,
       new Date(),
     );
-    const page = taskPage(identity, records, 1000, { summary, json });
+    const page = taskPage(identity, records.map(factsOf), 1000, { summary, json });
     assert(page.length < 5 * 1024 * 1024, `page is ${(page.length / 1048576).toFixed(2)} MB`);
     const browser = await Browser.launch();
     try {
