@@ -4,13 +4,15 @@
  * itself (bundled builds, whose single file imports this module); either way
  * this module's top level sees the name and serves requests.
  *
- * Two jobs. Tokenizer workers: `{ kind: "init", tokenizer }` → `{ kind:
+ * Three jobs. Tokenizer workers: `{ kind: "init", tokenizer }` → `{ kind:
  * "ready" }` or `{ kind: "error", message }`; `{ kind: "count", id, texts }` →
  * `{ kind: "counts", id, counts }`. Load workers: `{ kind: "drive", … }` →
  * `{ kind: "ready" }` once its connections are open; `{ kind: "start", t0Abs }`
  * → `{ kind: "sent" }` per send, `{ kind: "record", record }` per finished
  * request, then `{ kind: "driven", loopLags }`; `{ kind: "stop" }` ends the
- * sending, `{ kind: "cancel" }` cuts in-flight requests off.
+ * sending, `{ kind: "cancel" }` cuts in-flight requests off. Trace readers:
+ * `{ kind: "fold", spec, start, end }` → `{ kind: "folded", share }` (a range
+ * of a trace read, its count tables transferred).
  *
  * @module
  */
@@ -18,6 +20,7 @@
 import { loadTokenizer, type TextTokenizer } from "./tokenizer/tokenizer.ts";
 import { type DriveSpec, serveDrive } from "./bench/drive.ts";
 import type { RequestRecord } from "./record/record.ts";
+import { type FoldedShare, type FoldSpec, serveFold } from "./report/trace_fold.ts";
 
 /** The name every servebench worker is started with. */
 export const WORKER_NAME = "servebench-worker";
@@ -36,6 +39,8 @@ export type WorkerRequest =
   }
   /** When the load starts, on the shared time axis (ms). */
   | { kind: "start"; t0Abs: number }
+  /** Read the lines of a trace that start in [start, end). */
+  | { kind: "fold"; spec: FoldSpec; start: number; end: number }
   | { kind: "stop" }
   | { kind: "cancel" };
 
@@ -46,7 +51,8 @@ export type WorkerReply =
   | { kind: "counts"; id: number; counts: number[] }
   | { kind: "sent" }
   | { kind: "record"; record: RequestRecord }
-  | { kind: "driven"; loopLags: number[] };
+  | { kind: "driven"; loopLags: number[] }
+  | { kind: "folded"; share: FoldedShare };
 
 /** True inside a servebench worker. */
 export function isServebenchWorker(): boolean {
@@ -57,7 +63,7 @@ export function isServebenchWorker(): boolean {
 function serve(): void {
   const scope = globalThis as unknown as {
     onmessage: ((e: MessageEvent<WorkerRequest>) => void) | null;
-    postMessage: (m: WorkerReply) => void;
+    postMessage: (m: WorkerReply, transfer?: Transferable[]) => void;
   };
   let tokenizer: TextTokenizer | undefined;
   const stop = new AbortController();
@@ -73,6 +79,10 @@ function serve(): void {
       else if (msg.kind === "drive") {
         await serveDrive(msg, start, { stop: stop.signal, cancel: cancel.signal }, (reply) => {
           scope.postMessage(reply);
+        });
+      } else if (msg.kind === "fold") {
+        await serveFold(msg.spec, msg.start, msg.end, (reply, transfer) => {
+          scope.postMessage(reply, transfer);
         });
       } else if (msg.kind === "init") {
         tokenizer = await loadTokenizer(msg.tokenizer);

@@ -18,6 +18,14 @@ import type { Distribution } from "./stats.ts";
 /** Keys counted in the dense table: 0 to 2^20 − 1 (µs: up to 1.05 s). */
 export const DENSE_KEYS = 1 << 20;
 
+/** {@link ValueCounts} as plain data, to post to another thread (`dense`'s buffer can be transferred). */
+export interface CountsState {
+  dense?: Float64Array;
+  sparse: Array<[number, number]>;
+  n: number;
+  sum: number;
+}
+
 /** Exact counts of values, a {@link Distribution} of `key / divisor`. Mergeable. */
 export class ValueCounts implements Distribution {
   readonly #divisor: number;
@@ -69,9 +77,29 @@ export class ValueCounts implements Distribution {
     this.#table = undefined;
   }
 
-  /** Adds every count of `other` (same divisor) to this one. */
-  merge(other: ValueCounts): void {
-    other.#visitKeys((key, count) => this.add(key, count));
+  /** The counts as plain data; this object must not be used afterwards if `dense` is transferred. */
+  state(): CountsState {
+    return {
+      ...(this.#dense ? { dense: this.#dense } : {}),
+      sparse: [...this.#sparse],
+      n: this.#n,
+      sum: this.#sum,
+    };
+  }
+
+  /** Adds counts to this one: another's (same divisor), or a posted {@link CountsState}. */
+  merge(other: ValueCounts | CountsState): void {
+    const state = other instanceof ValueCounts ? other.state() : other;
+    if (state.dense) {
+      const dense = this.#dense ??= new Float64Array(DENSE_KEYS);
+      for (let k = 0; k < DENSE_KEYS; k++) dense[k]! += state.dense[k]!;
+    }
+    for (const [key, count] of state.sparse) {
+      this.#sparse.set(key, (this.#sparse.get(key) ?? 0) + count);
+    }
+    this.#n += state.n;
+    this.#sum += state.sum;
+    this.#table = undefined;
   }
 
   mean(): number {

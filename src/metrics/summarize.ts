@@ -12,7 +12,7 @@ import {
   type RequestFacts,
   type RequestRecord,
 } from "../record/record.ts";
-import { ValueCounts } from "./counts.ts";
+import { type CountsState, ValueCounts } from "./counts.ts";
 import { meetsSlo, type Objective } from "./goodput.ts";
 import { inWindow, peakInFlight, type StableWindow, stableWindow } from "./stable.ts";
 import {
@@ -191,6 +191,13 @@ export function selectRequests(
   return { total: facts.length, measured, counted, window };
 }
 
+/** {@link ChunkGaps} as plain data, to post between threads. */
+export interface ChunkGapsState {
+  single: CountsState;
+  other: CountsState;
+  split: CountsState;
+}
+
 /**
  * The gaps between output chunks of the counted successful requests, folded
  * into exact counts as their records stream by, so no chunk time is kept:
@@ -223,6 +230,18 @@ export class ChunkGaps {
     }
     this.#other.addAll(deltasUs, 1, n);
     if (per > 1) { for (let k = 1; k < n; k++) this.#split.add(deltasUs[k]! / per, per); }
+  }
+
+  /** The folded counts as plain data (their tables can be transferred; this object is spent). */
+  state(): ChunkGapsState {
+    return { single: this.#single.state(), other: this.#other.state(), split: this.#split.state() };
+  }
+
+  /** Adds the gaps folded elsewhere (a worker's share of the trace). */
+  merge(state: ChunkGapsState): void {
+    this.#single.merge(state.single);
+    this.#other.merge(state.other);
+    this.#split.merge(state.split);
   }
 
   /** Gaps between consecutive chunks, pooled over requests (ms). */

@@ -388,12 +388,17 @@ interface ByteLine {
   bytes: Uint8Array;
   from: number;
   to: number;
+  /** Where the line starts in the file. */
+  offset: number;
   /** The file's last line, with no newline after it. */
   last: boolean;
 }
 
-/** Streams a file's lines as bytes, without loading the file whole or decoding it. */
-async function* byteLines(path: string): AsyncGenerator<ByteLine> {
+/**
+ * Streams the lines of a file that start in `[start, end)` as bytes, without
+ * loading the file whole or decoding it. `start` must be a line's start.
+ */
+async function* byteLines(path: string, start = 0, end = Infinity): AsyncGenerator<ByteLine> {
   let file: Deno.FsFile;
   try {
     file = await Deno.open(path, { read: true });
@@ -401,31 +406,59 @@ async function* byteLines(path: string): AsyncGenerator<ByteLine> {
     throw new RuntimeError(`Cannot read trace "${path}"`, { cause: error });
   }
   try {
+    if (start > 0) await file.seek(start, Deno.SeekMode.Start);
     let buf = new Uint8Array(1 << 22);
-    let end = 0;
-    while (true) {
-      if (end === buf.length) {
+    /** File offset of buf[0]. */
+    let base = start;
+    let used = 0;
+    while (base < end) {
+      if (used === buf.length) {
         const bigger = new Uint8Array(2 * buf.length);
         bigger.set(buf);
         buf = bigger;
       }
-      const n = await file.read(buf.subarray(end));
+      const n = await file.read(buf.subarray(used));
       if (n === null) break;
-      const scanFrom = end;
-      end += n;
+      const scanFrom = used;
+      used += n;
       let from = 0;
-      let nl = buf.subarray(scanFrom, end).indexOf(0x0a);
+      let nl = buf.subarray(scanFrom, used).indexOf(0x0a);
       if (nl !== -1) nl += scanFrom;
       while (nl !== -1) {
-        yield { bytes: buf, from, to: nl, last: false };
+        if (base + from >= end) return;
+        yield { bytes: buf, from, to: nl, offset: base + from, last: false };
         from = nl + 1;
-        nl = buf.subarray(from, end).indexOf(0x0a);
+        nl = buf.subarray(from, used).indexOf(0x0a);
         if (nl !== -1) nl += from;
       }
-      buf.copyWithin(0, from, end);
-      end -= from;
+      buf.copyWithin(0, from, used);
+      used -= from;
+      base += from;
     }
-    if (end > 0) yield { bytes: buf, from: 0, to: end, last: true };
+    if (used > 0 && base < end) yield { bytes: buf, from: 0, to: used, offset: base, last: true };
+  } finally {
+    file.close();
+  }
+}
+
+/**
+ * Where the first line starting at or after `offset` begins (the file's size
+ * when none does): a boundary for reading a trace in parallel ranges.
+ */
+export async function lineStartFrom(path: string, offset: number): Promise<number> {
+  if (offset <= 0) return 0;
+  const file = await Deno.open(path, { read: true });
+  try {
+    await file.seek(offset - 1, Deno.SeekMode.Start);
+    const buf = new Uint8Array(1 << 16);
+    let at = offset - 1;
+    while (true) {
+      const n = await file.read(buf);
+      if (n === null) return at;
+      const nl = buf.subarray(0, n).indexOf(0x0a);
+      if (nl !== -1) return at + nl + 1;
+      at += n;
+    }
   } finally {
     file.close();
   }
@@ -477,48 +510,52 @@ function startsWith(line: ByteLine, prefix: Uint8Array): boolean {
 }
 
 /**
- * Opens a trace for streaming. A final line cut short by a killed process is
- * skipped; any other unparseable line is an error naming the file and line.
+ * Streams the records of the lines that start in `[start, end)` of a trace,
+ * skipping the header (the line at offset 0) and passing the footer to
+ * `onFooter`. A final line cut short by a killed process is skipped; any other
+ * unparseable line is an error naming the file and the line (its number when
+ * reading from the start, else its byte offset).
  */
-export async function readTrace(path: string): Promise<TraceReader> {
-  const it = byteLines(path);
-  let header: TraceHeader;
-  try {
-    header = parseHeader(path, (await it.next()).value || undefined);
-  } catch (error) {
-    await it.return(undefined);
-    throw error;
-  }
-  const decoder = new TraceLineDecoder(header.anchor_ms);
-  let footer: TraceFooter | undefined;
-  async function* entries(): AsyncGenerator<TraceEntry> {
-    let n = 1;
-    for await (const line of it) {
-      n++;
-      if (line.to === line.from) continue;
-      if (startsWith(line, FOOTER)) {
-        try {
-          footer = JSON.parse(utf8.decode(line.bytes.subarray(line.from, line.to))).footer;
-        } catch {
-          // a footer cut short: the task's records are all there
-        }
-        continue;
-      }
-      let entry: TraceEntry;
+export async function* readTraceEntries(
+  path: string,
+  anchorMs: number,
+  start = 0,
+  end = Infinity,
+  onFooter?: (footer: TraceFooter) => void,
+): AsyncGenerator<TraceEntry> {
+  const decoder = new TraceLineDecoder(anchorMs);
+  let n = 0;
+  for await (const line of byteLines(path, start, end)) {
+    n++;
+    if (line.offset === 0 || line.to === line.from) continue;
+    if (startsWith(line, FOOTER)) {
       try {
-        entry = decoder.decodeBytes(line.bytes, line.from, line.to);
-      } catch (error) {
-        if (line.last) return; // cut short by a kill: the request was not complete on disk
-        throw new RuntimeError(
-          `Cannot read trace "${path}": line ${n} is not a valid record: ${
-            (error as Error).message
-          }`,
-        );
+        onFooter?.(JSON.parse(utf8.decode(line.bytes.subarray(line.from, line.to))).footer);
+      } catch {
+        // a footer cut short: the task's records are all there
       }
-      yield entry;
+      continue;
     }
+    let entry: TraceEntry;
+    try {
+      entry = decoder.decodeBytes(line.bytes, line.from, line.to);
+    } catch (error) {
+      if (line.last) return; // cut short by a kill: the request was not complete on disk
+      const where = start === 0 ? `line ${n}` : `the line at byte ${line.offset}`;
+      throw new RuntimeError(
+        `Cannot read trace "${path}": ${where} is not a valid record: ${(error as Error).message}`,
+      );
+    }
+    yield entry;
   }
-  return { header, entries: entries(), footer: () => footer };
+}
+
+/** Opens a trace for streaming: its header now, its entries and footer as they are read. */
+export async function readTrace(path: string): Promise<TraceReader> {
+  const header = await readTraceHeader(path);
+  let footer: TraceFooter | undefined;
+  const entries = readTraceEntries(path, header.anchor_ms, 0, Infinity, (f) => (footer = f));
+  return { header, entries, footer: () => footer };
 }
 
 /**

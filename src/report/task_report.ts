@@ -16,7 +16,6 @@ import type { Objective } from "../metrics/goodput.ts";
 import type { StatSpec } from "../metrics/stats.ts";
 import type { TokenCountMode } from "../metrics/request.ts";
 import {
-  ChunkGaps,
   LATE_SEND_MS,
   type Selection,
   selectRequests,
@@ -25,8 +24,8 @@ import {
   type TaskSummary,
 } from "../metrics/summarize.ts";
 import { type LoadProfile, targetRate } from "../load/mod.ts";
-import type { RequestFacts } from "../record/record.ts";
-import { readTrace } from "../record/trace.ts";
+import { readTraceHeader } from "../record/trace.ts";
+import { foldTrace } from "./trace_fold.ts";
 import { csvLine } from "./csv.ts";
 import type { TaskPaths } from "./paths.ts";
 import { percentileView, renderPercentileTable } from "./percentiles.ts";
@@ -77,6 +76,8 @@ export interface TaskReport {
   /** The console text: tables, or the reason there are none. */
   text: string;
 }
+
+const tokenCountOf = (s: ReportSettings) => (s.tokenCount ? { tokenCount: s.tokenCount } : {});
 
 /** Builds the result JSON. `anchorMs` makes the stable window relative to the task's start. */
 export function resultJson(
@@ -153,29 +154,27 @@ export function performanceCsv(summary: TaskSummary, stats: readonly StatSpec[])
  * Streams a task's trace, summarizes it and writes its CSV, JSON, requests CSV
  * and page. A summarizer that finds nothing to summarize (no stable window) is
  * reported in `error`, with the requests CSV and page still written.
+ * `workers` reads the trace in parallel (default: by its size, see foldWorkers).
  */
 export async function reportTrace(
   tracePath: string,
   settings: ReportSettings,
   paths: TaskPaths,
   generatedAt = new Date(),
+  workers?: number,
 ): Promise<TaskReport> {
-  const { header, entries, footer } = await readTrace(tracePath);
+  const header = await readTraceHeader(tracePath);
   const identity = header.identity;
   if (!identity) {
     throw new RuntimeError(`Cannot read trace "${tracePath}": its header has no task identity`);
   }
   const anchorMs = header.anchor_ms;
-  const facts: RequestFacts[] = [];
+  const spec = { path: tracePath, anchorMs, facts: true, ...tokenCountOf(settings) };
   // default_perf counts every measured request, so one pass folds the gaps.
   const onePass = settings.summarizer !== "stable_stage";
-  let gaps = new ChunkGaps(settings.tokenCount);
-  for await (const e of entries) {
-    facts.push(e.facts);
-    if (onePass && !e.facts.warmup) gaps.add(e.facts, e.deltasUs);
-  }
-  const selfCheck = footer()?.self_check as SelfCheck | undefined;
-  facts.sort((a, b) => a.index - b.index);
+  const first = await foldTrace({ ...spec, gapsOf: onePass ? "measured" : [] }, workers);
+  const facts = first.facts.sort((a, b) => a.index - b.index);
+  const selfCheck = first.footer?.self_check as SelfCheck | undefined;
   Deno.writeTextFileSync(paths.requestsCsv, requestsCsv(facts, anchorMs, settings.tokenCount));
   const base = { identity, requests: facts.length };
   let selection: Selection;
@@ -186,20 +185,17 @@ export async function reportTrace(
     Deno.writeTextFileSync(paths.plot, taskPage(identity, facts, anchorMs, { error: message }));
     return { ...base, error: message, breaches: [], text: message };
   }
-  if (!onePass) {
-    const counted = new Set(selection.counted.map((f) => f.index));
-    gaps = new ChunkGaps(settings.tokenCount);
-    for await (const e of (await readTrace(tracePath)).entries) {
-      if (!e.facts.warmup && counted.has(e.facts.index)) gaps.add(e.facts, e.deltasUs);
-    }
-  }
+  const gaps = onePass ? first.gaps : (await foldTrace(
+    { ...spec, facts: false, gapsOf: selection.counted.map((f) => f.index) },
+    workers,
+  )).gaps;
   const target = targetRate(identity.load as unknown as LoadProfile);
   const summary = summarizeTask(selection, gaps, {
     stats: settings.stats,
     summarizer: settings.summarizer,
     maxConcurrency: identity.max_concurrency,
     ...(settings.slo ? { slo: settings.slo } : {}),
-    ...(settings.tokenCount ? { tokenCount: settings.tokenCount } : {}),
+    ...tokenCountOf(settings),
     ...(target !== undefined ? { targetRateRps: target } : {}),
   });
   const json = resultJson(identity, summary, settings, anchorMs, generatedAt);
