@@ -108,17 +108,24 @@ export function encodeDeltas(values: readonly number[]): string {
 }
 
 /**
- * Decodes the digits of {@link encodeDeltas} in `bytes[from, to)` into `out`
- * (room for `to − from` values needed); returns how many. Throws on a byte
- * outside the alphabet or a cut number.
+ * Decodes the digits of {@link encodeDeltas} from `bytes[from]` up to the
+ * first byte that is not one (or `to`) into `out` (room for `to − from`
+ * values needed): how many values, and where the digits end. Throws on a
+ * number cut short.
  */
-function decodeDigits(bytes: Uint8Array, from: number, to: number, out: Float64Array): number {
+function decodeDigits(
+  bytes: Uint8Array,
+  from: number,
+  to: number,
+  out: Float64Array,
+): { n: number; end: number } {
   let n = 0;
   let acc = 0;
   let mul = 1;
-  for (let i = from; i < to; i++) {
+  let i = from;
+  for (; i < to; i++) {
     const d = BYTE_DIGIT[bytes[i]!]!;
-    if (d < 0) throw new Error(`invalid character in "c" at ${i - from}`);
+    if (d < 0) break;
     if (d >= BASE) {
       acc += (d - BASE) * mul;
       mul *= BASE;
@@ -129,7 +136,7 @@ function decodeDigits(bytes: Uint8Array, from: number, to: number, out: Float64A
     }
   }
   if (mul !== 1) throw new Error(`"c" ends inside a number`);
-  return n;
+  return { n, end: i };
 }
 
 /** The bytes of a string of char codes below 256 (anything above maps to an invalid byte). */
@@ -139,7 +146,14 @@ const latin1Bytes = (text: string) =>
 /** Decodes {@link encodeDeltas}; throws on a character outside the alphabet or a cut number. */
 export function decodeDeltas(text: string): number[] {
   const out = new Float64Array(text.length);
-  return Array.from(out.subarray(0, decodeDigits(latin1Bytes(text), 0, text.length, out)));
+  return Array.from(out.subarray(0, digitsOnly(latin1Bytes(text), out)));
+}
+
+/** Decodes bytes that must be digits and nothing else; returns how many values. */
+function digitsOnly(bytes: Uint8Array, out: Float64Array): number {
+  const { n, end } = decodeDigits(bytes, 0, bytes.length, out);
+  if (end < bytes.length) throw new Error(`invalid character in "c" at ${end}`);
+  return n;
 }
 
 /** Encodes a record as a trace line, relative to `anchorMs`. */
@@ -238,14 +252,15 @@ export class TraceLineDecoder {
   /** Decodes the line `bytes[from, to)`; throws on a line that is not a valid record. */
   decodeBytes(bytes: Uint8Array, from: number, to: number): TraceEntry {
     const start = cValueStart(bytes, from, to);
-    const end = start < 0 ? -1 : bytes.indexOf(QUOTE, start);
-    if (start < 0 || end < 0 || end >= to) {
-      return this.decodeText(utf8.decode(bytes.subarray(from, to)));
-    }
+    if (start < 0) return this.decodeText(utf8.decode(bytes.subarray(from, to)));
+    // The digits run up to the closing quote: one pass finds the end and decodes them.
+    const { n, end } = decodeDigits(bytes, start, to, this.#room(to - start));
+    if (end >= to) return this.decodeText(utf8.decode(bytes.subarray(from, to)));
+    if (bytes[end] !== QUOTE) throw new Error(`invalid character in "c" at ${end - start}`);
     const line = parseLine(
       utf8.decode(bytes.subarray(from, start)) + utf8.decode(bytes.subarray(end, to)),
     );
-    return this.#entry(line, this.#digits(bytes, start, end));
+    return this.#entry(line, n);
   }
 
   /** Decodes one line of text (any trace version). */
@@ -253,7 +268,8 @@ export class TraceLineDecoder {
     const line = parseLine(text);
     let n: number;
     if (typeof line.c === "string") {
-      n = this.#digits(latin1Bytes(line.c), 0, line.c.length);
+      const bytes = latin1Bytes(line.c);
+      n = digitsOnly(bytes, this.#room(bytes.length));
     } else if (Array.isArray(line.chunks)) {
       n = line.chunks.length;
       const d = this.#room(n);
@@ -267,12 +283,6 @@ export class TraceLineDecoder {
       this.#deltas = new Float64Array(Math.max(n, 2 * this.#deltas.length));
     }
     return this.#deltas;
-  }
-
-  /** Decodes base-46 digits into the delta buffer; returns how many. */
-  #digits(bytes: Uint8Array, from: number, to: number): number {
-    // A number has at least one digit: there are at most to − from of them.
-    return decodeDigits(bytes, from, to, this.#room(to - from));
   }
 
   #entry(l: TraceLine, n: number): TraceEntry {

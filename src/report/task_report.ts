@@ -30,7 +30,7 @@ import { csvLine } from "./csv.ts";
 import type { TaskPaths } from "./paths.ts";
 import { percentileView, renderPercentileTable } from "./percentiles.ts";
 import { performanceRows, renderTaskTables } from "./table.ts";
-import { requestsCsv } from "./requests_csv.ts";
+import { writeRequestsCsv } from "./requests_csv.ts";
 import { taskPage } from "./plots.ts";
 import { LOOP_LAG_WARN_MS, type SelfCheck } from "../bench/self_check.ts";
 
@@ -175,7 +175,7 @@ export async function reportTrace(
   const first = await foldTrace({ ...spec, gapsOf: onePass ? "measured" : [] }, workers);
   const facts = first.facts.sort((a, b) => a.index - b.index);
   const selfCheck = first.footer?.self_check as SelfCheck | undefined;
-  Deno.writeTextFileSync(paths.requestsCsv, requestsCsv(facts, anchorMs, settings.tokenCount));
+  writeRequestsCsv(paths.requestsCsv, facts, anchorMs, settings.tokenCount);
   const base = { identity, requests: facts.length };
   let selection: Selection;
   try {
