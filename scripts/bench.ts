@@ -388,6 +388,8 @@ async function scale(quick: boolean) {
     [10_000, 4096, 4096],
     [50_000, 4096, 4096],
     [250_000, 4096, 4096],
+    // Many short requests: what memory grows with instead of tokens (a long pressure run).
+    [1_000_000, 64, 64],
   ];
   for (const [requests, input, output] of points) {
     const dir = Deno.makeTempDirSync({ prefix: "servebench-scale-" });
