@@ -11,15 +11,16 @@
  * → `{ kind: "sent" }` per send, `{ kind: "record", record }` per finished
  * request, then `{ kind: "driven", loopLags }`; `{ kind: "stop" }` ends the
  * sending, `{ kind: "cancel" }` cuts in-flight requests off. Trace readers:
- * `{ kind: "fold", spec, start, end }` → `{ kind: "folded", share }` (a range
- * of a trace read, its count tables transferred).
+ * `{ kind: "fold", spec, start, end }` → `{ kind: "facts", facts }` per batch
+ * of requests read, then `{ kind: "folded", share }` (the range's counts,
+ * their tables transferred).
  *
  * @module
  */
 
 import { loadTokenizer, type TextTokenizer } from "./tokenizer/tokenizer.ts";
 import { type DriveSpec, serveDrive } from "./bench/drive.ts";
-import type { RequestRecord } from "./record/record.ts";
+import type { RequestFacts, RequestRecord } from "./record/record.ts";
 import { type FoldedShare, type FoldSpec, serveFold } from "./report/trace_fold.ts";
 
 /** The name every servebench worker is started with. */
@@ -52,6 +53,7 @@ export type WorkerReply =
   | { kind: "sent" }
   | { kind: "record"; record: RequestRecord }
   | { kind: "driven"; loopLags: number[] }
+  | { kind: "facts"; facts: RequestFacts[] }
   | { kind: "folded"; share: FoldedShare };
 
 /** True inside a servebench worker. */

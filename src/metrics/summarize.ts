@@ -26,7 +26,6 @@ import {
   type Distribution,
   percentileSorted,
   Sample,
-  sortedSample,
   type StatSpec,
   type StatValues,
 } from "./stats.ts";
@@ -158,9 +157,10 @@ export interface TaskSummary {
   goodput?: Goodput;
   /** Present when any request had both server and tokenizer counts. */
   tokenCounts?: TokenCountCheck;
-  /** Per-request metrics of the counted requests, in record order. */
-  requests: RequestMetrics[];
-  /** The samples behind `metrics`, by the same keys (in memory only, for gates and plots). */
+  /**
+   * The samples behind `metrics`, by the same keys, plus `total_token_throughput_tps`
+   * per request (in memory only, for gates, plots and the percentile view).
+   */
   samples: Record<string, Distribution>;
 }
 
@@ -281,6 +281,27 @@ export function summarizeRecords(
 
 const safeDiv = (a: number, b: number) => (b > 0 ? a / b : 0);
 
+/** The per-request samples of successful requests (ITL comes from ChunkGaps; ITL request mean is TPOT). */
+const SAMPLE_COLUMNS: ReadonlyArray<readonly [string, (m: RequestMetrics) => number | undefined]> =
+  [
+    ["e2el_ms", (m) => m.e2elMs],
+    ["ttft_ms", (m) => m.ttftMs],
+    ["ttfo_ms", (m) => m.ttfoMs],
+    ["tpot_ms", (m) => m.tpotMs],
+    ["e2el_from_scheduled_ms", (m) => m.e2elFromScheduledMs],
+    ["input_tokens", (m) => m.inputTokens],
+    ["output_tokens", (m) => m.outputTokens],
+    ["output_token_throughput_tps", (m) => m.outputTokenThroughputTps],
+    ["prefill_token_throughput_tps", (m) => m.prefillTokenThroughputTps],
+    [
+      "total_token_throughput_tps",
+      (m) =>
+        m.e2elMs > 0 && m.outputTokens !== undefined
+          ? ((m.inputTokens ?? 0) + m.outputTokens) / (m.e2elMs / 1000)
+          : undefined,
+    ],
+  ];
+
 /** Summarizes the selected requests of a task, given their folded chunk gaps. */
 export function summarizeTask(
   selection: Selection,
@@ -289,23 +310,36 @@ export function summarizeTask(
 ): TaskSummary {
   const { measured, counted, window } = selection;
   const mode = options.tokenCount ?? "server";
-  const per = counted.map((r) => requestMetrics(r, mode));
-
+  // One pass: each request's metrics are computed, added to the totals and to
+  // one column per metric, and dropped, so nothing per request outlives it but numbers.
+  const columns = SAMPLE_COLUMNS.map(() => new Float64Array(counted.length));
+  const filled = SAMPLE_COLUMNS.map(() => 0);
+  const lag = new Float64Array(counted.length);
   let minStart = Infinity;
   let maxEnd = -Infinity;
+  let lastStart = -Infinity;
   let sumE2el = 0;
   let success = 0;
   let inputTokens = 0;
   let outputTokens = 0;
   let sumTtft = 0;
   let inputForPrefill = 0;
+  let lateSends = 0;
+  let retried = 0;
+  let good = 0;
+  const slo = options.slo?.length ? options.slo : undefined;
   const errors: Partial<Record<ErrorCategory, number>> = {};
   for (let i = 0; i < counted.length; i++) {
     const r = counted[i]!;
-    const m = per[i]!;
+    const m = requestMetrics(r, mode);
     if (r.startMs < minStart) minStart = r.startMs;
+    if (r.startMs > lastStart) lastStart = r.startMs;
     if (r.endMs > maxEnd) maxEnd = r.endMs;
     sumE2el += m.e2elMs;
+    lag[i] = m.sendLagMs;
+    if (m.sendLagMs > LATE_SEND_MS) lateSends++;
+    if (r.attempts > 1) retried++;
+    if (slo && meetsSlo(m, slo)) good++;
     if (!m.ok) {
       const c = r.error!.category;
       errors[c] = (errors[c] ?? 0) + 1;
@@ -317,6 +351,10 @@ export function summarizeTask(
     if (m.ttftMs !== undefined && m.inputTokens !== undefined) {
       sumTtft += m.ttftMs;
       inputForPrefill += m.inputTokens;
+    }
+    for (let k = 0; k < SAMPLE_COLUMNS.length; k++) {
+      const v = SAMPLE_COLUMNS[k]![1](m);
+      if (v !== undefined) columns[k]![filled[k]!++] = v;
     }
   }
   const durationMs = window
@@ -345,43 +383,22 @@ export function summarizeTask(
     total_token_throughput_tps: safeDiv(inputTokens + outputTokens, seconds),
   };
 
-  const ok = per.filter((m) => m.ok);
-  const pick = (f: (m: RequestMetrics) => number | undefined) => {
-    const out: number[] = [];
-    for (const m of ok) {
-      const v = f(m);
-      if (v !== undefined) out.push(v);
-    }
-    return new Sample(out);
-  };
   const samples: Record<string, Distribution> = {
-    e2el_ms: pick((m) => m.e2elMs),
-    ttft_ms: pick((m) => m.ttftMs),
-    ttfo_ms: pick((m) => m.ttfoMs),
-    tpot_ms: pick((m) => m.tpotMs),
     itl_ms: gaps.itl(),
     itl_per_token_ms: gaps.itlPerToken(),
-    itl_request_mean_ms: pick((m) => m.tpotMs),
-    e2el_from_scheduled_ms: pick((m) => m.e2elFromScheduledMs),
-    input_tokens: pick((m) => m.inputTokens),
-    output_tokens: pick((m) => m.outputTokens),
-    output_token_throughput_tps: pick((m) => m.outputTokenThroughputTps),
-    prefill_token_throughput_tps: pick((m) => m.prefillTokenThroughputTps),
   };
+  SAMPLE_COLUMNS.forEach(([key], k) => {
+    samples[key] = new Sample(columns[k]!.subarray(0, filled[k]!));
+  });
+  samples.itl_request_mean_ms = samples.tpot_ms!;
   const metrics: Record<string, StatValues> = {};
   for (const row of METRIC_ROWS) {
     const d = describe(samples[row.key]!, options.stats);
     if (d) metrics[row.key] = d;
   }
 
-  const lag = sortedSample(per.map((m) => m.sendLagMs));
-  let firstStart = Infinity;
-  let lastStart = -Infinity;
-  for (const r of counted) {
-    if (r.startMs < firstStart) firstStart = r.startMs;
-    if (r.startMs > lastStart) lastStart = r.startMs;
-  }
-  const span = counted.length > 1 ? lastStart - firstStart : 0;
+  lag.sort();
+  const span = counted.length > 1 ? lastStart - minStart : 0;
   const summary: TaskSummary = {
     stage: window ? "stable" : "total",
     common,
@@ -396,12 +413,11 @@ export function summarizeTask(
         }
         : undefined,
       warmup_requests: selection.total - measured.length,
-      late_sends: per.filter((m) => m.sendLagMs > LATE_SEND_MS).length,
-      retried_requests: counted.filter((r) => r.attempts > 1).length,
+      late_sends: lateSends,
+      retried_requests: retried,
       ...(span > 0 ? { achieved_rate_rps: ((counted.length - 1) / span) * 1000 } : {}),
       ...(options.targetRateRps !== undefined ? { target_rate_rps: options.targetRateRps } : {}),
     },
-    requests: per,
     samples,
   };
   if (window) summary.window = window;
@@ -437,10 +453,9 @@ export function summarizeTask(
     check.output_mean_abs_diff = safeDiv(outDiffSum, check.compared_output);
     summary.tokenCounts = check;
   }
-  if (options.slo && options.slo.length) {
-    const good = per.filter((m) => meetsSlo(m, options.slo!)).length;
+  if (slo) {
     summary.goodput = {
-      slo: Object.fromEntries(options.slo.map((o) => [`${o.metric}_ms`, o.maxMs])),
+      slo: Object.fromEntries(slo.map((o) => [`${o.metric}_ms`, o.maxMs])),
       good_requests: good,
       share: safeDiv(good, counted.length),
       rate_rps: safeDiv(good, seconds),

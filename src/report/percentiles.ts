@@ -5,7 +5,6 @@
  * @module
  */
 
-import { type Distribution, Sample } from "../metrics/stats.ts";
 import type { TaskSummary } from "../metrics/summarize.ts";
 import { renderTable } from "./table.ts";
 
@@ -25,14 +24,7 @@ const COLUMNS: ReadonlyArray<{ key: string; label: string }> = [
 
 /** Percentile values by metric key, then `p10`…`p99`; metrics without data are absent. */
 export function percentileView(summary: TaskSummary): Record<string, Record<string, number>> {
-  const samples: Record<string, Distribution> = { ...summary.samples };
-  samples.total_token_throughput_tps = new Sample(
-    summary.requests.flatMap((m) =>
-      m.ok && m.e2elMs > 0 && m.outputTokens !== undefined
-        ? [((m.inputTokens ?? 0) + m.outputTokens) / (m.e2elMs / 1000)]
-        : []
-    ),
-  );
+  const samples = summary.samples;
   const out: Record<string, Record<string, number>> = {};
   for (const c of COLUMNS) {
     const sample = samples[c.key];

@@ -35,7 +35,7 @@ export interface Folded {
   footer?: TraceFooter;
 }
 
-/** A worker's share of a pass, as posted back. */
+/** A worker's share of a pass, as posted back (facts arrive before, in batches). */
 export interface FoldedShare {
   facts: RequestFacts[];
   gaps: ChunkGapsState;
@@ -45,9 +45,20 @@ export interface FoldedShare {
 /** Traces smaller than this are read in this thread: starting workers would cost more. */
 export const PARALLEL_FOLD_BYTES = 64 << 20;
 
-/** Folds the lines of the trace that start in `[start, end)`, in this thread. */
-export async function foldRange(spec: FoldSpec, start = 0, end = Infinity): Promise<Folded> {
-  const facts: RequestFacts[] = [];
+/** Facts a worker posts at a time, so it never holds a whole range's facts besides the main thread's copy. */
+const FACTS_BATCH = 8192;
+
+/**
+ * Folds the lines of the trace that start in `[start, end)`, in this thread.
+ * With `onFacts`, the facts are handed over in batches instead of returned.
+ */
+export async function foldRange(
+  spec: FoldSpec,
+  start = 0,
+  end = Infinity,
+  onFacts?: (batch: RequestFacts[]) => void,
+): Promise<Folded> {
+  let facts: RequestFacts[] = [];
   const gaps = new ChunkGaps(spec.tokenCount);
   const only = spec.gapsOf === "measured" ? undefined : new Set(spec.gapsOf);
   let footer: TraceFooter | undefined;
@@ -55,6 +66,14 @@ export async function foldRange(spec: FoldSpec, start = 0, end = Infinity): Prom
   for await (const { facts: f, deltasUs } of entries) {
     if (spec.facts) facts.push(f);
     if (!f.warmup && (!only || only.has(f.index))) gaps.add(f, deltasUs);
+    if (onFacts && facts.length >= FACTS_BATCH) {
+      onFacts(facts);
+      facts = [];
+    }
+  }
+  if (onFacts && facts.length) {
+    onFacts(facts);
+    facts = [];
   }
   return { facts, gaps, ...(footer ? { footer } : {}) };
 }
@@ -92,9 +111,11 @@ export async function foldTrace(spec: FoldSpec, workers?: number): Promise<Folde
 
 function foldInWorker(spec: FoldSpec, start: number, end: number): Promise<FoldedShare> {
   const worker = new Worker(workerModuleUrl(), { type: "module", name: WORKER_NAME });
+  const facts: RequestFacts[] = [];
   return new Promise<FoldedShare>((resolve, reject) => {
     worker.onmessage = (e: MessageEvent<WorkerReply>) => {
-      if (e.data.kind === "folded") resolve(e.data.share);
+      if (e.data.kind === "facts") { for (const f of e.data.facts) facts.push(f); }
+      else if (e.data.kind === "folded") resolve({ ...e.data.share, facts });
       else if (e.data.kind === "error") reject(new RuntimeError(e.data.message));
     };
     worker.onerror = (e) => {
@@ -106,14 +127,17 @@ function foldInWorker(spec: FoldSpec, start: number, end: number): Promise<Folde
   }).finally(() => worker.terminate());
 }
 
-/** The worker side: folds a range and posts it back, the count tables transferred. */
+/**
+ * The worker side: folds a range, posting its facts in batches as they are
+ * read, then the counts (their tables transferred).
+ */
 export async function serveFold(
   spec: FoldSpec,
   start: number,
   end: number,
   post: (reply: WorkerReply, transfer: Transferable[]) => void,
 ): Promise<void> {
-  const folded = await foldRange(spec, start, end);
+  const folded = await foldRange(spec, start, end, (facts) => post({ kind: "facts", facts }, []));
   const gaps = folded.gaps.state();
   const transfer = [gaps.single, gaps.other, gaps.split].flatMap((c) =>
     c.dense ? [c.dense.buffer as ArrayBuffer] : []
