@@ -21,6 +21,7 @@
 import { loadTokenizer, type TextTokenizer } from "./tokenizer/tokenizer.ts";
 import { type DriveSpec, serveDrive } from "./bench/drive.ts";
 import type { RequestFacts, RequestRecord } from "./record/record.ts";
+import type { CountsState } from "./metrics/counts.ts";
 import { type FoldedShare, type FoldSpec, serveFold } from "./report/trace_fold.ts";
 
 /** The name every servebench worker is started with. */
@@ -52,7 +53,7 @@ export type WorkerReply =
   | { kind: "counts"; id: number; counts: number[] }
   | { kind: "sent" }
   | { kind: "record"; record: RequestRecord }
-  | { kind: "driven"; loopLags: number[] }
+  | { kind: "driven"; loopLags: CountsState }
   | { kind: "facts"; facts: RequestFacts[] }
   | { kind: "folded"; share: FoldedShare };
 
@@ -79,9 +80,12 @@ function serve(): void {
       else if (msg.kind === "cancel") cancel.abort();
       else if (msg.kind === "start") begin(msg.t0Abs);
       else if (msg.kind === "drive") {
-        await serveDrive(msg, start, { stop: stop.signal, cancel: cancel.signal }, (reply) => {
-          scope.postMessage(reply);
-        });
+        await serveDrive(
+          msg,
+          start,
+          { stop: stop.signal, cancel: cancel.signal },
+          (reply, transfer) => scope.postMessage(reply, transfer),
+        );
       } else if (msg.kind === "fold") {
         await serveFold(msg.spec, msg.start, msg.end, (reply, transfer) => {
           scope.postMessage(reply, transfer);

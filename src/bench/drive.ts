@@ -23,6 +23,7 @@ import { RuntimeError } from "../errors.ts";
 import { WORKER_NAME, type WorkerReply, type WorkerRequest } from "../worker_entry.ts";
 import { workerModuleUrl } from "../tokenizer/pool.ts";
 import { sampleLoopLag } from "./self_check.ts";
+import { ValueCounts } from "../metrics/counts.ts";
 
 /** Everything a send loop needs, as plain data (it crosses into workers). */
 export interface DriveSpec {
@@ -195,8 +196,8 @@ async function warmConnections(d: DriveSpec, transport: Transport, shard: Shard)
 
 /** What a run on workers gives back besides the records. */
 export interface DriveResult {
-  /** Loop-lag samples of the workers' event loops (ms). */
-  loopLags: number[];
+  /** Loop lag of the workers' event loops, counted per µs (empty on the main thread). */
+  loopLags: ValueCounts;
 }
 
 /**
@@ -218,11 +219,11 @@ export async function drive(
     } finally {
       transport.close();
     }
-    return { loopLags: [] };
+    return { loopLags: new ValueCounts(1000) };
   }
   const counter = new SharedArrayBuffer(4);
   const pool: Worker[] = [];
-  const loopLags: number[] = [];
+  const loopLags = new ValueCounts(1000);
   const forward = (kind: "stop" | "cancel") => () => {
     for (const w of pool) w.postMessage({ kind } satisfies WorkerRequest);
   };
@@ -243,7 +244,7 @@ export async function drive(
           else if (m.kind === "record") sink.record(m.record);
           else if (m.kind === "ready") ready[worker]!();
           else if (m.kind === "driven") {
-            loopLags.push(...m.loopLags);
+            loopLags.merge(m.loopLags);
             resolve();
           } else if (m.kind === "error") reject(new RuntimeError(`Load worker: ${m.message}`));
         };
@@ -282,7 +283,7 @@ export async function serveDrive(
   msg: Extract<WorkerRequest, { kind: "drive" }>,
   start: Promise<number>,
   signals: { stop: AbortSignal; cancel: AbortSignal },
-  post: (reply: WorkerReply) => void,
+  post: (reply: WorkerReply, transfer?: Transferable[]) => void,
 ): Promise<void> {
   const cell = new Int32Array(msg.counter);
   const shardAt = (t0: number): Shard => ({
@@ -301,7 +302,8 @@ export async function serveDrive(
       sent: () => post({ kind: "sent" }),
       record: (record) => post({ kind: "record", record }),
     });
-    post({ kind: "driven", loopLags: lag.stop() });
+    const lags = lag.stop().state();
+    post({ kind: "driven", loopLags: lags }, lags.dense ? [lags.dense.buffer as ArrayBuffer] : []);
   } finally {
     transport.close();
   }

@@ -35,6 +35,7 @@ import {
 import { type ReportSettings, reportTrace, type TaskReport } from "../report/task_report.ts";
 import { type SimServer, startSimulator } from "../sim/server.ts";
 import { type SelfCheck, startSelfCheck } from "./self_check.ts";
+import type { ValueCounts } from "../metrics/counts.ts";
 import { drive, type DriveSpec, workerCount } from "./drive.ts";
 import { UsageError } from "../errors.ts";
 import { endpointUrl, listModels, modelsUrl, requestHeaders } from "./target.ts";
@@ -342,7 +343,7 @@ async function runTask(
   });
   let checker: ReturnType<typeof startSelfCheck> | undefined;
   let selfCheck: SelfCheck | undefined;
-  let workerLags: number[] = [];
+  let workerLags: ValueCounts | undefined;
   const progress = options.progress
     ? new Progress(
       options.progress,
