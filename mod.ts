@@ -1,14 +1,16 @@
 /**
  * servebench as a library: build a {@link Plan} and run it with
  * {@link runBenchmark}, or start the built-in simulator with
- * {@link startSimulator}.
+ * {@link startSimulator}. A task's requests are in its trace: stream them
+ * with {@link readTrace}, read them whole with {@link readTraceRecords}, and
+ * summarize records held in memory with {@link summarizeRecords}.
  *
  * @example
  * ```ts
  * import { planFromFlags, runBenchmark } from "./mod.ts";
  * const plan = planFromFlags({ url: "http://127.0.0.1:8000", concurrency: ["8"] });
  * const result = await runBenchmark(plan);
- * console.log(result.tasks[0]?.json?.metrics.ttft_ms);
+ * console.log(result.tasks[0]?.report.json?.metrics.ttft_ms);
  * ```
  *
  * @module
@@ -23,4 +25,8 @@ export type { ReportSettings, TaskReport, TaskResultJson } from "./src/report/ta
 export { recomputeRun } from "./src/cli/report.ts";
 export { startSimulator } from "./src/sim/server.ts";
 export type { SimOptions, SimServer, SimStats } from "./src/sim/server.ts";
-export type { RequestRecord } from "./src/record/record.ts";
+export type { RequestFacts, RequestRecord } from "./src/record/record.ts";
+export { readTrace, readTraceRecords } from "./src/record/trace.ts";
+export type { TraceEntry, TraceHeader, TraceReader } from "./src/record/trace.ts";
+export { summarizeRecords } from "./src/metrics/summarize.ts";
+export type { SummaryOptions, TaskSummary } from "./src/metrics/summarize.ts";
