@@ -6,6 +6,7 @@
 
 import type { ModelTask, Plan, Task } from "../src/config/plan.ts";
 import { DEFAULT_STATS, parseStats } from "../src/metrics/stats.ts";
+import { TraceWriter } from "../src/record/trace.ts";
 
 /** Asserts a condition with a message (keeps tests free of a JSR assert library). */
 export function assert(condition: unknown, message = "assertion failed"): asserts condition {
@@ -179,4 +180,30 @@ export async function waitForTrace(workDir: string, lines: number, model = "mode
     }
   }
   throw new Error(`no trace with more than ${lines} lines under ${workDir} after 20 s`);
+}
+
+/** The identity of a test trace's task. */
+const TEST_IDENTITY = {
+  model: "m",
+  model_abbr: "m",
+  dataset: "d",
+  api: "openai-chat",
+  stream: true,
+  load: {},
+  output_name: "d",
+  max_concurrency: 1,
+};
+
+/** Creates a trace for a test task (`task` recorded as given). */
+export function createTestTrace(
+  path: string,
+  anchorMs: number,
+  options: { maxConcurrency?: number; task?: Record<string, unknown> } = {},
+): TraceWriter {
+  return TraceWriter.create(path, {
+    anchor_ms: anchorMs,
+    created: "",
+    identity: { ...TEST_IDENTITY, max_concurrency: options.maxConcurrency ?? 1 },
+    task: options.task ?? {},
+  });
 }

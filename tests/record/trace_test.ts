@@ -9,19 +9,9 @@ import {
   TraceLineDecoder,
   TraceWriter,
 } from "../../src/record/trace.ts";
-import { assertEquals, assertRejects, withTempDir } from "../helpers.ts";
+import { assertEquals, assertRejects, createTestTrace, withTempDir } from "../helpers.ts";
 
 const ANCHOR = 1_795_000_000_000;
-const IDENTITY = {
-  model: "m",
-  model_abbr: "m",
-  dataset: "d",
-  api: "openai-chat",
-  stream: true,
-  load: {},
-  output_name: "d",
-  max_concurrency: 1,
-};
 
 function sample(index: number): RequestRecord {
   return {
@@ -65,12 +55,7 @@ Deno.test("encodeRecord() writes integer µs and decodeRecord() restores the rec
 Deno.test("TraceWriter appends records that readTrace() streams back with the header", async () => {
   await withTempDir(async (dir) => {
     const path = `${dir}/t.jsonl`;
-    const w = TraceWriter.create(path, {
-      anchor_ms: ANCHOR,
-      created: "now",
-      identity: IDENTITY,
-      task: { name: "x" },
-    });
+    const w = createTestTrace(path, ANCHOR, { task: { name: "x" } });
     w.append(sample(1));
     w.append(sample(0));
     w.close();
@@ -84,12 +69,7 @@ Deno.test("TraceWriter appends records that readTrace() streams back with the he
 Deno.test("readTrace() skips a last line cut short by a kill, and names a corrupt line otherwise", async () => {
   await withTempDir(async (dir) => {
     const path = `${dir}/t.jsonl`;
-    const w = TraceWriter.create(path, {
-      anchor_ms: ANCHOR,
-      created: "now",
-      identity: IDENTITY,
-      task: {},
-    });
+    const w = createTestTrace(path, ANCHOR);
     w.append(sample(0));
     w.close();
     await Deno.writeTextFile(path, '{"i":1,"sched":1,"sta', { append: true });
@@ -106,7 +86,7 @@ Deno.test("TraceWriter.create() never overwrites an existing trace", async () =>
     const path = `${dir}/t.jsonl`;
     await Deno.writeTextFile(path, "keep");
     await assertRejects(
-      () => TraceWriter.create(path, { anchor_ms: 0, created: "", identity: IDENTITY, task: {} }),
+      () => createTestTrace(path, 0),
       /Cannot create trace/,
     );
     assertEquals(await Deno.readTextFile(path), "keep");
@@ -174,12 +154,7 @@ Deno.test("reading a line's bytes gives what parsing its text gives, whatever it
 Deno.test("readTrace() reads lines longer than its read buffer, and lines across reads", async () => {
   await withTempDir(async (dir) => {
     const path = `${dir}/t.jsonl`;
-    const w = TraceWriter.create(path, {
-      anchor_ms: ANCHOR,
-      created: "",
-      identity: IDENTITY,
-      task: {},
-    });
+    const w = createTestTrace(path, ANCHOR);
     // 1.5 M chunks of 10 ms (3 bytes each): a line of 4.5 MB, beyond the 4 MiB buffer.
     const long = {
       ...sample(1),

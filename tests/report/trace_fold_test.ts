@@ -1,30 +1,15 @@
 import { DEFAULT_STATS, describe, parseStats } from "../../src/metrics/stats.ts";
 import type { RequestRecord } from "../../src/record/record.ts";
-import { TraceWriter } from "../../src/record/trace.ts";
 import { Random } from "../../src/random.ts";
 import { type FoldSpec, foldTrace } from "../../src/report/trace_fold.ts";
-import { assertEquals, assertRejects, withTempDir } from "../helpers.ts";
+import { assertEquals, assertRejects, createTestTrace, withTempDir } from "../helpers.ts";
 
 const ANCHOR = 1_795_000_000_000;
 const STATS = parseStats([...DEFAULT_STATS, "P99.9"]);
 
 /** A trace of 300 requests: warm-ups, failures, 1 and 2 tokens per chunk, random gaps. */
 function writeTrace(path: string): void {
-  const w = TraceWriter.create(path, {
-    anchor_ms: ANCHOR,
-    created: "",
-    identity: {
-      model: "m",
-      model_abbr: "m",
-      dataset: "d",
-      api: "openai-chat",
-      stream: true,
-      load: {},
-      output_name: "d",
-      max_concurrency: 4,
-    },
-    task: {},
-  });
+  const w = createTestTrace(path, ANCHOR, { maxConcurrency: 4 });
   const random = new Random(3);
   for (let i = 0; i < 300; i++) {
     const start = ANCHOR + i * 7.5;
