@@ -7,7 +7,6 @@ import {
   readTrace,
   readTraceRecords,
   TraceLineDecoder,
-  TraceWriter,
 } from "../../src/record/trace.ts";
 import { assertEquals, assertRejects, createTestTrace, withTempDir } from "../helpers.ts";
 
