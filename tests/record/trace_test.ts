@@ -8,6 +8,7 @@ import {
   readTraceRecords,
   TraceLineDecoder,
 } from "../../src/record/trace.ts";
+import { Random } from "../../src/random.ts";
 import { assertEquals, assertRejects, createTestTrace, withTempDir } from "../helpers.ts";
 
 const ANCHOR = 1_795_000_000_000;
@@ -111,6 +112,24 @@ Deno.test("encodeDeltas() round-trips any integers ≥ 0 as JSON-safe text; deco
     }
   }
   assertEquals(threw, 3);
+});
+
+Deno.test("decodeDeltas() reads any mix of number lengths, and every cut is a prefix or an error", () => {
+  const random = new Random(11);
+  const ranges = [45, 2115, 97_335, 4_477_455, 1e12];
+  const values = Array.from({ length: 3000 }, () => random.int(0, ranges[random.int(0, 4)]!));
+  assertEquals(decodeDeltas(encodeDeltas(values)), values);
+  const few = values.slice(0, 40);
+  const text = encodeDeltas(few);
+  for (let cut = 0; cut <= text.length; cut++) {
+    let read: number[] | undefined;
+    try {
+      read = decodeDeltas(text.slice(0, cut));
+    } catch {
+      continue; // cut inside a number
+    }
+    assertEquals(read, few.slice(0, read.length), `cut at ${cut}`);
+  }
 });
 
 Deno.test("decodeRecord() still reads version-1 lines with a chunks array", () => {
