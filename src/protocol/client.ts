@@ -11,7 +11,7 @@ import { errorMessage } from "../errors.ts";
 import type { ErrorCategory, RequestError, RequestRecord } from "../record/record.ts";
 import type { EventSink, ProtocolAdapter, Usage } from "./openai.ts";
 import { SseDecoder } from "./sse.ts";
-import { createTransport, type Transport, type TransportResponse } from "./transport.ts";
+import type { Transport, TransportResponse } from "./transport.ts";
 
 /** Where and how to send. Secrets live only here, in memory. */
 export interface HttpTarget {
@@ -23,8 +23,8 @@ export interface HttpTarget {
   readonly stream: boolean;
   /** Whole-request timeout; absent → none. */
   readonly timeoutMs?: number;
-  /** The connection pool to send through; absent → plain fetch. */
-  readonly transport?: Transport;
+  /** The connection pool to send through. */
+  readonly transport: Transport;
   /** Keep the output text on the record (for tokenizer counting). */
   readonly keepText?: boolean;
   /**
@@ -84,8 +84,6 @@ class StreamState implements EventSink {
   }
 }
 
-let plainFetch: Transport | undefined;
-
 function parseRetryAfter(value: string | undefined): number | undefined {
   if (!value) return undefined;
   const seconds = Number(value);
@@ -142,12 +140,10 @@ export async function sendRequest(
   let failure: RequestError | undefined;
 
   const startRel = performance.now();
-  let endRel = startRel;
   try {
     let response: TransportResponse;
     try {
-      const transport = target.transport ?? (plainFetch ??= createTransport("fetch"));
-      response = await transport.request(target.url, {
+      response = await target.transport.request(target.url, {
         method: "POST",
         headers: target.headers,
         body,
@@ -205,7 +201,7 @@ export async function sendRequest(
   return finish();
 
   function finish(): RequestRecord {
-    endRel = performance.now();
+    const endRel = performance.now();
     if (!failure) {
       if (state.errorMessage !== undefined) {
         failure = { category: "stream_error", message: state.errorMessage };

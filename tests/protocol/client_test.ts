@@ -1,5 +1,6 @@
 import { type HttpTarget, sendRequest } from "../../src/protocol/client.ts";
 import { openaiChat, openaiCompletions } from "../../src/protocol/openai.ts";
+import { createTransport } from "../../src/protocol/transport.ts";
 import { assert, assertEquals } from "../helpers.ts";
 
 const enc = new TextEncoder();
@@ -39,8 +40,19 @@ function sse(events: string[], pauseMs = 2): () => Response {
 const chunk = (delta: Record<string, unknown>, finish: string | null = null) =>
   `data: ${JSON.stringify({ choices: [{ index: 0, delta, finish_reason: finish }] })}\n\n`;
 
+/** Plain fetch: no pooled resource of its own to close. */
+const transport = createTransport("fetch");
+
 function target(url: string, extra: Partial<HttpTarget> = {}): HttpTarget {
-  return { url, headers: {}, adapter: openaiChat, stream: true, keepText: true, ...extra };
+  return {
+    url,
+    headers: {},
+    adapter: openaiChat,
+    stream: true,
+    keepText: true,
+    transport,
+    ...extra,
+  };
 }
 
 const meta = { index: 0, scheduledMs: 0 };
