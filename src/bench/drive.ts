@@ -91,11 +91,8 @@ async function sendWithRetry(
     if (tries.length) record.tries = tries;
     if (attempt > retries || !retryable(record) || signal.aborted) return record;
     tries.push({ startMs: record.startMs, endMs: record.endMs, error: record.error! });
-    const wait = backoffMs(record, attempt);
-    await new Promise<void>((resolve) => {
-      const timer = setTimeout(resolve, wait);
-      signal.addEventListener("abort", () => (clearTimeout(timer), resolve()), { once: true });
-    });
+    // realClock's sleep removes its abort listener: the cancel signal lives as long as the task.
+    await realClock.sleepUntil(realClock.now() + backoffMs(record, attempt), signal);
   }
 }
 
