@@ -39,18 +39,6 @@ export type DatasetSource =
   | { type: "prompt"; prompt: string; maxTokens?: number }
   | { type: "images"; images: ImageOptions };
 
-/** The dataset types. */
-export const DATASET_TYPES = [
-  "synthetic",
-  "random",
-  "sharegpt",
-  "jsonl",
-  "csv",
-  "gsm8k",
-  "prompt",
-  "images",
-] as const;
-
 /** True when a source builds prompts of exact lengths (and so needs a tokenizer). */
 export function needsTokenizer(source: DatasetSource): boolean {
   return source.type === "synthetic" || source.type === "random" ||

@@ -23,9 +23,6 @@ export { type Arrival, arrivalOffsets, ARRIVALS, type RateProfile } from "./rate
 /** Any load profile. */
 export type LoadProfile = ConcurrencyProfile | RateProfile | RampProfile | PressureProfile;
 
-/** The profile keys. */
-export const LOAD_KINDS = ["concurrency", "rate", "ramp", "pressure"] as const;
-
 /**
  * Runs sends under a profile until the stop rule holds; resolves when all
  * sent have ended. With a shard, only that worker's share of the load.

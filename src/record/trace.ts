@@ -158,16 +158,12 @@ const latin1Bytes = (text: string) =>
   Uint8Array.from(text, (ch) => (ch.charCodeAt(0) < 256 ? ch.charCodeAt(0) : 0xff));
 
 /** Decodes {@link encodeDeltas}; throws on a character outside the alphabet or a cut number. */
-export function decodeDeltas(text: string): number[] {
-  const out = new Float64Array(text.length);
-  return Array.from(out.subarray(0, digitsOnly(latin1Bytes(text), out)));
-}
-
-/** Decodes bytes that must be digits and nothing else; returns how many values. */
-function digitsOnly(bytes: Uint8Array, out: Float64Array): number {
+export function decodeDeltas(text: string): Float64Array {
+  const bytes = latin1Bytes(text);
+  const out = new Float64Array(bytes.length);
   const { n, end } = decodeDigits(bytes, 0, bytes.length, out);
   if (end < bytes.length) throw new Error(`invalid character in "c" at ${end}`);
-  return n;
+  return out.subarray(0, n);
 }
 
 /** Encodes a record as a trace line, relative to `anchorMs`. */
@@ -280,16 +276,15 @@ export class TraceLineDecoder {
   /** Decodes one line of text (any trace version). */
   decodeText(text: string): TraceEntry {
     const line = parseLine(text);
-    let n: number;
-    if (typeof line.c === "string") {
-      const bytes = latin1Bytes(line.c);
-      n = digitsOnly(bytes, this.#room(bytes.length));
-    } else if (Array.isArray(line.chunks)) {
-      n = line.chunks.length;
-      const d = this.#room(n);
-      for (let k = 0; k < n; k++) d[k] = line.chunks[k]!;
-    } else throw new Error(`field "c" (or "chunks") is missing`);
-    return this.#entry(line, n);
+    // The rare path (a version-1 line, or fields in another order): allocating is fine here.
+    const deltas = typeof line.c === "string"
+      ? decodeDeltas(line.c)
+      : Array.isArray(line.chunks)
+      ? line.chunks
+      : undefined;
+    if (!deltas) throw new Error(`field "c" (or "chunks") is missing`);
+    this.#room(deltas.length).set(deltas);
+    return this.#entry(line, deltas.length);
   }
 
   #room(n: number): Float64Array {
@@ -348,11 +343,6 @@ export function recordOf(entry: TraceEntry, anchorMs: number): RequestRecord {
     chunkMs[k] = anchorMs + t / 1000;
   }
   return { ...rest, chunkMs };
-}
-
-/** Decodes a trace line back into a record on the absolute time axis. */
-export function decodeRecord(text: string, anchorMs: number): RequestRecord {
-  return recordOf(new TraceLineDecoder(anchorMs).decodeText(text), anchorMs);
 }
 
 const encoder = new TextEncoder();

@@ -1,17 +1,23 @@
 import type { RequestRecord } from "../../src/record/record.ts";
 import {
-  decodeDeltas,
-  decodeRecord,
+  decodeDeltas as decodeDeltaArray,
   encodeDeltas,
   encodeRecord,
   readTrace,
   readTraceRecords,
+  recordOf,
   TraceLineDecoder,
 } from "../../src/record/trace.ts";
 import { Random } from "../../src/random.ts";
 import { assertEquals, assertRejects, createTestTrace, withTempDir } from "../helpers.ts";
 
 const ANCHOR = 1_795_000_000_000;
+
+/** A trace line read back as a whole record. */
+const decodeRecord = (line: string, anchorMs: number) =>
+  recordOf(new TraceLineDecoder(anchorMs).decodeText(line), anchorMs);
+
+const decodeDeltas = (text: string) => Array.from(decodeDeltaArray(text));
 
 function sample(index: number): RequestRecord {
   return {
