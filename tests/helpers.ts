@@ -163,6 +163,26 @@ export async function runCli(
   return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
 }
 
+/** The flags of a small run against `url`: its load, output length and work folder. */
+export function runFlags(
+  url: string,
+  o: { concurrency: number; prompts: number; maxTokens: number; workDir?: string },
+): string[] {
+  const flags = ["--url", url, "--concurrency", String(o.concurrency), "--num-prompts"];
+  flags.push(String(o.prompts), "--max-tokens", String(o.maxTokens));
+  return o.workDir !== undefined ? [...flags, "--work-dir", o.workDir] : flags;
+}
+
+/**
+ * Starts a long CLI run (concurrency 4, 400 prompts of 20 tokens) against `url`
+ * and waits until more than 12 requests completed, for a test to interrupt.
+ */
+export async function startLongRun(url: string, workDir: string, extra: string[] = []) {
+  const flags = runFlags(url, { concurrency: 4, prompts: 400, maxTokens: 20, workDir });
+  const child = cliCommand(["run", ...flags, ...extra]).spawn();
+  return { child, trace: await waitForTrace(workDir, 12) };
+}
+
 /**
  * Waits (up to 20 s) until the first run folder under `workDir` has a trace
  * for model `model` with more than `lines` lines; returns the trace's path.

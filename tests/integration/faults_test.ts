@@ -1,7 +1,7 @@
 import { runCommand } from "../../src/cli/run.ts";
 import { FAULT_KINDS, startSimulator } from "../../src/sim/server.ts";
 import { readTraceRecords } from "../../src/record/trace.ts";
-import { assert, assertEquals, runCli, withTempDir } from "../helpers.ts";
+import { assert, assertEquals, runCli, runFlags, withTempDir } from "../helpers.ts";
 
 for (const transport of ["fetch", "node"]) {
   Deno.test(`every fault kind in one benchmark (${transport} transport): each a row with its category, totals add up, the run completes`, async () => {
@@ -13,14 +13,7 @@ for (const transport of ["fetch", "node"]) {
         const out: string[] = [];
         const r = await runCommand(
           [
-            "--url",
-            sim.url,
-            "--concurrency",
-            "1",
-            "--num-prompts",
-            "20",
-            "--max-tokens",
-            "6",
+            ...runFlags(sim.url, { concurrency: 1, prompts: 20, maxTokens: 6 }),
             "--timeout",
             "1",
             "--work-dir",

@@ -9,8 +9,9 @@ import {
   cliCommand,
   modelAt,
   quiet,
+  runFlags,
   simplePlan,
-  waitForTrace,
+  startLongRun,
   withTempDir,
 } from "../helpers.ts";
 
@@ -178,21 +179,7 @@ Deno.test("SIGINT halfway: exit 130, and the CSV, JSON and trace hold exactly th
   const sim = await startSimulator({ ttftMs: 20, itlMs: 5 });
   try {
     await withTempDir(async (dir) => {
-      const child = cliCommand([
-        "run",
-        "--url",
-        sim.url,
-        "--concurrency",
-        "4",
-        "--num-prompts",
-        "400",
-        "--max-tokens",
-        "20",
-        "--work-dir",
-        dir,
-        "--quiet",
-      ]).spawn();
-      const trace = await waitForTrace(dir, 12);
+      const { child, trace } = await startLongRun(sim.url, dir, ["--quiet"]);
       child.kill("SIGINT");
       const out = await child.output();
       const stderr = new TextDecoder().decode(out.stderr);
@@ -226,16 +213,7 @@ Deno.test("a run whose stdout is not a terminal prints periodic progress lines a
     await withTempDir(async (dir) => {
       const out = await cliCommand([
         "run",
-        "--url",
-        sim.url,
-        "--concurrency",
-        "2",
-        "--num-prompts",
-        "20",
-        "--max-tokens",
-        "10",
-        "--work-dir",
-        dir,
+        ...runFlags(sim.url, { concurrency: 2, prompts: 20, maxTokens: 10, workDir: dir }),
         "--progress-interval",
         "0.5",
       ]).output();

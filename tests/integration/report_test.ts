@@ -5,12 +5,12 @@ import { startSimulator } from "../../src/sim/server.ts";
 import {
   assert,
   assertEquals,
-  cliCommand,
   modelAt,
   quiet,
   runCli,
+  runFlags,
   simplePlan,
-  waitForTrace,
+  startLongRun,
   withTempDir,
 } from "../helpers.ts";
 
@@ -68,21 +68,8 @@ Deno.test("a run killed with SIGKILL leaves a trace that report --reuse turns in
   const sim = await startSimulator({ ttftMs: 20, itlMs: 5 });
   try {
     await withTempDir(async (dir) => {
-      const child = cliCommand([
-        "run",
-        "--url",
-        sim.url,
-        "--concurrency",
-        "4",
-        "--num-prompts",
-        "400",
-        "--max-tokens",
-        "20",
-        "--work-dir",
-        dir,
-      ]).spawn();
-      // Wait until some requests completed, then kill without warning.
-      const trace = await waitForTrace(dir, 12);
+      // Some requests completed: kill without warning.
+      const { child, trace } = await startLongRun(sim.url, dir);
       child.kill("SIGKILL");
       await child.output();
       const lines = Deno.readTextFileSync(trace).split("\n").filter((l) => l);
@@ -109,16 +96,7 @@ Deno.test("--fail-on exits 3 naming the conditions that held when the server is 
     await withTempDir(async (dir) => {
       const args = (url: string) => [
         "run",
-        "--url",
-        url,
-        "--concurrency",
-        "2",
-        "--num-prompts",
-        "4",
-        "--max-tokens",
-        "4",
-        "--work-dir",
-        dir,
+        ...runFlags(url, { concurrency: 2, prompts: 4, maxTokens: 4, workDir: dir }),
         "--fail-on",
         "ttft.p99>100ms,failed>0",
       ];

