@@ -8,10 +8,8 @@
  * @module
  */
 
-import vegaJs from "../../node_modules/vega/build/vega.min.js" with { type: "text" };
-import vegaEmbedJs from "../../node_modules/vega-embed/build/vega-embed.min.js" with {
-  type: "text",
-};
+// Lazily, so the first run of a fresh clone finds node_modules filled (see _vega_assets.ts).
+const { vegaJs, vegaEmbedJs } = await import("./_vega_assets.ts");
 
 /** Escapes text for HTML element content and attribute values. */
 export function escapeHtml(text: string): string {
