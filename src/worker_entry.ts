@@ -4,58 +4,15 @@
  * itself (bundled builds, whose single file imports this module); either way
  * this module's top level sees the name and serves requests.
  *
- * Three jobs. Tokenizer workers: `{ kind: "init", tokenizer }` → `{ kind:
- * "ready" }` or `{ kind: "error", message }`; `{ kind: "count", id, texts }` →
- * `{ kind: "counts", id, counts }`. Load workers: `{ kind: "drive", … }` →
- * `{ kind: "ready" }` once its connections are open; `{ kind: "start", t0Abs }`
- * → `{ kind: "sent" }` per send, `{ kind: "record", record }` per finished
- * request, then `{ kind: "driven", loopLags }`; `{ kind: "stop" }` ends the
- * sending, `{ kind: "cancel" }` cuts in-flight requests off. Trace readers:
- * `{ kind: "fold", spec, start, end }` → `{ kind: "facts", facts }` per batch
- * of requests read, then `{ kind: "folded", share }` (the range's counts,
- * their tables transferred).
+ * The messages and the jobs are described in worker_protocol.ts.
  *
  * @module
  */
 
 import { loadTokenizer, type TextTokenizer } from "./tokenizer/tokenizer.ts";
 import { type DriveSpec, serveDrive } from "./bench/drive.ts";
-import type { RequestFacts, RequestRecord } from "./record/record.ts";
-import type { CountsState } from "./metrics/counts.ts";
-import { type FoldedShare, type FoldSpec, serveFold } from "./report/trace_fold.ts";
-
-/** The name every servebench worker is started with. */
-export const WORKER_NAME = "servebench-worker";
-
-/** Messages a worker accepts. */
-export type WorkerRequest =
-  | { kind: "init"; tokenizer: string }
-  | { kind: "count"; id: number; texts: string[] }
-  | {
-    kind: "drive";
-    spec: DriveSpec;
-    worker: number;
-    workers: number;
-    /** An Int32 cell: the next send index, claimed atomically by every worker. */
-    counter: SharedArrayBuffer;
-  }
-  /** When the load starts, on the shared time axis (ms). */
-  | { kind: "start"; t0Abs: number }
-  /** Read the lines of a trace that start in [start, end). */
-  | { kind: "fold"; spec: FoldSpec; start: number; end: number }
-  | { kind: "stop" }
-  | { kind: "cancel" };
-
-/** Messages a worker sends back. */
-export type WorkerReply =
-  | { kind: "ready" }
-  | { kind: "error"; id?: number; message: string }
-  | { kind: "counts"; id: number; counts: number[] }
-  | { kind: "sent" }
-  | { kind: "record"; record: RequestRecord }
-  | { kind: "driven"; loopLags: CountsState }
-  | { kind: "facts"; facts: RequestFacts[] }
-  | { kind: "folded"; share: FoldedShare };
+import { type FoldSpec, serveFold } from "./report/trace_fold.ts";
+import { WORKER_NAME, type WorkerReply, type WorkerRequest } from "./worker_protocol.ts";
 
 /** True inside a servebench worker. */
 export function isServebenchWorker(): boolean {
@@ -65,7 +22,7 @@ export function isServebenchWorker(): boolean {
 
 function serve(): void {
   const scope = globalThis as unknown as {
-    onmessage: ((e: MessageEvent<WorkerRequest>) => void) | null;
+    onmessage: ((e: MessageEvent<WorkerRequest<DriveSpec, FoldSpec>>) => void) | null;
     postMessage: (m: WorkerReply, transfer?: Transferable[]) => void;
   };
   let tokenizer: TextTokenizer | undefined;

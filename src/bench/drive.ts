@@ -20,10 +20,16 @@ import {
 } from "../protocol/transport.ts";
 import type { RequestRecord } from "../record/record.ts";
 import { RuntimeError } from "../errors.ts";
-import { WORKER_NAME, type WorkerReply, type WorkerRequest } from "../worker_entry.ts";
-import { workerModuleUrl } from "../tokenizer/pool.ts";
+import {
+  WORKER_NAME,
+  workerModuleUrl,
+  type WorkerReply,
+  type WorkerRequest as AnyWorkerRequest,
+} from "../worker_protocol.ts";
 import { sampleLoopLag } from "./self_check.ts";
 import { ValueCounts } from "../metrics/counts.ts";
+
+type WorkerRequest = AnyWorkerRequest<DriveSpec>;
 
 /** Everything a send loop needs, as plain data (it crosses into workers). */
 export interface DriveSpec {

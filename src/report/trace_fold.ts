@@ -13,8 +13,14 @@ import { ChunkGaps, type ChunkGapsState } from "../metrics/summarize.ts";
 import type { TokenCountMode } from "../metrics/request.ts";
 import type { RequestFacts } from "../record/record.ts";
 import { lineStartFrom, readTraceEntries, type TraceFooter } from "../record/trace.ts";
-import { workerModuleUrl } from "../tokenizer/pool.ts";
-import { WORKER_NAME, type WorkerReply, type WorkerRequest } from "../worker_entry.ts";
+import {
+  WORKER_NAME,
+  workerModuleUrl,
+  type WorkerReply as AnyWorkerReply,
+  type WorkerRequest,
+} from "../worker_protocol.ts";
+
+type WorkerReply = AnyWorkerReply<FoldedShare>;
 
 /** What a pass over a trace folds. */
 export interface FoldSpec {

@@ -6,17 +6,12 @@
  */
 
 import { RuntimeError } from "../errors.ts";
-import { WORKER_NAME, type WorkerReply, type WorkerRequest } from "../worker_entry.ts";
-
-/**
- * The module a worker runs: the worker entry beside this file when running
- * from source (or a compiled binary, which embeds it), else the bundle itself,
- * which imports the worker entry.
- */
-export function workerModuleUrl(): URL {
-  const here = import.meta.url;
-  return here.endsWith("/tokenizer/pool.ts") ? new URL("../worker_entry.ts", here) : new URL(here);
-}
+import {
+  WORKER_NAME,
+  workerModuleUrl,
+  type WorkerReply,
+  type WorkerRequest,
+} from "../worker_protocol.ts";
 
 interface Pending {
   resolve: (counts: number[]) => void;
