@@ -15,7 +15,7 @@ import { recomputeRun } from "../src/cli/report.ts";
 import { encodeRecord, TRACE_VERSION } from "../src/record/trace.ts";
 import { DEFAULT_STATS, parseStats } from "../src/metrics/stats.ts";
 import { createTransport, type TransportKind, TRANSPORTS } from "../src/protocol/transport.ts";
-import { openaiChat } from "../src/protocol/openai.ts";
+import { openaiChat } from "../src/protocol/openai_chat.ts";
 import { runClosedLoop } from "../src/load/concurrency.ts";
 import { mean, percentileSorted, sortedSample, stddev } from "../src/metrics/stats.ts";
 import { chunkDeltasUs, type RequestRecord } from "../src/record/record.ts";
@@ -215,10 +215,10 @@ async function fidelityWorkers(quick: boolean) {
         const never = new AbortController().signal;
         const cpu0 = process.cpuUsage();
         const t0 = performance.now();
-        await drive(spec, workers, { stop: never, cancel: never }, {
+        await drive(spec, {
           sent() {},
           record: (r) => records.push(r),
-        });
+        }, { workers, stop: never, cancel: never });
         const wallMs = performance.now() - t0;
         const cpu = process.cpuUsage(cpu0);
         // Each stream also carries a role chunk and [DONE] besides its tokens.

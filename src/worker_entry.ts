@@ -37,12 +37,11 @@ function serve(): void {
       else if (msg.kind === "cancel") cancel.abort();
       else if (msg.kind === "start") begin(msg.t0Abs);
       else if (msg.kind === "drive") {
-        await serveDrive(
-          msg,
+        await serveDrive(msg, (reply, transfer) => scope.postMessage(reply, transfer), {
           start,
-          { stop: stop.signal, cancel: cancel.signal },
-          (reply, transfer) => scope.postMessage(reply, transfer),
-        );
+          stop: stop.signal,
+          cancel: cancel.signal,
+        });
       } else if (msg.kind === "fold") {
         await serveFold(msg.spec, msg.start, msg.end, (reply, transfer) => {
           scope.postMessage(reply, transfer);

@@ -11,7 +11,8 @@ import type { LoadPoint } from "../config/plan.ts";
 import { maxInFlight, runLoad, type Shard, wholeLoad } from "../load/mod.ts";
 import { capShare, realClock } from "../load/clock.ts";
 import { type HttpTarget, type SendMeta, sendRequest } from "../protocol/client.ts";
-import { adapterFor, type ApiKind, type RequestSpec } from "../protocol/openai.ts";
+import type { RequestSpec } from "../protocol/openai.ts";
+import { adapterFor, type ApiKind } from "../protocol/mod.ts";
 import {
   createTransport,
   type TlsOptions,
@@ -34,8 +35,11 @@ type WorkerRequest = AnyWorkerRequest<DriveSpec>;
 /** Everything a send loop needs, as plain data (it crosses into workers). */
 export interface DriveSpec {
   readonly url: string;
-  /** `GET` here opens connections before the load starts (the server's model list). */
-  readonly modelsUrl: string;
+  /**
+   * `GET` here opens connections before the load starts (the server's model
+   * list); absent (an API without one) → no connections are opened ahead.
+   */
+  readonly modelsUrl?: string;
   /** Keep-alive connections to open before the load starts, over all workers. */
   readonly warmConnections: number;
   /** Request headers, the key included (in memory only, never written). */
@@ -75,8 +79,16 @@ export function retryable(record: RequestRecord): boolean {
   return e !== undefined && (RETRYABLE.has(e.category) || e.status === 429);
 }
 
-/** Backoff before retry `attempt` (1-based): the server's Retry-After, else 0.5 s × 2^(n−1), jittered. */
-export function backoffMs(record: RequestRecord, attempt: number, random = Math.random): number {
+/**
+ * Backoff before retry `attempt` (1-based): the server's Retry-After, else
+ * 0.5 s × 2^(n−1), jittered by `random` (default `Math.random`).
+ */
+export function backoffMs(
+  record: RequestRecord,
+  attempt: number,
+  options: { random?: () => number } = {},
+): number {
+  const random = options.random ?? Math.random;
   const hinted = record.error?.retryAfterMs;
   if (hinted !== undefined) return hinted;
   return Math.min(30_000, 500 * 2 ** (attempt - 1)) * (0.5 + random());
@@ -86,13 +98,13 @@ export function backoffMs(record: RequestRecord, attempt: number, random = Math.
 async function sendWithRetry(
   target: HttpTarget,
   body: string,
-  meta: SendMeta,
+  meta: SendMeta & { readonly signal: AbortSignal },
   retries: number,
-  signal: AbortSignal,
 ): Promise<RequestRecord> {
+  const signal = meta.signal;
   const tries: NonNullable<RequestRecord["tries"]> = [];
   for (let attempt = 1;; attempt++) {
-    const record = await sendRequest(target, body, meta, signal);
+    const record = await sendRequest(target, body, meta);
     record.attempts = attempt;
     if (tries.length) record.tries = tries;
     if (attempt > retries || !retryable(record) || signal.aborted) return record;
@@ -102,18 +114,30 @@ async function sendWithRetry(
   }
 }
 
+/** What ends a load: `stop` ends the starting of sends; `cancel` cuts in-flight requests off. */
+export interface DriveSignals {
+  readonly stop: AbortSignal;
+  readonly cancel: AbortSignal;
+}
+
+/** How {@link driveShard} runs its shard. */
+export interface ShardOptions extends DriveSignals {
+  /** The connection pool to send through. */
+  readonly transport: Transport;
+  readonly shard: Shard;
+}
+
 /**
  * Runs one shard of the load: builds each body, sends it (with retries) and
- * hands the record to the sink. `stop` ends the starting of sends; `cancel`
- * cuts in-flight requests off (they are dropped, not recorded).
+ * hands the record to the sink. Requests cut off by `cancel` are dropped,
+ * not recorded.
  */
 export async function driveShard(
   d: DriveSpec,
-  transport: Transport,
-  shard: Shard,
-  signals: { stop: AbortSignal; cancel: AbortSignal },
   sink: DriveSink,
+  options: ShardOptions,
 ): Promise<void> {
+  const { transport, shard, stop, cancel } = options;
   const adapter = adapterFor(d.api);
   const target: HttpTarget = {
     url: d.url,
@@ -126,7 +150,7 @@ export async function driveShard(
   };
   const rule = {
     total: d.total,
-    signal: signals.stop,
+    signal: stop,
     ...(d.durationMs !== undefined ? { durationMs: d.durationMs } : {}),
   };
   await runLoad(
@@ -140,16 +164,17 @@ export async function driveShard(
         maxTokens: d.maxTokens,
         extraBody: d.generationKwargs,
       }));
-      const meta: SendMeta = {
+      const meta = {
         index,
         scheduledMs,
+        signal: cancel,
         ...(index < d.warmup ? { warmup: true } : {}),
         ...(spec.expectedInputTokens !== undefined
           ? { inputTokens: spec.expectedInputTokens }
           : {}),
       };
       sink.sent();
-      const record = await sendWithRetry(target, body, meta, d.retry, signals.cancel);
+      const record = await sendWithRetry(target, body, meta, d.retry);
       // A request cut off by the stop did not complete: it stays out of every output.
       if (record.error?.category !== "cancelled") sink.record(record);
     },
@@ -185,11 +210,13 @@ export function workerCount(load: LoadPoint, requested?: number): number {
  * measured requests will report them.
  */
 async function warmConnections(d: DriveSpec, transport: Transport, shard: Shard): Promise<void> {
+  const url = d.modelsUrl;
+  if (url === undefined) return;
   const count = capShare(d.warmConnections, shard);
   await Promise.all(Array.from({ length: count }, async () => {
     try {
       const signal = AbortSignal.timeout(10_000);
-      const r = await transport.request(d.modelsUrl, { method: "GET", headers: d.headers, signal });
+      const r = await transport.request(url, { method: "GET", headers: d.headers, signal });
       await r.text();
     } catch {
       // unreachable or slow: the measured requests will say so
@@ -203,6 +230,12 @@ export interface DriveResult {
   loopLags: ValueCounts;
 }
 
+/** How {@link drive} runs a load. */
+export interface DriveOptions extends DriveSignals {
+  /** Web Workers to spread the load over; 0 runs it in this thread. */
+  readonly workers: number;
+}
+
 /**
  * Drives the load on `workers` Web Workers (0: in this thread), each with its
  * own transport and shard; all start at one instant on the shared time axis.
@@ -210,15 +243,20 @@ export interface DriveResult {
  */
 export async function drive(
   d: DriveSpec,
-  workers: number,
-  signals: { stop: AbortSignal; cancel: AbortSignal },
   sink: DriveSink,
+  options: DriveOptions,
 ): Promise<DriveResult> {
+  const { workers, stop, cancel } = options;
   if (workers === 0) {
     const transport = createTransport(d.transport.kind, d.transport);
     try {
       await warmConnections(d, transport, wholeLoad(realClock));
-      await driveShard(d, transport, wholeLoad(realClock), signals, sink);
+      await driveShard(d, sink, {
+        transport,
+        shard: wholeLoad(realClock),
+        stop,
+        cancel,
+      });
     } finally {
       transport.close();
     }
@@ -264,30 +302,35 @@ export async function drive(
     const t0Abs = performance.timeOrigin + performance.now() + 5;
     for (const w of pool) w.postMessage({ kind: "start", t0Abs } satisfies WorkerRequest);
     // Messages keep their order: a stop sent now reaches a worker after its drive.
-    if (signals.stop.aborted) onStop();
-    else signals.stop.addEventListener("abort", onStop, { once: true });
-    if (signals.cancel.aborted) onCancel();
-    else signals.cancel.addEventListener("abort", onCancel, { once: true });
+    if (stop.aborted) onStop();
+    else stop.addEventListener("abort", onStop, { once: true });
+    if (cancel.aborted) onCancel();
+    else cancel.addEventListener("abort", onCancel, { once: true });
     await Promise.all(done);
   } finally {
-    signals.stop.removeEventListener("abort", onStop);
-    signals.cancel.removeEventListener("abort", onCancel);
+    stop.removeEventListener("abort", onStop);
+    cancel.removeEventListener("abort", onCancel);
     for (const w of pool) w.terminate();
   }
   return { loopLags };
 }
 
+/** How {@link serveDrive} runs a worker's shard. */
+export interface ServeDriveOptions extends DriveSignals {
+  /** Resolves with the start instant, on the shared time axis (ms). */
+  readonly start: Promise<number>;
+}
+
 /**
  * The worker side of {@link drive}: warms its connections, says "ready",
- * waits for the start instant (`start`, on the shared time axis), runs its
- * shard and reports over `post`.
+ * waits for the start instant, runs its shard and reports over `post`.
  */
 export async function serveDrive(
   msg: Extract<WorkerRequest, { kind: "drive" }>,
-  start: Promise<number>,
-  signals: { stop: AbortSignal; cancel: AbortSignal },
   post: (reply: WorkerReply, transfer?: Transferable[]) => void,
+  options: ServeDriveOptions,
 ): Promise<void> {
+  const { start, stop, cancel } = options;
   const cell = new Int32Array(msg.counter);
   const shardAt = (t0: number): Shard => ({
     worker: msg.worker,
@@ -301,10 +344,10 @@ export async function serveDrive(
     post({ kind: "ready" });
     const shard = shardAt((await start) - performance.timeOrigin);
     const lag = sampleLoopLag();
-    await driveShard(msg.spec, transport, shard, signals, {
+    await driveShard(msg.spec, {
       sent: () => post({ kind: "sent" }),
       record: (record) => post({ kind: "record", record }),
-    });
+    }, { transport, shard, stop, cancel });
     const lags = lag.stop().state();
     post({ kind: "driven", loopLags: lags }, lags.dense ? [lags.dense.buffer as ArrayBuffer] : []);
   } finally {

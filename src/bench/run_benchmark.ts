@@ -20,7 +20,8 @@ import { MAX_PREPARED, needsTokenizer, prepareSpecs } from "../dataset/mod.ts";
 import { BatchedCounter, TokenizerPool } from "../tokenizer/pool.ts";
 import { loadTokenizer } from "../tokenizer/tokenizer.ts";
 import { describeLoad } from "../load/mod.ts";
-import { adapterFor, type RequestSpec } from "../protocol/openai.ts";
+import type { RequestSpec } from "../protocol/openai.ts";
+import { adapterFor, type ApiKind } from "../protocol/mod.ts";
 import { createTransport } from "../protocol/transport.ts";
 import type { RequestRecord } from "../record/record.ts";
 import { TraceWriter } from "../record/trace.ts";
@@ -217,13 +218,15 @@ export function transportSettings(plan: Plan, model: ModelTask) {
 /** The first model id the server lists, asked over a short-lived transport of the task's kind. */
 async function discoverModel(
   baseUrl: string,
+  api: ApiKind,
   headers: Record<string, string>,
   tls: ReturnType<typeof transportSettings>,
   options: RunOptions,
 ): Promise<string> {
   const transport = createTransport(tls.kind, tls);
   try {
-    return (await listModels(baseUrl, headers, options.signal, transport))[0]!;
+    const signal = options.signal ? { signal: options.signal } : {};
+    return (await listModels(baseUrl, { api, headers, transport, ...signal }))[0]!;
   } finally {
     transport.close();
   }
@@ -290,7 +293,8 @@ async function runTask(
   };
   const tls = transportSettings(plan, task.model);
   const headers = requestHeaders(task.model);
-  const servedModel = task.model.model || await discoverModel(baseUrl, headers, tls, options);
+  const servedModel = task.model.model ||
+    await discoverModel(baseUrl, task.model.api, headers, tls, options);
   log(`model: ${servedModel} at ${baseUrl} (${task.model.api}, stream=${task.model.stream})`);
   log(`load: ${taskLoadText(task)}, warm-up ${plan.warmup}`);
 
@@ -313,9 +317,10 @@ async function runTask(
       workers === 0 ? "the main thread" : `${workers} load worker${workers > 1 ? "s" : ""}`
     }, ${tls.kind} transport`,
   );
+  const models = modelsUrl(baseUrl, task.model.api);
   const spec: DriveSpec = {
     url: endpointUrl(baseUrl, adapterFor(task.model.api).path),
-    modelsUrl: modelsUrl(baseUrl),
+    ...(models !== undefined ? { modelsUrl: models } : {}),
     warmConnections: Math.min(concurrencyCap(task.load) || Infinity, 256),
     headers,
     api: task.model.api,
@@ -377,7 +382,7 @@ async function runTask(
   try {
     progress?.start();
     checker = startSelfCheck();
-    const result = await drive(spec, workers, { stop, cancel: cancel.signal }, {
+    const result = await drive(spec, {
       sent: () => {
         if (progress) progress.counters.sent++;
       },
@@ -387,7 +392,7 @@ async function runTask(
           .finally(() => accepting.delete(p));
         accepting.add(p);
       },
-    });
+    }, { workers, stop, cancel: cancel.signal });
     workerLags = result.loopLags;
     await Promise.all(accepting);
     if (acceptError !== undefined) throw acceptError;

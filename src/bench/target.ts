@@ -1,12 +1,15 @@
 /**
  * Turns a model task into an HTTP target: endpoint URL, headers (the key goes
- * into `Authorization` here and nowhere else), and model discovery.
+ * into the adapter's auth header here and nowhere else), and model discovery
+ * as the task's API adapter does it.
  *
  * @module
  */
 
 import type { ModelTask } from "../config/plan.ts";
-import { errorMessage, RuntimeError } from "../errors.ts";
+import { errorMessage, RuntimeError, UsageError } from "../errors.ts";
+import { authHeader } from "../protocol/adapter.ts";
+import { adapterFor, type ApiKind } from "../protocol/mod.ts";
 import type { Transport } from "../protocol/transport.ts";
 
 /** The endpoint for a base URL: accepts `http://h:p`, `http://h:p/v1` or the full endpoint. */
@@ -17,32 +20,62 @@ export function endpointUrl(baseUrl: string, path: string): string {
   return trimmed + path;
 }
 
-/** The `/v1/models` URL for a base or endpoint URL. */
-export function modelsUrl(baseUrl: string): string {
+/**
+ * The URL of an API's model list for a base or endpoint URL (the server's
+ * root, without any `/v1…`, plus the adapter's discovery path); undefined
+ * when the API cannot list its models.
+ */
+export function modelsUrl(baseUrl: string, api: ApiKind): string | undefined {
+  const path = adapterFor(api).models?.path;
+  if (path === undefined) return undefined;
   const trimmed = baseUrl.replace(/\/+$/, "");
   const v1 = trimmed.search(/\/v1(\/|$)/);
-  return (v1 >= 0 ? trimmed.slice(0, v1) : trimmed) + "/v1/models";
+  return (v1 >= 0 ? trimmed.slice(0, v1) : trimmed) + path;
 }
 
-/** Request headers for a model task. */
+/**
+ * Request headers for a model task: JSON, the key in its API's auth header,
+ * then the task's own headers. Throws a UsageError when a key is given to an
+ * API that sends none.
+ */
 export function requestHeaders(model: ModelTask): Record<string, string> {
   const headers: Record<string, string> = { "content-type": "application/json" };
-  if (model.apiKey) headers.authorization = `Bearer ${model.apiKey}`;
+  if (model.apiKey) {
+    const auth = authHeader(adapterFor(model.api).auth, model.apiKey);
+    if (!auth) {
+      throw new UsageError(
+        `Model "${model.abbr}": API "${model.api}" sends no key, but an API key was given`,
+      );
+    }
+    headers[auth[0]] = auth[1];
+  }
   for (const [k, v] of Object.entries(model.headers)) headers[k.toLowerCase()] = v;
   return headers;
 }
 
+/** Where and how {@link listModels} asks. */
+export interface ListModelsOptions {
+  readonly api: ApiKind;
+  /** Request headers, the key included. */
+  readonly headers: Readonly<Record<string, string>>;
+  readonly transport: Transport;
+  readonly signal?: AbortSignal;
+}
+
 /**
- * Asks `GET /v1/models` for the served model ids. Throws a RuntimeError
- * naming the URL when the server cannot be reached or answers oddly.
+ * Asks the server for its model ids the API's way (`GET /v1/models` for the
+ * OpenAI APIs). Throws a RuntimeError naming the URL when the server cannot
+ * be reached or answers oddly, or the API has no model list.
  */
-export async function listModels(
-  baseUrl: string,
-  headers: Record<string, string>,
-  signal: AbortSignal | undefined,
-  transport: Transport,
-): Promise<string[]> {
-  const url = modelsUrl(baseUrl);
+export async function listModels(baseUrl: string, options: ListModelsOptions): Promise<string[]> {
+  const { headers, signal, transport } = options;
+  const discovery = adapterFor(options.api).models;
+  const url = modelsUrl(baseUrl, options.api);
+  if (!discovery || url === undefined) {
+    throw new RuntimeError(
+      `API "${options.api}" cannot list its models; set the model name with --model`,
+    );
+  }
   const timeout = AbortSignal.timeout(30_000);
   let status: number;
   let text: string;
@@ -66,10 +99,7 @@ export async function listModels(
     throw new RuntimeError(`"${url}" answered HTTP ${status}: ${text.slice(0, 200)}`);
   }
   try {
-    const body = JSON.parse(text);
-    const ids = (body?.data ?? []).map((m: { id?: unknown }) => m?.id).filter((id: unknown) =>
-      typeof id === "string"
-    );
+    const ids = discovery.read(JSON.parse(text));
     if (ids.length === 0) throw new Error("no model ids");
     return ids;
   } catch (error) {

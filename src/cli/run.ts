@@ -12,7 +12,7 @@ import { DEFAULT_CONCURRENCY, type PlanInputs, resolvePlan, select } from "../co
 import { UsageError } from "../errors.ts";
 import { type Arrival, ARRIVALS, RAMP_CURVES } from "../load/mod.ts";
 import type { TokenCountMode } from "../metrics/request.ts";
-import { API_KINDS, type ApiKind } from "../protocol/openai.ts";
+import { API_KINDS, type ApiKind } from "../protocol/mod.ts";
 import { DEFAULT_TRANSPORT, type TransportKind, TRANSPORTS } from "../protocol/transport.ts";
 import { renderTable } from "../report/table.ts";
 import type { ProgressSink } from "../report/progress.ts";

@@ -14,7 +14,7 @@ import type { TokenCountMode } from "../metrics/request.ts";
 import type { Gate } from "../metrics/gates.ts";
 import { formatSlo, type Objective } from "../metrics/goodput.ts";
 import type { StatSpec } from "../metrics/stats.ts";
-import type { ApiKind } from "../protocol/openai.ts";
+import type { ApiKind } from "../protocol/mod.ts";
 import type { TransportKind } from "../protocol/transport.ts";
 import type { SimOptions } from "../sim/server.ts";
 

@@ -16,7 +16,7 @@ import type { Gate } from "../metrics/gates.ts";
 import type { Objective } from "../metrics/goodput.ts";
 import { DEFAULT_STATS, parseStats, type StatSpec } from "../metrics/stats.ts";
 import type { SummarizerName } from "../metrics/summarize.ts";
-import type { ApiKind } from "../protocol/openai.ts";
+import type { ApiKind } from "../protocol/mod.ts";
 import { DEFAULT_TRANSPORT, type TransportKind } from "../protocol/transport.ts";
 import { safeName } from "../report/paths.ts";
 import type { FaultPlan, SimOptions } from "../sim/server.ts";

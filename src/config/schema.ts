@@ -6,7 +6,7 @@
  */
 
 import { z } from "zod";
-import { API_KINDS } from "../protocol/openai.ts";
+import { API_KINDS } from "../protocol/mod.ts";
 import { SUMMARIZERS } from "../metrics/summarize.ts";
 import { FAULT_KINDS } from "../sim/server.ts";
 

@@ -8,7 +8,8 @@
  * @module
  */
 
-import type { ApiKind, RequestSpec } from "../protocol/openai.ts";
+import type { RequestSpec } from "../protocol/openai.ts";
+import type { ApiKind } from "../protocol/mod.ts";
 import { Random } from "../random.ts";
 import type { TextTokenizer } from "../tokenizer/tokenizer.ts";
 import { csvSpecs } from "./csv.ts";

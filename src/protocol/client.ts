@@ -2,15 +2,17 @@
  * The streaming HTTP client: one request in, one RequestRecord out. Body bytes
  * come from a transport (`fetch` or `node`, see transport.ts) that stamps every
  * read on arrival before any parsing; every event in a read carries that
- * stamp. Failures never throw: they become records with a category.
+ * stamp. The API adapter frames the body into events, reads each into the
+ * request's state and judges how the stream ended; the client knows no wire
+ * format. Failures never throw: they become records with a category.
  *
  * @module
  */
 
 import { errorMessage } from "../errors.ts";
 import type { ErrorCategory, RequestError, RequestRecord } from "../record/record.ts";
-import type { EventSink, ProtocolAdapter, Usage } from "./openai.ts";
-import { SseDecoder } from "./sse.ts";
+import type { ApiAdapter, EventSink, FrameDecoder, StreamOutcome } from "./adapter.ts";
+import type { Usage } from "./openai.ts";
 import type { Transport, TransportResponse } from "./transport.ts";
 
 /** Where and how to send. Secrets live only here, in memory. */
@@ -19,7 +21,7 @@ export interface HttpTarget {
   readonly url: string;
   /** Request headers, `Authorization` included when a key is set. */
   readonly headers: Readonly<Record<string, string>>;
-  readonly adapter: ProtocolAdapter;
+  readonly adapter: ApiAdapter;
   readonly stream: boolean;
   /** Whole-request timeout; absent → none. */
   readonly timeoutMs?: number;
@@ -35,7 +37,7 @@ export interface HttpTarget {
   readonly probe?: (event: unknown, stampMs: number) => void;
 }
 
-/** Identity and schedule of one send. */
+/** Identity and schedule of one send, and what may cut it off. */
 export interface SendMeta {
   readonly index: number;
   /** Absolute ms when the profile wanted it sent. */
@@ -43,26 +45,33 @@ export interface SendMeta {
   readonly warmup?: boolean;
   /** Input tokens known by construction (synthetic sources). */
   readonly inputTokens?: number;
+  /** Aborts the send (the stop's cancel); its reason decides `timeout` vs `cancelled`. */
+  readonly signal?: AbortSignal;
 }
 
 const ERROR_BODY_LIMIT = 4096;
 
 /** Mutable per-request state the adapter writes into. Kept off the hot path's allocations. */
-class StreamState implements EventSink {
+class StreamState implements EventSink, StreamOutcome {
   chunkRel: number[] = [];
   firstContentRel: number | undefined;
-  usageSeen: Usage | undefined;
+  promptTokens: number | undefined;
+  completionTokens: number | undefined;
   errorMessage: string | undefined;
   errorCode: number | undefined;
   finishReason: string | undefined;
   badEvent: string | undefined;
-  done = false;
+  ended = false;
   hadOutput = false;
   hadContent = false;
   text: string[] | undefined;
+  /** The stamp of the event being read, for the probe. */
+  stamp = 0;
+  readonly probe: HttpTarget["probe"];
 
-  constructor(keepText: boolean) {
+  constructor(keepText: boolean, probe: HttpTarget["probe"]) {
     if (keepText) this.text = [];
+    this.probe = probe;
   }
   content(text: string): void {
     this.hadOutput = true;
@@ -72,8 +81,9 @@ class StreamState implements EventSink {
   reasoning(_text: string): void {
     this.hadOutput = true;
   }
-  usage(usage: Usage): void {
-    this.usageSeen = usage;
+  usage(usage: Partial<Usage>): void {
+    if (usage.promptTokens !== undefined) this.promptTokens = usage.promptTokens;
+    if (usage.completionTokens !== undefined) this.completionTokens = usage.completionTokens;
   }
   error(message: string, code: number | undefined): void {
     this.errorMessage ??= message;
@@ -81,6 +91,20 @@ class StreamState implements EventSink {
   }
   finish(reason: string): void {
     this.finishReason ??= reason;
+  }
+  end(): void {
+    this.ended = true;
+  }
+  bad(message: string): void {
+    this.badEvent ??= message;
+  }
+  parsed(event: unknown): void {
+    if (this.probe) this.probe(event, this.stamp);
+  }
+  /** Both counts, once the server has given both. */
+  usageSeen(): Usage | undefined {
+    if (this.promptTokens === undefined || this.completionTokens === undefined) return undefined;
+    return { promptTokens: this.promptTokens, completionTokens: this.completionTokens };
   }
 }
 
@@ -128,14 +152,14 @@ export async function sendRequest(
   target: HttpTarget,
   body: string,
   meta: SendMeta,
-  signal?: AbortSignal,
 ): Promise<RequestRecord> {
+  const signal = meta.signal;
   const origin = performance.timeOrigin;
   const signals: AbortSignal[] = [];
   if (signal) signals.push(signal);
   if (target.timeoutMs !== undefined) signals.push(AbortSignal.timeout(target.timeoutMs));
   const combined = signals.length === 1 ? signals[0]! : AbortSignal.any(signals);
-  const state = new StreamState(target.keepText ?? false);
+  const state = new StreamState(target.keepText ?? false, target.probe);
   let status: number | undefined;
   let failure: RequestError | undefined;
 
@@ -164,8 +188,8 @@ export async function sendRequest(
       return finish();
     }
     const contentType = response.header("content-type") ?? "";
-    if (target.stream && contentType.includes("text/event-stream")) {
-      const decoder = eventDecoder(target.adapter, state, target.probe);
+    if (target.stream && target.adapter.framing.accepts(contentType)) {
+      const decoder = eventDecoder(target.adapter, state);
       const endStamp = await response.stream(
         (bytes, stamp) => decoder.push(bytes, stamp),
         combined,
@@ -192,7 +216,7 @@ export async function sendRequest(
         return finish();
       }
       target.adapter.readResponse(json, state);
-      state.done = true;
+      state.ended = true;
       if (target.stream && state.hadOutput) state.chunkRel.push(arrival);
     }
   } catch (error) {
@@ -202,16 +226,7 @@ export async function sendRequest(
 
   function finish(): RequestRecord {
     const endRel = performance.now();
-    if (!failure) {
-      if (state.errorMessage !== undefined) {
-        failure = { category: "stream_error", message: state.errorMessage };
-        if (state.errorCode !== undefined) failure.status = state.errorCode;
-      } else if (state.badEvent !== undefined) {
-        failure = { category: "bad_event", message: state.badEvent };
-      } else if (!state.done) {
-        failure = { category: "truncated", message: "stream ended without [DONE]" };
-      }
-    }
+    failure ??= target.adapter.endOfStream(state);
     const record: RequestRecord = {
       index: meta.index,
       scheduledMs: meta.scheduledMs,
@@ -225,7 +240,8 @@ export async function sendRequest(
     if (state.firstContentRel !== undefined) record.firstContentMs = origin + state.firstContentRel;
     if (status !== undefined) record.status = status;
     if (failure) record.error = failure;
-    if (state.usageSeen) record.usage = state.usageSeen;
+    const usage = state.usageSeen();
+    if (usage) record.usage = usage;
     if (meta.inputTokens !== undefined) record.inputTokens = meta.inputTokens;
     if (state.text) record.outputText = state.text.join("");
     if (state.finishReason !== undefined) record.finishReason = state.finishReason;
@@ -242,29 +258,14 @@ async function readLimited(response: TransportResponse): Promise<string> {
   }
 }
 
-/** The per-event work: parse, let the adapter read it, keep the stamp of output-carrying events. */
-function eventDecoder(
-  adapter: ProtocolAdapter,
-  state: StreamState,
-  probe: HttpTarget["probe"],
-): SseDecoder {
-  return new SseDecoder((data, stamp) => {
-    if (state.done) return;
-    if (data === "[DONE]") {
-      state.done = true;
-      return;
-    }
-    let event: unknown;
-    try {
-      event = JSON.parse(data);
-    } catch {
-      state.badEvent ??= `invalid JSON in event: ${data.slice(0, 80)}`;
-      return;
-    }
-    if (probe) probe(event, stamp);
+/** The per-event work: the adapter reads the event; keep the stamp of output-carrying ones. */
+function eventDecoder(adapter: ApiAdapter, state: StreamState): FrameDecoder {
+  return adapter.framing.decoder((data, stamp, name) => {
+    if (state.ended) return;
+    state.stamp = stamp;
     state.hadOutput = false;
     state.hadContent = false;
-    adapter.readEvent(event, state);
+    adapter.readEvent(data, name, state);
     if (state.hadOutput) {
       state.chunkRel.push(stamp);
       if (state.hadContent && state.firstContentRel === undefined) state.firstContentRel = stamp;

@@ -1,27 +1,31 @@
 /**
- * Server-sent events: bytes in, `data` payloads out, each tagged with the
- * arrival stamp of the network read that completed it. Framing (split reads,
- * several events per read, CRLF, comments, multi-line `data:`) is handled by
- * `eventsource-parser`'s `feed()`; UTF-8 split across reads by a streaming
- * `TextDecoder`.
+ * Server-sent events: bytes in, events (`data` and `event:` name) out, each
+ * tagged with the arrival stamp of the network read that completed it.
+ * Framing (split reads, several events per read, CRLF, comments, multi-line
+ * `data:`) is handled by `eventsource-parser`'s `feed()`; UTF-8 split across
+ * reads by a streaming `TextDecoder`.
  *
  * @module
  */
 
 import { createParser, type EventSourceParser } from "eventsource-parser";
-
-/** Receives each complete event's `data` and the stamp of the read that completed it. */
-export type SseDataHandler = (data: string, stampMs: number) => void;
+import type { FrameDecoder, FrameHandler, Framing } from "./adapter.ts";
 
 /** Incremental SSE decoder: push each network read with its arrival stamp. */
-export class SseDecoder {
+export class SseDecoder implements FrameDecoder {
   #decoder = new TextDecoder();
   #parser: EventSourceParser;
   #stamp = 0;
 
-  /** @param onData called once per complete event, synchronously inside {@link push} */
-  constructor(onData: SseDataHandler) {
-    this.#parser = createParser({ onEvent: (event) => onData(event.data, this.#stamp) });
+  /**
+   * @param onEvent called once per complete event with its `data`, the stamp
+   * of the read that completed it and its `event:` name (undefined when the
+   * event has none), synchronously inside {@link push}
+   */
+  constructor(onEvent: FrameHandler) {
+    this.#parser = createParser({
+      onEvent: (event) => onEvent(event.data, this.#stamp, event.event),
+    });
   }
 
   /** Feeds one read. `stampMs` must be taken on arrival, before this call. */
@@ -41,3 +45,9 @@ export class SseDecoder {
     this.#parser.reset();
   }
 }
+
+/** SSE framing: `text/event-stream` bodies, decoded by {@link SseDecoder}. */
+export const sseFraming: Framing = {
+  accepts: (contentType) => contentType.includes("text/event-stream"),
+  decoder: (onEvent) => new SseDecoder(onEvent),
+};

@@ -1,5 +1,6 @@
 import { type HttpTarget, sendRequest } from "../../src/protocol/client.ts";
-import { openaiChat, openaiCompletions } from "../../src/protocol/openai.ts";
+import { openaiChat } from "../../src/protocol/openai_chat.ts";
+import { openaiCompletions } from "../../src/protocol/openai_completions.ts";
 import { createTransport } from "../../src/protocol/transport.ts";
 import { assert, assertEquals } from "../helpers.ts";
 

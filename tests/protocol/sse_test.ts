@@ -47,3 +47,11 @@ Deno.test("SseDecoder decodes a UTF-8 character split across reads", () => {
 Deno.test("SseDecoder drops an event left without its blank line at end of stream", () => {
   assertEquals(decode(["data: 1\n\ndata: 2"]), [["1", 1]]);
 });
+
+Deno.test("SseDecoder passes each event's `event:` name, undefined when it has none", () => {
+  const out: Array<[string, string | undefined]> = [];
+  const d = new SseDecoder((data, _stamp, name) => out.push([data, name]));
+  d.push(new TextEncoder().encode("event: message_start\ndata: a\n\ndata: b\n\n"), 1);
+  d.end(2);
+  assertEquals(out, [["a", "message_start"], ["b", undefined]]);
+});

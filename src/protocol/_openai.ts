@@ -1,0 +1,113 @@
+/**
+ * What the OpenAI-compatible adapters share: SSE framing ending with
+ * `data: [DONE]`, JSON events, error objects, usage, Bearer auth and the
+ * `/v1/models` list. Private to the OpenAI adapters.
+ *
+ * @module
+ */
+
+import { type ApiAdapter, type BodyOptions, endOfStreamRule, type EventSink } from "./adapter.ts";
+import type { ChatMessage, RequestSpec } from "./openai.ts";
+
+type Obj = Record<string, unknown>;
+
+/** True for a non-null object. */
+export function isObj(v: unknown): v is Obj {
+  return typeof v === "object" && v !== null;
+}
+
+/** Reads an OpenAI `usage` block (both counts, or nothing). */
+export function readUsage(value: unknown, sink: EventSink): void {
+  if (!isObj(value)) return;
+  const p = value.prompt_tokens;
+  const c = value.completion_tokens;
+  if (typeof p === "number" && typeof c === "number") {
+    sink.usage({ promptTokens: p, completionTokens: c });
+  }
+}
+
+/** Reads `{"error": {...}}` (OpenAI) and `{"object": "error", ...}` (older vLLM). */
+export function readError(obj: Obj, sink: EventSink): boolean {
+  const err = obj.error;
+  if (isObj(err)) {
+    const code = typeof err.code === "number" ? err.code : undefined;
+    sink.error(typeof err.message === "string" ? err.message : JSON.stringify(err), code);
+    return true;
+  }
+  if (typeof err === "string") {
+    sink.error(err, undefined);
+    return true;
+  }
+  if (obj.object === "error") {
+    const code = typeof obj.code === "number" ? obj.code : undefined;
+    sink.error(typeof obj.message === "string" ? obj.message : JSON.stringify(obj), code);
+    return true;
+  }
+  return false;
+}
+
+/**
+ * The per-event step both APIs share: `[DONE]` ends the stream, anything else
+ * must be JSON, handed to `read`.
+ */
+export function readJsonEvent(
+  data: string,
+  sink: EventSink,
+  read: (event: unknown, sink: EventSink) => void,
+): void {
+  if (data === "[DONE]") {
+    sink.end();
+    return;
+  }
+  let event: unknown;
+  try {
+    event = JSON.parse(data);
+  } catch {
+    sink.bad(`invalid JSON in event: ${data.slice(0, 80)}`);
+    return;
+  }
+  sink.parsed(event);
+  read(event, sink);
+}
+
+/** Adds the streaming fields (usage included in the stream) and the extra body. */
+export function withBody(base: Obj, options: BodyOptions): Obj {
+  if (options.stream) {
+    base.stream = true;
+    base.stream_options = { include_usage: true };
+  }
+  return Object.assign(base, options.extraBody);
+}
+
+/** A spec's chat messages; a prompt becomes one user message. */
+export function specMessages(spec: RequestSpec): readonly ChatMessage[] {
+  if (spec.messages) return spec.messages;
+  const prompt = spec.prompt;
+  if (prompt === undefined) return [];
+  return [{ role: "user", content: typeof prompt === "string" ? prompt : prompt.join(" ") }];
+}
+
+/** A spec's prompt; chat messages' text parts are joined by newlines. */
+export function specPrompt(spec: RequestSpec): string | readonly number[] {
+  if (spec.prompt !== undefined) return spec.prompt;
+  return (spec.messages ?? []).map((m) => typeof m.content === "string" ? m.content : "").join(
+    "\n",
+  );
+}
+
+/** The parts every OpenAI-compatible adapter has alike. */
+export const OPENAI_COMMON = {
+  auth: "bearer",
+  // GET /v1/models answers {"object": "list", "data": [{"id": …}, …]}.
+  models: {
+    path: "/v1/models",
+    read(body: unknown): string[] {
+      const data = isObj(body) && Array.isArray(body.data) ? body.data : [];
+      return data.map((m: unknown) => isObj(m) ? m.id : undefined).filter((
+        id,
+      ): id is string => typeof id === "string");
+    },
+  },
+  // No server we speak to ends without [DONE]: EOF before it is truncation.
+  endOfStream: endOfStreamRule({ terminal: "[DONE]", eofAfterFinish: false }),
+} as const satisfies Partial<ApiAdapter>;
