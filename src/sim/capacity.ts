@@ -1,0 +1,92 @@
+/**
+ * The simulator's decode capacity: at most `maxBatch` requests decode at
+ * once, the rest wait in a queue (first come, first served), and counters of
+ * requests held, decoding and queued.
+ *
+ * @module
+ */
+
+/** Counters the simulator keeps; `peakHeld` is the most requests open at once. */
+export interface SimStats {
+  requests: number;
+  completed: number;
+  cancelled: number;
+  held: number;
+  peakHeld: number;
+  active: number;
+  peakActive: number;
+  queued: number;
+}
+
+/** Decode slots and the queue in front of them, with the counters. */
+export class Capacity {
+  readonly stats: SimStats = {
+    requests: 0,
+    completed: 0,
+    cancelled: 0,
+    held: 0,
+    peakHeld: 0,
+    active: 0,
+    peakActive: 0,
+    queued: 0,
+  };
+  readonly #maxBatch: number;
+  readonly #waiting: Array<() => void> = [];
+
+  constructor(maxBatch: number) {
+    this.#maxBatch = maxBatch;
+  }
+
+  /** A request is open (its response not yet finished). */
+  hold(): void {
+    const stats = this.stats;
+    stats.held++;
+    if (stats.held > stats.peakHeld) stats.peakHeld = stats.held;
+  }
+
+  /**
+   * Waits for a decode slot, then calls `begin` with the instant decoding starts:
+   * `arrived` when a slot was free, else the moment one frees up.
+   */
+  admit(arrived: number, begin: (at: number) => void): void {
+    const stats = this.stats;
+    if (stats.active < this.#maxBatch) {
+      stats.active++;
+      if (stats.active > stats.peakActive) stats.peakActive = stats.active;
+      begin(arrived);
+    } else {
+      stats.queued++;
+      this.#waiting.push(() => {
+        stats.queued--;
+        stats.active++;
+        if (stats.active > stats.peakActive) stats.peakActive = stats.active;
+        begin(performance.now());
+      });
+    }
+  }
+
+  /** An admitted request ended (completed or cancelled); the next queued one starts. */
+  release(cancelled: boolean): void {
+    const stats = this.stats;
+    stats.held--;
+    stats.active--;
+    if (cancelled) stats.cancelled++;
+    else stats.completed++;
+    const next = this.#waiting.shift();
+    if (next) next();
+  }
+
+  /** A request still queued was cancelled by its client. */
+  drop(): void {
+    this.stats.held--;
+    this.stats.cancelled++;
+  }
+
+  /** Zeroes the counters (not the open requests). */
+  reset(): void {
+    const stats = this.stats;
+    stats.requests = stats.completed = stats.cancelled = 0;
+    stats.peakHeld = stats.held;
+    stats.peakActive = stats.active;
+  }
+}

@@ -1,0 +1,133 @@
+/**
+ * The simulator's fault injection: which request gets which fault (a script,
+ * or seeded per-request rates), and the faults that replace a response before
+ * any stream (HTTP errors, a proxy's HTML page, no answer at all). Faults in
+ * the middle of a stream are written by the stream (stream.ts) in the wire
+ * format's own events.
+ *
+ * @module
+ */
+
+import { Random } from "../random.ts";
+import { errorResponse } from "./openai_wire.ts";
+
+/** The faults the simulator can inject. */
+export const FAULT_KINDS = [
+  "reset",
+  "http_400",
+  "http_401",
+  "http_404",
+  "http_429",
+  "http_500",
+  "http_503",
+  "html_error",
+  "error_event",
+  "no_done",
+  "bad_json",
+  "stall_headers",
+  "stall_stream",
+  "huge_event",
+  "empty_choices",
+  "split_utf8",
+] as const;
+/** One of {@link FAULT_KINDS}. */
+export type FaultKind = typeof FAULT_KINDS[number];
+
+/**
+ * Which requests get which fault. Requests are numbered from 0 in arrival
+ * order (completions requests only). A script entry wins over the rates; with
+ * rates, each request draws at most one fault (seeded).
+ *
+ * - `reset`: the connection is dropped after `afterTokens` tokens;
+ * - `http_…`: that status with an OpenAI-shaped error body (429 and 503 with `Retry-After`);
+ * - `html_error`: a proxy's 502 HTML page;
+ * - `error_event`: an `{"error": …}` event after `afterTokens` tokens, then `[DONE]`;
+ * - `no_done`: the stream ends without `[DONE]`;
+ * - `bad_json`: an event that is not valid JSON after `afterTokens` tokens;
+ * - `stall_headers`: no response at all; `stall_stream`: silence after `afterTokens` tokens;
+ * - `huge_event`: one 1 MiB content event; `empty_choices`: a `choices: []` event before each token;
+ * - `split_utf8`: a token whose multi-byte character is split across two network writes.
+ * The last three are not failures: a correct client handles them.
+ */
+export interface FaultPlan {
+  rates?: Partial<Record<FaultKind, number>>;
+  script?: Record<number, FaultKind>;
+  seed?: number;
+  /** `Retry-After` of 429/503, seconds; default 1. */
+  retryAfterS?: number;
+  /** Tokens sent before a mid-stream fault; default 2. */
+  afterTokens?: number;
+  /** Message of injected error bodies and error events, instead of the built-in ones. */
+  message?: string;
+}
+
+/** Picks each request's fault, in arrival order: a script entry wins over the rates. */
+export class FaultPicker {
+  readonly #plan: FaultPlan | undefined;
+  readonly #random: Random;
+  readonly #rates: Array<[FaultKind, number]>;
+  #requestNumber = 0;
+
+  constructor(plan: FaultPlan | undefined) {
+    this.#plan = plan;
+    this.#random = new Random(plan?.seed ?? 0);
+    this.#rates = Object.entries(plan?.rates ?? {}) as Array<[FaultKind, number]>;
+  }
+
+  /** The next request's fault, if it gets one. */
+  next(): FaultKind | undefined {
+    const n = this.#requestNumber++;
+    const scripted = this.#plan?.script?.[n];
+    if (scripted) return scripted;
+    if (!this.#rates.length) return undefined;
+    let u = this.#random.next();
+    for (const [kind, p] of this.#rates) {
+      if (u < p) return kind;
+      u -= p;
+    }
+    return undefined;
+  }
+}
+
+const STATUSES: Partial<Record<FaultKind, [number, string, string]>> = {
+  http_400: [400, "BadRequestError", "simulated bad request"],
+  http_401: [401, "AuthenticationError", "simulated: invalid API key"],
+  http_404: [404, "NotFoundError", "simulated: no such route"],
+  http_429: [429, "RateLimitError", "simulated: too many requests"],
+  http_500: [500, "InternalServerError", "simulated internal error"],
+  http_503: [503, "ServiceUnavailableError", "simulated: overloaded"],
+};
+
+/**
+ * The response of a fault that happens before any stream, or undefined when
+ * the fault happens inside the stream. `stall_headers` answers only once
+ * `stalledHeaders`' resolvers are called (at shutdown).
+ */
+export async function earlyFault(
+  fault: FaultKind,
+  plan: FaultPlan | undefined,
+  options: { stalledHeaders: Set<() => void> },
+): Promise<Response | undefined> {
+  const status = STATUSES[fault];
+  if (status) {
+    const r = errorResponse(status[0], plan?.message ?? status[2], status[1]);
+    if (fault === "http_429" || fault === "http_503") {
+      r.headers.set("retry-after", String(plan?.retryAfterS ?? 1));
+    }
+    return r;
+  }
+  if (fault === "html_error") {
+    return new Response(
+      "<html><head><title>502 Bad Gateway</title></head><body><h1>502 Bad Gateway</h1></body></html>",
+      {
+        status: 502,
+        headers: { "content-type": "text/html" },
+      },
+    );
+  }
+  if (fault === "stall_headers") {
+    await new Promise<void>((resolve) => options.stalledHeaders.add(resolve));
+    return errorResponse(503, "simulator shut down", "ServiceUnavailableError");
+  }
+  return undefined;
+}

@@ -1,0 +1,216 @@
+/**
+ * The OpenAI wire format as vLLM writes it (vllm/entrypoints/openai/serving_chat.py
+ * and serving_completion.py): SSE `data:` events of `chat.completion.chunk` /
+ * `text_completion` objects, a role event first in chat, a usage chunk with
+ * empty `choices` when `stream_options.include_usage` is set, `data: [DONE]`
+ * last, and OpenAI-shaped error bodies. Every event carries the simulator's
+ * send stamp in an extra `sim_sent_ms` field.
+ *
+ * @module
+ */
+
+import type { ChatMessage } from "../protocol/openai.ts";
+import type { TextTokenizer } from "../tokenizer/tokenizer.ts";
+import type { Json, SimWire, WireResponse, WireStream } from "./wire.ts";
+
+const encoder = new TextEncoder();
+const DONE = encoder.encode("data: [DONE]\n\n");
+
+/** An OpenAI-shaped error response: `{"error": {message, type, param, code}}`. */
+export function errorResponse(status: number, message: string, type: string): Response {
+  const body = JSON.stringify({ error: { message, type, param: null, code: status } });
+  return new Response(body, { status, headers: { "content-type": "application/json" } });
+}
+
+/** The `GET /v1/models` answer listing the one served model. */
+export function modelsResponse(model: string): Response {
+  return Response.json({
+    object: "list",
+    data: [{
+      id: model,
+      object: "model",
+      created: Math.floor(Date.now() / 1000),
+      owned_by: "servebench-sim",
+      root: model,
+      parent: null,
+    }],
+  });
+}
+
+/** Counts prompt tokens the way the simulator does: one per whitespace-separated word, or per id. */
+export function simPromptTokens(body: Json): number {
+  const countText = (s: string) => {
+    let n = 0;
+    for (const w of s.split(/\s+/)) if (w) n++;
+    return n;
+  };
+  if (Array.isArray(body.messages)) {
+    let n = 0;
+    for (const m of body.messages as Json[]) {
+      const c = m?.content;
+      if (typeof c === "string") n += countText(c);
+      else if (Array.isArray(c)) {
+        for (const part of c as Json[]) {
+          if (typeof part?.text === "string") n += countText(part.text);
+        }
+      }
+    }
+    return n;
+  }
+  const p = body.prompt;
+  if (typeof p === "string") return countText(p);
+  if (Array.isArray(p)) return p.length;
+  return 0;
+}
+
+/**
+ * Counts a body's prompt tokens: with a tokenizer as a real server does (chat
+ * messages through its chat template), else by {@link simPromptTokens}.
+ */
+export function promptCounter(tokenizer: TextTokenizer | undefined): (body: Json) => number {
+  if (!tokenizer) return simPromptTokens;
+  return (body) => {
+    if (Array.isArray(body.prompt)) return body.prompt.length;
+    if (Array.isArray(body.messages)) {
+      const messages = body.messages as ChatMessage[];
+      const templated = tokenizer.chatPrompt(messages);
+      if (templated !== undefined) return tokenizer.encode(templated).length;
+      return messages.reduce(
+        (n, m) => n + tokenizer.encode(typeof m.content === "string" ? m.content : "").length,
+        0,
+      );
+    }
+    return tokenizer.encode(String(body.prompt ?? "")).length;
+  };
+}
+
+/** `max_tokens` (or `max_completion_tokens`), `ignore_eos` and `min_tokens` as vLLM applies them. */
+function outputLength(body: Json, defaultTokens: number): number {
+  const max = typeof body.max_tokens === "number"
+    ? body.max_tokens
+    : typeof body.max_completion_tokens === "number"
+    ? body.max_completion_tokens
+    : undefined;
+  let n = defaultTokens;
+  if (max !== undefined) n = body.ignore_eos === true ? max : Math.min(n, max);
+  if (typeof body.min_tokens === "number") n = Math.max(n, body.min_tokens);
+  if (max !== undefined) n = Math.min(n, max);
+  return Math.max(0, Math.floor(n));
+}
+
+function openaiStream(chat: boolean, model: string, body: Json, r: WireResponse): WireStream {
+  const id = `${chat ? "chatcmpl" : "cmpl"}-sim${r.id}`;
+  const created = Math.floor(Date.now() / 1000);
+  const head = `{"id":"${id}","object":"${
+    chat ? "chat.completion.chunk" : "text_completion"
+  }","created":${created},"model":${JSON.stringify(model)},"choices":[`;
+  const includeUsage = (body.stream_options as Json | undefined)?.include_usage === true;
+  const finishOf = (last: boolean) =>
+    last ? (r.tokens === (body.max_tokens ?? -1) ? `"length"` : `"stop"`) : "null";
+  return {
+    frame: (payload, sentMs) => encoder.encode(`data: ${payload},"sim_sent_ms":${sentMs}}\n\n`),
+    opening: () =>
+      chat
+        ? `${head}{"index":0,"delta":{"role":"assistant","content":""},"logprobs":null,"finish_reason":null}]`
+        : undefined,
+    token(text, reasoning, last) {
+      if (chat) {
+        const delta = reasoning
+          ? `{"reasoning_content":${JSON.stringify(text)}}`
+          : `{"content":${JSON.stringify(text)}}`;
+        return `${head}{"index":0,"delta":${delta},"logprobs":null,"finish_reason":${
+          finishOf(last)
+        }}]`;
+      }
+      return `${head}{"index":0,"text":${JSON.stringify(text)},"logprobs":null,"finish_reason":${
+        finishOf(last)
+      },"stop_reason":null}]`;
+    },
+    usage: () =>
+      includeUsage
+        ? `${head}],"usage":{"prompt_tokens":${r.promptTokens},"total_tokens":${
+          r.promptTokens + r.reportedTokens
+        },"completion_tokens":${r.reportedTokens}}`
+        : undefined,
+    end: () => DONE,
+    errorEvent: () =>
+      `{"error":{"message":"simulated engine failure","type":"InternalServerError","param":null,"code":500}`,
+    emptyEvent: () => `${head}]`,
+    hugeEvent: () =>
+      `${head}{"index":0,"delta":{"content":${
+        JSON.stringify("x".repeat(1 << 20))
+      }},"logprobs":null,"finish_reason":null}]`,
+    badEvent: () => encoder.encode(`data: ${head}{"index":0,"delta":{"content":"x"\n\n`),
+    utf8Event: () =>
+      encoder.encode(
+        `data: ${head}{"index":0,"delta":{"content":" caf\u00e9 \u20ac"},"logprobs":null,"finish_reason":null}]}\n\n`,
+      ),
+  };
+}
+
+function openaiWhole(
+  chat: boolean,
+  model: string,
+  body: Json,
+  r: WireResponse & { readonly text: string },
+): string {
+  const usage = {
+    prompt_tokens: r.promptTokens,
+    total_tokens: r.promptTokens + r.reportedTokens,
+    completion_tokens: r.reportedTokens,
+  };
+  const finishReason = r.tokens === body.max_tokens ? "length" : "stop";
+  const created = Math.floor(Date.now() / 1000);
+  const json = chat
+    ? {
+      id: `chatcmpl-sim${r.id}`,
+      object: "chat.completion",
+      created,
+      model,
+      choices: [{
+        index: 0,
+        message: { role: "assistant", content: r.text },
+        logprobs: null,
+        finish_reason: finishReason,
+      }],
+      usage,
+    }
+    : {
+      id: `cmpl-sim${r.id}`,
+      object: "text_completion",
+      created,
+      model,
+      choices: [{ index: 0, text: r.text, logprobs: null, finish_reason: finishReason }],
+      usage,
+    };
+  return JSON.stringify(json);
+}
+
+/** The OpenAI wire for `model`: chat completions (`chat`) or completions. */
+export function openaiWire(chat: boolean, model: string): SimWire {
+  return {
+    validate(body) {
+      if (body.model !== undefined && body.model !== model) {
+        return errorResponse(
+          404,
+          `The model \`${String(body.model)}\` does not exist.`,
+          "NotFoundError",
+        );
+      }
+      if (chat && !Array.isArray(body.messages)) {
+        return errorResponse(400, "Field required: messages", "BadRequestError");
+      }
+      if (!chat && body.prompt === undefined) {
+        return errorResponse(400, "Field required: prompt", "BadRequestError");
+      }
+      return undefined;
+    },
+    outputLength,
+    stream: (body, r) => openaiStream(chat, model, body, r),
+    streamHeaders: {
+      "content-type": "text/event-stream; charset=utf-8",
+      "cache-control": "no-cache",
+    },
+    whole: (body, r) => openaiWhole(chat, model, body, r),
+  };
+}

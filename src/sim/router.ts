@@ -1,0 +1,68 @@
+/**
+ * The simulator's HTTP routing: the model list, health and stats pages, and
+ * each completions path to its wire format; a request body that is not a
+ * JSON object, or that its wire rejects, is answered before it counts.
+ *
+ * @module
+ */
+
+import type { Capacity } from "./capacity.ts";
+import { earlyFault, type FaultPicker, type FaultPlan } from "./faults.ts";
+import { errorResponse, modelsResponse, openaiWire } from "./openai_wire.ts";
+import { type SimCore, streamResponse, wholeResponse } from "./stream.ts";
+import type { Json, SimWire } from "./wire.ts";
+
+/** What the router answers from. */
+export interface RouterOptions {
+  readonly model: string;
+  readonly capacity: Capacity;
+  readonly faults: FaultPicker;
+  readonly faultPlan: FaultPlan | undefined;
+  /** Requests held by `stall_headers`, answered at shutdown. */
+  readonly stalledHeaders: Set<() => void>;
+}
+
+/** The request handler of a simulator. */
+export function simRouter(
+  core: SimCore,
+  options: RouterOptions,
+): (req: Request) => Promise<Response> {
+  const { model, capacity } = options;
+  // One line per protocol: its path and its wire format.
+  const wires: Record<string, SimWire> = {
+    "/v1/chat/completions": openaiWire(true, model),
+    "/v1/completions": openaiWire(false, model),
+  };
+  return async (req) => {
+    const arrived = performance.now();
+    const path = new URL(req.url).pathname;
+    if (req.method === "GET") {
+      if (path === "/v1/models") return modelsResponse(model);
+      if (path === "/health") return new Response(null, { status: 200 });
+      if (path === "/sim/stats") return Response.json(capacity.stats);
+    }
+    const wire = Object.hasOwn(wires, path) ? wires[path] : undefined;
+    if (req.method !== "POST" || !wire) {
+      return errorResponse(404, `Not Found: ${req.method} ${path}`, "NotFoundError");
+    }
+    let body: Json;
+    try {
+      const parsed = await req.json();
+      if (typeof parsed !== "object" || parsed === null) throw new Error("not an object");
+      body = parsed as Json;
+    } catch {
+      return errorResponse(400, "Request body is not a JSON object", "BadRequestError");
+    }
+    const invalid = wire.validate(body);
+    if (invalid) return invalid;
+    capacity.stats.requests++;
+    const fault = options.faults.next();
+    if (fault) {
+      const early = await earlyFault(fault, options.faultPlan, options);
+      if (early) return early;
+    }
+    return body.stream === true
+      ? streamResponse(core, wire, { body, arrived, fault })
+      : await wholeResponse(core, wire, { body, arrived });
+  };
+}

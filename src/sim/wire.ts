@@ -1,0 +1,58 @@
+/**
+ * What a simulated protocol's wire format provides: one module per format
+ * (openai_wire.ts today), routed by path in router.ts. The stream core
+ * (stream.ts) paces tokens and injects faults; a wire only turns them into
+ * bytes, so it never touches clocks or capacity.
+ *
+ * @module
+ */
+
+/** A parsed JSON request body. */
+export type Json = Record<string, unknown>;
+
+/** One streamed response's events, in this wire format. */
+export interface WireStream {
+  /** Bytes of one event carrying `payload`, stamped with its send time (`sim_sent_ms`). */
+  frame(payload: string, sentMs: number): Uint8Array;
+  /** An event sent before the first token (the chat role event), if the format has one. */
+  opening(): string | undefined;
+  /** An event carrying tokens `text`; `last` on the final one. */
+  token(text: string, reasoning: boolean, last: boolean): string;
+  /** The usage event, when the request asked for one. */
+  usage(): string | undefined;
+  /** The bytes that end a stream well (`data: [DONE]`). */
+  end(): Uint8Array;
+  /** Fault events: an in-stream error, an event without output, a 1 MiB event. */
+  errorEvent(): string;
+  emptyEvent(): string;
+  hugeEvent(): string;
+  /** Fault bytes: an event that is not valid JSON. */
+  badEvent(): Uint8Array;
+  /** Fault bytes: a whole event holding multi-byte characters (the core splits it). */
+  utf8Event(): Uint8Array;
+}
+
+/** One protocol's wire format (e.g. OpenAI chat completions). */
+export interface SimWire {
+  /** An error answer in this format, or undefined when the body is acceptable. */
+  validate(body: Json): Response | undefined;
+  /** Output tokens a request asks for, given the simulator's default length. */
+  outputLength(body: Json, defaultTokens: number): number;
+  /** The events of one streamed response. */
+  stream(body: Json, options: WireResponse): WireStream;
+  /** The headers of a streamed response. */
+  readonly streamHeaders: Readonly<Record<string, string>>;
+  /** A whole (non-streamed) response body holding `text`. */
+  whole(body: Json, options: WireResponse & { readonly text: string }): string;
+}
+
+/** What a response is made of. */
+export interface WireResponse {
+  /** The response's number (its id is built from it). */
+  readonly id: number;
+  /** Output tokens. */
+  readonly tokens: number;
+  readonly promptTokens: number;
+  /** The completion tokens reported (`usageScale` applied). */
+  readonly reportedTokens: number;
+}
