@@ -47,27 +47,27 @@ export function readError(obj: Obj, sink: EventSink): boolean {
 }
 
 /**
- * The per-event step both APIs share: `[DONE]` ends the stream, anything else
- * must be JSON, handed to `read`.
+ * The per-event step both APIs share, around an API's reader of a parsed
+ * event: `[DONE]` ends the stream, anything else must be JSON, handed to `read`.
  */
-export function readJsonEvent(
-  data: string,
-  sink: EventSink,
+export function jsonEvents(
   read: (event: unknown, sink: EventSink) => void,
-): void {
-  if (data === "[DONE]") {
-    sink.end();
-    return;
-  }
-  let event: unknown;
-  try {
-    event = JSON.parse(data);
-  } catch {
-    sink.bad(`invalid JSON in event: ${data.slice(0, 80)}`);
-    return;
-  }
-  sink.parsed(event);
-  read(event, sink);
+): ApiAdapter["readEvent"] {
+  return (data, _name, sink) => {
+    if (data === "[DONE]") {
+      sink.end();
+      return;
+    }
+    let event: unknown;
+    try {
+      event = JSON.parse(data);
+    } catch {
+      sink.bad(`invalid JSON in event: ${data.slice(0, 80)}`);
+      return;
+    }
+    sink.parsed(event);
+    read(event, sink);
+  };
 }
 
 /** Adds the streaming fields (usage included in the stream) and the extra body. */

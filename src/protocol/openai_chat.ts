@@ -10,9 +10,9 @@ import type { ApiAdapter } from "./adapter.ts";
 import { sseFraming } from "./sse.ts";
 import {
   isObj,
+  jsonEvents,
   OPENAI_COMMON,
   readError,
-  readJsonEvent,
   readUsage,
   specMessages,
   withBody,
@@ -53,9 +53,7 @@ export const openaiChat: ApiAdapter = {
       max_tokens: spec.maxTokens ?? options.maxTokens,
     }, options);
   },
-  readEvent(data, _name, sink) {
-    readJsonEvent(data, sink, readChunk);
-  },
+  readEvent: jsonEvents(readChunk),
   readResponse(body, sink) {
     if (!isObj(body)) return;
     if (readError(body, sink)) return;

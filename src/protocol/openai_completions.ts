@@ -10,9 +10,9 @@ import type { ApiAdapter, EventSink } from "./adapter.ts";
 import { sseFraming } from "./sse.ts";
 import {
   isObj,
+  jsonEvents,
   OPENAI_COMMON,
   readError,
-  readJsonEvent,
   readUsage,
   specPrompt,
   withBody,
@@ -46,8 +46,6 @@ export const openaiCompletions: ApiAdapter = {
       max_tokens: spec.maxTokens ?? options.maxTokens,
     }, options);
   },
-  readEvent(data, _name, sink) {
-    readJsonEvent(data, sink, readChunk);
-  },
+  readEvent: jsonEvents(readChunk),
   readResponse: readChunk,
 };

@@ -110,7 +110,7 @@ export async function earlyFault(
 ): Promise<Response | undefined> {
   const status = STATUSES[fault];
   if (status) {
-    const r = errorResponse(status[0], plan?.message ?? status[2], status[1]);
+    const r = errorResponse(status[0], plan?.message ?? status[2], { type: status[1] });
     if (fault === "http_429" || fault === "http_503") {
       r.headers.set("retry-after", String(plan?.retryAfterS ?? 1));
     }
@@ -127,7 +127,7 @@ export async function earlyFault(
   }
   if (fault === "stall_headers") {
     await new Promise<void>((resolve) => options.stalledHeaders.add(resolve));
-    return errorResponse(503, "simulator shut down", "ServiceUnavailableError");
+    return errorResponse(503, "simulator shut down", { type: "ServiceUnavailableError" });
   }
   return undefined;
 }

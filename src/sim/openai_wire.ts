@@ -17,7 +17,12 @@ const encoder = new TextEncoder();
 const DONE = encoder.encode("data: [DONE]\n\n");
 
 /** An OpenAI-shaped error response: `{"error": {message, type, param, code}}`. */
-export function errorResponse(status: number, message: string, type: string): Response {
+export function errorResponse(
+  status: number,
+  message: string,
+  options: { readonly type: string },
+): Response {
+  const type = options.type;
   const body = JSON.stringify({ error: { message, type, param: null, code: status } });
   return new Response(body, { status, headers: { "content-type": "application/json" } });
 }
@@ -194,14 +199,14 @@ export function openaiWire(chat: boolean, model: string): SimWire {
         return errorResponse(
           404,
           `The model \`${String(body.model)}\` does not exist.`,
-          "NotFoundError",
+          { type: "NotFoundError" },
         );
       }
       if (chat && !Array.isArray(body.messages)) {
-        return errorResponse(400, "Field required: messages", "BadRequestError");
+        return errorResponse(400, "Field required: messages", { type: "BadRequestError" });
       }
       if (!chat && body.prompt === undefined) {
-        return errorResponse(400, "Field required: prompt", "BadRequestError");
+        return errorResponse(400, "Field required: prompt", { type: "BadRequestError" });
       }
       return undefined;
     },

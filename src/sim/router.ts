@@ -43,7 +43,7 @@ export function simRouter(
     }
     const wire = Object.hasOwn(wires, path) ? wires[path] : undefined;
     if (req.method !== "POST" || !wire) {
-      return errorResponse(404, `Not Found: ${req.method} ${path}`, "NotFoundError");
+      return errorResponse(404, `Not Found: ${req.method} ${path}`, { type: "NotFoundError" });
     }
     let body: Json;
     try {
@@ -51,7 +51,7 @@ export function simRouter(
       if (typeof parsed !== "object" || parsed === null) throw new Error("not an object");
       body = parsed as Json;
     } catch {
-      return errorResponse(400, "Request body is not a JSON object", "BadRequestError");
+      return errorResponse(400, "Request body is not a JSON object", { type: "BadRequestError" });
     }
     const invalid = wire.validate(body);
     if (invalid) return invalid;

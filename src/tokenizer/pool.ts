@@ -113,10 +113,11 @@ export class BatchedCounter {
   #timer: ReturnType<typeof setTimeout> | undefined;
   #inFlight = new Set<Promise<void>>();
 
-  constructor(pool: TokenizerPool, maxBatch = 64, delayMs = 20) {
+  /** Flushes every `maxBatch` texts (default 64) or `delayMs` after the first (default 20). */
+  constructor(pool: TokenizerPool, options: { maxBatch?: number; delayMs?: number } = {}) {
     this.#pool = pool;
-    this.#maxBatch = maxBatch;
-    this.#delayMs = delayMs;
+    this.#maxBatch = options.maxBatch ?? 64;
+    this.#delayMs = options.delayMs ?? 20;
   }
 
   /** Resolves with the token count of `text`. */
