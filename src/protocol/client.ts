@@ -19,7 +19,7 @@ import type { Transport, TransportResponse } from "./transport.ts";
 export interface HttpTarget {
   /** The full endpoint URL (base URL + adapter path). */
   readonly url: string;
-  /** Request headers, `Authorization` included when a key is set. */
+  /** Request headers, the key in its API's auth header when one is set. */
   readonly headers: Readonly<Record<string, string>>;
   readonly adapter: ApiAdapter;
   readonly stream: boolean;
