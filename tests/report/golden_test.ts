@@ -32,11 +32,12 @@ function copyTraces(to: string): void {
   }
 }
 
-function comparable(path: string, text: string): unknown {
+/** The file's text; a result JSON's without `generated_at`, keys in their written order. */
+function comparable(path: string, text: string): string {
   if (!path.endsWith(".json") || path.endsWith("summary.json")) return text;
   const json = JSON.parse(text);
   delete json.generated_at;
-  return json;
+  return JSON.stringify(json, null, 2);
 }
 
 async function assertRecomputes(settings: ReportSettings, expectedDir: string): Promise<void> {
