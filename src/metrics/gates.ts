@@ -13,40 +13,34 @@
 
 import { UsageError } from "../errors.ts";
 import { parseDurationMs } from "./goodput.ts";
+import { COMMON_METRICS, metricsIn } from "./metric_table.ts";
 import type { Distribution } from "./stats.ts";
 import type { TaskSummary } from "./summarize.ts";
 
-/** Per-request metrics a gate may name, with their sample key and whether they are times. */
-const METRIC_GATES: Record<string, { key: string; time: boolean }> = {
-  ttft: { key: "ttft_ms", time: true },
-  ttfo: { key: "ttfo_ms", time: true },
-  itl: { key: "itl_ms", time: true },
-  tpot: { key: "tpot_ms", time: true },
-  e2el: { key: "e2el_ms", time: true },
-  input_tokens: { key: "input_tokens", time: false },
-  output_tokens: { key: "output_tokens", time: false },
-  output_token_throughput: { key: "output_token_throughput_tps", time: false },
-  prefill_token_throughput: { key: "prefill_token_throughput_tps", time: false },
-};
+/** Per-request metrics a gate may name (the metric table's `gate` view), with their sample key and whether they are times. */
+const METRIC_GATES: Record<string, { key: string; time: boolean }> = Object.fromEntries(
+  metricsIn("gate").map((m) => [m.name, { key: m.key, time: m.unit === "ms" }]),
+);
 
-/** Run-level numbers a gate may name. */
-export const COMMON_GATES: Record<
-  string,
-  { read: (s: TaskSummary) => number | undefined; time: boolean }
-> = {
-  failed: { read: (s) => s.common.failed_requests, time: false },
-  success: { read: (s) => s.common.success_requests, time: false },
-  total: { read: (s) => s.common.total_requests, time: false },
+/** A run-level number a gate may name. */
+interface RunGate {
+  read: (s: TaskSummary) => number | undefined;
+  time: boolean;
+}
+
+/** Run-level numbers a gate may name: the common metrics that have a gate name, then rates of them. */
+export const COMMON_GATES: Record<string, RunGate> = {
+  ...Object.fromEntries(
+    COMMON_METRICS.flatMap((c) =>
+      "gate" in c
+        ? [[c.gate, { read: (s: TaskSummary) => s.common[c.key], time: c.unit === "ms" }]]
+        : []
+    ),
+  ),
   error_rate: {
     read: (s) => (s.common.total_requests ? s.common.failed_requests / s.common.total_requests : 0),
     time: false,
   },
-  duration: { read: (s) => s.common.benchmark_duration_ms, time: true },
-  concurrency: { read: (s) => s.common.concurrency, time: false },
-  request_throughput: { read: (s) => s.common.request_throughput_rps, time: false },
-  output_throughput: { read: (s) => s.common.output_token_throughput_tps, time: false },
-  input_throughput: { read: (s) => s.common.input_token_throughput_tps, time: false },
-  total_throughput: { read: (s) => s.common.total_token_throughput_tps, time: false },
   goodput: { read: (s) => s.goodput?.rate_rps, time: false },
   goodput_share: { read: (s) => s.goodput?.share, time: false },
 };

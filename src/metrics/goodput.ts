@@ -8,20 +8,23 @@
  */
 
 import { UsageError } from "../errors.ts";
+import { metricsIn, type RequestMetricDef, type SloName } from "./metric_table.ts";
 import type { RequestMetrics } from "./request.ts";
 
-/** Metrics an SLO may bound, by name, with the per-request field they read. */
-const SLO_METRICS = {
-  ttft: "ttftMs",
-  ttfo: "ttfoMs",
-  tpot: "tpotMs",
-  e2el: "e2elMs",
-} as const satisfies Record<string, keyof RequestMetrics>;
+/** Metrics an SLO may bound (the metric table's `slo` view), by name. */
+const SLO_METRICS: ReadonlyMap<string, RequestMetricDef> = new Map(
+  metricsIn("slo").map((m) => [m.name, m]),
+);
 
 /** One objective: the metric must be at most `maxMs`. */
 export interface Objective {
-  metric: keyof typeof SLO_METRICS;
+  metric: SloName;
   maxMs: number;
+}
+
+/** The key an objective is reported under (`ttft_ms`). */
+export function sloKey(objective: Objective): string {
+  return SLO_METRICS.get(objective.metric)!.key;
 }
 
 /** Parses a duration like `500ms`, `2.5s`, `800us` (plain numbers are ms) into ms. */
@@ -39,10 +42,10 @@ export function parseSlo(text: string, source = "--slo"): Objective[] {
   const out: Objective[] = [];
   for (const part of text.split(",").map((s) => s.trim()).filter((s) => s)) {
     const [name, value] = part.split(":", 2).map((s) => s.trim());
-    if (!name || !(name in SLO_METRICS)) {
+    if (!name || !SLO_METRICS.has(name)) {
       problems.push(
         `${source}: unknown metric "${name ?? part}" in "${part}": expected one of ${
-          Object.keys(SLO_METRICS).join(", ")
+          [...SLO_METRICS.keys()].join(", ")
         }`,
       );
       continue;
@@ -67,7 +70,7 @@ export function parseSlo(text: string, source = "--slo"): Objective[] {
 export function meetsSlo(m: RequestMetrics, slo: readonly Objective[]): boolean {
   if (!m.ok) return false;
   for (const o of slo) {
-    const v = m[SLO_METRICS[o.metric]];
+    const v = SLO_METRICS.get(o.metric)!.value!(m);
     if (v !== undefined && v > o.maxMs) return false;
   }
   return true;

@@ -13,14 +13,11 @@ import {
   type RequestRecord,
 } from "../record/record.ts";
 import { type CountsState, ValueCounts } from "./counts.ts";
-import { meetsSlo, type Objective } from "./goodput.ts";
-import { inWindow, peakInFlight, type StableWindow, stableWindow } from "./stable.ts";
-import {
-  outputTokensOf,
-  type RequestMetrics,
-  requestMetrics,
-  type TokenCountMode,
-} from "./request.ts";
+import { meetsSlo, type Objective, sloKey } from "./goodput.ts";
+import { peakInFlight, type StableWindow } from "./stable.ts";
+import { outputTokensOf, requestMetrics, type TokenCountMode } from "./request.ts";
+import { type CommonMetrics, metricsIn, REQUEST_METRICS, RESULT_ORDER } from "./metric_table.ts";
+import { type SummarizerName, summarizerOf } from "./summarizers/mod.ts";
 import {
   describe,
   type Distribution,
@@ -30,10 +27,8 @@ import {
   type StatValues,
 } from "./stats.ts";
 
-/** The summarizers: all counted requests, or only the stable stage. */
-export const SUMMARIZERS = ["default_perf", "stable_stage"] as const;
-/** One of {@link SUMMARIZERS}. */
-export type SummarizerName = typeof SUMMARIZERS[number];
+export { type SummarizerName, SUMMARIZERS } from "./summarizers/mod.ts";
+export type { CommonMetrics } from "./metric_table.ts";
 
 /** How to summarize a task. */
 export interface SummaryOptions {
@@ -50,62 +45,6 @@ export interface SummaryOptions {
 
 /** A send later than its due time by more than this counts as late. */
 export const LATE_SEND_MS = 10;
-
-/** The common metrics of DESIGN.md, units in the names. */
-export interface CommonMetrics {
-  benchmark_duration_ms: number;
-  total_requests: number;
-  success_requests: number;
-  failed_requests: number;
-  concurrency: number;
-  max_concurrency: number;
-  /** The most requests observed in flight at once. */
-  peak_in_flight: number;
-  request_throughput_rps: number;
-  total_input_tokens: number;
-  total_output_tokens: number;
-  prefill_token_throughput_tps: number;
-  input_token_throughput_tps: number;
-  output_token_throughput_tps: number;
-  total_token_throughput_tps: number;
-}
-
-/**
- * Per-request metrics: JSON key, table label, unit, and whether the console
- * table shows it (the JSON always holds every one that applies), in table order.
- *
- * Three views of inter-token latency, each under its own name:
- * - `itl_ms`: gaps between consecutive chunks, pooled over requests (AISBench, vLLM);
- * - `itl_per_token_ms`: the same with a chunk of k tokens counted as k gaps of
- *   gap/k, where k is known (one token per chunk, or the server's token count a
- *   whole multiple of the chunk count);
- * - `itl_request_mean_ms`: one value per request, (E2EL − TTFT) / (tokens − 1):
- *   what GuideLLM and AIPerf call ITL (the same formula as TPOT here).
- */
-export const METRIC_ROWS = [
-  { key: "e2el_ms", label: "E2EL", unit: "ms", table: true },
-  { key: "ttft_ms", label: "TTFT", unit: "ms", table: true },
-  { key: "ttfo_ms", label: "TTFO", unit: "ms", table: true },
-  { key: "tpot_ms", label: "TPOT", unit: "ms", table: true },
-  { key: "itl_ms", label: "ITL", unit: "ms", table: true },
-  { key: "itl_per_token_ms", label: "ITL per token", unit: "ms", table: false },
-  { key: "itl_request_mean_ms", label: "ITL request mean", unit: "ms", table: false },
-  { key: "e2el_from_scheduled_ms", label: "E2EL from scheduled", unit: "ms", table: false },
-  { key: "input_tokens", label: "InputTokens", unit: "", table: true },
-  { key: "output_tokens", label: "OutputTokens", unit: "", table: true },
-  {
-    key: "output_token_throughput_tps",
-    label: "OutputTokenThroughput",
-    unit: "token/s",
-    table: true,
-  },
-  {
-    key: "prefill_token_throughput_tps",
-    label: "PrefillTokenThroughput",
-    unit: "token/s",
-    table: true,
-  },
-] as const;
 
 /** Client-side facts about how the load was delivered. */
 export interface DeliveryStats {
@@ -185,10 +124,8 @@ export function selectRequests(
   maxConcurrency: number,
 ): Selection {
   const measured = facts.filter((r) => !r.warmup);
-  if (summarizer !== "stable_stage") return { total: facts.length, measured, counted: measured };
-  const window = stableWindow(measured, maxConcurrency);
-  const counted = inWindow(measured, window).map((i) => measured[i]!);
-  return { total: facts.length, measured, counted, window };
+  const picked = summarizerOf(summarizer).select(measured, maxConcurrency);
+  return { total: facts.length, measured, ...picked };
 }
 
 /** {@link ChunkGaps} as plain data, to post between threads. */
@@ -281,146 +218,180 @@ export function summarizeRecords(
 
 const safeDiv = (a: number, b: number) => (b > 0 ? a / b : 0);
 
-/** The per-request samples of successful requests (ITL comes from ChunkGaps; ITL request mean is TPOT). */
-const SAMPLE_COLUMNS: ReadonlyArray<readonly [string, (m: RequestMetrics) => number | undefined]> =
-  [
-    ["e2el_ms", (m) => m.e2elMs],
-    ["ttft_ms", (m) => m.ttftMs],
-    ["ttfo_ms", (m) => m.ttfoMs],
-    ["tpot_ms", (m) => m.tpotMs],
-    ["e2el_from_scheduled_ms", (m) => m.e2elFromScheduledMs],
-    ["input_tokens", (m) => m.inputTokens],
-    ["output_tokens", (m) => m.outputTokens],
-    ["output_token_throughput_tps", (m) => m.outputTokenThroughputTps],
-    ["prefill_token_throughput_tps", (m) => m.prefillTokenThroughputTps],
-    [
-      "total_token_throughput_tps",
-      (m) =>
-        m.e2elMs > 0 && m.outputTokens !== undefined
-          ? ((m.inputTokens ?? 0) + m.outputTokens) / (m.e2elMs / 1000)
-          : undefined,
-    ],
-  ];
+/** The metrics whose sample is computed per request, in table order. */
+const PER_REQUEST = REQUEST_METRICS.filter((m) => "value" in m);
 
-/** Summarizes the selected requests of a task, given their folded chunk gaps. */
-export function summarizeTask(
-  selection: Selection,
-  gaps: ChunkGaps,
-  options: SummaryOptions,
-): TaskSummary {
-  const { measured, counted, window } = selection;
-  const mode = options.tokenCount ?? "server";
-  // One pass: each request's metrics are computed, added to the totals and to
-  // one column per metric, and dropped, so nothing per request outlives it but numbers.
-  const columns = SAMPLE_COLUMNS.map(() => new Float64Array(counted.length));
-  const filled = SAMPLE_COLUMNS.map(() => 0);
-  const lag = new Float64Array(counted.length);
-  let minStart = Infinity;
-  let maxEnd = -Infinity;
-  let lastStart = -Infinity;
-  let sumE2el = 0;
-  let success = 0;
-  let inputTokens = 0;
-  let outputTokens = 0;
-  let sumTtft = 0;
-  let inputForPrefill = 0;
-  let lateSends = 0;
-  let retried = 0;
-  let good = 0;
-  const slo = options.slo?.length ? options.slo : undefined;
-  const errors: Partial<Record<ErrorCategory, number>> = {};
-  for (let i = 0; i < counted.length; i++) {
+/** What one pass over the counted requests adds up. */
+interface Totals {
+  /** One column per {@link PER_REQUEST} metric, of successful requests. */
+  columns: Float64Array[];
+  /** Send lag (start − scheduled) of every counted request. */
+  lag: Float64Array;
+  minStart: number;
+  maxEnd: number;
+  lastStart: number;
+  sumE2el: number;
+  success: number;
+  inputTokens: number;
+  outputTokens: number;
+  /** TTFT and input tokens summed over the successful requests that have both. */
+  sumTtft: number;
+  inputForPrefill: number;
+  lateSends: number;
+  retried: number;
+  good: number;
+  errors: Partial<Record<ErrorCategory, number>>;
+}
+
+/**
+ * One pass: each request's metrics are computed, added to the totals and to
+ * one column per metric, and dropped, so nothing per request outlives it but numbers.
+ */
+function addUp(
+  counted: readonly RequestFacts[],
+  mode: TokenCountMode,
+  slo: readonly Objective[] | undefined,
+): Totals {
+  const n = counted.length;
+  const columns = PER_REQUEST.map(() => new Float64Array(n));
+  const filled = PER_REQUEST.map(() => 0);
+  const t: Totals = {
+    columns,
+    lag: new Float64Array(n),
+    minStart: Infinity,
+    maxEnd: -Infinity,
+    lastStart: -Infinity,
+    sumE2el: 0,
+    success: 0,
+    inputTokens: 0,
+    outputTokens: 0,
+    sumTtft: 0,
+    inputForPrefill: 0,
+    lateSends: 0,
+    retried: 0,
+    good: 0,
+    errors: {},
+  };
+  for (let i = 0; i < n; i++) {
     const r = counted[i]!;
     const m = requestMetrics(r, mode);
-    if (r.startMs < minStart) minStart = r.startMs;
-    if (r.startMs > lastStart) lastStart = r.startMs;
-    if (r.endMs > maxEnd) maxEnd = r.endMs;
-    sumE2el += m.e2elMs;
-    lag[i] = m.sendLagMs;
-    if (m.sendLagMs > LATE_SEND_MS) lateSends++;
-    if (r.attempts > 1) retried++;
-    if (slo && meetsSlo(m, slo)) good++;
+    if (r.startMs < t.minStart) t.minStart = r.startMs;
+    if (r.startMs > t.lastStart) t.lastStart = r.startMs;
+    if (r.endMs > t.maxEnd) t.maxEnd = r.endMs;
+    t.sumE2el += m.e2elMs;
+    t.lag[i] = m.sendLagMs;
+    if (m.sendLagMs > LATE_SEND_MS) t.lateSends++;
+    if (r.attempts > 1) t.retried++;
+    if (slo && meetsSlo(m, slo)) t.good++;
     if (!m.ok) {
       const c = r.error!.category;
-      errors[c] = (errors[c] ?? 0) + 1;
+      t.errors[c] = (t.errors[c] ?? 0) + 1;
       continue;
     }
-    success++;
-    inputTokens += m.inputTokens ?? 0;
-    outputTokens += m.outputTokens ?? 0;
+    t.success++;
+    t.inputTokens += m.inputTokens ?? 0;
+    t.outputTokens += m.outputTokens ?? 0;
     if (m.ttftMs !== undefined && m.inputTokens !== undefined) {
-      sumTtft += m.ttftMs;
-      inputForPrefill += m.inputTokens;
+      t.sumTtft += m.ttftMs;
+      t.inputForPrefill += m.inputTokens;
     }
-    for (let k = 0; k < SAMPLE_COLUMNS.length; k++) {
-      const v = SAMPLE_COLUMNS[k]![1](m);
+    for (let k = 0; k < PER_REQUEST.length; k++) {
+      const v = PER_REQUEST[k]!.value(m);
       if (v !== undefined) columns[k]![filled[k]!++] = v;
     }
   }
+  t.columns = columns.map((c, k) => c.subarray(0, filled[k]!));
+  return t;
+}
+
+/** The common metrics from the totals; a window sets the duration and caps the concurrency. */
+function commonMetrics(
+  t: Totals,
+  selection: Selection,
+  maxConcurrency: number,
+): CommonMetrics {
+  const { counted, measured, window } = selection;
   const durationMs = window
     ? window.closeMs - window.openMs
     : counted.length > 0
-    ? maxEnd - minStart
+    ? t.maxEnd - t.minStart
     : 0;
   const seconds = durationMs / 1000;
-  let concurrency = safeDiv(sumE2el, durationMs);
-  if (window) concurrency = Math.min(concurrency, options.maxConcurrency);
-
-  const common: CommonMetrics = {
+  let concurrency = safeDiv(t.sumE2el, durationMs);
+  if (window) concurrency = Math.min(concurrency, maxConcurrency);
+  return {
     benchmark_duration_ms: durationMs,
     total_requests: counted.length,
-    success_requests: success,
-    failed_requests: counted.length - success,
+    success_requests: t.success,
+    failed_requests: counted.length - t.success,
     concurrency,
-    max_concurrency: options.maxConcurrency,
+    max_concurrency: maxConcurrency,
     peak_in_flight: peakInFlight(measured),
-    request_throughput_rps: safeDiv(success, seconds),
-    total_input_tokens: inputTokens,
-    total_output_tokens: outputTokens,
-    prefill_token_throughput_tps: safeDiv(inputForPrefill, sumTtft / 1000),
-    input_token_throughput_tps: safeDiv(inputTokens, seconds),
-    output_token_throughput_tps: safeDiv(outputTokens, seconds),
-    total_token_throughput_tps: safeDiv(inputTokens + outputTokens, seconds),
+    request_throughput_rps: safeDiv(t.success, seconds),
+    total_input_tokens: t.inputTokens,
+    total_output_tokens: t.outputTokens,
+    prefill_token_throughput_tps: safeDiv(t.inputForPrefill, t.sumTtft / 1000),
+    input_token_throughput_tps: safeDiv(t.inputTokens, seconds),
+    output_token_throughput_tps: safeDiv(t.outputTokens, seconds),
+    total_token_throughput_tps: safeDiv(t.inputTokens + t.outputTokens, seconds),
   };
+}
 
-  const samples: Record<string, Distribution> = {
-    itl_ms: gaps.itl(),
-    itl_per_token_ms: gaps.itlPerToken(),
-  };
-  SAMPLE_COLUMNS.forEach(([key], k) => {
-    samples[key] = new Sample(columns[k]!.subarray(0, filled[k]!));
+/** Every metric's sample by key, each from where the metric table says it comes. */
+function samplesOf(t: Totals, gaps: ChunkGaps): Record<string, Distribution> {
+  const samples: Record<string, Distribution> = {};
+  PER_REQUEST.forEach((m, k) => {
+    samples[m.key] = new Sample(t.columns[k]!);
   });
-  samples.itl_request_mean_ms = samples.tpot_ms!;
+  for (const m of REQUEST_METRICS) {
+    if ("gaps" in m) samples[m.key] = m.gaps === "itl" ? gaps.itl() : gaps.itlPerToken();
+  }
+  for (const m of REQUEST_METRICS) {
+    if ("sameAs" in m) samples[m.key] = samples[m.sameAs]!;
+  }
+  return samples;
+}
+
+/** The statistics of every metric with data, in the result JSON's order. */
+function describeAll(
+  samples: Record<string, Distribution>,
+  stats: readonly StatSpec[],
+): Record<string, StatValues> {
   const metrics: Record<string, StatValues> = {};
-  for (const row of METRIC_ROWS) {
-    const d = describe(samples[row.key]!, options.stats);
+  for (const row of metricsIn("stats", RESULT_ORDER)) {
+    const d = describe(samples[row.key]!, stats);
     if (d) metrics[row.key] = d;
   }
+  return metrics;
+}
 
-  lag.sort();
-  const span = counted.length > 1 ? lastStart - minStart : 0;
-  const summary: TaskSummary = {
-    stage: window ? "stable" : "total",
-    common,
-    metrics,
-    errors,
-    delivery: {
-      send_lag_ms: lag.length
-        ? {
-          p50: percentileSorted(lag, 50),
-          p99: percentileSorted(lag, 99),
-          max: lag[lag.length - 1]!,
-        }
-        : undefined,
-      warmup_requests: selection.total - measured.length,
-      late_sends: lateSends,
-      retried_requests: retried,
-      ...(span > 0 ? { achieved_rate_rps: ((counted.length - 1) / span) * 1000 } : {}),
-      ...(options.targetRateRps !== undefined ? { target_rate_rps: options.targetRateRps } : {}),
-    },
-    samples,
+/** How the load was delivered: send lag, late sends, retries, achieved rate. */
+function deliveryOf(
+  t: Totals,
+  selection: Selection,
+  targetRateRps: number | undefined,
+): DeliveryStats {
+  const n = selection.counted.length;
+  const lag = t.lag.sort();
+  const span = n > 1 ? t.lastStart - t.minStart : 0;
+  return {
+    send_lag_ms: lag.length
+      ? {
+        p50: percentileSorted(lag, 50),
+        p99: percentileSorted(lag, 99),
+        max: lag[lag.length - 1]!,
+      }
+      : undefined,
+    warmup_requests: selection.total - selection.measured.length,
+    late_sends: t.lateSends,
+    retried_requests: t.retried,
+    ...(span > 0 ? { achieved_rate_rps: ((n - 1) / span) * 1000 } : {}),
+    ...(targetRateRps !== undefined ? { target_rate_rps: targetRateRps } : {}),
   };
-  if (window) summary.window = window;
+}
+
+/** Server counts against the tokenizer's; undefined when no request had both. */
+function tokenCountCheck(counted: readonly RequestFacts[]): TokenCountCheck | undefined {
   const check: TokenCountCheck = {
     compared_output: 0,
     output_mismatches: 0,
@@ -449,16 +420,38 @@ export function summarizeTask(
       check.input_max_abs_diff = Math.max(check.input_max_abs_diff, d);
     }
   }
-  if (check.compared_output || check.compared_input) {
-    check.output_mean_abs_diff = safeDiv(outDiffSum, check.compared_output);
-    summary.tokenCounts = check;
-  }
+  if (!check.compared_output && !check.compared_input) return undefined;
+  check.output_mean_abs_diff = safeDiv(outDiffSum, check.compared_output);
+  return check;
+}
+
+/** Summarizes the selected requests of a task, given their folded chunk gaps. */
+export function summarizeTask(
+  selection: Selection,
+  gaps: ChunkGaps,
+  options: SummaryOptions,
+): TaskSummary {
+  const slo = options.slo?.length ? options.slo : undefined;
+  const totals = addUp(selection.counted, options.tokenCount ?? "server", slo);
+  const common = commonMetrics(totals, selection, options.maxConcurrency);
+  const samples = samplesOf(totals, gaps);
+  const summary: TaskSummary = {
+    stage: selection.window ? "stable" : "total",
+    common,
+    metrics: describeAll(samples, options.stats),
+    errors: totals.errors,
+    delivery: deliveryOf(totals, selection, options.targetRateRps),
+    samples,
+  };
+  if (selection.window) summary.window = selection.window;
+  const check = tokenCountCheck(selection.counted);
+  if (check) summary.tokenCounts = check;
   if (slo) {
     summary.goodput = {
-      slo: Object.fromEntries(slo.map((o) => [`${o.metric}_ms`, o.maxMs])),
-      good_requests: good,
-      share: safeDiv(good, counted.length),
-      rate_rps: safeDiv(good, seconds),
+      slo: Object.fromEntries(slo.map((o) => [sloKey(o), o.maxMs])),
+      good_requests: totals.good,
+      share: safeDiv(totals.good, selection.counted.length),
+      rate_rps: safeDiv(totals.good, common.benchmark_duration_ms / 1000),
     };
   }
   return summary;

@@ -5,22 +5,20 @@
  * @module
  */
 
+import { metricsIn } from "../metrics/metric_table.ts";
 import type { TaskSummary } from "../metrics/summarize.ts";
 import { renderTable } from "./table.ts";
 
 /** The percentiles EvalScope prints. */
 export const EVALSCOPE_PERCENTILES = [10, 25, 50, 66, 75, 80, 90, 95, 98, 99] as const;
 
-const COLUMNS: ReadonlyArray<{ key: string; label: string }> = [
-  { key: "ttft_ms", label: "TTFT (ms)" },
-  { key: "itl_ms", label: "ITL (ms)" },
-  { key: "tpot_ms", label: "TPOT (ms)" },
-  { key: "e2el_ms", label: "Latency (ms)" },
-  { key: "input_tokens", label: "Input tokens" },
-  { key: "output_tokens", label: "Output tokens" },
-  { key: "output_token_throughput_tps", label: "Output (tok/s)" },
-  { key: "total_token_throughput_tps", label: "Total (tok/s)" },
-];
+/** The metric table's `percentiles` view: key and column label. */
+const COLUMNS: ReadonlyArray<{ key: string; label: string }> = metricsIn("percentiles").map((
+  m,
+) => ({
+  key: m.key,
+  label: m.views.percentiles!,
+}));
 
 /** Percentile values by metric key, then `p10`…`p99`; metrics without data are absent. */
 export function percentileView(summary: TaskSummary): Record<string, Record<string, number>> {

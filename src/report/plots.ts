@@ -13,6 +13,7 @@
 
 import { compile, type TopLevelSpec } from "vega-lite";
 import type { TaskIdentity } from "../config/plan.ts";
+import { metricsIn } from "../metrics/metric_table.ts";
 import type { Distribution } from "../metrics/stats.ts";
 import type { TaskSummary } from "../metrics/summarize.ts";
 import type { RequestFacts } from "../record/record.ts";
@@ -429,17 +430,14 @@ export function taskPage(
   const charts: Chart[] = [{ id: "timeline", spec: toVega(timelineSpec(rows, conc, window)) }];
   const s = result.summary;
   if (s) {
-    for (
-      const [id, key, label] of [["ttft", "ttft_ms", "TTFT"], ["itl", "itl_ms", "ITL"], [
-        "e2el",
-        "e2el_ms",
-        "E2EL",
-      ]] as const
-    ) {
-      const sample = s.samples[key];
+    for (const m of metricsIn("histogram")) {
+      const sample = s.samples[m.key];
       const h = sample ? histogram(sample) : [];
       if (h.length) {
-        charts.push({ id: `hist-${id}`, spec: toVega(histogramSpec(`${label} distribution`, h)) });
+        charts.push({
+          id: `hist-${m.name}`,
+          spec: toVega(histogramSpec(`${m.label} distribution`, h)),
+        });
       }
     }
   }

@@ -4,35 +4,66 @@
  * @module
  */
 
-import { requestMetrics, type TokenCountMode } from "../metrics/request.ts";
+import { metricDef, type MetricKey, metricsIn } from "../metrics/metric_table.ts";
+import { type RequestMetrics, requestMetrics, type TokenCountMode } from "../metrics/request.ts";
 import type { RequestFacts } from "../record/record.ts";
-import { csvLine } from "./csv.ts";
+import { type Cell, csvLine } from "./csv.ts";
 
-const REQUEST_COLUMNS = [
-  "index",
-  "warmup",
-  "status",
-  "error_category",
-  "error_message",
-  "http_status",
-  "scheduled_ms",
-  "start_ms",
-  "end_ms",
-  "send_lag_ms",
-  "ttft_ms",
-  "ttfo_ms",
-  "e2el_ms",
-  "tpot_ms",
-  "itl_mean_ms",
-  "chunks",
-  "input_tokens",
-  "output_tokens",
-  "output_token_source",
-  "server_prompt_tokens",
-  "server_completion_tokens",
-  "attempts",
-  "finish_reason",
-] as const;
+/** A request's facts and metrics, as a column reads them. */
+interface RowInput {
+  r: RequestFacts;
+  m: RequestMetrics;
+  anchorMs: number;
+}
+
+/** A column that is not a metric of the metric table: raw facts, statuses, sources. */
+type Column = readonly [name: string, value: (row: RowInput) => Cell];
+
+/** A column that is: its value is the metric table row's. */
+const metric = (key: MetricKey): Column => {
+  const def = metricDef(key);
+  return [def.key, ({ m }) => def.value!(m)];
+};
+
+/**
+ * The columns, in the order the file has always had; a metric of the table's
+ * `requestsCsv` view that is not placed here is added at the end.
+ */
+const LAYOUT: readonly Column[] = [
+  ["index", ({ r }) => r.index],
+  ["warmup", ({ r }) => (r.warmup ? 1 : 0)],
+  ["status", ({ r }) => (r.error ? (r.chunks > 0 ? "failed_partial" : "failed") : "ok")],
+  ["error_category", ({ r }) => r.error?.category],
+  ["error_message", ({ r }) => r.error?.message],
+  ["http_status", ({ r }) => r.status],
+  ["scheduled_ms", ({ r, anchorMs }) => r.scheduledMs - anchorMs],
+  ["start_ms", ({ r, anchorMs }) => r.startMs - anchorMs],
+  ["end_ms", ({ r, anchorMs }) => r.endMs - anchorMs],
+  ["send_lag_ms", ({ m }) => m.sendLagMs],
+  metric("ttft_ms"),
+  metric("ttfo_ms"),
+  metric("e2el_ms"),
+  metric("tpot_ms"),
+  [
+    "itl_mean_ms",
+    ({ r }) => (r.chunks > 1 ? (r.lastChunkMs! - r.firstChunkMs!) / (r.chunks - 1) : undefined),
+  ],
+  ["chunks", ({ r }) => r.chunks],
+  metric("input_tokens"),
+  metric("output_tokens"),
+  ["output_token_source", ({ m }) => m.outputTokenSource],
+  ["server_prompt_tokens", ({ r }) => r.usage?.promptTokens],
+  ["server_completion_tokens", ({ r }) => r.usage?.completionTokens],
+  ["attempts", ({ r }) => r.attempts],
+  ["finish_reason", ({ r }) => r.finishReason],
+];
+
+const COLUMNS: readonly Column[] = [
+  ...LAYOUT,
+  ...metricsIn("requestsCsv").filter((d) => !LAYOUT.some(([name]) => name === d.key)).map((d) =>
+    metric(d.key as MetricKey)
+  ),
+];
 
 /**
  * Writes one CSV row per request to `path`, times in ms relative to the
@@ -46,7 +77,7 @@ export function writeRequestsCsv(
 ): void {
   const file = Deno.openSync(path, { write: true, create: true, truncate: true });
   const encoder = new TextEncoder();
-  let out = csvLine([...REQUEST_COLUMNS]);
+  let out = csvLine(COLUMNS.map(([name]) => name));
   const flush = () => {
     const bytes = encoder.encode(out);
     for (let off = 0; off < bytes.length;) off += file.writeSync(bytes.subarray(off));
@@ -54,43 +85,12 @@ export function writeRequestsCsv(
   };
   try {
     for (const r of records) {
-      out += row(r, anchorMs, mode);
+      const row: RowInput = { r, m: requestMetrics(r, mode), anchorMs };
+      out += csvLine(COLUMNS.map(([, value]) => value(row)));
       if (out.length > 1 << 20) flush();
     }
     flush();
   } finally {
     file.close();
   }
-}
-
-/** One request's row. */
-function row(r: RequestFacts, anchorMs: number, mode: TokenCountMode): string {
-  const m = requestMetrics(r, mode);
-  const c = r.chunks;
-  const itlMean = c > 1 ? (r.lastChunkMs! - r.firstChunkMs!) / (c - 1) : undefined;
-  return csvLine([
-    r.index,
-    r.warmup ? 1 : 0,
-    r.error ? (c > 0 ? "failed_partial" : "failed") : "ok",
-    r.error?.category,
-    r.error?.message,
-    r.status,
-    r.scheduledMs - anchorMs,
-    r.startMs - anchorMs,
-    r.endMs - anchorMs,
-    m.sendLagMs,
-    m.ttftMs,
-    m.ttfoMs,
-    m.e2elMs,
-    m.tpotMs,
-    itlMean,
-    c,
-    m.inputTokens,
-    m.outputTokens,
-    m.outputTokenSource,
-    r.usage?.promptTokens,
-    r.usage?.completionTokens,
-    r.attempts,
-    r.finishReason,
-  ]);
 }

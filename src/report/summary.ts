@@ -5,10 +5,14 @@
  * @module
  */
 
+import { metricsIn } from "../metrics/metric_table.ts";
 import { csvLine } from "./csv.ts";
 import { renderTable } from "./table.ts";
 import { summaryPage } from "./plots.ts";
 import type { TaskResultJson } from "./task_report.ts";
+
+/** The metric table's `summary` view; the first four in the order summary files have always had. */
+const SUMMARY_METRICS = metricsIn("summary", ["ttft_ms", "tpot_ms", "itl_ms", "e2el_ms"]);
 
 /** Writes `summary.json`, `summary.csv` and `summary.html`; returns their paths. */
 export function writeRunSummary(
@@ -43,7 +47,7 @@ export function summaryRow(json: TaskResultJson): Record<string, string | number
     concurrency_cap: json.common.max_concurrency,
   };
   for (const [k, v] of Object.entries(json.common)) row[k] = v;
-  for (const m of ["ttft_ms", "tpot_ms", "itl_ms", "e2el_ms"] as const) {
+  for (const { key: m } of SUMMARY_METRICS) {
     const s = json.metrics[m];
     row[`${m}_mean`] = s?.mean;
     row[`${m}_p50`] = s?.median ?? s?.p50;

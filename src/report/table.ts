@@ -6,7 +6,8 @@
  */
 
 import type { StatSpec } from "../metrics/stats.ts";
-import { type CommonMetrics, METRIC_ROWS, type TaskSummary } from "../metrics/summarize.ts";
+import { COMMON_METRICS, metricsIn, RESULT_ORDER } from "../metrics/metric_table.ts";
+import type { TaskSummary } from "../metrics/summarize.ts";
 
 /** Console tables show at most this many statistic columns; the JSON holds all. */
 export const MAX_TABLE_STATS = 8;
@@ -45,8 +46,7 @@ export function performanceRows(
 ): { header: string[]; rows: string[][] } {
   const header = ["Performance Parameters", "Stage", ...stats.map((s) => s.label), "N"];
   const rows: string[][] = [];
-  for (const m of METRIC_ROWS) {
-    if (!m.table) continue;
+  for (const m of metricsIn("table", RESULT_ORDER)) {
     const values = summary.metrics[m.key];
     if (!values) continue;
     rows.push([
@@ -59,24 +59,8 @@ export function performanceRows(
   return { header, rows };
 }
 
-/** Labels and units of the common metrics, in table order. */
-export const COMMON_ROWS: ReadonlyArray<{ key: keyof CommonMetrics; label: string; unit: string }> =
-  [
-    { key: "benchmark_duration_ms", label: "Benchmark Duration", unit: "ms" },
-    { key: "total_requests", label: "Total Requests", unit: "" },
-    { key: "failed_requests", label: "Failed Requests", unit: "" },
-    { key: "success_requests", label: "Success Requests", unit: "" },
-    { key: "concurrency", label: "Concurrency", unit: "" },
-    { key: "max_concurrency", label: "Max Concurrency", unit: "" },
-    { key: "peak_in_flight", label: "Peak In Flight", unit: "" },
-    { key: "request_throughput_rps", label: "Request Throughput", unit: "req/s" },
-    { key: "total_input_tokens", label: "Total Input Tokens", unit: "" },
-    { key: "prefill_token_throughput_tps", label: "Prefill Token Throughput", unit: "token/s" },
-    { key: "total_output_tokens", label: "Total Generated Tokens", unit: "" },
-    { key: "input_token_throughput_tps", label: "Input Token Throughput", unit: "token/s" },
-    { key: "output_token_throughput_tps", label: "Output Token Throughput", unit: "token/s" },
-    { key: "total_token_throughput_tps", label: "Total Token Throughput", unit: "token/s" },
-  ];
+/** Labels and units of the common metrics, in table order (the metric table's). */
+export const COMMON_ROWS = COMMON_METRICS;
 
 /** Renders both tables of a task for the console, plus the error breakdown when any failed. */
 export function renderTaskTables(summary: TaskSummary, stats: readonly StatSpec[]): string {
