@@ -103,7 +103,16 @@ export const REQUEST_METRICS = [
     computed: "first content chunk − start (TTFT unless reasoning came first)",
     applies: "successful streamed requests with content",
     value: (m) => m.ttfoMs,
-    views: { stats: true, table: true, gate: true, slo: true, requestsCsv: true },
+    views: {
+      stats: true,
+      table: true,
+      gate: true,
+      slo: true,
+      requestsCsv: true,
+      histogram: true,
+      summary: true,
+      percentiles: "TTFO (ms)",
+    },
   },
   {
     key: "itl_ms",

@@ -19,7 +19,7 @@ export interface RequestMetrics {
   ok: boolean;
   /** First output chunk − start (streaming only). */
   ttftMs?: number;
-  /** First content chunk − start, when it differs from TTFT (reasoning streamed first). */
+  /** First content chunk − start: TTFT unless reasoning streamed first (streaming only). */
   ttfoMs?: number;
   /** End − start. */
   e2elMs: number;
@@ -80,7 +80,7 @@ export function requestMetrics(
   };
   const first = record.firstChunkMs;
   if (record.stream && first !== undefined) m.ttftMs = first - record.startMs;
-  if (record.stream && record.firstContentMs !== undefined && record.firstContentMs !== first) {
+  if (record.stream && record.firstContentMs !== undefined) {
     m.ttfoMs = record.firstContentMs - record.startMs;
   }
   const input = inputTokensOf(record, mode);

@@ -103,3 +103,11 @@ Deno.test("summarizeRecords() keeps warm-up requests out and counts them", () =>
   assertEquals(s.common.benchmark_duration_ms, 20);
   assertEquals(s.delivery.warmup_requests, 1);
 });
+
+Deno.test("requestMetrics() gives TTFO equal to TTFT when content came first, and summaries report it", () => {
+  const r = rec(0, 0, [10, 20, 30], 31, { firstContentMs: 10 });
+  const m = requestMetrics(factsOf(r));
+  assertEquals([m.ttftMs, m.ttfoMs], [10, 10]);
+  const s = summarizeRecords([r], { stats, summarizer: "default_perf", maxConcurrency: 1 });
+  assertEquals(s.metrics.ttfo_ms, s.metrics.ttft_ms);
+});
