@@ -27,13 +27,18 @@ import type { RequestRecord } from "../record/record.ts";
 import { TraceWriter } from "../record/trace.ts";
 import { createRunDir, safeName, type TaskPaths, taskPaths } from "../report/paths.ts";
 import { Progress, type ProgressSink } from "../report/progress.ts";
-import {
-  recommend,
-  renderSummaryTable,
-  renderTradeoffTable,
-  writeRunSummary,
-} from "../report/summary.ts";
+import { recommend, renderSummaryTable, renderTradeoffTable } from "../report/summary.ts";
 import { type ReportSettings, reportTrace, type TaskReport } from "../report/task_report.ts";
+import {
+  fileSink,
+  optInPath,
+  type Reporter,
+  type RunReporter,
+  runReporters,
+  type Sink,
+  type TaskReporter,
+} from "../report/reporter.ts";
+import { REPORTERS } from "../report/reporters/mod.ts";
 import { type SimServer, startSimulator } from "../sim/server.ts";
 import { type SelfCheck, startSelfCheck } from "./self_check.ts";
 import type { ValueCounts } from "../metrics/counts.ts";
@@ -57,6 +62,8 @@ export interface RunOptions {
   onRecord?: (task: Task, record: RequestRecord) => void;
   /** The run's clock for folder names; default `new Date()`. */
   now?: () => Date;
+  /** Where reporters write; default files. */
+  sink?: Sink;
 }
 
 /** What one task produced. */
@@ -85,6 +92,40 @@ export function settingsOf(plan: Plan): ReportSettings {
   if (plan.percentiles) settings.percentiles = true;
   if (plan.tokenCount) settings.tokenCount = plan.tokenCount;
   return settings;
+}
+
+/** The reporters a run runs, by scope: every registered one, and the opt-in ones asked for. */
+export interface ChosenReporters {
+  task: TaskReporter[];
+  run: RunReporter[];
+}
+
+/**
+ * Chooses the reporters for these settings: every registered reporter that is
+ * not opt-in, and each opt-in one whose key `settings.outputs` names.
+ */
+export function chooseReporters(settings: ReportSettings): ChosenReporters {
+  const chosen = Object.values(REPORTERS).filter((r: Reporter) =>
+    !r.optIn || optInPath(settings, r.key) !== undefined
+  );
+  return {
+    task: chosen.filter((r): r is TaskReporter => r.scope === "task"),
+    run: chosen.filter((r): r is RunReporter => r.scope === "run"),
+  };
+}
+
+/** Runs the run reporters over the tasks' reports; returns the files written, by reporter key. */
+export function reportRun(
+  view: { runDir: string; settings: ReportSettings; tasks: readonly TaskReport[] },
+  options: { reporters: readonly RunReporter[]; sink?: Sink },
+): Record<string, string> {
+  runReporters(options.reporters, view, options.sink ?? fileSink);
+  const written: Record<string, string> = {};
+  for (const r of options.reporters) {
+    const path = r.path(view);
+    if (path !== undefined) written[r.key] = path;
+  }
+  return written;
 }
 
 /** Runs a whole plan. The plan must already be valid (see resolvePlan). */
@@ -118,6 +159,9 @@ export async function runBenchmark(plan: Plan, options: RunOptions = {}): Promis
     Deno.mkdirSync(`${runDir}/configs`, { recursive: true });
     const configPath = `${runDir}/configs/${stamp}.yaml`;
     Deno.writeTextFileSync(configPath, toYaml(redactPlan(plan), { aliasDuplicateObjects: false }));
+    const settings = settingsOf(plan);
+    const reporters = chooseReporters(settings);
+    const ctx: TaskContext = { plan, runDir, shared, options, print, reporters: reporters.task };
     const outcomes: TaskOutcome[] = [];
     let interrupted = false;
     for (const [i, task] of plan.tasks.entries()) {
@@ -131,11 +175,14 @@ export async function runBenchmark(plan: Plan, options: RunOptions = {}): Promis
         }`,
       );
       const baseUrl = task.model.baseUrl ?? sims.get(task.model)!.url;
-      outcomes.push(await runTask(task, plan, runDir, baseUrl, shared, options, print));
+      outcomes.push(await runTask(ctx, { task, baseUrl }));
       if (options.signal?.aborted) interrupted = true;
     }
     const jsons = outcomes.flatMap((o) => (o.report.json ? [o.report.json] : []));
-    const summaryPaths = writeRunSummary(runDir, jsons);
+    const written = reportRun(
+      { runDir, settings, tasks: outcomes.map((o) => o.report) },
+      { reporters: reporters.run, ...(options.sink ? { sink: options.sink } : {}) },
+    );
     if (jsons.length > 1) {
       print(`\nSummary\n${renderSummaryTable(jsons)}`);
       print(`\nThroughput vs latency\n${renderTradeoffTable(jsons)}\n${recommend(jsons)!.text}`);
@@ -149,9 +196,7 @@ export async function runBenchmark(plan: Plan, options: RunOptions = {}): Promis
       );
       if (!options.debug) print(`    ${o.paths.log}`);
     }
-    print(
-      `  summary: ${summaryPaths.json}\n           ${summaryPaths.csv}\n           ${summaryPaths.html}`,
-    );
+    print(`  summary: ${runFiles(written).join("\n           ")}`);
     const simUrls: Record<string, string> = {};
     for (const [m, sim] of sims) simUrls[m.abbr] = sim.url;
     return { runDir, configPath, tasks: outcomes, interrupted, simUrls };
@@ -276,28 +321,49 @@ function counterFor(task: Task, shared: Shared): Promise<BatchedCounter> | undef
   return p;
 }
 
-async function runTask(
-  task: Task,
-  plan: Plan,
-  runDir: string,
-  baseUrl: string,
-  shared: Shared,
-  options: RunOptions,
-  print: (t: string) => void,
-): Promise<TaskOutcome> {
-  const paths = taskPaths(runDir, task.model.abbr, task.outputName);
-  const logLines: string[] = [];
+/** The run files written, summary first (json, csv, html), then any opt-in ones. */
+function runFiles(written: Record<string, string>): string[] {
+  const first = ["summary_json", "summary_csv", "summary_html"];
+  const keys = [
+    ...first.filter((k) => k in written),
+    ...Object.keys(written).filter((k) => !first.includes(k)),
+  ];
+  return keys.map((k) => written[k]!);
+}
+
+/** What every task of a run shares. */
+interface TaskContext {
+  plan: Plan;
+  runDir: string;
+  shared: Shared;
+  options: RunOptions;
+  print: (text: string) => void;
+  reporters: readonly TaskReporter[];
+}
+
+/** A task's log: printed with `--debug`, else kept for `logs/`. */
+function taskLog(ctx: TaskContext): { log: (line: string) => void; lines: string[] } {
+  const lines: string[] = [];
   const log = (line: string) => {
-    if (options.debug) print(line);
-    else logLines.push(line);
+    if (ctx.options.debug) ctx.print(line);
+    else lines.push(line);
   };
+  return { log, lines };
+}
+
+/** Everything a task needs before its first request: the served model, its requests, a counter. */
+async function prepareTask(
+  ctx: TaskContext,
+  where: { task: Task; baseUrl: string; log: (line: string) => void },
+): Promise<{ spec: DriveSpec; servedModel: string; counter?: BatchedCounter; workers: number }> {
+  const { plan, shared, options } = ctx;
+  const { task, baseUrl, log } = where;
   const tls = transportSettings(plan, task.model);
   const headers = requestHeaders(task.model);
   const servedModel = task.model.model ||
     await discoverModel(baseUrl, task.model.api, headers, tls, options);
   log(`model: ${servedModel} at ${baseUrl} (${task.model.api}, stream=${task.model.stream})`);
   log(`load: ${taskLoadText(task)}, warm-up ${plan.warmup}`);
-
   const specs = await specsFor(task, specsNeeded(plan, task), shared);
   if (specs.length === 0) {
     throw new UsageError(
@@ -338,26 +404,36 @@ async function runTask(
     total: plan.warmup + (task.load.numRequests ?? Infinity),
     ...(task.load.durationS !== undefined ? { durationMs: task.load.durationS * 1000 } : {}),
   };
-  const anchorMs = Math.floor(performance.timeOrigin + performance.now());
-  const identity = identityOf(task, servedModel);
-  const trace = TraceWriter.create(paths.trace, {
-    anchor_ms: anchorMs,
-    created: new Date().toISOString(),
-    identity,
-    task: redactTask(task),
-  });
+  return { spec, servedModel, workers, ...(counter ? { counter } : {}) };
+}
+
+/** The task's progress line, when the run draws progress. */
+function progressOf(ctx: TaskContext, task: Task): Progress | undefined {
+  const { plan, options } = ctx;
+  if (!options.progress) return undefined;
+  return new Progress(
+    options.progress,
+    `${task.model.abbr} × ${task.outputName}`,
+    task.load.numRequests !== undefined ? plan.warmup + task.load.numRequests : undefined,
+    task.load.durationS !== undefined ? task.load.durationS * 1000 : undefined,
+  );
+}
+
+/**
+ * Drives the task's load and writes every record to its trace as it arrives,
+ * with the self-check in the footer. Sending stops at the run's stop signal;
+ * in-flight requests are cancelled `graceMs` later.
+ */
+async function recordTask(
+  ctx: TaskContext,
+  run: { task: Task; prepared: Awaited<ReturnType<typeof prepareTask>>; trace: TraceWriter },
+): Promise<void> {
+  const { options } = ctx;
+  const { task, prepared, trace } = run;
+  const { counter, workers } = prepared;
   let checker: ReturnType<typeof startSelfCheck> | undefined;
-  let selfCheck: SelfCheck | undefined;
   let workerLags: ValueCounts | undefined;
-  const progress = options.progress
-    ? new Progress(
-      options.progress,
-      `${task.model.abbr} × ${task.outputName}`,
-      task.load.numRequests !== undefined ? plan.warmup + task.load.numRequests : undefined,
-      task.load.durationS !== undefined ? task.load.durationS * 1000 : undefined,
-    )
-    : undefined;
-  // Sending stops at the stop signal; in-flight requests are cancelled `graceMs` later.
+  const progress = progressOf(ctx, task);
   const stop = options.signal ?? new AbortController().signal;
   const cancel = new AbortController();
   const onStop = () => setTimeout(() => cancel.abort(), options.graceMs ?? 5000);
@@ -382,7 +458,7 @@ async function runTask(
   try {
     progress?.start();
     checker = startSelfCheck();
-    const result = await drive(spec, {
+    const result = await drive(prepared.spec, {
       sent: () => {
         if (progress) progress.counters.sent++;
       },
@@ -398,15 +474,40 @@ async function runTask(
     if (acceptError !== undefined) throw acceptError;
   } finally {
     progress?.stop();
-    selfCheck = checker?.stop(workerLags, workers);
+    const selfCheck: SelfCheck | undefined = checker?.stop(workerLags, workers);
     options.signal?.removeEventListener("abort", onStop);
     if (selfCheck) trace.finish({ self_check: { ...selfCheck } });
     trace.close();
   }
+}
+
+/** Runs one task: prepare, drive and record, then report from its trace. */
+async function runTask(
+  ctx: TaskContext,
+  where: { task: Task; baseUrl: string },
+): Promise<TaskOutcome> {
+  const { plan, runDir, options, print } = ctx;
+  const { task } = where;
+  const paths = taskPaths(runDir, task.model.abbr, task.outputName);
+  const { log, lines } = taskLog(ctx);
+  const prepared = await prepareTask(ctx, { ...where, log });
+  const anchorMs = Math.floor(performance.timeOrigin + performance.now());
+  const trace = TraceWriter.create(paths.trace, {
+    anchor_ms: anchorMs,
+    created: new Date().toISOString(),
+    identity: identityOf(task, prepared.servedModel),
+    task: redactTask(task),
+  });
+  await recordTask(ctx, { task, prepared, trace });
   // The report is the trace's, read back as `report --reuse` would: nothing is kept per request.
-  const report = await reportTrace(paths.trace, settingsOf(plan), paths);
+  const report = await reportTrace(paths.trace, {
+    settings: settingsOf(plan),
+    paths,
+    reporters: ctx.reporters,
+    ...(options.sink ? { sink: options.sink } : {}),
+  });
   print(report.text);
   log(report.text);
-  if (!options.debug) Deno.writeTextFileSync(paths.log, logLines.join("\n") + "\n");
-  return { task, paths, servedModel, report };
+  if (!options.debug) Deno.writeTextFileSync(paths.log, lines.join("\n") + "\n");
+  return { task, paths, servedModel: prepared.servedModel, report };
 }

@@ -11,8 +11,8 @@
 import { errorMessage, RuntimeError, UsageError } from "../errors.ts";
 import { readTraceHeader } from "../record/trace.ts";
 import { taskPathsOfTrace, TRACE_SUFFIX } from "../report/paths.ts";
-import { writeRunSummary } from "../report/summary.ts";
 import { type ReportSettings, reportTrace, type TaskReport } from "../report/task_report.ts";
+import { chooseReporters, reportRun } from "../bench/run_benchmark.ts";
 import { type FlagSpec, parseFlags, renderFlagHelp } from "./args.ts";
 import { REPORT_FLAGS, reportSettingsFromFlags } from "./_report_flags.ts";
 
@@ -101,16 +101,18 @@ export async function recomputeRun(
   // The run's task order: traces are created as tasks start.
   traces.sort((a, b) => a.header.anchor_ms - b.header.anchor_ms || a.path.localeCompare(b.path));
   const reports: TaskReport[] = [];
+  const reporters = chooseReporters(settings);
   for (const t of traces) {
     // One task at a time, streamed: memory holds one task's per-request facts, never its chunks.
-    const report = await reportTrace(t.path, settings, taskPathsOfTrace(runDir, t.path));
+    const paths = taskPathsOfTrace(runDir, t.path);
+    const report = await reportTrace(t.path, { settings, paths, reporters: reporters.task });
     const id = report.identity;
     print(`\n${id.model_abbr} × ${id.output_name} — ${report.requests} requests from ${t.path}`);
     print(report.text);
     reports.push(report);
   }
-  const summary = writeRunSummary(runDir, reports.flatMap((r) => (r.json ? [r.json] : [])));
-  print(`\nRecomputed ${reports.length} task(s) in ${runDir}\n  summary: ${summary.json}`);
+  const written = reportRun({ runDir, settings, tasks: reports }, { reporters: reporters.run });
+  print(`\nRecomputed ${reports.length} task(s) in ${runDir}\n  summary: ${written.summary_json}`);
   return { runDir, reports };
 }
 

@@ -142,20 +142,29 @@ export interface Breach {
   observed: number | undefined;
 }
 
+/** A condition checked against a task: what was observed, and whether it held (failing the run). */
+export interface GateCheck extends Breach {
+  holds: boolean;
+}
+
 /**
- * Returns the conditions that hold for a task. A condition on a metric the
- * task does not have (TTFT of a non-streaming run) holds: a gate cannot pass
- * on missing data.
+ * Checks every condition against a task. A condition on a metric the task
+ * does not have (TTFT of a non-streaming run) holds: a gate cannot pass on
+ * missing data.
  */
-export function evaluateGates(gates: readonly Gate[], summary: TaskSummary): Breach[] {
-  const breaches: Breach[] = [];
-  for (const gate of gates) {
+export function checkGates(gates: readonly Gate[], summary: TaskSummary): GateCheck[] {
+  return gates.map((gate) => {
     const observed = gate.metric
       ? statOf(summary.samples[gate.metric.key], gate.metric.stat)
       : COMMON_GATES[gate.name]!.read(summary);
-    if (observed === undefined || OPS[gate.op](observed, gate.value)) {
-      breaches.push({ gate, observed });
-    }
-  }
-  return breaches;
+    return { gate, observed, holds: observed === undefined || OPS[gate.op](observed, gate.value) };
+  });
+}
+
+/** The conditions that hold for a task (see {@link checkGates}). */
+export function evaluateGates(gates: readonly Gate[], summary: TaskSummary): Breach[] {
+  return checkGates(gates, summary).filter((c) => c.holds).map(({ gate, observed }) => ({
+    gate,
+    observed,
+  }));
 }

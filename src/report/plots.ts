@@ -19,7 +19,7 @@ import type { TaskSummary } from "../metrics/summarize.ts";
 import type { RequestFacts } from "../record/record.ts";
 import { type Chart, escapeHtml, htmlPage } from "./html.ts";
 import { COMMON_ROWS, formatValue } from "./table.ts";
-import type { TaskResultJson } from "./task_report.ts";
+import type { TaskResultJson } from "./result_json.ts";
 
 /** Above this many requests the timeline shows bins of consecutive requests. */
 export const TIMELINE_EXACT_MAX = 5_000;
@@ -395,13 +395,22 @@ function percentileTable(json: TaskResultJson): string {
   return `<table class="metrics">${head}${body}</table>`;
 }
 
+/** What a task's page shows besides its identity. */
+export interface TaskPageInput {
+  /** Every request's facts. */
+  facts: readonly RequestFacts[];
+  /** Times on the page are seconds since this. */
+  anchorMs: number;
+  summary?: TaskSummary;
+  json?: TaskResultJson;
+  /** Why there is no summary. */
+  error?: string;
+  warnings?: readonly string[];
+}
+
 /** The page of one task. */
-export function taskPage(
-  identity: TaskIdentity,
-  records: readonly RequestFacts[],
-  anchorMs: number,
-  result: { summary?: TaskSummary; json?: TaskResultJson; error?: string; warnings?: string[] },
-): string {
+export function taskPage(identity: TaskIdentity, result: TaskPageInput): string {
+  const { facts: records, anchorMs } = result;
   const title = `servebench — ${identity.model_abbr} × ${identity.output_name}`;
   const load = Object.entries(identity.load).map(([k, v]) => `${k} ${v}`).join(", ");
   const notes: string[] = [];

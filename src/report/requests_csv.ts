@@ -1,5 +1,6 @@
 /**
- * Per-request rows (`<task>_requests.csv`): raw times and every per-request metric.
+ * Per-request rows (`<task>_requests.csv`): raw times and the metric table's
+ * `requestsCsv` metrics.
  *
  * @module
  */
@@ -8,6 +9,7 @@ import { metricDef, type MetricKey, metricsIn } from "../metrics/metric_table.ts
 import { type RequestMetrics, requestMetrics, type TokenCountMode } from "../metrics/request.ts";
 import type { RequestFacts } from "../record/record.ts";
 import { type Cell, csvLine } from "./csv.ts";
+import type { Writer } from "./reporter.ts";
 
 /** A request's facts and metrics, as a column reads them. */
 interface RowInput {
@@ -65,32 +67,33 @@ const COLUMNS: readonly Column[] = [
   ),
 ];
 
+/** How request rows are written. */
+export interface RequestsCsvOptions {
+  /** Times are written relative to this (the task's start), ms. */
+  anchorMs: number;
+  /** Which token counts drive the metrics; default server. */
+  tokenCount?: TokenCountMode;
+}
+
 /**
- * Writes one CSV row per request to `path`, times in ms relative to the
- * task's anchor, a block at a time: the file may be larger than any string.
+ * Writes one CSV row per request, a block at a time: the file may be larger
+ * than any string.
  */
 export function writeRequestsCsv(
-  path: string,
+  out: Writer,
   records: readonly RequestFacts[],
-  anchorMs: number,
-  mode: TokenCountMode = "server",
+  options: RequestsCsvOptions,
 ): void {
-  const file = Deno.openSync(path, { write: true, create: true, truncate: true });
-  const encoder = new TextEncoder();
-  let out = csvLine(COLUMNS.map(([name]) => name));
-  const flush = () => {
-    const bytes = encoder.encode(out);
-    for (let off = 0; off < bytes.length;) off += file.writeSync(bytes.subarray(off));
-    out = "";
-  };
-  try {
-    for (const r of records) {
-      const row: RowInput = { r, m: requestMetrics(r, mode), anchorMs };
-      out += csvLine(COLUMNS.map(([, value]) => value(row)));
-      if (out.length > 1 << 20) flush();
+  const { anchorMs } = options;
+  const mode = options.tokenCount ?? "server";
+  let text = csvLine(COLUMNS.map(([name]) => name));
+  for (const r of records) {
+    const row: RowInput = { r, m: requestMetrics(r, mode), anchorMs };
+    text += csvLine(COLUMNS.map(([, value]) => value(row)));
+    if (text.length > 1 << 20) {
+      out.write(text);
+      text = "";
     }
-    flush();
-  } finally {
-    file.close();
   }
+  out.write(text);
 }

@@ -8,33 +8,27 @@
 import { metricsIn } from "../metrics/metric_table.ts";
 import { csvLine } from "./csv.ts";
 import { renderTable } from "./table.ts";
-import { summaryPage } from "./plots.ts";
-import type { TaskResultJson } from "./task_report.ts";
+import type { TaskResultJson } from "./result_json.ts";
 
 /** The metric table's `summary` view; the first four in the order summary files have always had. */
 const SUMMARY_METRICS = metricsIn("summary", ["ttft_ms", "tpot_ms", "itl_ms", "e2el_ms"]);
 
-/** Writes `summary.json`, `summary.csv` and `summary.html`; returns their paths. */
-export function writeRunSummary(
-  runDir: string,
-  tasks: readonly TaskResultJson[],
-): { json: string; csv: string; html: string } {
-  const json = `${runDir}/summary.json`;
-  const csv = `${runDir}/summary.csv`;
-  const html = `${runDir}/summary.html`;
-  Deno.writeTextFileSync(html, summaryPage(tasks));
-  const rows = tasks.map(summaryRow);
+/** `summary.json`: one row per task, and the recommended load point. */
+export function summaryJsonText(tasks: readonly TaskResultJson[]): string {
   const rec = recommend(tasks);
-  Deno.writeTextFileSync(
-    json,
-    JSON.stringify({ tasks: rows, ...(rec ? { recommendation: rec } : {}) }, null, 2) + "\n",
-  );
+  return JSON.stringify(
+    { tasks: tasks.map(summaryRow), ...(rec ? { recommendation: rec } : {}) },
+    null,
+    2,
+  ) +
+    "\n";
+}
+
+/** `summary.csv`: one row per task. */
+export function summaryCsvText(tasks: readonly TaskResultJson[]): string {
+  const rows = tasks.map(summaryRow);
   const columns = rows.length ? Object.keys(rows[0]!) : ["model", "dataset", "task"];
-  Deno.writeTextFileSync(
-    csv,
-    csvLine(columns) + rows.map((r) => csvLine(columns.map((c) => r[c]))).join(""),
-  );
-  return { json, csv, html };
+  return csvLine(columns) + rows.map((r) => csvLine(columns.map((c) => r[c]))).join("");
 }
 
 /** Columns of the run summary: task identity, common metrics, headline percentiles. */

@@ -8,6 +8,7 @@
 import type { StatSpec } from "../metrics/stats.ts";
 import { COMMON_METRICS, metricsIn, RESULT_ORDER } from "../metrics/metric_table.ts";
 import type { TaskSummary } from "../metrics/summarize.ts";
+import { csvLine } from "./csv.ts";
 
 /** Console tables show at most this many statistic columns; the JSON holds all. */
 export const MAX_TABLE_STATS = 8;
@@ -57,6 +58,12 @@ export function performanceRows(
     ]);
   }
   return { header, rows };
+}
+
+/** The Performance Parameters table as AISBench writes it (values with units). */
+export function performanceCsv(summary: TaskSummary, stats: readonly StatSpec[]): string {
+  const { header, rows } = performanceRows(summary, stats);
+  return csvLine(header) + rows.map((r) => csvLine(r)).join("");
 }
 
 /** Labels and units of the common metrics, in table order (the metric table's). */

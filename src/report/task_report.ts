@@ -11,56 +11,27 @@
 
 import type { TaskIdentity } from "../config/plan.ts";
 import { errorMessage, RuntimeError } from "../errors.ts";
-import { type Breach, evaluateGates, type Gate } from "../metrics/gates.ts";
-import type { Objective } from "../metrics/goodput.ts";
-import type { StatSpec } from "../metrics/stats.ts";
-import type { TokenCountMode } from "../metrics/request.ts";
+import { type Breach, checkGates, type GateCheck } from "../metrics/gates.ts";
 import {
   LATE_SEND_MS,
   type Selection,
   selectRequests,
-  type SummarizerName,
   summarizeTask,
   type TaskSummary,
 } from "../metrics/summarize.ts";
+import { summarizerOf } from "../metrics/summarizers/mod.ts";
+import type { RequestFacts } from "../record/record.ts";
 import { type LoadProfile, targetRate } from "../load/mod.ts";
 import { readTraceHeader } from "../record/trace.ts";
 import { foldTrace } from "./trace_fold.ts";
-import { csvLine } from "./csv.ts";
 import type { TaskPaths } from "./paths.ts";
-import { percentileView, renderPercentileTable } from "./percentiles.ts";
-import { performanceRows, renderTaskTables } from "./table.ts";
-import { writeRequestsCsv } from "./requests_csv.ts";
-import { taskPage } from "./plots.ts";
+import { renderPercentileTable } from "./percentiles.ts";
+import { renderTaskTables } from "./table.ts";
+import { type ReportSettings, resultJson, type TaskResultJson } from "./result_json.ts";
+import { fileSink, runReporters, type Sink, type TaskReporter, type TaskView } from "./reporter.ts";
 import { LOOP_LAG_WARN_MS, type SelfCheck } from "../bench/self_check.ts";
 
-/** How to summarize and what to add. */
-export interface ReportSettings {
-  stats: readonly StatSpec[];
-  summarizer: SummarizerName;
-  slo?: readonly Objective[];
-  failOn?: readonly Gate[];
-  /** Add EvalScope's percentile view (console and JSON). */
-  percentiles?: boolean;
-  /** Which token counts drive the metrics when both exist; default server. */
-  tokenCount?: TokenCountMode;
-}
-
-/** The result contract written to `<task>.json`. */
-export interface TaskResultJson {
-  task: Omit<TaskIdentity, "max_concurrency"> & { summarizer: string; stage: "total" | "stable" };
-  common: TaskSummary["common"];
-  metrics: TaskSummary["metrics"];
-  errors: TaskSummary["errors"];
-  delivery: TaskSummary["delivery"];
-  goodput?: TaskSummary["goodput"];
-  token_counts?: TaskSummary["tokenCounts"];
-  /** The client's self-check during the run (absent for a killed run). */
-  client?: SelfCheck;
-  percentiles?: Record<string, Record<string, number>>;
-  stable_window_ms?: { open: number; close: number };
-  generated_at: string;
-}
+export { type ReportSettings, resultJson, type TaskResultJson } from "./result_json.ts";
 
 /** What reporting a task produced. */
 export interface TaskReport {
@@ -73,39 +44,10 @@ export interface TaskReport {
   error?: string;
   /** `--fail-on` conditions that held. */
   breaches: Breach[];
+  /** Every `--fail-on` condition checked, held or not (none without a summary). */
+  checks: GateCheck[];
   /** The console text: tables, or the reason there are none. */
   text: string;
-}
-
-const tokenCountOf = (s: ReportSettings) => (s.tokenCount ? { tokenCount: s.tokenCount } : {});
-
-/** Builds the result JSON. `anchorMs` makes the stable window relative to the task's start. */
-export function resultJson(
-  identity: TaskIdentity,
-  summary: TaskSummary,
-  settings: ReportSettings,
-  anchorMs: number,
-  generatedAt: Date,
-): TaskResultJson {
-  const { max_concurrency: _, ...task } = identity;
-  const json: TaskResultJson = {
-    task: { ...task, summarizer: settings.summarizer, stage: summary.stage },
-    common: summary.common,
-    metrics: summary.metrics,
-    errors: summary.errors,
-    delivery: summary.delivery,
-    generated_at: generatedAt.toISOString(),
-  };
-  if (summary.goodput) json.goodput = summary.goodput;
-  if (summary.tokenCounts) json.token_counts = summary.tokenCounts;
-  if (settings.percentiles) json.percentiles = percentileView(summary);
-  if (summary.window) {
-    json.stable_window_ms = {
-      open: summary.window.openMs - anchorMs,
-      close: summary.window.closeMs - anchorMs,
-    };
-  }
-  return json;
 }
 
 /** Warnings about how the load was delivered: late sends, a rate not reached. */
@@ -144,72 +86,132 @@ export function clientWarnings(check: SelfCheck | undefined): string[] {
   ];
 }
 
-/** The Performance Parameters table as AISBench writes it (values with units). */
-export function performanceCsv(summary: TaskSummary, stats: readonly StatSpec[]): string {
-  const { header, rows } = performanceRows(summary, stats);
-  return csvLine(header) + rows.map((r) => csvLine(r)).join("");
+/** How {@link reportTrace} reports a task. */
+export interface ReportTraceOptions {
+  settings: ReportSettings;
+  paths: TaskPaths;
+  /** The task reporters to run (the run chooses them: bench/run_benchmark.ts). */
+  reporters: readonly TaskReporter[];
+  /** Where they write; default files. */
+  sink?: Sink;
+  /** The result JSON's `generated_at`; default now. */
+  generatedAt?: Date;
+  /** Web Workers reading the trace; default by its size (see foldWorkers). */
+  workers?: number;
 }
 
-/**
- * Streams a task's trace, summarizes it and writes its CSV, JSON, requests CSV
- * and page. A summarizer that finds nothing to summarize (no stable window) is
- * reported in `error`, with the requests CSV and page still written.
- * `workers` reads the trace in parallel (default: by its size, see foldWorkers).
- */
-export async function reportTrace(
+/** A task's trace, read: every request's facts, and what the footer says. */
+interface ReadTrace {
+  identity: TaskIdentity;
+  anchorMs: number;
+  facts: RequestFacts[];
+  selfCheck?: SelfCheck;
+  /** The chunk gaps of every measured request, when the summarizer counts them all. */
+  gaps?: Awaited<ReturnType<typeof foldTrace>>["gaps"];
+}
+
+/** First pass: every request's facts; the gaps too when the summarizer counts every measured request. */
+async function readTrace(
   tracePath: string,
-  settings: ReportSettings,
-  paths: TaskPaths,
-  generatedAt = new Date(),
-  workers?: number,
-): Promise<TaskReport> {
+  options: ReportTraceOptions,
+): Promise<ReadTrace> {
   const header = await readTraceHeader(tracePath);
   const identity = header.identity;
   if (!identity) {
     throw new RuntimeError(`Cannot read trace "${tracePath}": its header has no task identity`);
   }
-  const anchorMs = header.anchor_ms;
-  const spec = { path: tracePath, anchorMs, facts: true, ...tokenCountOf(settings) };
-  // default_perf counts every measured request, so one pass folds the gaps.
-  const onePass = settings.summarizer !== "stable_stage";
-  const first = await foldTrace({ ...spec, gapsOf: onePass ? "measured" : [] }, workers);
-  const facts = first.facts.sort((a, b) => a.index - b.index);
+  const onePass = summarizerOf(options.settings.summarizer).countsEveryMeasured;
+  const first = await foldTrace(
+    {
+      ...foldSpec(tracePath, header.anchor_ms, options.settings),
+      gapsOf: onePass ? "measured" : [],
+    },
+    options.workers,
+  );
+  const read: ReadTrace = {
+    identity,
+    anchorMs: header.anchor_ms,
+    facts: first.facts.sort((a, b) => a.index - b.index),
+    ...(onePass ? { gaps: first.gaps } : {}),
+  };
   const selfCheck = first.footer?.self_check as SelfCheck | undefined;
-  writeRequestsCsv(paths.requestsCsv, facts, anchorMs, settings.tokenCount);
+  if (selfCheck) read.selfCheck = selfCheck;
+  return read;
+}
+
+function foldSpec(path: string, anchorMs: number, settings: ReportSettings) {
+  return {
+    path,
+    anchorMs,
+    facts: true,
+    ...(settings.tokenCount ? { tokenCount: settings.tokenCount } : {}),
+  };
+}
+
+/** Summarizes the selected requests, folding the gaps of the counted ones if the first pass did not. */
+async function summarize(
+  tracePath: string,
+  read: ReadTrace,
+  selection: Selection,
+  options: ReportTraceOptions,
+): Promise<TaskSummary> {
+  const { settings } = options;
+  const gaps = read.gaps ?? (await foldTrace(
+    {
+      ...foldSpec(tracePath, read.anchorMs, settings),
+      facts: false,
+      gapsOf: selection.counted.map((f) => f.index),
+    },
+    options.workers,
+  )).gaps;
+  const target = targetRate(read.identity.load as unknown as LoadProfile);
+  return summarizeTask(selection, gaps, {
+    stats: settings.stats,
+    summarizer: settings.summarizer,
+    maxConcurrency: read.identity.max_concurrency,
+    ...(settings.slo ? { slo: settings.slo } : {}),
+    ...(settings.tokenCount ? { tokenCount: settings.tokenCount } : {}),
+    ...(target !== undefined ? { targetRateRps: target } : {}),
+  });
+}
+
+/**
+ * Streams a task's trace, summarizes it and runs the task reporters over it.
+ * A summarizer that finds nothing to summarize (no stable window) is reported
+ * in `error`; the reporters that need no summary (requests CSV, page) still run.
+ */
+export async function reportTrace(
+  tracePath: string,
+  options: ReportTraceOptions,
+): Promise<TaskReport> {
+  const { settings, paths } = options;
+  const read = await readTrace(tracePath, options);
+  const { identity, anchorMs, facts } = read;
+  const view: TaskView = { identity, facts, anchorMs, settings, paths, warnings: [] };
   const base = { identity, requests: facts.length };
+  const sink = options.sink ?? fileSink;
   let selection: Selection;
   try {
     selection = selectRequests(facts, settings.summarizer, identity.max_concurrency);
   } catch (error) {
     const message = errorMessage(error);
-    Deno.writeTextFileSync(paths.plot, taskPage(identity, facts, anchorMs, { error: message }));
-    return { ...base, error: message, breaches: [], text: message };
+    runReporters(options.reporters, { ...view, error: message }, sink);
+    return { ...base, error: message, breaches: [], checks: [], text: message };
   }
-  const gaps = onePass ? first.gaps : (await foldTrace(
-    { ...spec, facts: false, gapsOf: selection.counted.map((f) => f.index) },
-    workers,
-  )).gaps;
-  const target = targetRate(identity.load as unknown as LoadProfile);
-  const summary = summarizeTask(selection, gaps, {
-    stats: settings.stats,
-    summarizer: settings.summarizer,
-    maxConcurrency: identity.max_concurrency,
-    ...(settings.slo ? { slo: settings.slo } : {}),
-    ...tokenCountOf(settings),
-    ...(target !== undefined ? { targetRateRps: target } : {}),
+  const summary = await summarize(tracePath, read, selection, options);
+  const json = resultJson(summary, {
+    identity,
+    settings,
+    anchorMs,
+    generatedAt: options.generatedAt ?? new Date(),
   });
-  const json = resultJson(identity, summary, settings, anchorMs, generatedAt);
-  if (selfCheck) json.client = selfCheck;
-  Deno.writeTextFileSync(paths.csv, performanceCsv(summary, settings.stats));
-  Deno.writeTextFileSync(paths.json, JSON.stringify(json, null, 2) + "\n");
+  if (read.selfCheck) json.client = read.selfCheck;
+  const warnings = [...deliveryWarnings(summary), ...clientWarnings(read.selfCheck)];
+  runReporters(options.reporters, { ...view, summary, json, warnings }, sink);
   let text = renderTaskTables(summary, settings.stats);
-  const warnings = [...deliveryWarnings(summary), ...clientWarnings(selfCheck)];
   if (warnings.length) text += "\n" + warnings.map((w) => `warning: ${w}`).join("\n");
-  Deno.writeTextFileSync(
-    paths.plot,
-    taskPage(identity, facts, anchorMs, { summary, json, warnings }),
-  );
   if (json.percentiles) text += "\n" + renderPercentileTable(json.percentiles);
-  const breaches = settings.failOn ? evaluateGates(settings.failOn, summary) : [];
-  return { ...base, summary, json, breaches, text };
+  const checks = settings.failOn ? checkGates(settings.failOn, summary) : [];
+  const breaches = checks.filter((c) => c.holds).map(({ gate, observed }) => ({ gate, observed }));
+  return { ...base, summary, json, breaches, checks, text };
 }

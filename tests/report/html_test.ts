@@ -223,14 +223,13 @@ Deno.test({
       output_name: "synthetic",
       max_concurrency: 100,
     };
-    const json = resultJson(
+    const json = resultJson(summary, {
       identity,
-      summary,
-      { stats: parseStats(["Average", "P99"]), summarizer: "default_perf" },
-      1000,
-      new Date(),
-    );
-    const page = taskPage(identity, records.map(factsOf), 1000, { summary, json });
+      settings: { stats: parseStats(["Average", "P99"]), summarizer: "default_perf" },
+      anchorMs: 1000,
+      generatedAt: new Date(),
+    });
+    const page = taskPage(identity, { facts: records.map(factsOf), anchorMs: 1000, summary, json });
     assert(page.length < 5 * 1024 * 1024, `page is ${(page.length / 1048576).toFixed(2)} MB`);
     const browser = await Browser.launch();
     try {

@@ -1,0 +1,36 @@
+/**
+ * The run summary at the run folder's root: `summary.json`, `summary.csv`
+ * and `summary.html`, one row per summarized task.
+ *
+ * @module
+ */
+
+import { summaryPage } from "../plots.ts";
+import type { RunReporter, RunView } from "../reporter.ts";
+import { summaryCsvText, summaryJsonText } from "../summary.ts";
+
+const jsons = (view: RunView) => view.tasks.flatMap((t) => (t.json ? [t.json] : []));
+
+/** `summary.json`. */
+export const summaryJsonReporter: RunReporter = {
+  key: "summary_json",
+  scope: "run",
+  path: (view) => `${view.runDir}/summary.json`,
+  write: (view, out) => out.write(summaryJsonText(jsons(view))),
+};
+
+/** `summary.csv`. */
+export const summaryCsvReporter: RunReporter = {
+  key: "summary_csv",
+  scope: "run",
+  path: (view) => `${view.runDir}/summary.csv`,
+  write: (view, out) => out.write(summaryCsvText(jsons(view))),
+};
+
+/** `summary.html`. */
+export const summaryHtmlReporter: RunReporter = {
+  key: "summary_html",
+  scope: "run",
+  path: (view) => `${view.runDir}/summary.html`,
+  write: (view, out) => out.write(summaryPage(jsons(view))),
+};

@@ -1,0 +1,77 @@
+/**
+ * The result contract (`<task>.json`) and the settings a report is made with.
+ *
+ * @module
+ */
+
+import type { TaskIdentity } from "../config/plan.ts";
+import type { Gate } from "../metrics/gates.ts";
+import type { Objective } from "../metrics/goodput.ts";
+import type { StatSpec } from "../metrics/stats.ts";
+import type { TokenCountMode } from "../metrics/request.ts";
+import type { SummarizerName, TaskSummary } from "../metrics/summarize.ts";
+import type { SelfCheck } from "../bench/self_check.ts";
+import { percentileView } from "./percentiles.ts";
+
+/** How to summarize and what to add. */
+export interface ReportSettings {
+  stats: readonly StatSpec[];
+  summarizer: SummarizerName;
+  slo?: readonly Objective[];
+  failOn?: readonly Gate[];
+  /** Add EvalScope's percentile view (console and JSON). */
+  percentiles?: boolean;
+  /** Which token counts drive the metrics when both exist; default server. */
+  tokenCount?: TokenCountMode;
+  /** Opt-in reporters asked for, by reporter key, with the file each writes (`junit`). */
+  outputs?: Readonly<Record<string, string>>;
+}
+
+/** The result contract written to `<task>.json`. */
+export interface TaskResultJson {
+  task: Omit<TaskIdentity, "max_concurrency"> & { summarizer: string; stage: "total" | "stable" };
+  common: TaskSummary["common"];
+  metrics: TaskSummary["metrics"];
+  errors: TaskSummary["errors"];
+  delivery: TaskSummary["delivery"];
+  goodput?: TaskSummary["goodput"];
+  token_counts?: TaskSummary["tokenCounts"];
+  /** The client's self-check during the run (absent for a killed run). */
+  client?: SelfCheck;
+  percentiles?: Record<string, Record<string, number>>;
+  stable_window_ms?: { open: number; close: number };
+  generated_at: string;
+}
+
+/** What {@link resultJson} needs besides the summary. */
+export interface ResultJsonOptions {
+  identity: TaskIdentity;
+  settings: ReportSettings;
+  /** The stable window is written relative to this (the task's start). */
+  anchorMs: number;
+  generatedAt: Date;
+}
+
+/** Builds the result JSON of a task's summary. */
+export function resultJson(summary: TaskSummary, options: ResultJsonOptions): TaskResultJson {
+  const { identity, settings, anchorMs, generatedAt } = options;
+  const { max_concurrency: _, ...task } = identity;
+  const json: TaskResultJson = {
+    task: { ...task, summarizer: settings.summarizer, stage: summary.stage },
+    common: summary.common,
+    metrics: summary.metrics,
+    errors: summary.errors,
+    delivery: summary.delivery,
+    generated_at: generatedAt.toISOString(),
+  };
+  if (summary.goodput) json.goodput = summary.goodput;
+  if (summary.tokenCounts) json.token_counts = summary.tokenCounts;
+  if (settings.percentiles) json.percentiles = percentileView(summary);
+  if (summary.window) {
+    json.stable_window_ms = {
+      open: summary.window.openMs - anchorMs,
+      close: summary.window.closeMs - anchorMs,
+    };
+  }
+  return json;
+}
