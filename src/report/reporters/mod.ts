@@ -12,6 +12,7 @@ import { requestsCsvReporter } from "./requests_csv.ts";
 import { resultJsonReporter } from "./result_json.ts";
 import { summaryCsvReporter, summaryHtmlReporter, summaryJsonReporter } from "./summary_files.ts";
 import { taskPageReporter } from "./task_page.ts";
+import { junitReporter } from "./junit.ts";
 
 /** Every reporter, by key. */
 export const REPORTERS: Readonly<Record<string, Reporter>> = {
@@ -22,4 +23,5 @@ export const REPORTERS: Readonly<Record<string, Reporter>> = {
   summary_html: summaryHtmlReporter,
   summary_json: summaryJsonReporter,
   summary_csv: summaryCsvReporter,
+  junit: junitReporter,
 };
