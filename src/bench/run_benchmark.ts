@@ -64,6 +64,8 @@ export interface RunOptions {
   now?: () => Date;
   /** Where reporters write; default files. */
   sink?: Sink;
+  /** Opt-in reporters to run, by key, with the file each writes (`{ junit: "gates.xml" }`). */
+  outputs?: Readonly<Record<string, string>>;
 }
 
 /** What one task produced. */
@@ -160,8 +162,17 @@ export async function runBenchmark(plan: Plan, options: RunOptions = {}): Promis
     const configPath = `${runDir}/configs/${stamp}.yaml`;
     Deno.writeTextFileSync(configPath, toYaml(redactPlan(plan), { aliasDuplicateObjects: false }));
     const settings = settingsOf(plan);
+    if (options.outputs) settings.outputs = options.outputs;
     const reporters = chooseReporters(settings);
-    const ctx: TaskContext = { plan, runDir, shared, options, print, reporters: reporters.task };
+    const ctx: TaskContext = {
+      plan,
+      runDir,
+      shared,
+      options,
+      print,
+      settings,
+      reporters: reporters.task,
+    };
     const outcomes: TaskOutcome[] = [];
     let interrupted = false;
     for (const [i, task] of plan.tasks.entries()) {
@@ -338,6 +349,7 @@ interface TaskContext {
   shared: Shared;
   options: RunOptions;
   print: (text: string) => void;
+  settings: ReportSettings;
   reporters: readonly TaskReporter[];
 }
 

@@ -61,7 +61,31 @@ export const REPORT_FLAGS: readonly FlagSpec[] = [
     help:
       "Exit 3 after the run when any condition holds, e.g. 'ttft.p99>500ms,failed>0,output_throughput<1000'.",
   },
+  {
+    name: "junit",
+    type: "string",
+    value: "FILE",
+    help:
+      "Also write the --fail-on conditions as JUnit XML to FILE: a test case per condition and task.",
+  },
 ];
+
+/** Opt-in reporters asked for by flag (`--junit FILE`), by reporter key; a file whose folder is missing is a problem. */
+export function outputFlagValues(
+  values: FlagValues,
+  problems: string[],
+): { outputs?: Record<string, string> } {
+  const file = values.junit as string | undefined;
+  if (file === undefined) return {};
+  const folder = file.includes("/") ? file.slice(0, file.lastIndexOf("/")) || "/" : ".";
+  try {
+    if (Deno.statSync(folder).isDirectory) return { outputs: { junit: file } };
+  } catch {
+    // reported below
+  }
+  problems.push(`--junit: cannot write "${file}": folder "${folder}" does not exist`);
+  return {};
+}
 
 function collect<T>(problems: string[], parse: () => T): T | undefined {
   try {
@@ -114,6 +138,7 @@ export function reportSettingsFromFlags(values: FlagValues, problems: string[]):
     stats: stats ?? [],
     summarizer: cfg?.cfg.summarizer ?? "default_perf",
     ...gateFlagValues(values, problems),
+    ...outputFlagValues(values, problems),
   };
   if (values.percentiles === true || cfg?.cfg.percentiles) settings.percentiles = true;
   if (values["token-count"] !== undefined) {

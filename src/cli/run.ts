@@ -17,7 +17,7 @@ import { DEFAULT_TRANSPORT, type TransportKind, TRANSPORTS } from "../protocol/t
 import { renderTable } from "../report/table.ts";
 import type { ProgressSink } from "../report/progress.ts";
 import { type FlagSpec, type FlagValues, integerList, parseFlags, renderFlagHelp } from "./args.ts";
-import { gateFlagValues, REPORT_FLAGS } from "./_report_flags.ts";
+import { gateFlagValues, outputFlagValues, REPORT_FLAGS } from "./_report_flags.ts";
 
 /** Flags that select configs. */
 const SELECT_FLAGS: readonly FlagSpec[] = [
@@ -500,8 +500,12 @@ export async function runCommand(
     io.print(searchTable(values));
     return undefined;
   }
+  const problems: string[] = [];
+  const outputs = outputFlagValues(values, problems);
+  if (problems.length) throw new UsageError(problems);
   const plan = planFromFlags(values, io.env);
   return await runBenchmark(plan, {
+    ...outputs,
     print: io.print,
     debug: values.debug === true,
     ...(io.signal ? { signal: io.signal } : {}),
