@@ -121,7 +121,7 @@ export function reportRun(
   view: { runDir: string; settings: ReportSettings; tasks: readonly TaskReport[] },
   options: { reporters: readonly RunReporter[]; sink?: Sink },
 ): Record<string, string> {
-  runReporters(options.reporters, view, options.sink ?? fileSink);
+  runReporters(options.reporters, { view, sink: options.sink ?? fileSink });
   const written: Record<string, string> = {};
   for (const r of options.reporters) {
     const path = r.path(view);
@@ -500,7 +500,7 @@ async function runTask(
 ): Promise<TaskOutcome> {
   const { plan, runDir, options, print } = ctx;
   const { task } = where;
-  const paths = taskPaths(runDir, task.model.abbr, task.outputName);
+  const paths = taskPaths(runDir, { modelAbbr: task.model.abbr, name: task.outputName });
   const { log, lines } = taskLog(ctx);
   const prepared = await prepareTask(ctx, { ...where, log });
   const anchorMs = Math.floor(performance.timeOrigin + performance.now());

@@ -120,9 +120,9 @@ export interface Selection {
  */
 export function selectRequests(
   facts: readonly RequestFacts[],
-  summarizer: SummarizerName,
-  maxConcurrency: number,
+  options: { summarizer: SummarizerName; maxConcurrency: number },
 ): Selection {
+  const { summarizer, maxConcurrency } = options;
   const measured = facts.filter((r) => !r.warmup);
   const picked = summarizerOf(summarizer).select(measured, maxConcurrency);
   return { total: facts.length, measured, ...picked };
@@ -207,7 +207,7 @@ export function summarizeRecords(
   options: SummaryOptions,
 ): TaskSummary {
   const facts = records.map(factsOf);
-  const selection = selectRequests(facts, options.summarizer, options.maxConcurrency);
+  const selection = selectRequests(facts, options);
   const counted = new Set(selection.counted);
   const gaps = new ChunkGaps(options.tokenCount);
   for (let i = 0; i < records.length; i++) {

@@ -90,9 +90,12 @@ export function taskPathsOfTrace(runDir: string, tracePath: string): TaskPaths {
 }
 
 /** Lays out (and creates the folders of) one task's files. */
-export function taskPaths(runDir: string, modelAbbr: string, name: string): TaskPaths {
-  const abbr = safeName(modelAbbr);
-  const stem = safeName(name);
+export function taskPaths(
+  runDir: string,
+  task: { modelAbbr: string; name: string },
+): TaskPaths {
+  const abbr = safeName(task.modelAbbr);
+  const stem = safeName(task.name);
   const dir = `${runDir}/performances/${abbr}`;
   const logDir = `${runDir}/logs/performance/${abbr}`;
   Deno.mkdirSync(dir, { recursive: true });

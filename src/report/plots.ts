@@ -207,38 +207,40 @@ function toVega(spec: TopLevelSpec): unknown {
   return compile(spec).spec;
 }
 
-/** The timeline over the concurrency curve, x zoom and pan linked. */
-function timelineSpec(
-  rows: TimelineRow[],
-  conc: ReturnType<typeof concurrencyRows>,
-  window: { open: number; close: number } | undefined,
-): TopLevelSpec {
-  const n = rows.length ? rows[rows.length - 1]!.i2 : 1;
-  const height = Math.min(600, Math.max(160, rows.length * 3));
-  const windowLayer = window
+/** What hovering a request's bar shows. */
+const TOOLTIP = [
+  { field: "i", type: "quantitative" as const, title: "request" },
+  { field: "i2", type: "quantitative" as const, title: "to request" },
+  { field: "s", type: "quantitative" as const, title: "start (s)", format: ".3f" },
+  { field: "tt", type: "quantitative" as const, title: "TTFT (ms)", format: ".1f" },
+  { field: "dc", type: "quantitative" as const, title: "decode (ms)", format: ".1f" },
+  { field: "el", type: "quantitative" as const, title: "E2EL (ms)", format: ".1f" },
+  { field: "in", type: "quantitative" as const, title: "input tokens" },
+  { field: "out", type: "quantitative" as const, title: "output tokens" },
+  { field: "st", type: "nominal" as const, title: "status" },
+];
+
+type Window = { open: number; close: number } | undefined;
+
+/** The stable window as a shaded band, when there is one. */
+function windowLayers(window: Window) {
+  return window
     ? [{
       data: { values: [window] },
       mark: { type: "rect" as const, color: "#888", opacity: 0.15 },
       encoding: { x: { field: "open", type: "quantitative" as const }, x2: { field: "close" } },
     }]
     : [];
-  const tooltip = [
-    { field: "i", type: "quantitative" as const, title: "request" },
-    { field: "i2", type: "quantitative" as const, title: "to request" },
-    { field: "s", type: "quantitative" as const, title: "start (s)", format: ".3f" },
-    { field: "tt", type: "quantitative" as const, title: "TTFT (ms)", format: ".1f" },
-    { field: "dc", type: "quantitative" as const, title: "decode (ms)", format: ".1f" },
-    { field: "el", type: "quantitative" as const, title: "E2EL (ms)", format: ".1f" },
-    { field: "in", type: "quantitative" as const, title: "input tokens" },
-    { field: "out", type: "quantitative" as const, title: "output tokens" },
-    { field: "st", type: "nominal" as const, title: "status" },
-  ];
-  const bar = (phase: string, filter: string, x: string, x2: string) => ({
-    transform: [{ filter }, { calculate: `'${phase}'`, as: "phase" }],
+}
+
+/** One phase of the requests' bars (TTFT, decode or failed) from field `x` to `x2`. */
+function phaseBar(n: number, bar: { phase: string; filter: string; x: string; x2: string }) {
+  return {
+    transform: [{ filter: bar.filter }, { calculate: `'${bar.phase}'`, as: "phase" }],
     mark: { type: "rect" as const },
     encoding: {
-      x: { field: x, type: "quantitative" as const, title: "seconds since the task started" },
-      x2: { field: x2 },
+      x: { field: bar.x, type: "quantitative" as const, title: "seconds since the task started" },
+      x2: { field: bar.x2 },
       y: {
         field: "y0",
         type: "quantitative" as const,
@@ -252,42 +254,61 @@ function timelineSpec(
         title: null,
         scale: { domain: PHASES, range: [COLORS.ttft, COLORS.decode, COLORS.failed] },
       },
-      tooltip,
+      tooltip: TOOLTIP,
     },
-  });
-  const concLayer = conc.binned
-    ? [{
-      mark: { type: "area" as const, color: COLORS.concurrency, opacity: 0.5 },
-      encoding: {
-        x: { field: "t", type: "quantitative" as const, title: "seconds since the task started" },
-        x2: { field: "t2" },
-        y: { field: "lo", type: "quantitative" as const, title: "in flight" },
-        y2: { field: "hi" },
-      },
-    }, {
-      mark: {
-        type: "line" as const,
-        color: COLORS.concurrency,
-        interpolate: "step-after" as const,
-      },
-      encoding: {
-        x: { field: "t", type: "quantitative" as const },
-        y: { field: "hi", type: "quantitative" as const },
-        tooltip: [{ field: "t", title: "from (s)" }, { field: "t2", title: "to (s)" }, {
-          field: "lo",
-          title: "min in flight",
-        }, {
-          field: "hi",
-          title: "max in flight",
+  };
+}
+
+/** The requests' bars: TTFT, decode, failed, a marker per failure, and the stable window. */
+function requestsView(rows: TimelineRow[], window: Window) {
+  const n = rows.length ? rows[rows.length - 1]!.i2 : 1;
+  return {
+    width: WIDTH,
+    height: Math.min(600, Math.max(160, rows.length * 3)),
+    title: "Requests (bars: TTFT red, decode blue, failed orange)",
+    data: { values: rows },
+    transform: [{ calculate: "datum.i - 0.45", as: "y0" }, {
+      calculate: "datum.i2 + 0.45",
+      as: "y1",
+    }],
+    layer: [
+      {
+        ...phaseBar(n, { phase: "TTFT", filter: "datum.ok && datum.f != null", x: "s", x2: "f" }),
+        params: [{
+          name: "zoom",
+          select: { type: "interval", encodings: ["x"] },
+          bind: "scales",
         }],
       },
-    }]
-    : [{
-      mark: {
-        type: "line" as const,
-        color: COLORS.concurrency,
-        interpolate: "step-after" as const,
+      phaseBar(n, { phase: "decode", filter: "datum.ok && datum.f != null", x: "f", x2: "e" }),
+      phaseBar(n, { phase: "decode", filter: "datum.ok && datum.f == null", x: "s", x2: "e" }),
+      phaseBar(n, { phase: "failed", filter: "!datum.ok", x: "s", x2: "e" }),
+      {
+        // A failure that answered at once has no width: a marker keeps it visible and hoverable.
+        transform: [{ filter: "!datum.ok" }, { calculate: "'failed'", as: "phase" }],
+        mark: { type: "point" as const, shape: "diamond", filled: true, size: 60, opacity: 1 },
+        encoding: {
+          x: { field: "s", type: "quantitative" as const },
+          y: { field: "i", type: "quantitative" as const },
+          color: { field: "phase", type: "nominal" as const, title: null },
+          tooltip: TOOLTIP,
+        },
       },
+      ...windowLayers(window),
+    ],
+  };
+}
+
+/** The concurrency curve: an exact step line, or a min–max band per time bin. */
+function concurrencyLayers(conc: ReturnType<typeof concurrencyRows>) {
+  const step = {
+    type: "line" as const,
+    color: COLORS.concurrency,
+    interpolate: "step-after" as const,
+  };
+  if (!conc.binned) {
+    return [{
+      mark: step,
       encoding: {
         x: { field: "t", type: "quantitative" as const, title: "seconds since the task started" },
         y: { field: "c", type: "quantitative" as const, title: "in flight" },
@@ -297,44 +318,41 @@ function timelineSpec(
         }],
       },
     }];
+  }
+  return [{
+    mark: { type: "area" as const, color: COLORS.concurrency, opacity: 0.5 },
+    encoding: {
+      x: { field: "t", type: "quantitative" as const, title: "seconds since the task started" },
+      x2: { field: "t2" },
+      y: { field: "lo", type: "quantitative" as const, title: "in flight" },
+      y2: { field: "hi" },
+    },
+  }, {
+    mark: step,
+    encoding: {
+      x: { field: "t", type: "quantitative" as const },
+      y: { field: "hi", type: "quantitative" as const },
+      tooltip: [{ field: "t", title: "from (s)" }, { field: "t2", title: "to (s)" }, {
+        field: "lo",
+        title: "min in flight",
+      }, {
+        field: "hi",
+        title: "max in flight",
+      }],
+    },
+  }];
+}
+
+/** The timeline over the concurrency curve, x zoom and pan linked. */
+function timelineSpec(
+  rows: TimelineRow[],
+  conc: ReturnType<typeof concurrencyRows>,
+  window: Window,
+): TopLevelSpec {
   return {
     $schema: "https://vega.github.io/schema/vega-lite/v6.json",
     vconcat: [
-      {
-        width: WIDTH,
-        height,
-        title: "Requests (bars: TTFT red, decode blue, failed orange)",
-        data: { values: rows },
-        transform: [{ calculate: "datum.i - 0.45", as: "y0" }, {
-          calculate: "datum.i2 + 0.45",
-          as: "y1",
-        }],
-        layer: [
-          {
-            ...bar("TTFT", "datum.ok && datum.f != null", "s", "f"),
-            params: [{
-              name: "zoom",
-              select: { type: "interval", encodings: ["x"] },
-              bind: "scales",
-            }],
-          },
-          bar("decode", "datum.ok && datum.f != null", "f", "e"),
-          bar("decode", "datum.ok && datum.f == null", "s", "e"),
-          bar("failed", "!datum.ok", "s", "e"),
-          {
-            // A failure that answered at once has no width: a marker keeps it visible and hoverable.
-            transform: [{ filter: "!datum.ok" }, { calculate: "'failed'", as: "phase" }],
-            mark: { type: "point" as const, shape: "diamond", filled: true, size: 60, opacity: 1 },
-            encoding: {
-              x: { field: "s", type: "quantitative" as const },
-              y: { field: "i", type: "quantitative" as const },
-              color: { field: "phase", type: "nominal" as const, title: null },
-              tooltip,
-            },
-          },
-          ...windowLayer,
-        ],
-      },
+      requestsView(rows, window),
       {
         width: WIDTH,
         height: 140,
@@ -342,7 +360,7 @@ function timelineSpec(
           ? "Concurrency (min–max per time bin)"
           : "Concurrency (requests in flight)",
         data: { values: conc.rows },
-        layer: [...concLayer, ...windowLayer],
+        layer: [...concurrencyLayers(conc), ...windowLayers(window)],
       },
     ],
     resolve: { scale: { x: "shared" } },
@@ -476,9 +494,9 @@ ${errors}
   return htmlPage(title, body, charts);
 }
 
-/** The page of a run: headline metrics across cells, and throughput against latency for sweeps. */
-export function summaryPage(tasks: readonly TaskResultJson[]): string {
-  const rows = tasks.map((t, order) => ({
+/** A task's row of the run page: identity, load and headline numbers (null where absent). */
+function summaryPageRows(tasks: readonly TaskResultJson[]) {
+  return tasks.map((t, order) => ({
     order,
     model: t.task.model_abbr,
     dataset: t.task.dataset,
@@ -500,97 +518,115 @@ export function summaryPage(tasks: readonly TaskResultJson[]): string {
     "Output tok/s": t.common.output_token_throughput_tps,
     "Requests/s": t.common.request_throughput_rps,
   }));
-  const metrics = [
-    "Output tok/s",
-    "Requests/s",
-    "TTFT mean (ms)",
-    "TTFT P99 (ms)",
-    "TPOT mean (ms)",
-    "ITL mean (ms)",
-    "E2EL mean (ms)",
-  ];
-  const charts: Chart[] = [];
-  if (rows.length) {
-    charts.push({
-      id: "cells",
-      spec: toVega({
-        $schema: "https://vega.github.io/schema/vega-lite/v6.json",
-        data: { values: rows },
-        transform: [{ fold: metrics, as: ["metric", "value"] }, { filter: "datum.value != null" }],
-        facet: { row: { field: "metric", type: "nominal", title: null, sort: metrics } },
-        spec: {
-          width: Math.min(900, 60 + rows.length * 40),
-          height: 120,
-          mark: { type: "bar", tooltip: true },
-          encoding: {
-            x: {
-              field: "cell",
-              type: "nominal",
-              title: "dataset · task",
-              sort: { field: "order" },
-            },
-            xOffset: { field: "model", type: "nominal" },
-            y: { field: "value", type: "quantitative", title: null },
-            color: { field: "model", type: "nominal" },
-            tooltip: [{ field: "task", type: "nominal" }, { field: "load", type: "nominal" }, {
-              field: "metric",
-              type: "nominal",
-            }, {
-              field: "value",
-              type: "quantitative",
-              format: ".2f",
-            }],
+}
+
+type SummaryPageRow = ReturnType<typeof summaryPageRows>[number];
+
+/** The headline metrics the cells chart shows, in order. */
+const CELL_METRICS = [
+  "Output tok/s",
+  "Requests/s",
+  "TTFT mean (ms)",
+  "TTFT P99 (ms)",
+  "TPOT mean (ms)",
+  "ITL mean (ms)",
+  "E2EL mean (ms)",
+];
+
+/** Headline metrics across model × dataset cells, a facet per metric. */
+function cellsChart(rows: SummaryPageRow[]): Chart {
+  return {
+    id: "cells",
+    spec: toVega({
+      $schema: "https://vega.github.io/schema/vega-lite/v6.json",
+      data: { values: rows },
+      transform: [{ fold: CELL_METRICS, as: ["metric", "value"] }, {
+        filter: "datum.value != null",
+      }],
+      facet: { row: { field: "metric", type: "nominal", title: null, sort: CELL_METRICS } },
+      spec: {
+        width: Math.min(900, 60 + rows.length * 40),
+        height: 120,
+        mark: { type: "bar", tooltip: true },
+        encoding: {
+          x: {
+            field: "cell",
+            type: "nominal",
+            title: "dataset · task",
+            sort: { field: "order" },
           },
+          xOffset: { field: "model", type: "nominal" },
+          y: { field: "value", type: "quantitative", title: null },
+          color: { field: "model", type: "nominal" },
+          tooltip: [{ field: "task", type: "nominal" }, { field: "load", type: "nominal" }, {
+            field: "metric",
+            type: "nominal",
+          }, {
+            field: "value",
+            type: "quantitative",
+            format: ".2f",
+          }],
         },
-        resolve: { scale: { y: "independent" } },
-      } as TopLevelSpec),
-    });
-  }
+      },
+      resolve: { scale: { y: "independent" } },
+    } as TopLevelSpec),
+  };
+}
+
+/** For sweeps: each model's throughput against tail latency across its load points. */
+function kneeCharts(rows: SummaryPageRow[]): Chart[] {
+  return (
+    [["knee-ttft", "TTFT P99 (ms)"], ["knee-tpot", "TPOT P99 (ms)"]] as const
+  ).map(([id, x]) => ({
+    id,
+    spec: toVega({
+      $schema: "https://vega.github.io/schema/vega-lite/v6.json",
+      width: 560,
+      height: 300,
+      title: `Output throughput against ${x}`,
+      data: { values: rows.filter((r) => r[x] !== null) },
+      encoding: {
+        x: { field: x, type: "quantitative" },
+        y: { field: "Output tok/s", type: "quantitative" },
+        color: { field: "model", type: "nominal" },
+        detail: { field: "dataset", type: "nominal" },
+        order: { field: "order" },
+      },
+      layer: [
+        { mark: { type: "line", point: true, tooltip: true } },
+        {
+          mark: { type: "text", dx: 6, dy: -6, align: "left" },
+          encoding: { text: { field: "load" } },
+        },
+      ],
+    } as TopLevelSpec),
+  }));
+}
+
+/** The run page's table: one row per task, headline P99s. */
+function summaryPageTable(tasks: readonly TaskResultJson[], rows: SummaryPageRow[]): string {
+  return `<table class="metrics"><tr><th>Task</th><th>Load</th><th>OK/Total</th><th>Out tok/s</th><th>TTFT P99</th><th>TPOT P99</th><th>E2EL P99</th></tr>${
+    tasks.map((t) =>
+      `<tr><td>${escapeHtml(`${t.task.model_abbr}/${t.task.output_name}`)}</td><td>${
+        escapeHtml(
+          rows.find((r) => r.task === `${t.task.model_abbr}/${t.task.output_name}`)?.load ?? "",
+        )
+      }</td><td>${t.common.success_requests}/${t.common.total_requests}</td><td>${
+        t.common.output_token_throughput_tps.toFixed(1)
+      }</td><td>${t.metrics.ttft_ms?.p99?.toFixed(1) ?? "-"}</td><td>${
+        t.metrics.tpot_ms?.p99?.toFixed(1) ?? "-"
+      }</td><td>${t.metrics.e2el_ms?.p99?.toFixed(1) ?? "-"}</td></tr>`
+    ).join("")
+  }</table>`;
+}
+
+/** The page of a run: headline metrics across cells, and throughput against latency for sweeps. */
+export function summaryPage(tasks: readonly TaskResultJson[]): string {
+  const rows = summaryPageRows(tasks);
+  const charts: Chart[] = rows.length ? [cellsChart(rows)] : [];
   const sweep = new Set(rows.map((r) => `${r.model}|${r.dataset}`)).size < rows.length;
-  if (sweep) {
-    for (
-      const [id, x] of [["knee-ttft", "TTFT P99 (ms)"], ["knee-tpot", "TPOT P99 (ms)"]] as const
-    ) {
-      charts.push({
-        id,
-        spec: toVega({
-          $schema: "https://vega.github.io/schema/vega-lite/v6.json",
-          width: 560,
-          height: 300,
-          title: `Output throughput against ${x}`,
-          data: { values: rows.filter((r) => r[x] !== null) },
-          encoding: {
-            x: { field: x, type: "quantitative" },
-            y: { field: "Output tok/s", type: "quantitative" },
-            color: { field: "model", type: "nominal" },
-            detail: { field: "dataset", type: "nominal" },
-            order: { field: "order" },
-          },
-          layer: [
-            { mark: { type: "line", point: true, tooltip: true } },
-            {
-              mark: { type: "text", dx: 6, dy: -6, align: "left" },
-              encoding: { text: { field: "load" } },
-            },
-          ],
-        } as TopLevelSpec),
-      });
-    }
-  }
-  const table =
-    `<table class="metrics"><tr><th>Task</th><th>Load</th><th>OK/Total</th><th>Out tok/s</th><th>TTFT P99</th><th>TPOT P99</th><th>E2EL P99</th></tr>${
-      tasks.map((t) =>
-        `<tr><td>${escapeHtml(`${t.task.model_abbr}/${t.task.output_name}`)}</td><td>${
-          escapeHtml(
-            rows.find((r) => r.task === `${t.task.model_abbr}/${t.task.output_name}`)?.load ?? "",
-          )
-        }</td><td>${t.common.success_requests}/${t.common.total_requests}</td><td>${
-          t.common.output_token_throughput_tps.toFixed(1)
-        }</td><td>${t.metrics.ttft_ms?.p99?.toFixed(1) ?? "-"}</td><td>${
-          t.metrics.tpot_ms?.p99?.toFixed(1) ?? "-"
-        }</td><td>${t.metrics.e2el_ms?.p99?.toFixed(1) ?? "-"}</td></tr>`
-      ).join("")
-    }</table>`;
+  if (sweep) charts.push(...kneeCharts(rows));
+  const table = summaryPageTable(tasks, rows);
   const body = `<h1>servebench — run summary</h1><div class="meta">${tasks.length} task(s)${
     sweep
       ? "; the curves show each model's throughput against tail latency across its load points — the knee is where latency climbs faster than throughput"

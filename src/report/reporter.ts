@@ -121,9 +121,9 @@ export function runReporters<V>(
   reporters: ReadonlyArray<
     { path(view: V): string | undefined; write(view: V, out: Writer): void }
   >,
-  view: V,
-  sink: Sink,
+  options: { view: V; sink: Sink },
 ): void {
+  const { view, sink } = options;
   for (const r of reporters) {
     const path = r.path(view);
     if (path === undefined) continue;

@@ -192,10 +192,13 @@ export async function reportTrace(
   const sink = options.sink ?? fileSink;
   let selection: Selection;
   try {
-    selection = selectRequests(facts, settings.summarizer, identity.max_concurrency);
+    selection = selectRequests(facts, {
+      summarizer: settings.summarizer,
+      maxConcurrency: identity.max_concurrency,
+    });
   } catch (error) {
     const message = errorMessage(error);
-    runReporters(options.reporters, { ...view, error: message }, sink);
+    runReporters(options.reporters, { view: { ...view, error: message }, sink });
     return { ...base, error: message, breaches: [], checks: [], text: message };
   }
   const summary = await summarize(tracePath, read, selection, options);
@@ -207,7 +210,7 @@ export async function reportTrace(
   });
   if (read.selfCheck) json.client = read.selfCheck;
   const warnings = [...deliveryWarnings(summary), ...clientWarnings(read.selfCheck)];
-  runReporters(options.reporters, { ...view, summary, json, warnings }, sink);
+  runReporters(options.reporters, { view: { ...view, summary, json, warnings }, sink });
   let text = renderTaskTables(summary, settings.stats);
   if (warnings.length) text += "\n" + warnings.map((w) => `warning: ${w}`).join("\n");
   if (json.percentiles) text += "\n" + renderPercentileTable(json.percentiles);

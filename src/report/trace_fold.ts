@@ -60,10 +60,9 @@ const FACTS_BATCH = 8192;
  */
 export async function foldRange(
   spec: FoldSpec,
-  start = 0,
-  end = Infinity,
-  onFacts?: (batch: RequestFacts[]) => void,
+  range: { start?: number; end?: number; onFacts?: (batch: RequestFacts[]) => void } = {},
 ): Promise<Folded> {
+  const { start = 0, end = Infinity, onFacts } = range;
   let facts: RequestFacts[] = [];
   const gaps = new ChunkGaps(spec.tokenCount);
   const only = spec.gapsOf === "measured" ? undefined : new Set(spec.gapsOf);
@@ -143,7 +142,11 @@ export async function serveFold(
   end: number,
   post: (reply: WorkerReply, transfer: Transferable[]) => void,
 ): Promise<void> {
-  const folded = await foldRange(spec, start, end, (facts) => post({ kind: "facts", facts }, []));
+  const folded = await foldRange(spec, {
+    start,
+    end,
+    onFacts: (facts) => post({ kind: "facts", facts }, []),
+  });
   const gaps = folded.gaps.state();
   const transfer = [gaps.single, gaps.other, gaps.split].flatMap((c) =>
     c.dense ? [c.dense.buffer as ArrayBuffer] : []
