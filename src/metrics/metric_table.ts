@@ -82,7 +82,7 @@ export const REQUEST_METRICS = [
     better: "lower",
     computed: "first output chunk − start",
     applies: "successful streamed requests with output",
-    value: (m) => m.ttftMs,
+    value: (m: RequestMetrics): number | undefined => m.ttftMs,
     views: {
       stats: true,
       table: true,
@@ -102,7 +102,7 @@ export const REQUEST_METRICS = [
     better: "lower",
     computed: "first content chunk − start (TTFT unless reasoning came first)",
     applies: "successful streamed requests with content",
-    value: (m) => m.ttfoMs,
+    value: (m: RequestMetrics): number | undefined => m.ttfoMs,
     views: {
       stats: true,
       table: true,
@@ -151,7 +151,7 @@ export const REQUEST_METRICS = [
     better: "lower",
     computed: "(E2EL − TTFT) / (OutputTokens − 1)",
     applies: "successful streamed requests with more than one output token",
-    value: (m) => m.tpotMs,
+    value: (m: RequestMetrics): number | undefined => m.tpotMs,
     views: {
       stats: true,
       table: true,
@@ -181,7 +181,7 @@ export const REQUEST_METRICS = [
     better: "lower",
     computed: "end − start",
     applies: "successful requests",
-    value: (m) => m.e2elMs,
+    value: (m: RequestMetrics): number | undefined => m.e2elMs,
     views: {
       stats: true,
       table: true,
@@ -201,7 +201,7 @@ export const REQUEST_METRICS = [
     better: "lower",
     computed: "end − scheduled: latency including the wait for the send slot",
     applies: "successful requests",
-    value: (m) => m.e2elFromScheduledMs,
+    value: (m: RequestMetrics): number | undefined => m.e2elFromScheduledMs,
     views: { stats: true },
   },
   {
@@ -212,7 +212,7 @@ export const REQUEST_METRICS = [
     better: "neither",
     computed: "the server's prompt count, else the tokenizer's or the dataset's",
     applies: "successful requests whose input size is known",
-    value: (m) => m.inputTokens,
+    value: (m: RequestMetrics): number | undefined => m.inputTokens,
     views: {
       stats: true,
       table: true,
@@ -229,7 +229,7 @@ export const REQUEST_METRICS = [
     better: "neither",
     computed: "the server's completion count, else the tokenizer's, else the chunk count",
     applies: "successful requests whose output size is known",
-    value: (m) => m.outputTokens,
+    value: (m: RequestMetrics): number | undefined => m.outputTokens,
     views: {
       stats: true,
       table: true,
@@ -246,7 +246,7 @@ export const REQUEST_METRICS = [
     better: "higher",
     computed: "OutputTokens / E2EL",
     applies: "successful requests with output tokens and E2EL > 0",
-    value: (m) => m.outputTokenThroughputTps,
+    value: (m: RequestMetrics): number | undefined => m.outputTokenThroughputTps,
     views: { stats: true, table: true, gate: true, percentiles: "Output (tok/s)" },
   },
   {
@@ -257,7 +257,7 @@ export const REQUEST_METRICS = [
     better: "higher",
     computed: "InputTokens / TTFT",
     applies: "successful streamed requests with input tokens and TTFT > 0",
-    value: (m) => m.prefillTokenThroughputTps,
+    value: (m: RequestMetrics): number | undefined => m.prefillTokenThroughputTps,
     views: { stats: true, table: true, gate: true },
   },
   {
@@ -268,7 +268,7 @@ export const REQUEST_METRICS = [
     better: "higher",
     computed: "(InputTokens + OutputTokens) / E2EL",
     applies: "successful requests with output tokens and E2EL > 0",
-    value: (m) =>
+    value: (m: RequestMetrics): number | undefined =>
       m.e2elMs > 0 && m.outputTokens !== undefined
         ? ((m.inputTokens ?? 0) + m.outputTokens) / (m.e2elMs / 1000)
         : undefined,
