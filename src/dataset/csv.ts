@@ -8,7 +8,7 @@
  */
 
 import { UsageError } from "../errors.ts";
-import type { RequestSpec } from "../protocol/openai.ts";
+import type { RequestSpec } from "./spec.ts";
 import { emptyFile, openDataset } from "./_lines.ts";
 import { DEFAULT_FIELDS, type FieldNames, recordSpec } from "./jsonl.ts";
 

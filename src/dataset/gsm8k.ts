@@ -8,7 +8,7 @@
  */
 
 import { UsageError } from "../errors.ts";
-import type { ChatMessage, RequestSpec } from "../protocol/openai.ts";
+import type { ChatMessage, RequestSpec } from "./spec.ts";
 import { Random } from "../random.ts";
 import { badLine, emptyFile, jsonLine, readLines } from "./_lines.ts";
 

@@ -7,7 +7,7 @@
  */
 
 import { UsageError } from "../errors.ts";
-import type { RequestSpec } from "../protocol/openai.ts";
+import type { RequestSpec } from "./spec.ts";
 import { Random } from "../random.ts";
 
 /** Settings of the image source. */

@@ -6,7 +6,7 @@
  * @module
  */
 
-import type { ChatMessage, RequestSpec } from "../protocol/openai.ts";
+import type { ChatMessage, RequestSpec } from "./spec.ts";
 import { badLine, emptyFile, jsonLine, readLines } from "./_lines.ts";
 
 /** Field names of a custom file. */

@@ -8,8 +8,8 @@
  * @module
  */
 
-import type { RequestSpec } from "../protocol/openai.ts";
 import type { ApiKind } from "../protocol/mod.ts";
+import type { RequestSpec } from "./spec.ts";
 import { Random } from "../random.ts";
 import type { TextTokenizer } from "../tokenizer/tokenizer.ts";
 import { csvSpecs } from "./csv.ts";
@@ -21,6 +21,7 @@ import { type RandomOptions, randomSpecs } from "./random.ts";
 import { sharegptSpecs } from "./sharegpt.ts";
 import { type SyntheticOptions, syntheticSpecs } from "./synthetic.ts";
 
+export type { ChatMessage, RequestSpec, SpecSession } from "./spec.ts";
 export type { LengthDist, SyntheticOptions } from "./synthetic.ts";
 export type { RandomOptions } from "./random.ts";
 export type { FieldNames } from "./jsonl.ts";

@@ -10,7 +10,7 @@
  */
 
 import { RuntimeError } from "../errors.ts";
-import type { ChatMessage } from "../protocol/openai.ts";
+import type { ChatMessage } from "./spec.ts";
 import type { Random } from "../random.ts";
 import type { TextTokenizer } from "../tokenizer/tokenizer.ts";
 

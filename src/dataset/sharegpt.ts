@@ -9,7 +9,7 @@
  */
 
 import { UsageError } from "../errors.ts";
-import type { ChatMessage, RequestSpec } from "../protocol/openai.ts";
+import type { ChatMessage, RequestSpec } from "./spec.ts";
 import type { TextTokenizer } from "../tokenizer/tokenizer.ts";
 import { openDataset } from "./_lines.ts";
 

@@ -8,7 +8,7 @@
  * @module
  */
 
-import type { RequestSpec } from "../protocol/openai.ts";
+import type { RequestSpec } from "./spec.ts";
 import { Random } from "../random.ts";
 import type { PromptBuilder } from "./prompt_builder.ts";
 

@@ -4,7 +4,7 @@ import { taskFileSpecs } from "../../src/dataset/gsm8k.ts";
 import { generatePng, imageSpecs } from "../../src/dataset/images.ts";
 import { jsonlSpecs } from "../../src/dataset/jsonl.ts";
 import { jsonArrayElements, sharegptSpecs } from "../../src/dataset/sharegpt.ts";
-import type { RequestSpec } from "../../src/protocol/openai.ts";
+import type { RequestSpec } from "../../src/dataset/mod.ts";
 import { loadTokenizer } from "../../src/tokenizer/tokenizer.ts";
 import { assert, assertEquals, assertRejects, withTempDir } from "../helpers.ts";
 
