@@ -8,7 +8,7 @@
  * @example
  * ```ts
  * import { planFromFlags, runBenchmark } from "./mod.ts";
- * const plan = planFromFlags({ url: "http://127.0.0.1:8000", concurrency: ["8"] });
+ * const plan = planFromFlags({ url: "http://127.0.0.1:8000", concurrency: [8] });
  * const result = await runBenchmark(plan);
  * console.log(result.tasks[0]?.report.json?.metrics.ttft_ms);
  * ```
@@ -18,7 +18,7 @@
 
 export { runBenchmark } from "./src/bench/run_benchmark.ts";
 export type { RunOptions, RunResult, TaskOutcome } from "./src/bench/run_benchmark.ts";
-export { planFromFlags } from "./src/cli/run.ts";
+export { planFromFlags, type RunFlagValues } from "./src/cli/run.ts";
 export { type PlanInputs, resolvePlan } from "./src/config/resolve.ts";
 export type { DatasetTask, LoadPoint, ModelTask, Plan, Task } from "./src/config/plan.ts";
 export type { ReportSettings, TaskReport, TaskResultJson } from "./src/report/task_report.ts";

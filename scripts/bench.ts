@@ -16,7 +16,7 @@ import { encodeRecord, TRACE_VERSION } from "../src/record/trace.ts";
 import { DEFAULT_STATS, parseStats } from "../src/metrics/stats.ts";
 import { createTransport, type TransportKind, TRANSPORTS } from "../src/protocol/transport.ts";
 import { openaiChat } from "../src/protocol/openai_chat.ts";
-import { runClosedLoop } from "../src/load/concurrency.ts";
+import { realClock, runShape, wholeLoad } from "../src/load/mod.ts";
 import { mean, percentileSorted, sortedSample, stddev } from "../src/metrics/stats.ts";
 import { chunkDeltasUs, type RequestRecord } from "../src/record/record.ts";
 import { Random } from "../src/random.ts";
@@ -127,13 +127,13 @@ async function driveDirect(
   const cpu0 = process.cpuUsage();
   const main0 = mainThreadCpuMs();
   const t0 = performance.now();
-  await runClosedLoop(
-    { kind: "concurrency", concurrency },
-    { total: requests },
-    async (index, scheduledMs) => {
+  await runShape({ kind: "concurrency", concurrency }, { total: requests }, {
+    send: async (index, scheduledMs) => {
       records.push(await sendRequest(target, body, { index, scheduledMs }));
     },
-  );
+    clock: realClock,
+    shard: wholeLoad(realClock),
+  });
   const wallMs = performance.now() - t0;
   const cpu = process.cpuUsage(cpu0);
   const mainMs = mainThreadCpuMs() - main0;

@@ -9,14 +9,13 @@ import { UsageError } from "../errors.ts";
 import { type Gate, parseFailOn } from "../metrics/gates.ts";
 import { type Objective, parseSlo } from "../metrics/goodput.ts";
 import { DEFAULT_STATS, parseStats } from "../metrics/stats.ts";
-import type { TokenCountMode } from "../metrics/request.ts";
 import type { FlagSpec, FlagValues } from "./args.ts";
 import type { ReportSettings, TaskReport } from "../report/task_report.ts";
 import { findConfig } from "../config/registry.ts";
 import { loadConfig } from "../config/load.ts";
 
 /** The shared flags. */
-export const REPORT_FLAGS: readonly FlagSpec[] = [
+export const REPORT_FLAGS = [
   {
     name: "summarizer",
     type: "string",
@@ -68,14 +67,17 @@ export const REPORT_FLAGS: readonly FlagSpec[] = [
     help:
       "Also write the --fail-on conditions as JUnit XML to FILE: a test case per condition and task.",
   },
-];
+] as const satisfies readonly FlagSpec[];
+
+/** The shared flags' values, typed. */
+export type ReportFlagValues = FlagValues<typeof REPORT_FLAGS>;
 
 /** Opt-in reporters asked for by flag (`--junit FILE`), by reporter key; a file whose folder is missing is a problem. */
 export function outputFlagValues(
-  values: FlagValues,
+  values: ReportFlagValues,
   problems: string[],
 ): { outputs?: Record<string, string> } {
-  const file = values.junit as string | undefined;
+  const file = values.junit;
   if (file === undefined) return {};
   const folder = file.includes("/") ? file.slice(0, file.lastIndexOf("/")) || "/" : ".";
   try {
@@ -99,16 +101,18 @@ function collect<T>(problems: string[], parse: () => T): T | undefined {
 
 /** `--slo` and `--fail-on`, parsed; problems are appended. */
 export function gateFlagValues(
-  values: FlagValues,
+  values: ReportFlagValues,
   problems: string[],
 ): { slo?: Objective[]; failOn?: Gate[] } {
   const out: { slo?: Objective[]; failOn?: Gate[] } = {};
   if (values.slo !== undefined) {
-    const slo = collect(problems, () => parseSlo(values.slo as string));
+    const text = values.slo;
+    const slo = collect(problems, () => parseSlo(text));
     if (slo) out.slo = slo;
   }
-  if (values["fail-on"] !== undefined) {
-    const gates = collect(problems, () => parseFailOn(values["fail-on"] as string));
+  const failOn = values["fail-on"];
+  if (failOn !== undefined) {
+    const gates = collect(problems, () => parseFailOn(failOn));
     if (gates) out.failOn = gates;
   }
   return out;
@@ -119,13 +123,16 @@ export function gateFlagValues(
  * path) supplies the summarizer, its `stats_list` and `percentiles`; the
  * flags override them. Problems are appended.
  */
-export function reportSettingsFromFlags(values: FlagValues, problems: string[]): ReportSettings {
-  const ref = (values.summarizer as string | undefined) ?? "default_perf";
+export function reportSettingsFromFlags(
+  values: ReportFlagValues,
+  problems: string[],
+): ReportSettings {
+  const ref = values.summarizer ?? "default_perf";
   const cfg = collect(problems, () => {
     const src = findConfig("summarizers", ref);
     return { src, cfg: loadConfig("summarizers", src.text, src.source) };
   });
-  const statNames = (values.stats as string[] | undefined) ?? cfg?.cfg.stats_list ?? DEFAULT_STATS;
+  const statNames = values.stats ?? cfg?.cfg.stats_list ?? DEFAULT_STATS;
   const stats = collect(
     problems,
     () =>
@@ -141,9 +148,7 @@ export function reportSettingsFromFlags(values: FlagValues, problems: string[]):
     ...outputFlagValues(values, problems),
   };
   if (values.percentiles === true || cfg?.cfg.percentiles) settings.percentiles = true;
-  if (values["token-count"] !== undefined) {
-    settings.tokenCount = values["token-count"] as TokenCountMode;
-  }
+  if (values["token-count"] !== undefined) settings.tokenCount = values["token-count"];
   return settings;
 }
 

@@ -13,7 +13,7 @@ import { renderTable } from "../report/table.ts";
 import { type FlagSpec, parseFlags, renderFlagHelp } from "./args.ts";
 
 /** Every flag of `servebench list`. */
-export const LIST_FLAGS: readonly FlagSpec[] = [
+export const LIST_FLAGS = [
   {
     name: "config-dir",
     type: "string",
@@ -21,7 +21,7 @@ export const LIST_FLAGS: readonly FlagSpec[] = [
     help:
       "Also list the configs in DIR (DIR/models, DIR/datasets, DIR/summarizers, DIR), which win over built-ins.",
   },
-];
+] as const satisfies readonly FlagSpec[];
 
 /** `servebench list --help`. */
 export const LIST_HELP = `Usage: servebench list [--config-dir DIR]
@@ -51,12 +51,14 @@ export function listTable(configDir?: string): string {
 
 /** Runs `servebench list`. */
 export function listCommand(argv: readonly string[], print: (text: string) => void): void {
-  const { values, positionals, help } = parseFlags(argv, LIST_FLAGS, "servebench list");
+  const { values, positionals, help } = parseFlags(argv, LIST_FLAGS, {
+    command: "servebench list",
+  });
   if (help) return print(LIST_HELP);
   if (positionals.length) {
     throw new UsageError(
       `Unexpected argument "${positionals[0]}" for "servebench list" (see servebench list --help)`,
     );
   }
-  print(listTable(values["config-dir"] as string | undefined));
+  print(listTable(values["config-dir"]));
 }

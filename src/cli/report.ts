@@ -17,7 +17,7 @@ import { type FlagSpec, parseFlags, renderFlagHelp } from "./args.ts";
 import { REPORT_FLAGS, reportSettingsFromFlags } from "./_report_flags.ts";
 
 /** Every flag of `servebench report`. */
-export const REPORT_COMMAND_FLAGS: readonly FlagSpec[] = [
+export const REPORT_COMMAND_FLAGS = [
   {
     name: "reuse",
     type: "string",
@@ -40,7 +40,7 @@ export const REPORT_COMMAND_FLAGS: readonly FlagSpec[] = [
   },
   ...REPORT_FLAGS,
   { name: "debug", type: "boolean", help: "Print error causes." },
-];
+] as const satisfies readonly FlagSpec[];
 
 /** `servebench report --help`. */
 export const REPORT_HELP = `Usage: servebench report --reuse <run folder | timestamp> [flags]
@@ -121,7 +121,9 @@ export async function reportCommand(
   argv: readonly string[],
   print: (text: string) => void,
 ): Promise<ReportResult | undefined> {
-  const { values, positionals, help } = parseFlags(argv, REPORT_COMMAND_FLAGS, "servebench report");
+  const { values, positionals, help } = parseFlags(argv, REPORT_COMMAND_FLAGS, {
+    command: "servebench report",
+  });
   if (help) {
     print(REPORT_HELP);
     return undefined;
@@ -138,10 +140,7 @@ export async function reportCommand(
     problems.push("--reuse: expected the run folder or timestamp to recompute");
   }
   const settings = reportSettingsFromFlags(values, problems);
-  if (problems.length) throw new UsageError(problems);
-  const runDir = findRunDir(
-    values.reuse as string,
-    (values["work-dir"] as string | undefined) ?? "outputs/default",
-  );
+  if (problems.length || values.reuse === undefined) throw new UsageError(problems);
+  const runDir = findRunDir(values.reuse, values["work-dir"] ?? "outputs/default");
   return await recomputeRun(runDir, settings, print);
 }

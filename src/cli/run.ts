@@ -10,17 +10,23 @@ import { runBenchmark, type RunResult } from "../bench/run_benchmark.ts";
 import type { Plan } from "../config/plan.ts";
 import { DEFAULT_CONCURRENCY, type PlanInputs, resolvePlan, select } from "../config/resolve.ts";
 import { UsageError } from "../errors.ts";
-import { type Arrival, ARRIVALS, RAMP_CURVES } from "../load/mod.ts";
-import type { TokenCountMode } from "../metrics/request.ts";
-import { API_KINDS, type ApiKind } from "../protocol/mod.ts";
-import { DEFAULT_TRANSPORT, type TransportKind, TRANSPORTS } from "../protocol/transport.ts";
+import { ARRIVALS, RAMP_CHOICES, shapeFlags } from "../load/mod.ts";
+import { LOAD_FLAG_NAMES, type LoadFlags, type LoadFlagValue } from "../config/load_block.ts";
+import { API_KINDS } from "../protocol/mod.ts";
+import { DEFAULT_TRANSPORT, TRANSPORTS } from "../protocol/transport.ts";
 import { renderTable } from "../report/table.ts";
 import type { ProgressSink } from "../report/progress.ts";
-import { type FlagSpec, type FlagValues, integerList, parseFlags, renderFlagHelp } from "./args.ts";
+import {
+  type FlagSpec,
+  type FlagValues,
+  type ParsedFlags,
+  parseFlags,
+  renderFlagHelp,
+} from "./args.ts";
 import { gateFlagValues, outputFlagValues, REPORT_FLAGS } from "./_report_flags.ts";
 
 /** Flags that select configs. */
-const SELECT_FLAGS: readonly FlagSpec[] = [
+const SELECT_FLAGS = [
   {
     name: "models",
     type: "list",
@@ -54,10 +60,10 @@ const SELECT_FLAGS: readonly FlagSpec[] = [
     help:
       "Print the selected tasks and where each config comes from, then exit without sending anything.",
   },
-];
+] as const satisfies readonly FlagSpec[];
 
 /** Every flag of `servebench run`. */
-export const RUN_FLAGS: readonly FlagSpec[] = [
+export const RUN_FLAGS = [
   ...SELECT_FLAGS,
   {
     name: "url",
@@ -102,7 +108,7 @@ export const RUN_FLAGS: readonly FlagSpec[] = [
   },
   {
     name: "concurrency",
-    type: "list",
+    type: "integers",
     value: "C [C …]",
     help:
       "Requests in flight at most; several values run one task each (a sweep). With --request-rate: the cap.",
@@ -132,9 +138,9 @@ export const RUN_FLAGS: readonly FlagSpec[] = [
   {
     name: "ramp",
     type: "string",
-    choices: RAMP_CURVES,
+    choices: RAMP_CHOICES,
     help:
-      "Ramp the arrival rate from --ramp-from to --ramp-to req/s over the run (--duration, or the request count).",
+      "Ramp the arrival rate from --ramp-from to --ramp-to req/s over the run (--duration, or the request count): linear or exponential, or in steps (--ramp-step, --ramp-hold).",
   },
   { name: "ramp-from", type: "number", min: 0.001, help: "Rate at the start of a --ramp, req/s." },
   { name: "ramp-to", type: "number", min: 0.001, help: "Rate at the end of a --ramp, req/s." },
@@ -160,26 +166,35 @@ export const RUN_FLAGS: readonly FlagSpec[] = [
   },
   {
     name: "parallel",
-    type: "list",
+    type: "integers",
+    aliasOf: "concurrency",
     value: "C [C …]",
     help: "EvalScope's name for --concurrency (pair it with --number).",
   },
-  { name: "number", type: "list", value: "N [N …]", help: "EvalScope's name for --num-prompts." },
+  {
+    name: "number",
+    type: "integers",
+    aliasOf: "num-prompts",
+    value: "N [N …]",
+    help: "EvalScope's name for --num-prompts.",
+  },
   {
     name: "concurrency-list",
-    type: "list",
+    type: "integers",
+    aliasOf: "concurrency",
     value: "C,C,…",
     help: "LLM-Eval's name for a --concurrency sweep.",
   },
   {
     name: "request-rate-list",
     type: "list",
+    aliasOf: "request-rate",
     value: "R,R,…",
     help: "LLM-Eval's name for a --request-rate sweep.",
   },
   {
     name: "num-prompts",
-    type: "list",
+    type: "integers",
     value: "N [N …]",
     help: "Requests per task (one value for all, or one per load point).",
     defaultText:
@@ -320,7 +335,19 @@ export const RUN_FLAGS: readonly FlagSpec[] = [
     type: "boolean",
     help: "Print task logs to the screen instead of logs/, and error causes.",
   },
-];
+] as const satisfies readonly FlagSpec[];
+
+/** The values of `servebench run` flags, typed by {@link RUN_FLAGS} (the input of {@link planFromFlags}). */
+export type RunFlagValues = FlagValues<typeof RUN_FLAGS>;
+
+/** Shapes' own flags (beyond the table), as flag specs: numbers, each read by its shape. */
+export const SHAPE_FLAGS: readonly FlagSpec[] = shapeFlags().map((f) => ({ ...f, type: "number" }));
+
+/** The flags in `--help` order: the shapes' own right after the ramp flags. */
+function helpFlags(): FlagSpec[] {
+  const at = RUN_FLAGS.findIndex((f) => f.name === "ramp-to") + 1;
+  return [...RUN_FLAGS.slice(0, at), ...SHAPE_FLAGS, ...RUN_FLAGS.slice(at)];
+}
 
 /** `servebench run --help`. */
 export const RUN_HELP = `Usage: servebench run [flags]
@@ -332,7 +359,7 @@ Every selected model runs every selected dataset at every load point.
 With nothing selected it benchmarks the built-in simulator (a self-contained demo).
 
 Flags:
-${renderFlagHelp(RUN_FLAGS)}
+${renderFlagHelp(helpFlags())}
 
 Examples:
   servebench run
@@ -342,123 +369,93 @@ Examples:
   servebench --models ./my_model.yaml --datasets synthetic --search
 `;
 
-function rateList(items: readonly string[], problems: string[]): number[] {
-  return items.flatMap((raw) => {
-    if (raw === "inf") return [Infinity];
-    const n = Number(raw);
-    if (raw.trim() === "" || !(n > 0) || !Number.isFinite(n)) {
-      problems.push(`--request-rate: expected a number > 0 or "inf", got "${raw}"`);
-      return [];
-    }
-    return [n];
-  });
-}
-
-function ints(name: string, values: FlagValues, problems: string[]): number[] | undefined {
-  const items = values[name] as string[] | undefined;
-  if (!items) return undefined;
-  try {
-    return integerList(name, items);
-  } catch (error) {
-    problems.push((error as UsageError).message);
-    return undefined;
+/** The load flags given: the table's and the shapes' own, by name, for the load shapes to read. */
+function loadFlags(
+  values: RunFlagValues,
+  extra: ParsedFlags<typeof RUN_FLAGS>["extra"],
+): LoadFlags {
+  const out: Record<string, LoadFlagValue> = {};
+  for (const [name, value] of [...Object.entries(values), ...Object.entries(extra)]) {
+    if (value !== undefined && LOAD_FLAG_NAMES.has(name)) out[name] = value;
   }
+  return out;
 }
 
-/** Reads `run` flags into resolution inputs; problems are appended. */
-export function planInputs(values: FlagValues, problems: string[]): PlanInputs {
-  const gates = gateFlagValues(values, problems);
-  const v = <T>(name: string) => values[name] as T | undefined;
+/** Reads `run` flags into resolution inputs; `extra` holds the shapes' own flags. */
+export function planInputs(
+  values: RunFlagValues,
+  extra: ParsedFlags<typeof RUN_FLAGS>["extra"] = {},
+): PlanInputs {
   const inputs: PlanInputs = {};
   const set = <K extends keyof PlanInputs>(key: K, value: PlanInputs[K] | undefined) => {
     if (value !== undefined) inputs[key] = value;
   };
-  const datasets = [
-    ...(v<string[]>("datasets") ?? []),
-    ...(v<string>("dataset") ? [v<string>("dataset")!] : []),
-  ];
-  set("models", v<string[]>("models"));
+  const datasets = [...(values.datasets ?? []), ...(values.dataset ? [values.dataset] : [])];
+  set("models", values.models);
   if (datasets.length) inputs.datasets = datasets;
-  set("summarizer", v<string>("summarizer"));
-  set("configDir", v<string>("config-dir"));
-  set("url", v<string>("url"));
-  set("model", v<string>("model"));
-  set("api", v<ApiKind>("api"));
-  set("apiKey", v<string>("api-key"));
-  set("headers", v<string[]>("header"));
-  set("stream", v<boolean>("stream"));
-  const alias = (a: string, b: string) => {
-    if (values[a] !== undefined && values[b] !== undefined) {
-      problems.push(`--${a}: give either --${a} or --${b}, not both`);
-    }
-    return values[a] !== undefined ? a : b;
-  };
-  const concurrencyFlag = values.parallel !== undefined
-    ? alias("parallel", "concurrency")
-    : alias("concurrency-list", "concurrency");
-  set("concurrency", ints(concurrencyFlag, values, problems));
-  const rateFlag = alias("request-rate-list", "request-rate");
-  const rates = v<string[]>(rateFlag);
-  if (rates) inputs.requestRate = rateList(rates, problems);
-  if (values.ramp !== undefined) {
-    const from = v<number>("ramp-from");
-    const to = v<number>("ramp-to");
-    if (from === undefined || to === undefined) {
-      problems.push("--ramp: needs --ramp-from and --ramp-to (req/s)");
-    } else inputs.ramp = { curve: v<"linear" | "exponential">("ramp")!, from, to };
-  } else if (values["ramp-from"] !== undefined || values["ramp-to"] !== undefined) {
-    problems.push("--ramp-from/--ramp-to: need --ramp linear or --ramp exponential");
-  }
-  if (values.pressure === true) {
-    const t = v<number>("pressure-time");
-    if (t === undefined) problems.push("--pressure: needs --pressure-time SECONDS (1 to 86400)");
-    else if (t > 86400) problems.push(`--pressure-time: expected 1 to 86400 seconds, got ${t}`);
-    else inputs.pressureTimeS = t;
-  } else if (values["pressure-time"] !== undefined) {
-    problems.push("--pressure-time: needs --pressure");
-  }
-  set("durationS", v<number>("duration"));
-  set("arrival", v<Arrival>("arrival"));
-  set("burstiness", v<number>("burstiness"));
-  set("numPrompts", ints(alias("number", "num-prompts"), values, problems));
-  set("inputLen", v<number>("input-len"));
-  set("datasetPath", v<string>("dataset-path"));
-  set("prompt", v<string>("prompt"));
-  set("shuffle", v<boolean>("shuffle"));
-  set("tokenizer", v<string>("tokenizer"));
-  set("caCert", v<string>("ca-cert"));
+  set("summarizer", values.summarizer);
+  set("configDir", values["config-dir"]);
+  set("url", values.url);
+  set("model", values.model);
+  set("api", values.api);
+  set("apiKey", values["api-key"]);
+  set("headers", values.header);
+  set("stream", values.stream);
+  const load = loadFlags(values, extra);
+  if (Object.keys(load).length) inputs.load = load;
+  set("durationS", values.duration);
+  set("numPrompts", values["num-prompts"]);
+  set("inputLen", values["input-len"]);
+  set("datasetPath", values["dataset-path"]);
+  set("prompt", values.prompt);
+  set("shuffle", values.shuffle);
+  set("tokenizer", values.tokenizer);
+  set("caCert", values["ca-cert"]);
   if (values.insecure === true) inputs.insecure = true;
-  set("transport", v<TransportKind>("transport"));
-  set("workers", v<number>("workers"));
-  set("tokenCount", v<TokenCountMode>("token-count"));
-  set("maxTokens", v<number>("max-tokens"));
-  set("extraArgs", v<string>("extra-args"));
-  set("timeoutS", v<number>("timeout"));
-  set("retry", v<number>("retry"));
-  set("warmup", v<number>("warmup"));
-  set("seed", v<number>("seed"));
-  set("workDir", v<string>("work-dir"));
-  if (values.stats) inputs.stats = values.stats as string[];
-  set("slo", gates.slo);
-  set("failOn", gates.failOn);
+  set("transport", values.transport);
+  set("workers", values.workers);
+  set("tokenCount", values["token-count"]);
+  set("maxTokens", values["max-tokens"]);
+  set("extraArgs", values["extra-args"]);
+  set("timeoutS", values.timeout);
+  set("retry", values.retry);
+  set("warmup", values.warmup);
+  set("seed", values.seed);
+  set("workDir", values["work-dir"]);
+  set("stats", values.stats);
   if (values.percentiles === true) inputs.percentiles = true;
   return inputs;
 }
 
-/** Builds a validated Plan from `run` flags; every problem is reported at once. */
+/** Problems among flags that only `run` has (progress display). */
+function runFlagProblems(values: RunFlagValues): string[] {
+  return values.quiet === true && values["progress-interval"] !== undefined
+    ? ["--progress-interval: not used with --quiet (no progress line is printed)"]
+    : [];
+}
+
+/**
+ * Builds a validated Plan from typed `run` flags (`{ url, concurrency: [8] }`);
+ * every problem is reported at once. `options.extra` holds the shapes' own
+ * flags (`ramp-step`, …) by name.
+ */
 export function planFromFlags(
-  values: FlagValues,
+  values: RunFlagValues,
   env: (name: string) => string | undefined = () => undefined,
+  options: { extra?: ParsedFlags<typeof RUN_FLAGS>["extra"] } = {},
 ): Plan {
-  const problems: string[] = [];
-  const inputs = planInputs(values, problems);
-  return resolvePlan(inputs, env, problems);
+  const problems: string[] = runFlagProblems(values);
+  const gates = gateFlagValues(values, problems);
+  const inputs = planInputs(values, options.extra);
+  if (gates.slo) inputs.slo = gates.slo;
+  if (gates.failOn) inputs.failOn = gates.failOn;
+  return resolvePlan(inputs, env, { earlier: problems });
 }
 
 /** The `--search` table: task type, name and config source. */
-export function searchTable(values: FlagValues): string {
+export function searchTable(values: RunFlagValues): string {
   const problems: string[] = [];
-  const inputs = planInputs(values, problems);
+  const inputs = planInputs(values);
   const sel = select(inputs, problems);
   if (problems.length) throw new UsageError(problems);
   const rows: string[][] = [];
@@ -486,7 +483,10 @@ export async function runCommand(
   argv: readonly string[],
   io: RunIo,
 ): Promise<RunResult | undefined> {
-  const { values, positionals, help } = parseFlags(argv, RUN_FLAGS, "servebench run");
+  const { values, extra, positionals, help } = parseFlags(argv, RUN_FLAGS, {
+    command: "servebench run",
+    extra: SHAPE_FLAGS,
+  });
   if (help) {
     io.print(RUN_HELP);
     return undefined;
@@ -503,7 +503,7 @@ export async function runCommand(
   const problems: string[] = [];
   const outputs = outputFlagValues(values, problems);
   if (problems.length) throw new UsageError(problems);
-  const plan = planFromFlags(values, io.env);
+  const plan = planFromFlags(values, io.env, { extra });
   return await runBenchmark(plan, {
     ...outputs,
     print: io.print,
@@ -512,7 +512,7 @@ export async function runCommand(
     ...(io.progress && values.quiet !== true
       ? {
         progress: values["progress-interval"] !== undefined
-          ? { ...io.progress, intervalMs: (values["progress-interval"] as number) * 1000 }
+          ? { ...io.progress, intervalMs: values["progress-interval"] * 1000 }
           : io.progress,
       }
       : {}),

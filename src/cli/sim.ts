@@ -17,7 +17,7 @@ import { type FlagSpec, parseFlags, renderFlagHelp } from "./args.ts";
 import { UsageError } from "../errors.ts";
 
 /** Every flag of `servebench sim`. */
-export const SIM_FLAGS: readonly FlagSpec[] = [
+export const SIM_FLAGS = [
   {
     name: "host",
     type: "string",
@@ -121,7 +121,7 @@ export const SIM_FLAGS: readonly FlagSpec[] = [
     help: "Multiply reported completion_tokens (to test usage cross-checks).",
     defaultText: "1",
   },
-];
+] as const satisfies readonly FlagSpec[];
 
 /** `servebench sim --help`. */
 export const SIM_HELP = `Usage: servebench sim [flags]
@@ -136,42 +136,38 @@ ${renderFlagHelp(SIM_FLAGS)}
 
 /** Parses `sim` flags into simulator options. */
 export function simOptionsFromFlags(argv: readonly string[]): SimOptions | undefined {
-  const { values, positionals, help } = parseFlags(argv, SIM_FLAGS, "servebench sim");
+  const { values, positionals, help } = parseFlags(argv, SIM_FLAGS, { command: "servebench sim" });
   if (help) return undefined;
   if (positionals.length) {
     throw new UsageError(
       `Unexpected argument "${positionals[0]}" for "servebench sim" (see servebench sim --help)`,
     );
   }
-  const o: SimOptions = { port: (values.port as number | undefined) ?? 8000 };
-  const map: Array<[string, keyof SimOptions]> = [
-    ["host", "hostname"],
-    ["model", "model"],
-    ["ttft-ms", "ttftMs"],
-    ["prefill-ms-per-token", "prefillMsPerToken"],
-    ["itl-ms", "itlMs"],
-    ["jitter-ms", "jitterMs"],
-    ["output-tokens", "outputTokens"],
-    ["tokens-per-chunk", "tokensPerChunk"],
-    ["reasoning-tokens", "reasoningTokens"],
-    ["max-batch", "maxBatch"],
-    ["seed", "seed"],
-    ["usage-scale", "usageScale"],
-  ];
-  for (const [flag, key] of map) {
-    if (values[flag] !== undefined) (o as Record<string, unknown>)[key] = values[flag];
-  }
+  const o: SimOptions = { port: values.port ?? 8000 };
+  const set = <K extends keyof SimOptions>(key: K, value: SimOptions[K] | undefined) => {
+    if (value !== undefined) o[key] = value;
+  };
+  set("hostname", values.host);
+  set("model", values.model);
+  set("ttftMs", values["ttft-ms"]);
+  set("prefillMsPerToken", values["prefill-ms-per-token"]);
+  set("itlMs", values["itl-ms"]);
+  set("jitterMs", values["jitter-ms"]);
+  set("outputTokens", values["output-tokens"]);
+  set("tokensPerChunk", values["tokens-per-chunk"]);
+  set("reasoningTokens", values["reasoning-tokens"]);
+  set("maxBatch", values["max-batch"]);
+  set("seed", values.seed);
+  set("usageScale", values["usage-scale"]);
   const problems: string[] = [];
   const faults: FaultPlan = {};
-  const pairs = (flag: string) =>
-    String(values[flag]).split(",").map((p) => p.trim()).filter((p) => p).map((p) =>
-      p.split("=", 2)
-    );
+  const pairs = (text: string) =>
+    text.split(",").map((p) => p.trim()).filter((p) => p).map((p) => p.split("=", 2));
   const isKind = (k: string | undefined): k is FaultKind =>
     (FAULT_KINDS as readonly string[]).includes(k ?? "");
   if (values.faults !== undefined) {
     faults.rates = {};
-    for (const [kind, p] of pairs("faults")) {
+    for (const [kind, p] of pairs(values.faults)) {
       const n = Number(p);
       if (!isKind(kind)) {
         problems.push(
@@ -184,7 +180,7 @@ export function simOptionsFromFlags(argv: readonly string[]): SimOptions | undef
   }
   if (values["fault-script"] !== undefined) {
     faults.script = {};
-    for (const [n, kind] of pairs("fault-script")) {
+    for (const [n, kind] of pairs(values["fault-script"])) {
       if (!/^\d+$/.test(n ?? "")) {
         problems.push(`--fault-script: expected N=KIND with N a request number, got "${n}"`);
       } else if (!isKind(kind)) {
@@ -194,9 +190,9 @@ export function simOptionsFromFlags(argv: readonly string[]): SimOptions | undef
       } else faults.script[Number(n)] = kind;
     }
   }
-  if (values["fault-seed"] !== undefined) faults.seed = values["fault-seed"] as number;
-  const certPath = values["tls-cert"] as string | undefined;
-  const keyPath = values["tls-key"] as string | undefined;
+  if (values["fault-seed"] !== undefined) faults.seed = values["fault-seed"];
+  const certPath = values["tls-cert"];
+  const keyPath = values["tls-key"];
   if ((certPath === undefined) !== (keyPath === undefined)) {
     problems.push("--tls-cert and --tls-key: give both, or neither");
   } else if (certPath !== undefined && keyPath !== undefined) {

@@ -34,8 +34,8 @@ function pathText(path: ReadonlyArray<PropertyKey>): string {
   return out;
 }
 
-/** Turns one zod issue into a message (without the file prefix). */
-function issueText(issue: z.core.$ZodIssue): string {
+/** Turns one zod issue into a message (without the file prefix): `path: what was expected, got …`. */
+export function issueText(issue: z.core.$ZodIssue): string {
   const where = pathText(issue.path);
   const at = where ? `${where}: ` : "";
   const input = (issue as { input?: unknown }).input;
@@ -60,6 +60,9 @@ function issueText(issue: z.core.$ZodIssue): string {
         show(input)
       }`;
     case "invalid_union": {
+      if (!issue.message.startsWith("Invalid input")) {
+        return `${at}${issue.message}, got ${show(input)}`;
+      }
       const disc = (issue as { note?: string }).note;
       return `${at}${disc ? disc.toLowerCase() : "does not match any allowed form"}${
         input !== undefined ? `, got ${show(input)}` : ""

@@ -11,16 +11,23 @@ import { UsageError } from "../errors.ts";
 import type { LengthDist } from "../dataset/synthetic.ts";
 import type { TokenCountMode } from "../metrics/request.ts";
 import type { DatasetSource } from "../dataset/mod.ts";
-import { type Arrival, loadLabel, type LoadProfile } from "../load/mod.ts";
+import { defaultRequests, loadLabel, type LoadProfile, type ShapeContext } from "../load/mod.ts";
 import type { Gate } from "../metrics/gates.ts";
 import type { Objective } from "../metrics/goodput.ts";
 import { DEFAULT_STATS, parseStats, type StatSpec } from "../metrics/stats.ts";
 import type { SummarizerName } from "../metrics/summarize.ts";
 import type { ApiKind } from "../protocol/mod.ts";
 import { DEFAULT_TRANSPORT, type TransportKind } from "../protocol/transport.ts";
-import { safeName } from "../report/paths.ts";
+import { safeName } from "../safe_name.ts";
 import type { FaultPlan, SimOptions } from "../sim/server.ts";
 import { loadConfig } from "./load.ts";
+import {
+  type LoadBlock,
+  type LoadFlags,
+  loadFromConfig,
+  loadFromFlags,
+  loadPoints,
+} from "./load_block.ts";
 import type { DatasetTask, ModelTask, Plan, Task } from "./plan.ts";
 import { DEFAULT_FIELDS } from "../dataset/jsonl.ts";
 import { type ConfigSource, findConfig } from "./registry.ts";
@@ -38,18 +45,12 @@ export interface PlanInputs {
   apiKey?: string;
   headers?: string[];
   stream?: boolean;
-  concurrency?: number[];
-  requestRate?: number[];
-  arrival?: Arrival;
-  burstiness?: number;
+  /** The load flags given (`concurrency`, `request-rate`, `ramp`, …), read by the load shapes. */
+  load?: LoadFlags;
   numPrompts?: number[];
   inputLen?: number;
   /** Bound every task in time (seconds). */
   durationS?: number;
-  /** A ramp instead of a fixed rate. */
-  ramp?: { curve: "linear" | "exponential"; from: number; to: number };
-  /** AISBench pressure mode, for this many seconds. */
-  pressureTimeS?: number;
   /** A fixed prompt, repeated (flat dataset). */
   prompt?: string;
   /** A dataset file: overrides `path` of selected dataset configs, or picks a source by extension. */
@@ -253,7 +254,7 @@ function modelTask(
   inputs: PlanInputs,
   env: EnvLookup,
   problems: string[],
-): { model: ModelTask; batchSize: number; requestRate: number } {
+): ModelTask {
   const where = src.source;
   let baseUrl: string | undefined;
   if (inputs.url !== undefined) baseUrl = inputs.url;
@@ -328,7 +329,7 @@ function modelTask(
     }
   }
   if (apiKey) model.apiKey = apiKey;
-  return { model, batchSize: cfg.batch_size, requestRate: cfg.request_rate };
+  return model;
 }
 
 function load<T>(
@@ -400,201 +401,249 @@ export function select(inputs: PlanInputs, problems: string[]): Selection {
   };
 }
 
-/**
- * Resolves flags and configs into a Plan. Throws a UsageError naming every
- * problem, `earlier` ones (found while reading flags) first.
- */
-export function resolvePlan(
-  inputs: PlanInputs,
-  env: EnvLookup,
-  earlier: readonly string[] = [],
-): Plan {
-  const problems: string[] = [...earlier];
+/** A model task with its load points. */
+interface ModelLoads {
+  model: ModelTask;
+  points: Array<{ profile: LoadProfile; durationS?: number }>;
+}
+
+/** Problems among the flags alone, before any config is read. */
+function flagProblems(inputs: PlanInputs, problems: string[]): void {
   if (inputs.url !== undefined) {
     const p = urlProblem(inputs.url, "--url");
     if (p) problems.push(p);
   }
-  if (inputs.concurrency && inputs.requestRate && inputs.concurrency.length > 1) {
-    problems.push(
-      "--concurrency: give one value (the cap) together with --request-rate, not a list",
-    );
-  }
-  if (
-    inputs.pressureTimeS !== undefined && (inputs.ramp || (inputs.requestRate?.length ?? 0) > 1)
-  ) {
-    problems.push(
-      "--pressure: give at most one --request-rate (clients added per second), and no --ramp",
-    );
-  }
-  if (inputs.ramp && inputs.requestRate) {
-    problems.push("--ramp: give either --ramp or --request-rate, not both");
-  }
-  if (inputs.datasets?.length && inputs.inputLen !== undefined) {
-    problems.push(
-      "--input-len: applies to the default synthetic dataset only; set input lengths in the dataset config",
-    );
-  }
-  const selection = select(inputs, problems);
-
-  // Models, with their own load points.
-  const flatUrlModel = selection.flatModel && inputs.url !== undefined;
-  const models: Array<{ model: ModelTask; loads: LoadProfile[] }> = [];
-  const flatCfg: ModelConfig = {
-    api: "openai-chat",
-    stream: true,
-    model: "",
-    headers: {},
-    request_rate: 0,
-    retry: 0,
-    max_out_len: 32,
-    batch_size: 1,
-    timeout_s: 600,
-    generation_kwargs: {},
-  };
-  const entries = flatUrlModel
-    ? [{ src: { kind: "models" as const, name: "model", source: "flags", text: "" }, cfg: flatCfg }]
-    : selection.models;
-  const seed = inputs.seed ?? 0;
-  for (const { src, cfg } of entries) {
-    if (!cfg) continue;
-    const { model, batchSize, requestRate } = modelTask(src, cfg, inputs, env, problems);
-    let loads: LoadProfile[];
-    const arrival = inputs.arrival ?? "poisson";
-    const burstiness = inputs.burstiness ?? 1;
-    const cap = inputs.concurrency?.[0];
-    if (inputs.pressureTimeS !== undefined) {
-      // AISBench stress mode: clients added at request_rate per second up to batch_size.
-      const rampRate = inputs.requestRate?.[0] ?? (requestRate >= 0.1 ? requestRate : Infinity);
-      loads = [{ kind: "pressure", clients: cap ?? batchSize, rampRate }];
-    } else if (inputs.ramp) {
-      loads = [{
-        kind: "ramp",
-        curve: inputs.ramp.curve,
-        from: inputs.ramp.from,
-        to: inputs.ramp.to,
-        ...(cap !== undefined ? { maxConcurrency: cap } : {}),
-      }];
-    } else if (inputs.requestRate) {
-      loads = inputs.requestRate.map((rate) => ({
-        kind: "rate",
-        rate,
-        arrival,
-        burstiness,
-        seed,
-        ...(cap !== undefined ? { maxConcurrency: cap } : {}),
-      }));
-    } else if (inputs.concurrency) {
-      loads = inputs.concurrency.map((c) => ({ kind: "concurrency", concurrency: c }));
-    } else if (selection.flatModel && selection.flatDataset) {
-      loads = DEFAULT_CONCURRENCY.map((c) => ({ kind: "concurrency", concurrency: c }));
-    } else if (requestRate >= 0.1) {
-      // AISBench: request_rate below 0.1 sends everything at once (under batch_size).
-      loads = [{
-        kind: "rate",
-        rate: requestRate,
-        arrival: "constant",
-        burstiness: 1,
-        seed,
-        maxConcurrency: batchSize,
-      }];
-    } else {
-      loads = [{ kind: "concurrency", concurrency: batchSize }];
-    }
-    models.push({ model, loads });
-  }
-
-  // Datasets.
-  const datasets: DatasetTask[] = [];
-  const seedOf = (cfgSeed: number) => inputs.seed ?? cfgSeed;
-  if (selection.flatDataset) {
-    const base = { source: "flags", seed: seedOf(0), shuffle: inputs.shuffle ?? false };
-    const path = inputs.datasetPath;
-    if (inputs.prompt !== undefined) {
-      datasets.push({ ...base, abbr: "prompt", type: "prompt", prompt: inputs.prompt });
-    } else if (path !== undefined) {
-      const ext = path.split(".").pop()?.toLowerCase();
-      const abbr = safeName(path.split("/").pop()!.replace(/\.[^.]+$/, ""));
-      if (ext === "jsonl") {
-        datasets.push({ ...base, abbr, type: "jsonl", path, fields: DEFAULT_FIELDS });
-      } else if (ext === "csv") {
-        datasets.push({ ...base, abbr, type: "csv", path, fields: DEFAULT_FIELDS });
-      } else if (ext === "json") {
-        datasets.push({ ...base, abbr, type: "sharegpt", path, useOutputLen: true });
-      } else {
+  if (inputs.datasets?.length) {
+    for (
+      const [flag, value] of [["input-len", inputs.inputLen], ["prompt", inputs.prompt]] as const
+    ) {
+      if (value !== undefined) {
         problems.push(
-          `--dataset-path: cannot tell the format of "${path}" from its extension: expected .jsonl, .csv or .json (ShareGPT), or select a dataset config with --dataset`,
+          `--${flag}: applies to the default synthetic dataset only, not with --datasets; set it in the dataset config`,
         );
       }
-    } else {
-      datasets.push({
-        ...base,
-        abbr: "synthetic",
-        type: "synthetic",
-        // No output length: each model's max_out_len (or --max-tokens) applies.
-        synthetic: { input: { kind: "fixed", value: inputs.inputLen ?? 128 }, dataType: "string" },
-      });
-    }
-  } else {
-    for (const { src, cfg } of selection.datasets) {
-      if (!cfg) continue;
-      const source = datasetSource(cfg, inputs.datasetPath);
-      if (typeof source === "string") {
-        problems.push(`${src.source}: ${source}`);
-        continue;
-      }
-      const task: DatasetTask = {
-        ...source,
-        abbr: cfg.abbr ?? src.name,
-        source: src.source,
-        seed: seedOf(cfg.seed),
-        shuffle: inputs.shuffle ?? cfg.shuffle,
-      };
-      if (cfg.request_count !== undefined) task.requestCount = cfg.request_count;
-      datasets.push(task);
     }
   }
+  if (inputs.prompt !== undefined) {
+    for (
+      const [flag, value] of [["dataset-path", inputs.datasetPath], [
+        "input-len",
+        inputs.inputLen,
+      ]] as const
+    ) {
+      if (value !== undefined) problems.push(`--${flag}: not used with --prompt; give one of them`);
+    }
+  } else if (
+    inputs.datasetPath !== undefined && inputs.inputLen !== undefined && !inputs.datasets?.length
+  ) {
+    problems.push("--input-len: not used with --dataset-path (the file gives the prompts)");
+  }
+}
 
-  // Summarizer and statistics: flags override the summarizer config.
+/** The model config without a file: `--url` and the flags describe the model. */
+const FLAT_MODEL: ModelConfig = {
+  api: "openai-chat",
+  stream: true,
+  model: "",
+  headers: {},
+  retry: 0,
+  max_out_len: 32,
+  timeout_s: 600,
+  generation_kwargs: {},
+};
+
+/** A model config's own load: its `load:` block, else AISBench's batch_size and request_rate. */
+function configLoad(cfg: ModelConfig, where: string, problems: string[]): LoadBlock | undefined {
+  if (cfg.load !== undefined) {
+    for (const key of ["batch_size", "request_rate"] as const) {
+      if (cfg[key] !== undefined) {
+        problems.push(`${where}: ${key}: not used with load: (set the load in the load block)`);
+      }
+    }
+    const block = loadFromConfig(cfg.load, where);
+    if (Array.isArray(block)) problems.push(...block);
+    else return block;
+  }
+  return undefined;
+}
+
+/** The load points of one model: flags, else its `load:` block, else the defaults. */
+function modelPoints(
+  cfg: ModelConfig,
+  where: string,
+  flagLoad: LoadBlock | undefined,
+  context: { flat: boolean; seed: number; durationS?: number; problems: string[] },
+): ModelLoads["points"] {
+  const own = configLoad(cfg, where, context.problems);
+  const batchSize = cfg.batch_size ?? 1;
+  const requestRate = cfg.request_rate ?? 0;
+  const shapeContext: ShapeContext = { batchSize, requestRate, seed: context.seed };
+  const block = flagLoad ?? own ?? legacyLoad(context.flat, batchSize, requestRate);
+  if (!block) return [];
+  if (block.shape.ownsDuration && context.durationS !== undefined) {
+    context.problems.push(
+      `--duration: not used with ${
+        flagLoad ? `--${block.shape.selector.flag}` : `${where}: load.kind ${block.shape.kind}`
+      } (it sets its own time)`,
+    );
+  }
+  return loadPoints(block, shapeContext).map((p) => ({
+    profile: p.profile,
+    ...(p.durationS ?? context.durationS) !== undefined
+      ? { durationS: (p.durationS ?? context.durationS)! }
+      : {},
+  }));
+}
+
+/** The load without flags or a `load:` block: the demo sweep, or AISBench's batch_size/request_rate. */
+function legacyLoad(flat: boolean, batchSize: number, requestRate: number): LoadBlock | undefined {
+  // AISBench: request_rate below 0.1 sends everything at once (under batch_size).
+  const raw = flat
+    ? { kind: "concurrency", concurrency: DEFAULT_CONCURRENCY }
+    : requestRate >= 0.1
+    ? { kind: "rate", rate: requestRate, arrival: "constant", max_concurrency: batchSize }
+    : { kind: "concurrency", concurrency: batchSize };
+  const block = loadFromConfig(raw, "defaults");
+  return Array.isArray(block) ? undefined : block;
+}
+
+/** Every selected (or flag-described) model, with its load points. */
+function modelTasks(
+  inputs: PlanInputs,
+  selection: Selection,
+  env: EnvLookup,
+  problems: string[],
+): ModelLoads[] {
+  let flagLoad: LoadBlock | undefined;
+  if (inputs.load) {
+    const fromFlags = loadFromFlags(inputs.load);
+    if (Array.isArray(fromFlags)) problems.push(...fromFlags);
+    else flagLoad = fromFlags;
+  }
+  const flatUrlModel = selection.flatModel && inputs.url !== undefined;
+  const entries = flatUrlModel
+    ? [{
+      src: { kind: "models" as const, name: "model", source: "flags", text: "" },
+      cfg: FLAT_MODEL,
+    }]
+    : selection.models;
+  const flat = selection.flatModel && selection.flatDataset;
+  const out: ModelLoads[] = [];
+  for (const { src, cfg } of entries) {
+    if (!cfg) continue;
+    const model = modelTask(src, cfg, inputs, env, problems);
+    const points = modelPoints(cfg, src.source, flagLoad, {
+      flat,
+      seed: inputs.seed ?? 0,
+      ...(inputs.durationS !== undefined ? { durationS: inputs.durationS } : {}),
+      problems,
+    });
+    out.push({ model, points });
+  }
+  return out;
+}
+
+/** The dataset the flags describe when no dataset config is selected. */
+function flatDataset(inputs: PlanInputs, problems: string[]): DatasetTask | undefined {
+  const base = { source: "flags", seed: inputs.seed ?? 0, shuffle: inputs.shuffle ?? false };
+  const path = inputs.datasetPath;
+  if (inputs.prompt !== undefined) {
+    return { ...base, abbr: "prompt", type: "prompt", prompt: inputs.prompt };
+  }
+  if (path === undefined) {
+    return {
+      ...base,
+      abbr: "synthetic",
+      type: "synthetic",
+      // No output length: each model's max_out_len (or --max-tokens) applies.
+      synthetic: { input: { kind: "fixed", value: inputs.inputLen ?? 128 }, dataType: "string" },
+    };
+  }
+  const ext = path.split(".").pop()?.toLowerCase();
+  const abbr = safeName(path.split("/").pop()!.replace(/\.[^.]+$/, ""));
+  if (ext === "jsonl") return { ...base, abbr, type: "jsonl", path, fields: DEFAULT_FIELDS };
+  if (ext === "csv") return { ...base, abbr, type: "csv", path, fields: DEFAULT_FIELDS };
+  if (ext === "json") return { ...base, abbr, type: "sharegpt", path, useOutputLen: true };
+  problems.push(
+    `--dataset-path: cannot tell the format of "${path}" from its extension: expected .jsonl, .csv or .json (ShareGPT), or select a dataset config with --dataset`,
+  );
+  return undefined;
+}
+
+/** Every selected dataset (or the flags' one) as a task. */
+function datasetTasks(inputs: PlanInputs, selection: Selection, problems: string[]): DatasetTask[] {
+  if (selection.flatDataset) {
+    const task = flatDataset(inputs, problems);
+    return task ? [task] : [];
+  }
+  const datasets: DatasetTask[] = [];
+  for (const { src, cfg } of selection.datasets) {
+    if (!cfg) continue;
+    const source = datasetSource(cfg, inputs.datasetPath);
+    if (typeof source === "string") {
+      problems.push(`${src.source}: ${source}`);
+      continue;
+    }
+    const task: DatasetTask = {
+      ...source,
+      abbr: cfg.abbr ?? src.name,
+      source: src.source,
+      seed: inputs.seed ?? cfg.seed,
+      shuffle: inputs.shuffle ?? cfg.shuffle,
+    };
+    if (cfg.request_count !== undefined) task.requestCount = cfg.request_count;
+    datasets.push(task);
+  }
+  return datasets;
+}
+
+/** The statistics: `--stats`, else the summarizer config's, else the defaults. */
+function statsOf(inputs: PlanInputs, selection: Selection, problems: string[]): StatSpec[] {
   const sumCfg = selection.summarizer.cfg;
-  let stats: StatSpec[] = [];
   try {
-    stats = parseStats(
+    return parseStats(
       inputs.stats ?? sumCfg?.stats_list ?? DEFAULT_STATS,
       inputs.stats ? "--stats" : `${selection.summarizer.src.source}: stats_list`,
     );
   } catch (error) {
     if (!(error instanceof UsageError)) throw error;
     problems.push(...error.problems);
+    return [];
   }
+}
 
-  // The matrix.
+/** The matrix: every model × dataset × load point, each writing its own files. */
+function buildMatrix(
+  models: readonly ModelLoads[],
+  datasets: readonly DatasetTask[],
+  options: { numPrompts?: readonly number[]; problems: string[] },
+): Task[] {
+  const { numPrompts, problems } = options;
   const tasks: Task[] = [];
   const seen = new Map<string, Task>();
-  for (const { model, loads } of models) {
-    if (
-      inputs.numPrompts && inputs.numPrompts.length > 1 && inputs.numPrompts.length !== loads.length
-    ) {
+  for (const { model, points } of models) {
+    if (numPrompts && numPrompts.length > 1 && numPrompts.length !== points.length) {
       problems.push(
-        `--num-prompts: got ${inputs.numPrompts.length} values for ${loads.length} load points; give one, or one per load point`,
+        `--num-prompts: got ${numPrompts.length} values for ${points.length} load points; give one, or one per load point`,
       );
       continue;
     }
     for (const dataset of datasets) {
-      loads.forEach((profile, i) => {
-        const durationS = profile.kind === "pressure" ? inputs.pressureTimeS : inputs.durationS;
-        const explicit = inputs.numPrompts?.[i] ?? inputs.numPrompts?.[0];
-        const n = explicit ?? (durationS !== undefined ? undefined : dataset.requestCount ??
-          (dataset.type === "synthetic" || dataset.type === "random" || dataset.type === "prompt" ||
-              dataset.type === "images"
-            ? Math.max(8, 4 * (profile.kind === "concurrency" ? profile.concurrency : 1))
-            : undefined));
+      points.forEach(({ profile, durationS }, i) => {
+        const explicit = numPrompts?.[i] ?? numPrompts?.[0];
+        const generated = dataset.type === "synthetic" || dataset.type === "random" ||
+          dataset.type === "prompt" || dataset.type === "images";
+        const n = explicit ??
+          (durationS !== undefined
+            ? undefined
+            : dataset.requestCount ?? (generated ? defaultRequests(profile) : undefined));
         if (n === undefined && durationS === undefined) {
           problems.push(
             `${dataset.source}: dataset "${dataset.abbr}": set request_count, or --num-prompts, to say how many requests to send`,
           );
           return;
         }
-        const outputName = loads.length > 1
+        const outputName = points.length > 1
           ? `${dataset.abbr}_${loadLabel(profile)}`
           : dataset.abbr;
         const task: Task = {
@@ -620,7 +669,32 @@ export function resolvePlan(
       });
     }
   }
+  return tasks;
+}
+
+/**
+ * Resolves flags and configs into a Plan: select configs → parse each through
+ * its kind (load shapes, dataset sources) → build the matrix. Throws a
+ * UsageError naming every problem, `options.earlier` ones (found while
+ * reading flags) first.
+ */
+export function resolvePlan(
+  inputs: PlanInputs,
+  env: EnvLookup,
+  options: { earlier?: readonly string[] } = {},
+): Plan {
+  const problems: string[] = [...(options.earlier ?? [])];
+  flagProblems(inputs, problems);
+  const selection = select(inputs, problems);
+  const models = modelTasks(inputs, selection, env, problems);
+  const datasets = datasetTasks(inputs, selection, problems);
+  const stats = statsOf(inputs, selection, problems);
+  const tasks = buildMatrix(models, datasets, {
+    ...(inputs.numPrompts ? { numPrompts: inputs.numPrompts } : {}),
+    problems,
+  });
   if (problems.length) throw new UsageError(problems);
+  const sumCfg = selection.summarizer.cfg;
   const plan: Plan = {
     tasks,
     workDir: inputs.workDir ?? "outputs/default",

@@ -56,10 +56,14 @@ export const ModelConfigSchema = z.strictObject({
   api_key_env: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "expected an environment variable name")
     .optional(),
   headers: z.record(z.string(), z.string()).default({}),
-  request_rate: z.number().min(0).default(0),
+  /** AISBench: arrivals per second (below 0.1: all at once); absent → 0. Not with `load`. */
+  request_rate: z.number().min(0).optional(),
   retry: z.number().int().min(0).default(0),
   max_out_len: positiveInt.default(128),
-  batch_size: positiveInt.default(1),
+  /** AISBench: requests in flight at most; absent → 1. Not with `load`. */
+  batch_size: positiveInt.optional(),
+  /** The load, as the load flags would say it: `{kind: rate, rate: 2, …}` (see src/load/). */
+  load: z.record(z.string(), z.unknown()).optional(),
   timeout_s: z.number().positive().default(600),
   generation_kwargs: z.record(z.string(), z.unknown()).default({}),
 });

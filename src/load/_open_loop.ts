@@ -8,20 +8,19 @@
  * @module
  */
 
-import { capShare, type Clock, type Send, type Shard, stopped, type StopRule } from "./clock.ts";
+import { capShare, stopped, type StopRule } from "./clock.ts";
+import type { ShapeRun } from "./shape.ts";
 
-/** Runs the shard's sends at `t0 + offsets[i]` under its share of the cap and the stop rule. */
+/** Runs the shard's sends at `t0 + offsets[i]` under its share of `cap` and the stop rule. */
 export async function runSchedule(
   offsets: Iterator<number>,
-  totalCap: number,
   rule: StopRule,
-  send: Send,
-  clock: Clock,
-  shard: Shard,
+  options: ShapeRun & { cap: number },
 ): Promise<void> {
+  const { send, clock, shard } = options;
   const origin = performance.timeOrigin;
   const t0 = shard.t0;
-  const cap = capShare(totalCap, shard);
+  const cap = capShare(options.cap, shard);
   const inFlight = new Set<Promise<void>>();
   for (let index = 0;; index++) {
     const step = offsets.next();

@@ -2,20 +2,15 @@
  * The concurrency profile (AISBench `batch_size`): at most C requests in
  * flight; the next one goes as soon as one finishes. A closed loop: a request
  * is scheduled the moment its slot frees, so its send lag is the client's own
- * delay.
+ * delay. `load: {kind: concurrency, concurrency: 8}` or a sweep `[1, 4, 16]`.
  *
  * @module
  */
 
-import {
-  type Clock,
-  realClock,
-  type Send,
-  type Shard,
-  stopped,
-  type StopRule,
-  wholeLoad,
-} from "./clock.ts";
+import { z } from "zod";
+import { stopped, type StopRule } from "./clock.ts";
+import { listOf, oneOrMany, positiveInt } from "./_fields.ts";
+import type { LoadShape, ShapeRun } from "./shape.ts";
 
 /** Settings of a closed-loop run. */
 export interface ConcurrencyProfile {
@@ -24,23 +19,29 @@ export interface ConcurrencyProfile {
   readonly concurrency: number;
 }
 
+const schema = z.strictObject({
+  kind: z.literal("concurrency"),
+  /** Requests in flight; a list runs one task each. Absent → the model config's batch_size. */
+  concurrency: oneOrMany(positiveInt).optional(),
+});
+
+/** Lanes, each starting after its own delay, for {@link runLanes}. */
+export interface LaneOptions extends ShapeRun {
+  /** When lane k starts, in ms after t0. */
+  delay(lane: number): number;
+}
+
 /**
  * Runs closed-loop lanes: the shard's lanes among `lanes`, lane k starting at
  * `t0 + delay(k)`, each sending back to back (indices claimed from the shard)
  * until the stop rule holds. Resolves when every started send has ended.
  */
-export async function runLanes(
-  lanes: number,
-  delay: (lane: number) => number,
-  rule: StopRule,
-  send: Send,
-  clock: Clock,
-  shard: Shard,
-): Promise<void> {
+export async function runLanes(lanes: number, rule: StopRule, options: LaneOptions): Promise<void> {
+  const { send, clock, shard } = options;
   const t0 = shard.t0;
   const origin = performance.timeOrigin;
   async function lane(k: number): Promise<void> {
-    const start = t0 + delay(k);
+    const start = t0 + options.delay(k);
     if (start > clock.now()) await clock.sleepUntil(start, rule.signal);
     for (;;) {
       const now = clock.now();
@@ -58,13 +59,23 @@ export async function runLanes(
   await Promise.all(mine);
 }
 
-/** Runs the concurrency profile under a stop rule. */
-export function runClosedLoop(
-  profile: ConcurrencyProfile,
-  rule: StopRule,
-  send: Send,
-  clock: Clock = realClock,
-  shard: Shard = wholeLoad(clock),
-): Promise<void> {
-  return runLanes(profile.concurrency, () => 0, rule, send, clock, shard);
-}
+/** The closed-loop shape. */
+export const concurrencyShape: LoadShape<z.infer<typeof schema>, ConcurrencyProfile> = {
+  kind: "concurrency",
+  description:
+    "closed loop: at most `concurrency` requests in flight, the next sent as one ends (a list sweeps)",
+  schema,
+  flags: { concurrency: "concurrency" },
+  sweeps: ["concurrency"],
+  selector: { flag: "concurrency", rank: 1 },
+  points(config, context) {
+    return listOf(config.concurrency ?? context.batchSize).map((concurrency) => ({
+      profile: { kind: "concurrency", concurrency },
+    }));
+  },
+  maxInFlight: (p) => p.concurrency,
+  label: (p) => `c${p.concurrency}`,
+  describe: (p) => `concurrency ${p.concurrency}`,
+  defaultRequests: (p) => 4 * p.concurrency,
+  run: (p, rule, run) => runLanes(p.concurrency, rule, { ...run, delay: () => 0 }),
+};

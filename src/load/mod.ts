@@ -1,17 +1,20 @@
 /**
- * Load profiles, by key: `concurrency` (closed loop), `rate` (open loop on an
+ * Load shapes, by key: `concurrency` (closed loop), `rate` (open loop on an
  * absolute schedule), `ramp` (a rate that moves) and `pressure` (clients added
- * over time, held until the time is up). A profile says only when each
- * request goes; stop rules (count, duration, Ctrl-C) are separate.
+ * over time, held until the time is up). A shape says only when each request
+ * goes; stop rules (count, duration, Ctrl-C) are separate. Each shape is one
+ * module implementing {@link LoadShape}; adding one is that module plus one
+ * line in {@link LOAD_SHAPES}.
  *
  * @module
  */
 
 import { type Clock, realClock, type Send, type Shard, type StopRule, wholeLoad } from "./clock.ts";
-import { type ConcurrencyProfile, runClosedLoop } from "./concurrency.ts";
-import { type PressureProfile, runPressure } from "./pressure.ts";
-import { type RampProfile, runRamp } from "./ramp.ts";
-import { type RateProfile, runRate } from "./rate.ts";
+import { concurrencyShape } from "./concurrency.ts";
+import { pressureShape } from "./pressure.ts";
+import { rampShape } from "./ramp.ts";
+import { rateShape } from "./rate.ts";
+import type { LoadShape, ShapeFlag, ShapeRun } from "./shape.ts";
 
 export type { Clock, Send, Shard, StopRule } from "./clock.ts";
 export { realClock, wholeLoad } from "./clock.ts";
@@ -19,13 +22,69 @@ export type { ConcurrencyProfile } from "./concurrency.ts";
 export type { PressureProfile } from "./pressure.ts";
 export { RAMP_CURVES, rampOffsets, type RampProfile } from "./ramp.ts";
 export { type Arrival, arrivalOffsets, ARRIVALS, type RateProfile } from "./rate.ts";
+export type {
+  LoadShape,
+  ShapeContext,
+  ShapeFlag,
+  ShapePoint,
+  ShapeRun,
+  ShapeSelector,
+} from "./shape.ts";
+
+/** Every load shape, by kind. */
+export const LOAD_SHAPES = {
+  concurrency: concurrencyShape,
+  rate: rateShape,
+  ramp: rampShape,
+  pressure: pressureShape,
+} as const;
+
+/** A load shape's key. */
+export type LoadKind = keyof typeof LOAD_SHAPES;
+
+type ProfileOf<S> = S extends LoadShape<infer _C, infer P> ? P : never;
 
 /** Any load profile. */
-export type LoadProfile = ConcurrencyProfile | RateProfile | RampProfile | PressureProfile;
+export type LoadProfile = ProfileOf<typeof LOAD_SHAPES[LoadKind]>;
+
+/** A shape with its own config and profile types erased (what the registry hands out). */
+export type AnyLoadShape = LoadShape<{ readonly kind: string }, LoadProfile>;
+
+/** The shape registered under `kind`, or undefined. */
+export function loadShape(kind: string): AnyLoadShape | undefined {
+  return Object.hasOwn(LOAD_SHAPES, kind)
+    // Each entry's config and profile match its key; erasing them is safe.
+    ? LOAD_SHAPES[kind as LoadKind] as unknown as AnyLoadShape
+    : undefined;
+}
+
+function shapes(): AnyLoadShape[] {
+  return Object.keys(LOAD_SHAPES).map((kind) => loadShape(kind)!);
+}
+
+/** Every value of `--ramp`: the curves and steps of the shapes it selects. */
+export const RAMP_CHOICES: readonly string[] = shapes().flatMap((s) =>
+  s.selector.flag === "ramp" ? s.selector.values ?? [] : []
+);
+
+/** The flags shapes add to the command line, in registry order. */
+export function shapeFlags(): ShapeFlag[] {
+  return shapes().flatMap((s) => s.ownFlags ?? []);
+}
+
+function shapeOf(profile: LoadProfile): AnyLoadShape {
+  return loadShape(profile.kind)!;
+}
+
+/** Runs sends under a profile until the stop rule holds; resolves when all sent have ended. */
+export function runShape(profile: LoadProfile, rule: StopRule, run: ShapeRun): Promise<void> {
+  return shapeOf(profile).run(profile, rule, run);
+}
 
 /**
  * Runs sends under a profile until the stop rule holds; resolves when all
- * sent have ended. With a shard, only that worker's share of the load.
+ * sent have ended. With a shard, only that worker's share of the load. The
+ * positional form `bench/drive.ts` calls; new callers use {@link runShape}.
  */
 export function runLoad(
   profile: LoadProfile,
@@ -34,62 +93,31 @@ export function runLoad(
   clock: Clock = realClock,
   shard: Shard = wholeLoad(clock),
 ): Promise<void> {
-  switch (profile.kind) {
-    case "concurrency":
-      return runClosedLoop(profile, rule, send, clock, shard);
-    case "rate":
-      return runRate(profile, rule, send, clock, shard);
-    case "ramp":
-      return runRamp(profile, rule, send, clock, shard);
-    case "pressure":
-      return runPressure(profile, rule, send, clock, shard);
-  }
+  return runShape(profile, rule, { send, clock, shard });
 }
 
 /** The most requests a profile lets be in flight (Infinity when uncapped). */
 export function maxInFlight(profile: LoadProfile): number {
-  switch (profile.kind) {
-    case "concurrency":
-      return profile.concurrency;
-    case "pressure":
-      return profile.clients;
-    default:
-      return profile.maxConcurrency ?? Infinity;
-  }
+  return shapeOf(profile).maxInFlight(profile);
 }
 
 /** The target rate of an open-loop profile (req/s), for achieved-vs-target reports. */
 export function targetRate(profile: LoadProfile): number | undefined {
-  return profile.kind === "rate" && Number.isFinite(profile.rate) ? profile.rate : undefined;
+  // Profiles read back from result files may be of a kind this build does not know.
+  return loadShape(profile.kind)?.targetRate?.(profile);
 }
 
 /** A short label for tables and file names: `c8`, `r2.5`, `rinf`, `ramp1-10`, `p64`. */
 export function loadLabel(profile: LoadProfile): string {
-  switch (profile.kind) {
-    case "concurrency":
-      return `c${profile.concurrency}`;
-    case "rate":
-      return `r${profile.rate}`.replace("Infinity", "inf");
-    case "ramp":
-      return `ramp${profile.from}-${profile.to}`;
-    case "pressure":
-      return `p${profile.clients}`;
-  }
+  return shapeOf(profile).label(profile);
 }
 
 /** A human description: `concurrency 8`, `rate 2 req/s (poisson), cap 16`. */
 export function describeLoad(profile: LoadProfile): string {
-  const cap = (c?: number) => (c !== undefined ? `, cap ${c}` : "");
-  switch (profile.kind) {
-    case "concurrency":
-      return `concurrency ${profile.concurrency}`;
-    case "rate":
-      return `rate ${profile.rate} req/s (${profile.arrival})${cap(profile.maxConcurrency)}`;
-    case "ramp":
-      return `${profile.curve} ramp ${profile.from}→${profile.to} req/s${
-        cap(profile.maxConcurrency)
-      }`;
-    case "pressure":
-      return `pressure: ${profile.clients} clients added at ${profile.rampRate}/s`;
-  }
+  return shapeOf(profile).describe(profile);
+}
+
+/** Requests a generated dataset makes by default for a profile: 4 per lane, at least 8. */
+export function defaultRequests(profile: LoadProfile): number {
+  return Math.max(8, shapeOf(profile).defaultRequests?.(profile) ?? 4);
 }

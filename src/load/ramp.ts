@@ -3,12 +3,15 @@
  * run, linearly or exponentially; the i-th arrival is when the integral of
  * the rate reaches i (a deterministic schedule). The run's length is the
  * duration when given, else what the request count needs.
+ * `load: {kind: ramp, curve: linear, from: 1, to: 10, max_concurrency: 32}`.
  *
  * @module
  */
 
-import { type Clock, realClock, type Send, type Shard, type StopRule, wholeLoad } from "./clock.ts";
+import { z } from "zod";
+import { positiveInt } from "./_fields.ts";
 import { runSchedule } from "./_open_loop.ts";
+import { capText, type LoadShape } from "./shape.ts";
 
 /** Ramp curves. */
 export const RAMP_CURVES = ["linear", "exponential"] as const;
@@ -23,6 +26,19 @@ export interface RampProfile {
   readonly to: number;
   readonly maxConcurrency?: number;
 }
+
+const rate = z.number().min(0.001);
+const schema = z.strictObject({
+  kind: z.literal("ramp"),
+  curve: z.enum(RAMP_CURVES).default("linear"),
+  from: rate.optional(),
+  to: rate.optional(),
+  max_concurrency: positiveInt.optional(),
+}).superRefine((c, ctx) => {
+  if (c.from === undefined || c.to === undefined) {
+    ctx.addIssue({ code: "custom", path: [], message: "needs {from} and {to} (req/s)" });
+  }
+});
 
 /** The ramp's length in ms: the duration, else the time `count` arrivals need. */
 export function rampLengthMs(profile: RampProfile, count: number, durationMs?: number): number {
@@ -60,21 +76,34 @@ export function* rampOffsets(
   }
 }
 
-/** Runs the ramp under a stop rule. */
-export function runRamp(
-  profile: RampProfile,
-  rule: StopRule,
-  send: Send,
-  clock: Clock = realClock,
-  shard: Shard = wholeLoad(clock),
-): Promise<void> {
-  const length = rampLengthMs(profile, rule.total, rule.durationMs);
-  return runSchedule(
-    rampOffsets(profile, length, rule.total),
-    profile.maxConcurrency ?? Infinity,
-    rule,
-    send,
-    clock,
-    shard,
-  );
-}
+/** The ramp shape. */
+export const rampShape: LoadShape<z.infer<typeof schema>, RampProfile> = {
+  kind: "ramp",
+  description:
+    "open loop: the arrival rate moves from `from` to `to` req/s over the run, linearly or exponentially",
+  schema,
+  flags: { curve: "ramp", from: "ramp-from", to: "ramp-to", max_concurrency: "concurrency" },
+  selector: { flag: "ramp", values: RAMP_CURVES, rank: 3 },
+  points(config) {
+    return [{
+      profile: {
+        kind: "ramp",
+        curve: config.curve,
+        // The schema's check guarantees both.
+        from: config.from!,
+        to: config.to!,
+        ...(config.max_concurrency !== undefined ? { maxConcurrency: config.max_concurrency } : {}),
+      },
+    }];
+  },
+  maxInFlight: (p) => p.maxConcurrency ?? Infinity,
+  label: (p) => `ramp${p.from}-${p.to}`,
+  describe: (p) => `${p.curve} ramp ${p.from}→${p.to} req/s${capText(p.maxConcurrency)}`,
+  run(p, rule, run) {
+    const length = rampLengthMs(p, rule.total, rule.durationMs);
+    return runSchedule(rampOffsets(p, length, rule.total), rule, {
+      ...run,
+      cap: p.maxConcurrency ?? Infinity,
+    });
+  },
+};

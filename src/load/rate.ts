@@ -2,6 +2,7 @@
  * The rate profile: arrivals at R requests/s with `constant`, `poisson` or
  * `gamma` inter-arrival times (gamma shape = burstiness: 1 is Poisson, below
  * 1 burstier, as vLLM), and an optional cap on requests in flight.
+ * `load: {kind: rate, rate: [1, 2, inf], arrival: gamma, burstiness: 0.5, max_concurrency: 16}`.
  *
  * When the number of requests N is known, random schedules are conditioned on
  * it: the N−1 gaps are rescaled so the run's realized rate is exactly R (for
@@ -12,9 +13,11 @@
  * @module
  */
 
+import { z } from "zod";
 import { Random } from "../random.ts";
-import { type Clock, realClock, type Send, type Shard, type StopRule, wholeLoad } from "./clock.ts";
+import { listOf, oneOrMany, positiveInt, rateNumber, rateValue } from "./_fields.ts";
 import { runSchedule } from "./_open_loop.ts";
+import { capText, type LoadShape } from "./shape.ts";
 
 /** Inter-arrival distributions. */
 export const ARRIVALS = ["constant", "poisson", "gamma"] as const;
@@ -33,6 +36,22 @@ export interface RateProfile {
   /** Requests in flight at most; absent → unbounded. */
   readonly maxConcurrency?: number;
 }
+
+const schema = z.strictObject({
+  kind: z.literal("rate"),
+  rate: oneOrMany(rateValue),
+  arrival: z.enum(ARRIVALS).default("poisson"),
+  burstiness: z.number().min(0.0001).optional(),
+  max_concurrency: positiveInt.optional(),
+}).superRefine((c, ctx) => {
+  if (c.burstiness !== undefined && c.arrival !== "gamma") {
+    ctx.addIssue({
+      code: "custom",
+      path: ["burstiness"],
+      message: `applies to {arrival} gamma only (arrival is ${c.arrival})`,
+    });
+  }
+});
 
 function gap(profile: RateProfile, random: Random, meanMs: number): number {
   return profile.arrival === "poisson"
@@ -75,20 +94,39 @@ export function* arrivalOffsets(profile: RateProfile, count = Infinity): Generat
   }
 }
 
-/** Runs the rate profile under a stop rule. */
-export function runRate(
-  profile: RateProfile,
-  rule: StopRule,
-  send: Send,
-  clock: Clock = realClock,
-  shard: Shard = wholeLoad(clock),
-): Promise<void> {
-  return runSchedule(
-    arrivalOffsets(profile, rule.total),
-    profile.maxConcurrency ?? Infinity,
-    rule,
-    send,
-    clock,
-    shard,
-  );
-}
+/** The open-loop shape. */
+export const rateShape: LoadShape<z.infer<typeof schema>, RateProfile> = {
+  kind: "rate",
+  description:
+    "open loop: arrivals at `rate` req/s (constant, poisson or gamma gaps), optional cap (a list sweeps)",
+  schema,
+  flags: {
+    rate: "request-rate",
+    arrival: "arrival",
+    burstiness: "burstiness",
+    max_concurrency: "concurrency",
+  },
+  sweeps: ["rate"],
+  selector: { flag: "request-rate", rank: 2 },
+  points(config, context) {
+    return listOf(config.rate).map((rate) => ({
+      profile: {
+        kind: "rate",
+        rate: rateNumber(rate),
+        arrival: config.arrival,
+        burstiness: config.burstiness ?? 1,
+        seed: context.seed,
+        ...(config.max_concurrency !== undefined ? { maxConcurrency: config.max_concurrency } : {}),
+      },
+    }));
+  },
+  maxInFlight: (p) => p.maxConcurrency ?? Infinity,
+  label: (p) => `r${p.rate}`.replace("Infinity", "inf"),
+  describe: (p) => `rate ${p.rate} req/s (${p.arrival})${capText(p.maxConcurrency)}`,
+  targetRate: (p) => Number.isFinite(p.rate) ? p.rate : undefined,
+  run: (p, rule, run) =>
+    runSchedule(arrivalOffsets(p, rule.total), rule, {
+      ...run,
+      cap: p.maxConcurrency ?? Infinity,
+    }),
+};

@@ -8,12 +8,9 @@
 
 import { RuntimeError } from "../errors.ts";
 
-/** Replaces anything but letters, digits, `.`, `_`, `-` and `@` with `_`; never `.`/`..`. */
-export function safeName(name: string): string {
-  let s = name.replace(/[^A-Za-z0-9._@-]+/g, "_").replace(/^\.+/, "_");
-  if (s === "" || s === "." || s === "..") s = "_";
-  return s.slice(0, 120);
-}
+import { safeName } from "../safe_name.ts";
+
+export { safeName };
 
 function stamp(date: Date): string {
   const p = (n: number) => String(n).padStart(2, "0");

@@ -29,7 +29,7 @@ Deno.test("parseFlags() reads values, =values, lists, repeatables and --no- bool
       "b",
     ],
     SPECS,
-    "t",
+    { command: "t" },
   );
   assertEquals(values, {
     url: "http://x",
@@ -43,23 +43,26 @@ Deno.test("parseFlags() reads values, =values, lists, repeatables and --no- bool
 
 Deno.test("parseFlags() rejects unknown flags and bad values, naming the flag", async () => {
   await assertRejects(
-    () => parseFlags(["--nope"], SPECS, "servebench run"),
+    () => parseFlags(["--nope"], SPECS, { command: "servebench run" }),
     /^Unknown flag "--nope" for "servebench run"/,
   );
   await assertRejects(
-    () => parseFlags(["--n", "zero"], SPECS, "t"),
+    () => parseFlags(["--n", "zero"], SPECS, { command: "t" }),
     /^--n: expected an integer, got "zero"$/,
   );
   await assertRejects(
-    () => parseFlags(["--n", "0"], SPECS, "t"),
+    () => parseFlags(["--n", "0"], SPECS, { command: "t" }),
     /^--n: expected an integer >= 1, got "0"$/,
   );
   await assertRejects(
-    () => parseFlags(["--api", "c"], SPECS, "t"),
+    () => parseFlags(["--api", "c"], SPECS, { command: "t" }),
     /^--api: expected one of a, b, got "c"$/,
   );
-  await assertRejects(() => parseFlags(["--url"], SPECS, "t"), /^--url: expected a value$/);
-  await assertRejects(() => parseFlags(["-x"], SPECS, "t"), /^Unknown flag "-x"/);
+  await assertRejects(
+    () => parseFlags(["--url"], SPECS, { command: "t" }),
+    /^--url: expected a value$/,
+  );
+  await assertRejects(() => parseFlags(["-x"], SPECS, { command: "t" }), /^Unknown flag "-x"/);
 });
 
 Deno.test("planFromFlags() reports every problem at once", () => {
@@ -67,7 +70,7 @@ Deno.test("planFromFlags() reports every problem at once", () => {
     planFromFlags({
       url: "localhost:8000",
       "extra-args": "{bad",
-      concurrency: ["0"],
+      concurrency: [0],
       header: ["nocolon"],
     });
     throw new Error("expected a UsageError");
@@ -87,8 +90,8 @@ Deno.test("planFromFlags() reports every problem at once", () => {
 Deno.test("planFromFlags() builds one task per concurrency, pairing --num-prompts", () => {
   const plan = planFromFlags({
     url: "http://127.0.0.1:1",
-    concurrency: ["2", "4"],
-    "num-prompts": ["10", "20"],
+    concurrency: [2, 4],
+    "num-prompts": [10, 20],
   }, (name) => (name === "OPENAI_API_KEY" ? "sk-secret" : undefined));
   assertEquals(
     plan.tasks.map((
