@@ -68,6 +68,8 @@ export function issueText(issue: z.core.$ZodIssue): string {
         input !== undefined ? `, got ${show(input)}` : ""
       }`;
     }
+    case "custom":
+      return `${at}${issue.message}`;
     default:
       return `${at}${issue.message.replace(/^Invalid input: /, "")}${
         input !== undefined ? `, got ${show(input)}` : ""
