@@ -14,6 +14,7 @@ import { concurrencyShape } from "./concurrency.ts";
 import { pressureShape } from "./pressure.ts";
 import { rampShape } from "./ramp.ts";
 import { rateShape } from "./rate.ts";
+import { stepShape } from "./step.ts";
 import type { LoadShape, ShapeFlag, ShapeRun } from "./shape.ts";
 
 export type { Clock, Send, Shard, StopRule } from "./clock.ts";
@@ -37,6 +38,7 @@ export const LOAD_SHAPES = {
   rate: rateShape,
   ramp: rampShape,
   pressure: pressureShape,
+  step: stepShape,
 } as const;
 
 /** A load shape's key. */
