@@ -38,6 +38,8 @@ export const LOAD_FLAG_NAMES: ReadonlySet<string> = new Set(
   SHAPES.flatMap((s) => [s.selector.flag, ...Object.values(s.flags)]),
 );
 
+const SELECTOR_FLAGS: ReadonlySet<string> = new Set(SHAPES.map((s) => s.selector.flag));
+
 function selectorText(shape: AnyLoadShape): string {
   const values = shape.selector.values;
   return `--${shape.selector.flag}${values ? ` ${values.join("|")}` : ""}`;
@@ -119,7 +121,9 @@ export function loadFromFlags(flags: LoadFlags): LoadBlock | undefined | string[
   const unread = given.filter((f) => !read.has(f) && flags[f] !== false);
   if (unread.length) {
     return unread.map((f) =>
-      `--${f}: not used with ${chosenText}${owners(f) ? ` (it needs ${owners(f)})` : ""}`
+      `--${f}: not used with ${chosenText}${
+        owners(f) && !SELECTOR_FLAGS.has(f) ? ` (it needs ${owners(f)})` : ""
+      }`
     );
   }
   return block;
