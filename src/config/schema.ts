@@ -8,7 +8,7 @@
 import { z } from "zod";
 import { API_KINDS } from "../protocol/mod.ts";
 import { SUMMARIZERS } from "../metrics/summarize.ts";
-import { FAULT_KINDS } from "../sim/server.ts";
+import { FAULT_KINDS } from "../fault_kinds.ts";
 
 const positiveInt = z.number().int().positive();
 

@@ -8,30 +8,11 @@
  * @module
  */
 
+import { FAULT_KINDS, type FaultKind } from "../fault_kinds.ts";
 import { Random } from "../random.ts";
 import { errorResponse } from "./openai_wire.ts";
 
-/** The faults the simulator can inject. */
-export const FAULT_KINDS = [
-  "reset",
-  "http_400",
-  "http_401",
-  "http_404",
-  "http_429",
-  "http_500",
-  "http_503",
-  "html_error",
-  "error_event",
-  "no_done",
-  "bad_json",
-  "stall_headers",
-  "stall_stream",
-  "huge_event",
-  "empty_choices",
-  "split_utf8",
-] as const;
-/** One of {@link FAULT_KINDS}. */
-export type FaultKind = typeof FAULT_KINDS[number];
+export { FAULT_KINDS, type FaultKind };
 
 /**
  * Which requests get which fault. Requests are numbered from 0 in arrival
