@@ -8,9 +8,8 @@
  */
 
 import { UsageError } from "../errors.ts";
-import type { LengthDist } from "../dataset/synthetic.ts";
 import type { TokenCountMode } from "../metrics/request.ts";
-import type { DatasetSource } from "../dataset/mod.ts";
+import { datasetKind, pathExtensions, readsFile, sourceFromPath } from "../dataset/mod.ts";
 import { defaultRequests, loadLabel, type LoadProfile, type ShapeContext } from "../load/mod.ts";
 import type { Gate } from "../metrics/gates.ts";
 import type { Objective } from "../metrics/goodput.ts";
@@ -29,9 +28,8 @@ import {
   loadPoints,
 } from "./load_block.ts";
 import type { DatasetTask, ModelTask, Plan, Task } from "./plan.ts";
-import { DEFAULT_FIELDS } from "../dataset/jsonl.ts";
 import { type ConfigSource, findConfig } from "./registry.ts";
-import type { DatasetConfig, LengthDistConfig, ModelConfig, SummarizerConfig } from "./schema.ts";
+import type { DatasetConfig, ModelConfig, SummarizerConfig } from "./schema.ts";
 
 /** Everything resolution reads, already parsed from flags (undefined = not given). */
 export interface PlanInputs {
@@ -151,100 +149,6 @@ export function faultPlan(f: NonNullable<NonNullable<ModelConfig["sim"]>["faults
   if (f.retry_after_s !== undefined) plan.retryAfterS = f.retry_after_s;
   if (f.after_tokens !== undefined) plan.afterTokens = f.after_tokens;
   return plan;
-}
-
-/** A dataset config's source; a string is a problem (without the file prefix). */
-function datasetSource(
-  cfg: DatasetConfig,
-  pathOverride: string | undefined,
-): DatasetSource | string {
-  const fields = (
-    c: { prompt_field: string; messages_field: string; max_tokens_field: string },
-  ) => ({
-    prompt: c.prompt_field,
-    messages: c.messages_field,
-    maxTokens: c.max_tokens_field,
-  });
-  switch (cfg.type) {
-    case "synthetic": {
-      const input = lengthDist(cfg.input);
-      const output = cfg.output ? lengthDist(cfg.output) : undefined;
-      for (const [name, d] of [["input", input], ["output", output]] as const) {
-        if (d && d.kind !== "fixed" && d.min > d.max) {
-          return `${name}: min (${d.min}) exceeds max (${d.max})`;
-        }
-      }
-      return {
-        type: "synthetic",
-        synthetic: { input, ...(output ? { output } : {}), dataType: cfg.data_type },
-      };
-    }
-    case "random":
-      if (
-        cfg.min_input_len !== undefined && cfg.max_input_len !== undefined &&
-        cfg.min_input_len > cfg.max_input_len
-      ) {
-        return `min_input_len (${cfg.min_input_len}) exceeds max_input_len (${cfg.max_input_len})`;
-      }
-      return {
-        type: "random",
-        random: {
-          inputLen: cfg.input_len,
-          outputLen: cfg.output_len,
-          rangeRatio: cfg.range_ratio,
-          ...(cfg.min_input_len !== undefined ? { minInputLen: cfg.min_input_len } : {}),
-          ...(cfg.max_input_len !== undefined ? { maxInputLen: cfg.max_input_len } : {}),
-          prefixLen: cfg.prefix_len,
-          dataType: cfg.data_type,
-        },
-      };
-    case "sharegpt":
-      return { type: "sharegpt", path: pathOverride ?? cfg.path, useOutputLen: cfg.use_output_len };
-    case "jsonl":
-    case "csv":
-      return { type: cfg.type, path: pathOverride ?? cfg.path, fields: fields(cfg) };
-    case "gsm8k":
-      return {
-        type: "gsm8k",
-        taskFile: {
-          path: pathOverride ?? cfg.path,
-          ...(cfg.train_path !== undefined ? { trainPath: cfg.train_path } : {}),
-          shots: cfg.shots,
-          hint:
-            "download the data and put it there, relative to the working folder, or give --dataset-path",
-        },
-      };
-    case "prompt":
-      return {
-        type: "prompt",
-        prompt: cfg.prompt,
-        ...(cfg.max_tokens !== undefined ? { maxTokens: cfg.max_tokens } : {}),
-      };
-    case "images":
-      return {
-        type: "images",
-        images: {
-          prompt: cfg.prompt,
-          ...(cfg.files ? { files: cfg.files } : {}),
-          width: cfg.width,
-          height: cfg.height,
-          perRequest: cfg.images_per_request,
-        },
-      };
-  }
-}
-
-function lengthDist(d: LengthDistConfig): LengthDist {
-  switch (d.method) {
-    case "fixed":
-      return { kind: "fixed", value: d.value };
-    case "uniform":
-      return { kind: "uniform", min: d.min, max: d.max };
-    case "gaussian":
-      return { kind: "gaussian", mean: d.mean, variance: d.variance, min: d.min, max: d.max };
-    case "zipf":
-      return { kind: "zipf", alpha: d.alpha, min: d.min, max: d.max };
-  }
 }
 
 /** A model config + the overriding flags → a model task (with its load settings). */
@@ -559,13 +463,15 @@ function flatDataset(inputs: PlanInputs, problems: string[]): DatasetTask | unde
       synthetic: { input: { kind: "fixed", value: inputs.inputLen ?? 128 }, dataType: "string" },
     };
   }
-  const ext = path.split(".").pop()?.toLowerCase();
-  const abbr = safeName(path.split("/").pop()!.replace(/\.[^.]+$/, ""));
-  if (ext === "jsonl") return { ...base, abbr, type: "jsonl", path, fields: DEFAULT_FIELDS };
-  if (ext === "csv") return { ...base, abbr, type: "csv", path, fields: DEFAULT_FIELDS };
-  if (ext === "json") return { ...base, abbr, type: "sharegpt", path, useOutputLen: true };
+  const source = sourceFromPath(path);
+  if (source) {
+    return { ...source, ...base, abbr: safeName(path.split("/").pop()!.replace(/\.[^.]+$/, "")) };
+  }
+  const exts = pathExtensions();
   problems.push(
-    `--dataset-path: cannot tell the format of "${path}" from its extension: expected .jsonl, .csv or .json (ShareGPT), or select a dataset config with --dataset`,
+    `--dataset-path: cannot tell the format of "${path}" from its extension: expected ${
+      exts.slice(0, -1).join(", ")
+    } or ${exts.at(-1)}, or select a dataset config with --dataset`,
   );
   return undefined;
 }
@@ -579,9 +485,18 @@ function datasetTasks(inputs: PlanInputs, selection: Selection, problems: string
   const datasets: DatasetTask[] = [];
   for (const { src, cfg } of selection.datasets) {
     if (!cfg) continue;
-    const source = datasetSource(cfg, inputs.datasetPath);
-    if (typeof source === "string") {
-      problems.push(`${src.source}: ${source}`);
+    const kind = datasetKind(cfg.type)!;
+    if (inputs.datasetPath !== undefined && !kind.readsFile) {
+      problems.push(
+        `--dataset-path: not used with ${src.source} (type ${cfg.type} reads no file)`,
+      );
+    }
+    const source = kind.toSource(
+      cfg,
+      inputs.datasetPath !== undefined ? { path: inputs.datasetPath } : {},
+    );
+    if (Array.isArray(source)) {
+      problems.push(...source.map((p) => `${src.source}: ${p}`));
       continue;
     }
     const task: DatasetTask = {
@@ -631,8 +546,7 @@ function buildMatrix(
     for (const dataset of datasets) {
       points.forEach(({ profile, durationS }, i) => {
         const explicit = numPrompts?.[i] ?? numPrompts?.[0];
-        const generated = dataset.type === "synthetic" || dataset.type === "random" ||
-          dataset.type === "prompt" || dataset.type === "images";
+        const generated = !readsFile(dataset);
         const n = explicit ??
           (durationS !== undefined
             ? undefined

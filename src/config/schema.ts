@@ -9,6 +9,7 @@ import { z } from "zod";
 import { API_KINDS } from "../protocol/mod.ts";
 import { SUMMARIZERS } from "../metrics/summarize.ts";
 import { FAULT_KINDS } from "../fault_kinds.ts";
+import { DatasetConfigSchema } from "../dataset/mod.ts";
 
 const positiveInt = z.number().int().positive();
 
@@ -70,95 +71,8 @@ export const ModelConfigSchema = z.strictObject({
 /** A parsed model config. */
 export type ModelConfig = z.infer<typeof ModelConfigSchema>;
 
-/** A length distribution in a dataset config. */
-export const LengthDistSchema = z.discriminatedUnion("method", [
-  z.strictObject({ method: z.literal("fixed"), value: positiveInt }),
-  z.strictObject({ method: z.literal("uniform"), min: positiveInt, max: positiveInt }),
-  z.strictObject({
-    method: z.literal("gaussian"),
-    mean: z.number(),
-    variance: z.number().min(0),
-    min: positiveInt,
-    max: positiveInt,
-  }),
-  z.strictObject({
-    method: z.literal("zipf"),
-    alpha: z.number().gt(1),
-    min: positiveInt,
-    max: positiveInt,
-  }),
-]);
-
-/** A parsed length distribution. */
-export type LengthDistConfig = z.infer<typeof LengthDistSchema>;
-
-const common = {
-  abbr: z.string().min(1).optional(),
-  /** Records to take (the first N, or a random N with shuffle); generated sources make this many. */
-  request_count: positiveInt.optional(),
-  shuffle: z.boolean().default(false),
-  seed: z.number().int().default(0),
-};
-const fields = {
-  prompt_field: z.string().min(1).default("prompt"),
-  messages_field: z.string().min(1).default("messages"),
-  max_tokens_field: z.string().min(1).default("max_tokens"),
-};
-const dataType = z.enum(["string", "tokenid"]).default("string");
-
-/** A dataset task: what to send. */
-export const DatasetConfigSchema = z.discriminatedUnion("type", [
-  z.strictObject({
-    ...common,
-    type: z.literal("synthetic"),
-    data_type: dataType,
-    input: LengthDistSchema,
-    output: LengthDistSchema.optional(),
-  }),
-  z.strictObject({
-    ...common,
-    type: z.literal("random"),
-    data_type: dataType,
-    input_len: positiveInt.default(1024),
-    output_len: positiveInt.default(128),
-    range_ratio: z.number().min(0).max(1).default(0),
-    min_input_len: positiveInt.optional(),
-    max_input_len: positiveInt.optional(),
-    prefix_len: z.number().int().min(0).default(0),
-  }),
-  z.strictObject({
-    ...common,
-    type: z.literal("sharegpt"),
-    path: z.string().min(1),
-    use_output_len: z.boolean().default(true),
-  }),
-  z.strictObject({ ...common, ...fields, type: z.literal("jsonl"), path: z.string().min(1) }),
-  z.strictObject({ ...common, ...fields, type: z.literal("csv"), path: z.string().min(1) }),
-  z.strictObject({
-    ...common,
-    type: z.literal("gsm8k"),
-    path: z.string().min(1),
-    train_path: z.string().min(1).optional(),
-    shots: z.number().int().min(0).default(4),
-  }),
-  z.strictObject({
-    ...common,
-    type: z.literal("prompt"),
-    prompt: z.string().min(1),
-    max_tokens: positiveInt.optional(),
-  }),
-  z.strictObject({
-    ...common,
-    type: z.literal("images"),
-    prompt: z.string().min(1).default("Describe this image."),
-    files: z.array(z.string().min(1)).optional(),
-    width: positiveInt.default(512),
-    height: positiveInt.default(512),
-    images_per_request: positiveInt.default(1),
-  }),
-]);
-/** A parsed dataset config. */
-export type DatasetConfig = z.infer<typeof DatasetConfigSchema>;
+/** A dataset task: what to send — each source's own schema, by `type` (see src/dataset/). */
+export { type DatasetConfig, DatasetConfigSchema } from "../dataset/mod.ts";
 
 /** A summarizer: how results are presented. */
 export const SummarizerConfigSchema = z.strictObject({

@@ -7,10 +7,13 @@
  * @module
  */
 
+import { z } from "zod";
+import { COMMON_FIELDS, RECORD_FIELDS } from "./_config.ts";
+import type { DatasetKind } from "./kind.ts";
 import { UsageError } from "../errors.ts";
 import type { RequestSpec } from "./spec.ts";
 import { emptyFile, openDataset } from "./_lines.ts";
-import { DEFAULT_FIELDS, type FieldNames, recordSpec } from "./jsonl.ts";
+import { DEFAULT_FIELDS, type FieldNames, fieldNames, recordSpec } from "./jsonl.ts";
 
 /** Yields each CSV row's fields and the line it starts on. */
 export async function* csvRows(path: string): AsyncGenerator<{ fields: string[]; line: number }> {
@@ -145,3 +148,25 @@ export async function* csvSpecs(
   if (!header) throw emptyFile(path);
   if (!any) throw emptyFile(path);
 }
+
+const schema = z.strictObject({
+  ...COMMON_FIELDS,
+  ...RECORD_FIELDS,
+  type: z.literal("csv"),
+  path: z.string().min(1),
+});
+
+/** The CSV source. */
+export const csvKind: DatasetKind<
+  z.infer<typeof schema>,
+  { type: "csv"; path: string; fields: FieldNames }
+> = {
+  type: "csv",
+  description: "a CSV file with a header row: a prompt column (or messages as JSON), max_tokens",
+  schema,
+  readsFile: true,
+  extensions: ["csv"],
+  fromPath: (path) => ({ type: "csv", path, fields: DEFAULT_FIELDS }),
+  toSource: (cfg, o) => ({ type: "csv", path: o.path ?? cfg.path, fields: fieldNames(cfg) }),
+  specs: (source) => csvSpecs(source.path, source.fields),
+};

@@ -7,6 +7,9 @@
  * @module
  */
 
+import { z } from "zod";
+import { COMMON_FIELDS } from "./_config.ts";
+import type { DatasetKind } from "./kind.ts";
 import { UsageError } from "../errors.ts";
 import type { ChatMessage, RequestSpec } from "./spec.ts";
 import { Random } from "../random.ts";
@@ -93,3 +96,33 @@ export async function* taskFileSpecs(
   }
   if (!any) throw emptyFile(options.path);
 }
+
+const schema = z.strictObject({
+  ...COMMON_FIELDS,
+  type: z.literal("gsm8k"),
+  path: z.string().min(1),
+  train_path: z.string().min(1).optional(),
+  shots: z.number().int().min(0).default(4),
+});
+
+/** The GSM8K-style task-file source. */
+export const gsm8kKind: DatasetKind<
+  z.infer<typeof schema>,
+  { type: "gsm8k"; taskFile: TaskFileOptions }
+> = {
+  type: "gsm8k",
+  description: "question/answer JSONL (GSM8K, MATH) as k-shot chat prompts",
+  schema,
+  readsFile: true,
+  toSource: (cfg, o) => ({
+    type: "gsm8k",
+    taskFile: {
+      path: o.path ?? cfg.path,
+      ...(cfg.train_path !== undefined ? { trainPath: cfg.train_path } : {}),
+      shots: cfg.shots,
+      hint:
+        "download the data and put it there, relative to the working folder, or give --dataset-path",
+    },
+  }),
+  specs: (source, ctx) => taskFileSpecs(source.taskFile, ctx.seed),
+};

@@ -6,6 +6,9 @@
  * @module
  */
 
+import { z } from "zod";
+import { COMMON_FIELDS, positiveInt } from "./_config.ts";
+import type { DatasetKind } from "./kind.ts";
 import { UsageError } from "../errors.ts";
 import type { RequestSpec } from "./spec.ts";
 import { Random } from "../random.ts";
@@ -138,3 +141,35 @@ export async function* imageSpecs(
     yield { messages: [{ role: "user", content: parts }] };
   }
 }
+
+const schema = z.strictObject({
+  ...COMMON_FIELDS,
+  type: z.literal("images"),
+  prompt: z.string().min(1).default("Describe this image."),
+  files: z.array(z.string().min(1)).optional(),
+  width: positiveInt.default(512),
+  height: positiveInt.default(512),
+  images_per_request: positiveInt.default(1),
+});
+
+/** The image source (multimodal chat). */
+export const imagesKind: DatasetKind<
+  z.infer<typeof schema>,
+  { type: "images"; images: ImageOptions }
+> = {
+  type: "images",
+  description: "chat prompts with images: given files, or generated PNGs of a size",
+  schema,
+  readsFile: false,
+  toSource: (cfg) => ({
+    type: "images",
+    images: {
+      prompt: cfg.prompt,
+      ...(cfg.files ? { files: cfg.files } : {}),
+      width: cfg.width,
+      height: cfg.height,
+      perRequest: cfg.images_per_request,
+    },
+  }),
+  specs: (source, ctx) => imageSpecs(source.images, ctx.count, ctx.seed),
+};

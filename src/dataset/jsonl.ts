@@ -6,6 +6,9 @@
  * @module
  */
 
+import { z } from "zod";
+import { COMMON_FIELDS, RECORD_FIELDS } from "./_config.ts";
+import type { DatasetKind } from "./kind.ts";
 import type { ChatMessage, RequestSpec } from "./spec.ts";
 import { badLine, emptyFile, jsonLine, readLines } from "./_lines.ts";
 
@@ -78,3 +81,32 @@ export async function* jsonlSpecs(
   }
   if (!any) throw emptyFile(path);
 }
+
+/** A record-file config's field names as the source takes them. */
+export function fieldNames(
+  c: { prompt_field: string; messages_field: string; max_tokens_field: string },
+): FieldNames {
+  return { prompt: c.prompt_field, messages: c.messages_field, maxTokens: c.max_tokens_field };
+}
+
+const schema = z.strictObject({
+  ...COMMON_FIELDS,
+  ...RECORD_FIELDS,
+  type: z.literal("jsonl"),
+  path: z.string().min(1),
+});
+
+/** The JSONL source. */
+export const jsonlKind: DatasetKind<
+  z.infer<typeof schema>,
+  { type: "jsonl"; path: string; fields: FieldNames }
+> = {
+  type: "jsonl",
+  description: "one JSON record per line: a prompt, or chat messages, and max_tokens",
+  schema,
+  readsFile: true,
+  extensions: ["jsonl"],
+  fromPath: (path) => ({ type: "jsonl", path, fields: DEFAULT_FIELDS }),
+  toSource: (cfg, o) => ({ type: "jsonl", path: o.path ?? cfg.path, fields: fieldNames(cfg) }),
+  specs: (source) => jsonlSpecs(source.path, source.fields),
+};

@@ -8,43 +8,106 @@
  * @module
  */
 
+import { z } from "zod";
 import type { ApiKind } from "../protocol/mod.ts";
-import type { RequestSpec } from "./spec.ts";
 import { Random } from "../random.ts";
 import type { TextTokenizer } from "../tokenizer/tokenizer.ts";
-import { csvSpecs } from "./csv.ts";
-import { type TaskFileOptions, taskFileSpecs } from "./gsm8k.ts";
-import { type ImageOptions, imageSpecs } from "./images.ts";
-import { type FieldNames, jsonlSpecs } from "./jsonl.ts";
+import { csvKind } from "./csv.ts";
+import { gsm8kKind } from "./gsm8k.ts";
+import { imagesKind } from "./images.ts";
+import { jsonlKind } from "./jsonl.ts";
+import type { DatasetKind } from "./kind.ts";
+import { promptKind } from "./prompt.ts";
 import { PromptBuilder } from "./prompt_builder.ts";
-import { type RandomOptions, randomSpecs } from "./random.ts";
-import { sharegptSpecs } from "./sharegpt.ts";
-import { type SyntheticOptions, syntheticSpecs } from "./synthetic.ts";
+import { randomKind } from "./random.ts";
+import { sharegptKind } from "./sharegpt.ts";
+import type { RequestSpec } from "./spec.ts";
+import { syntheticKind } from "./synthetic.ts";
 
 export type { ChatMessage, RequestSpec, SpecSession } from "./spec.ts";
+export type { DatasetKind, SourceOptions, SpecContext } from "./kind.ts";
 export type { LengthDist, SyntheticOptions } from "./synthetic.ts";
 export type { RandomOptions } from "./random.ts";
 export type { FieldNames } from "./jsonl.ts";
 export type { TaskFileOptions } from "./gsm8k.ts";
 export type { ImageOptions } from "./images.ts";
 
+/** Every dataset source, by `type` (the order `type:` errors list them in). */
+export const DATASET_KINDS = {
+  synthetic: syntheticKind,
+  random: randomKind,
+  sharegpt: sharegptKind,
+  jsonl: jsonlKind,
+  csv: csvKind,
+  gsm8k: gsm8kKind,
+  prompt: promptKind,
+  images: imagesKind,
+} as const;
+
+/** A dataset source's `type`. */
+export type DatasetType = keyof typeof DATASET_KINDS;
+
+type SourceOf<K> = K extends DatasetKind<infer _C, infer S> ? S : never;
+type ConfigOf<K> = K extends DatasetKind<infer C, infer _S> ? C : never;
+
+/** Where a dataset's requests come from (what a task carries). */
+export type DatasetSource = SourceOf<typeof DATASET_KINDS[DatasetType]>;
+
+/** A parsed dataset config, of any source. */
+export type DatasetConfig = ConfigOf<typeof DATASET_KINDS[DatasetType]>;
+
+/** A source with its own config and source types erased (what the registry hands out). */
+export type AnyDatasetKind = DatasetKind<DatasetConfig, DatasetSource>;
+
+/** The source registered under `type`, or undefined. */
+export function datasetKind(type: string): AnyDatasetKind | undefined {
+  return Object.hasOwn(DATASET_KINDS, type)
+    // Each entry's config and source match its key; erasing them is safe.
+    ? DATASET_KINDS[type as DatasetType] as unknown as AnyDatasetKind
+    : undefined;
+}
+
+function kindOf(source: { readonly type: string }): AnyDatasetKind {
+  return datasetKind(source.type)!;
+}
+
+const schemas = Object.keys(DATASET_KINDS).map((type) => datasetKind(type)!.schema);
+
+/** A dataset config of any source: by `type`, each source's own strict schema. */
+export const DatasetConfigSchema: z.ZodType<DatasetConfig, unknown> = z.discriminatedUnion(
+  "type",
+  // The registry holds object schemas keyed by a literal `type`, as discriminatedUnion needs.
+  schemas as unknown as [z.ZodObject, ...z.ZodObject[]],
+) as unknown as z.ZodType<DatasetConfig, unknown>;
+
+/** True when the source reads a file (shuffle samples it; `--dataset-path` replaces its path). */
+export function readsFile(source: { readonly type: string }): boolean {
+  return kindOf(source).readsFile;
+}
+
+/** The source `--dataset-path FILE` alone picks by its extension, or undefined. */
+export function sourceFromPath(path: string): DatasetSource | undefined {
+  const ext = path.split(".").pop()?.toLowerCase() ?? "";
+  for (const type of Object.keys(DATASET_KINDS)) {
+    const kind = datasetKind(type)!;
+    if (kind.fromPath && kind.extensions?.includes(ext)) return kind.fromPath(path);
+  }
+  return undefined;
+}
+
+/** Extensions `--dataset-path` recognizes, naming the source where it differs: `.json (sharegpt)`. */
+export function pathExtensions(): string[] {
+  return Object.keys(DATASET_KINDS).flatMap((type) =>
+    (datasetKind(type)!.extensions ?? []).map((e) => e === type ? `.${e}` : `.${e} (${type})`)
+  );
+}
+
 /** Most requests prepared for one task; longer runs cycle through them. */
 export const MAX_PREPARED = 20_000;
 
-/** Where a dataset's requests come from. */
-export type DatasetSource =
-  | { type: "synthetic"; synthetic: SyntheticOptions }
-  | { type: "random"; random: RandomOptions }
-  | { type: "sharegpt"; path: string; useOutputLen: boolean }
-  | { type: "jsonl" | "csv"; path: string; fields: FieldNames }
-  | { type: "gsm8k"; taskFile: TaskFileOptions }
-  | { type: "prompt"; prompt: string; maxTokens?: number }
-  | { type: "images"; images: ImageOptions };
-
 /** True when a source builds prompts of exact lengths (and so needs a tokenizer). */
 export function needsTokenizer(source: DatasetSource): boolean {
-  return source.type === "synthetic" || source.type === "random" ||
-    (source.type === "sharegpt" && source.useOutputLen);
+  return kindOf(source).needsTokenizer?.(source) ?? false;
 }
 
 /** What preparing a task's requests needs. */
@@ -63,37 +126,15 @@ export interface PrepareOptions {
 function generated(
   source: DatasetSource,
   count: number,
-  seed: number,
   options: PrepareOptions,
 ): AsyncIterable<RequestSpec> | Iterable<RequestSpec> {
   const chat = options.api === "openai-chat";
-  const builder = () => new PromptBuilder(options.tokenizer!, { chat });
-  switch (source.type) {
-    case "synthetic":
-      return syntheticSpecs(source.synthetic, count, seed, builder());
-    case "random":
-      return randomSpecs(source.random, count, seed, builder());
-    case "prompt":
-      return Array.from({ length: count }, () => ({
-        prompt: source.prompt,
-        ...(source.maxTokens !== undefined ? { maxTokens: source.maxTokens } : {}),
-      }));
-    case "images":
-      return imageSpecs(source.images, count, seed);
-    case "sharegpt": {
-      const tok = options.tokenizer;
-      return sharegptSpecs(source.path, {
-        useOutputLen: source.useOutputLen,
-        ...(tok ? { tokenizer: tok } : {}),
-      });
-    }
-    case "jsonl":
-      return jsonlSpecs(source.path, source.fields);
-    case "csv":
-      return csvSpecs(source.path, source.fields);
-    case "gsm8k":
-      return taskFileSpecs(source.taskFile, seed);
-  }
+  return kindOf(source).specs(source, {
+    count,
+    seed: options.seed,
+    builder: () => new PromptBuilder(options.tokenizer!, { chat }),
+    ...(options.tokenizer ? { tokenizer: options.tokenizer } : {}),
+  });
 }
 
 /** Input tokens of a spec as the server will count them, under the tokenizer. */
@@ -120,14 +161,13 @@ export async function prepareSpecs(
   options: PrepareOptions,
 ): Promise<RequestSpec[]> {
   const limit = Math.min(options.requestCount ?? Infinity, options.needed, MAX_PREPARED);
-  const isFile = source.type === "sharegpt" || source.type === "jsonl" || source.type === "csv" ||
-    source.type === "gsm8k";
+  const isFile = readsFile(source);
   const random = new Random(options.seed ^ 0x51ed);
   let specs: RequestSpec[] = [];
   if (isFile && options.shuffle) {
     // Reservoir sampling over the whole file (or its first request_count records).
     let seen = 0;
-    for await (const spec of generated(source, limit, options.seed, options)) {
+    for await (const spec of generated(source, limit, options)) {
       if (options.requestCount !== undefined && seen >= options.requestCount) break;
       seen++;
       if (specs.length < limit) specs.push(spec);
@@ -137,7 +177,7 @@ export async function prepareSpecs(
       }
     }
   } else {
-    for await (const spec of generated(source, limit, options.seed, options)) {
+    for await (const spec of generated(source, limit, options)) {
       specs.push(spec);
       if (specs.length >= limit) break;
     }

@@ -8,6 +8,9 @@
  * @module
  */
 
+import { z } from "zod";
+import { COMMON_FIELDS, DATA_TYPE, positiveInt } from "./_config.ts";
+import type { DatasetKind } from "./kind.ts";
 import type { RequestSpec } from "./spec.ts";
 import { Random } from "../random.ts";
 import type { PromptBuilder } from "./prompt_builder.ts";
@@ -61,3 +64,50 @@ export function* randomSpecs(
     }
   }
 }
+
+const schema = z.strictObject({
+  ...COMMON_FIELDS,
+  type: z.literal("random"),
+  data_type: DATA_TYPE,
+  input_len: positiveInt.default(1024),
+  output_len: positiveInt.default(128),
+  range_ratio: z.number().min(0).max(1).default(0),
+  min_input_len: positiveInt.optional(),
+  max_input_len: positiveInt.optional(),
+  prefix_len: z.number().int().min(0).default(0),
+});
+
+/** The random source. */
+export const randomKind: DatasetKind<
+  z.infer<typeof schema>,
+  { type: "random"; random: RandomOptions }
+> = {
+  type: "random",
+  description: "vLLM-style random prompts: input_len ± range_ratio, a shared prefix",
+  schema,
+  readsFile: false,
+  toSource(cfg) {
+    if (
+      cfg.min_input_len !== undefined && cfg.max_input_len !== undefined &&
+      cfg.min_input_len > cfg.max_input_len
+    ) {
+      return [
+        `min_input_len (${cfg.min_input_len}) exceeds max_input_len (${cfg.max_input_len})`,
+      ];
+    }
+    return {
+      type: "random",
+      random: {
+        inputLen: cfg.input_len,
+        outputLen: cfg.output_len,
+        rangeRatio: cfg.range_ratio,
+        ...(cfg.min_input_len !== undefined ? { minInputLen: cfg.min_input_len } : {}),
+        ...(cfg.max_input_len !== undefined ? { maxInputLen: cfg.max_input_len } : {}),
+        prefixLen: cfg.prefix_len,
+        dataType: cfg.data_type,
+      },
+    };
+  },
+  needsTokenizer: () => true,
+  specs: (source, ctx) => randomSpecs(source.random, ctx.count, ctx.seed, ctx.builder()),
+};

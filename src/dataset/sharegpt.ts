@@ -8,6 +8,9 @@
  * @module
  */
 
+import { z } from "zod";
+import { COMMON_FIELDS } from "./_config.ts";
+import type { DatasetKind } from "./kind.ts";
 import { UsageError } from "../errors.ts";
 import type { ChatMessage, RequestSpec } from "./spec.ts";
 import type { TextTokenizer } from "../tokenizer/tokenizer.ts";
@@ -121,3 +124,34 @@ export async function* sharegptSpecs(
     yield spec;
   }
 }
+
+const schema = z.strictObject({
+  ...COMMON_FIELDS,
+  type: z.literal("sharegpt"),
+  path: z.string().min(1),
+  use_output_len: z.boolean().default(true),
+});
+
+/** The ShareGPT source. */
+export const sharegptKind: DatasetKind<
+  z.infer<typeof schema>,
+  { type: "sharegpt"; path: string; useOutputLen: boolean }
+> = {
+  type: "sharegpt",
+  description: "a ShareGPT JSON file: the first human turn, the gpt answer's length as max_tokens",
+  schema,
+  readsFile: true,
+  extensions: ["json"],
+  fromPath: (path) => ({ type: "sharegpt", path, useOutputLen: true }),
+  toSource: (cfg, o) => ({
+    type: "sharegpt",
+    path: o.path ?? cfg.path,
+    useOutputLen: cfg.use_output_len,
+  }),
+  needsTokenizer: (source) => source.useOutputLen,
+  specs: (source, ctx) =>
+    sharegptSpecs(source.path, {
+      useOutputLen: source.useOutputLen,
+      ...(ctx.tokenizer ? { tokenizer: ctx.tokenizer } : {}),
+    }),
+};

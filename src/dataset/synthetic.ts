@@ -8,6 +8,9 @@
  * @module
  */
 
+import { z } from "zod";
+import { COMMON_FIELDS, DATA_TYPE, positiveInt } from "./_config.ts";
+import type { DatasetKind } from "./kind.ts";
 import type { RequestSpec } from "./spec.ts";
 import { Random } from "../random.ts";
 import type { PromptBuilder } from "./prompt_builder.ts";
@@ -83,3 +86,72 @@ export function* syntheticSpecs(
     }
   }
 }
+
+/** A length distribution in a dataset config (`method:` fixed, uniform, gaussian, zipf). */
+export const LengthDistSchema = z.discriminatedUnion("method", [
+  z.strictObject({ method: z.literal("fixed"), value: positiveInt }),
+  z.strictObject({ method: z.literal("uniform"), min: positiveInt, max: positiveInt }),
+  z.strictObject({
+    method: z.literal("gaussian"),
+    mean: z.number(),
+    variance: z.number().min(0),
+    min: positiveInt,
+    max: positiveInt,
+  }),
+  z.strictObject({
+    method: z.literal("zipf"),
+    alpha: z.number().gt(1),
+    min: positiveInt,
+    max: positiveInt,
+  }),
+]);
+
+/** A parsed length distribution. */
+export type LengthDistConfig = z.infer<typeof LengthDistSchema>;
+
+function lengthDist(d: LengthDistConfig): LengthDist {
+  switch (d.method) {
+    case "fixed":
+      return { kind: "fixed", value: d.value };
+    case "uniform":
+      return { kind: "uniform", min: d.min, max: d.max };
+    case "gaussian":
+      return { kind: "gaussian", mean: d.mean, variance: d.variance, min: d.min, max: d.max };
+    case "zipf":
+      return { kind: "zipf", alpha: d.alpha, min: d.min, max: d.max };
+  }
+}
+
+const schema = z.strictObject({
+  ...COMMON_FIELDS,
+  type: z.literal("synthetic"),
+  data_type: DATA_TYPE,
+  input: LengthDistSchema,
+  output: LengthDistSchema.optional(),
+});
+
+/** The synthetic source. */
+export const syntheticKind: DatasetKind<
+  z.infer<typeof schema>,
+  { type: "synthetic"; synthetic: SyntheticOptions }
+> = {
+  type: "synthetic",
+  description: "generated prompts with input/output lengths drawn from a distribution",
+  schema,
+  readsFile: false,
+  toSource(cfg) {
+    const input = lengthDist(cfg.input);
+    const output = cfg.output ? lengthDist(cfg.output) : undefined;
+    for (const [name, d] of [["input", input], ["output", output]] as const) {
+      if (d && d.kind !== "fixed" && d.min > d.max) {
+        return [`${name}: min (${d.min}) exceeds max (${d.max})`];
+      }
+    }
+    return {
+      type: "synthetic",
+      synthetic: { input, ...(output ? { output } : {}), dataType: cfg.data_type },
+    };
+  },
+  needsTokenizer: () => true,
+  specs: (source, ctx) => syntheticSpecs(source.synthetic, ctx.count, ctx.seed, ctx.builder()),
+};

@@ -139,6 +139,10 @@ Deno.test("never silently dropped: every flag pair that one mode ignores is one 
     ],
     // Dataset flags that another one overrides.
     [
+      ["--url", URL, "--datasets", "synthetic", "--dataset-path", "x.jsonl"],
+      "--dataset-path: not used with builtin:configs/datasets/synthetic.yaml (type synthetic reads no file)",
+    ],
+    [
       ["--url", URL, "--prompt", "hi", "--dataset-path", "x.jsonl"],
       "--dataset-path: not used with --prompt; give one of them",
     ],
