@@ -138,7 +138,11 @@ function generated(
 }
 
 /** Input tokens of a spec as the server will count them, under the tokenizer. */
-export function countInput(spec: RequestSpec, tokenizer: TextTokenizer, api: ApiKind): number {
+export function countInput(
+  spec: RequestSpec,
+  options: { tokenizer: TextTokenizer; api: ApiKind },
+): number {
+  const { tokenizer, api } = options;
   if (Array.isArray(spec.prompt)) return spec.prompt.length;
   if (api === "openai-chat") {
     const messages = spec.messages ?? [{ role: "user" as const, content: spec.prompt as string }];
@@ -193,7 +197,7 @@ export async function prepareSpecs(
     specs = specs.map((s) =>
       s.expectedInputTokens !== undefined
         ? s
-        : { ...s, expectedInputTokens: countInput(s, tok, options.api) }
+        : { ...s, expectedInputTokens: countInput(s, { tokenizer: tok, api: options.api }) }
     );
   }
   return specs;

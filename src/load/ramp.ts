@@ -40,21 +40,26 @@ const schema = z.strictObject({
   }
 });
 
-/** The ramp's length in ms: the duration, else the time `count` arrivals need. */
-export function rampLengthMs(profile: RampProfile, count: number, durationMs?: number): number {
-  if (durationMs !== undefined) return durationMs;
+/** The ramp's length in ms: `options.durationMs`, else the time `count` arrivals need. */
+export function rampLengthMs(
+  profile: RampProfile,
+  count: number,
+  options: { durationMs?: number } = {},
+): number {
+  if (options.durationMs !== undefined) return options.durationMs;
   const { from: a, to: b } = profile;
   // Arrivals over [0, T]: linear T(a+b)/2; exponential T(b−a)/ln(b/a).
   const perSecond = profile.curve === "linear" || a === b ? (a + b) / 2 : (b - a) / Math.log(b / a);
   return (Math.max(1, count) / perSecond) * 1000;
 }
 
-/** Yields the arrival offsets (ms) of a ramp of length `lengthMs`, at most `count` of them. */
+/** Yields the arrival offsets (ms) of a ramp of length `lengthMs`, at most `options.count` of them. */
 export function* rampOffsets(
   profile: RampProfile,
   lengthMs: number,
-  count = Infinity,
+  options: { count?: number } = {},
 ): Generator<number> {
+  const count = options.count ?? Infinity;
   const a = profile.from;
   const b = profile.to;
   const T = lengthMs / 1000;
@@ -100,8 +105,12 @@ export const rampShape: LoadShape<z.infer<typeof schema>, RampProfile> = {
   label: (p) => `ramp${p.from}-${p.to}`,
   describe: (p) => `${p.curve} ramp ${p.from}→${p.to} req/s${capText(p.maxConcurrency)}`,
   run(p, rule, run) {
-    const length = rampLengthMs(p, rule.total, rule.durationMs);
-    return runSchedule(rampOffsets(p, length, rule.total), rule, {
+    const length = rampLengthMs(
+      p,
+      rule.total,
+      rule.durationMs !== undefined ? { durationMs: rule.durationMs } : {},
+    );
+    return runSchedule(rampOffsets(p, length, { count: rule.total }), rule, {
       ...run,
       cap: p.maxConcurrency ?? Infinity,
     });

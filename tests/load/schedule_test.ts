@@ -85,13 +85,13 @@ Deno.test("rampOffsets() follows the curve: arrivals i are where the rate's inte
   const linear: RampProfile = { kind: "ramp", curve: "linear", from: 1, to: 9 };
   const T = rampLengthMs(linear, 50);
   assertEquals(T, 10_000); // 50 arrivals at an average 5 req/s
-  const lin = [...rampOffsets(linear, T, 50)].map((t) => t / 1000);
+  const lin = [...rampOffsets(linear, T, { count: 50 })].map((t) => t / 1000);
   for (const [i, t] of lin.entries()) {
     assertClose(t + (8 / 20) * t * t, i, 1e-9, `linear arrival ${i}`);
   }
   const exp: RampProfile = { kind: "ramp", curve: "exponential", from: 1, to: 16 };
   const Te = rampLengthMs(exp, 60) / 1000;
-  const ex = [...rampOffsets(exp, Te * 1000, 60)].map((t) => t / 1000);
+  const ex = [...rampOffsets(exp, Te * 1000, { count: 60 })].map((t) => t / 1000);
   for (const [i, t] of ex.entries()) {
     assertClose((Te * (16 ** (t / Te) - 1)) / Math.log(16), i, 1e-6, `exponential arrival ${i}`);
   }
