@@ -8,7 +8,7 @@
  */
 
 import type { LoadPoint } from "../config/plan.ts";
-import { maxInFlight, runLoad, type Shard, wholeLoad } from "../load/mod.ts";
+import { maxInFlight, runShape, type Shard, wholeLoad } from "../load/mod.ts";
 import { capShare, realClock } from "../load/clock.ts";
 import { type HttpTarget, type SendMeta, sendRequest } from "../protocol/client.ts";
 import type { RequestSpec } from "../protocol/openai.ts";
@@ -153,10 +153,10 @@ export async function driveShard(
     signal: stop,
     ...(d.durationMs !== undefined ? { durationMs: d.durationMs } : {}),
   };
-  await runLoad(
-    d.load,
-    rule,
-    async (index, scheduledMs) => {
+  await runShape(d.load, rule, {
+    clock: realClock,
+    shard,
+    send: async (index, scheduledMs) => {
       const spec = d.specs[index % d.specs.length]!;
       const body = JSON.stringify(adapter.buildBody(spec, {
         model: d.servedModel,
@@ -178,9 +178,7 @@ export async function driveShard(
       // A request cut off by the stop did not complete: it stays out of every output.
       if (record.error?.category !== "cancelled") sink.record(record);
     },
-    realClock,
-    shard,
-  );
+  });
 }
 
 /** Streams in flight each worker is chosen for when `--workers` is not given. */

@@ -9,7 +9,7 @@
  * @module
  */
 
-import { type Clock, realClock, type Send, type Shard, type StopRule, wholeLoad } from "./clock.ts";
+import type { StopRule } from "./clock.ts";
 import { concurrencyShape } from "./concurrency.ts";
 import { pressureShape } from "./pressure.ts";
 import { rampShape } from "./ramp.ts";
@@ -81,21 +81,6 @@ function shapeOf(profile: LoadProfile): AnyLoadShape {
 /** Runs sends under a profile until the stop rule holds; resolves when all sent have ended. */
 export function runShape(profile: LoadProfile, rule: StopRule, run: ShapeRun): Promise<void> {
   return shapeOf(profile).run(profile, rule, run);
-}
-
-/**
- * Runs sends under a profile until the stop rule holds; resolves when all
- * sent have ended. With a shard, only that worker's share of the load. The
- * positional form `bench/drive.ts` calls; new callers use {@link runShape}.
- */
-export function runLoad(
-  profile: LoadProfile,
-  rule: StopRule,
-  send: Send,
-  clock: Clock = realClock,
-  shard: Shard = wholeLoad(clock),
-): Promise<void> {
-  return runShape(profile, rule, { send, clock, shard });
 }
 
 /** The most requests a profile lets be in flight (Infinity when uncapped). */

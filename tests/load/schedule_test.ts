@@ -1,5 +1,11 @@
 import type { Clock } from "../../src/load/clock.ts";
-import { arrivalOffsets, rampOffsets, type RampProfile, runLoad } from "../../src/load/mod.ts";
+import {
+  arrivalOffsets,
+  rampOffsets,
+  type RampProfile,
+  runShape,
+  wholeLoad,
+} from "../../src/load/mod.ts";
 import { rampLengthMs } from "../../src/load/ramp.ts";
 import { mean, stddev } from "../../src/metrics/stats.ts";
 import { assert, assertClose, assertEquals } from "../helpers.ts";
@@ -99,23 +105,26 @@ Deno.test("rampOffsets() follows the curve: arrivals i are where the rate's inte
   assert(ex[1]! - ex[0]! > ex[59]! - ex[58]!, "exponential ramp speeds up");
 });
 
-Deno.test("runLoad() rate: each send is scheduled at t0 + offset, and the cap holds sends back (their lag shows)", async () => {
+Deno.test("runShape() rate: each send is scheduled at t0 + offset, and the cap holds sends back (their lag shows)", async () => {
   const clock = new FakeClock();
   const t0 = clock.t;
   const sent: Array<[number, number, number]> = [];
   let inFlight = 0;
   let peak = 0;
   const releases: Array<() => void> = [];
-  const done = runLoad(
+  const done = runShape(
     { kind: "rate", rate: 10, arrival: "constant", burstiness: 1, seed: 0, maxConcurrency: 2 },
     { total: 4 },
-    (index, scheduledMs) => {
-      inFlight++;
-      peak = Math.max(peak, inFlight);
-      sent.push([index, scheduledMs - origin - t0, clock.t - t0]);
-      return new Promise<void>((resolve) => releases.push(() => (inFlight--, resolve())));
+    {
+      send: (index, scheduledMs) => {
+        inFlight++;
+        peak = Math.max(peak, inFlight);
+        sent.push([index, scheduledMs - origin - t0, clock.t - t0]);
+        return new Promise<void>((resolve) => releases.push(() => (inFlight--, resolve())));
+      },
+      clock,
+      shard: wholeLoad(clock),
     },
-    clock,
   );
   await new Promise((r) => setTimeout(r, 0));
   assertEquals(sent, [[0, 0, 0], [1, 100, 100]]);
@@ -132,17 +141,21 @@ Deno.test("runLoad() rate: each send is scheduled at t0 + offset, and the cap ho
   assertEquals(peak, 2);
 });
 
-Deno.test("runLoad() stops starting sends at the duration", async () => {
+Deno.test("runShape() stops starting sends at the duration", async () => {
   const clock = new FakeClock();
   const t0 = clock.t;
   const starts: number[] = [];
-  await runLoad({ kind: "rate", rate: 10, arrival: "constant", burstiness: 1, seed: 0 }, {
+  await runShape({ kind: "rate", rate: 10, arrival: "constant", burstiness: 1, seed: 0 }, {
     total: Infinity,
     durationMs: 1000,
-  }, () => {
-    starts.push(clock.t - t0);
-    return Promise.resolve();
-  }, clock);
+  }, {
+    send: () => {
+      starts.push(clock.t - t0);
+      return Promise.resolve();
+    },
+    clock,
+    shard: wholeLoad(clock),
+  });
   assertEquals(starts.length, 10);
   assertEquals(starts[9], 900);
 });
