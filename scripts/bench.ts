@@ -3,7 +3,7 @@
  * prints one JSON line. The simulator runs in a child process so the numbers
  * are the client's alone. A benchmark, never a test: it asserts nothing.
  *
- * Usage: deno task bench [--quick] [fidelity] [ingest] [tokenizer]
+ * Usage: deno task bench [--quick] [fidelity] [ingest] [tokenizer] [scale] [soak]
  *
  * @module
  */
@@ -21,6 +21,7 @@ import { mean, percentileSorted, sortedSample, stddev } from "../src/metrics/sta
 import { chunkDeltasUs, type RequestRecord } from "../src/record/record.ts";
 import { Random } from "../src/random.ts";
 import { TokenizerPool } from "../src/tokenizer/pool.ts";
+import { soak, soakProbe } from "./bench_soak.ts";
 
 const MAIN = new URL("../main.ts", import.meta.url).pathname;
 
@@ -445,6 +446,11 @@ async function recomputeProbe(runDir: string) {
   }));
 }
 
+if (Deno.args[0] === "soak-probe") {
+  await soakProbe(Deno.args[1]!, JSON.parse(Deno.args[2]!), Number(Deno.args[3]));
+  Deno.exit(0);
+}
+
 if (Deno.args[0] === "recompute-probe") {
   await recomputeProbe(Deno.args[1]!);
   Deno.exit(0);
@@ -470,3 +476,4 @@ for (const kind of TRANSPORTS) {
 }
 if (all || args.has("tokenizer")) await tokenizer(quick);
 if (all || args.has("scale")) await scale(quick);
+if (all || args.has("soak")) await soak(quick);

@@ -43,6 +43,7 @@ import { type SimServer, startSimulator } from "../sim/server.ts";
 import { type SelfCheck, startSelfCheck } from "./self_check.ts";
 import type { ValueCounts } from "../metrics/counts.ts";
 import { drive, type DriveSpec, workerCount } from "./drive.ts";
+import type { HeapSample } from "./heap_sample.ts";
 import { UsageError } from "../errors.ts";
 import { endpointUrl, listModels, modelsUrl, requestHeaders } from "./target.ts";
 
@@ -60,6 +61,8 @@ export interface RunOptions {
   progress?: ProgressSink;
   /** Called with each finished record once it is in the trace, e.g. for progress. */
   onRecord?: (task: Task, record: RequestRecord) => void;
+  /** Load workers' heap samples every `intervalMs` (`deno task bench soak`); absent → none. */
+  workerHeap?: { intervalMs: number; onSample(worker: number, sample: HeapSample): void };
   /** The run's clock for folder names; default `new Date()`. */
   now?: () => Date;
   /** Where reporters write; default files. */
@@ -415,6 +418,7 @@ async function prepareTask(
     load: task.load,
     total: plan.warmup + (task.load.numRequests ?? Infinity),
     ...(task.load.durationS !== undefined ? { durationMs: task.load.durationS * 1000 } : {}),
+    ...(options.workerHeap ? { heapSampleMs: options.workerHeap.intervalMs } : {}),
   };
   return { spec, servedModel, workers, ...(counter ? { counter } : {}) };
 }
@@ -480,6 +484,7 @@ async function recordTask(
           .finally(() => accepting.delete(p));
         accepting.add(p);
       },
+      ...(options.workerHeap ? { heap: options.workerHeap.onSample } : {}),
     }, { workers, stop, cancel: cancel.signal });
     workerLags = result.loopLags;
     await Promise.all(accepting);
