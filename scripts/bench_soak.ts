@@ -1,6 +1,6 @@
 /**
  * `deno task bench soak`: does the client's memory stay flat in a long run?
- * A closed-loop run of short streams (2 tokens, no delays) against the native
+ * A closed-loop run (concurrency 64) of short streams (2 tokens, no delays) against the native
  * emitter `/work/shared/bench/fastsse.c` (built with `cc -O2` into a temp dir;
  * without a C compiler, one skip line and the built-in simulator instead), at
  * the highest rate the machine sustains. The client runs in a child process
@@ -28,13 +28,16 @@ const SELF = new URL("./bench.ts", import.meta.url).pathname;
 interface Phase {
   workers: number;
   transport: "fetch" | "node";
-  durationS: number;
+  requests: number;
+  /** The served model id (fastsse: `mock-model`). */
+  model: string;
 }
 
 /** A server for the soak: its base URL and a stop. */
 interface Server {
   url: string;
   kind: "fastsse" | "simulator";
+  model: string;
   stop(): Promise<void>;
 }
 
@@ -118,6 +121,7 @@ async function startServer(dir: string): Promise<Server> {
   return {
     url,
     kind,
+    model: kind === "fastsse" ? "mock-model" : "sim-model",
     async stop() {
       child.kill("SIGTERM");
       await child.status;
@@ -165,15 +169,15 @@ export async function soakProbe(url: string, phase: Phase, intervalS: number): P
       "--url",
       url,
       "--model",
-      "mock-model",
+      phase.model,
       "--concurrency",
       "64",
-      "--duration",
-      String(phase.durationS),
+      "--num-prompts",
+      String(phase.requests),
       "--max-tokens",
       "2",
-      "--input-len",
-      "8",
+      "--prompt",
+      "hi",
       "--workers",
       String(phase.workers),
       "--transport",
@@ -193,6 +197,8 @@ export async function soakProbe(url: string, phase: Phase, intervalS: number): P
   const t0 = performance.now();
   let last = { t: 0, requests: 0 };
   const timer = setInterval(() => {
+    // Only while the load runs: the report after it reads the trace back.
+    if (requests >= phase.requests) return;
     const t = (performance.now() - t0) / 1000;
     const mainHeap = heapUsedNow();
     const s: Sample = {
@@ -234,9 +240,10 @@ export async function soakProbe(url: string, phase: Phase, intervalS: number): P
   }
   // Warm-up: the first quarter of the samples (JIT, pools, connections); at least 3 kept.
   const kept = samples.slice(Math.min(Math.floor(samples.length / 4), samples.length - 3));
-  const x = kept.map((s) => s.requests / 1000);
   const fit = (ys: number[]) => {
-    const f = slope(x, ys);
+    // A worker's first sample may not have arrived yet: fit over the samples that have one.
+    const at = ys.flatMap((y, i) => (Number.isFinite(y) ? [i] : []));
+    const f = slope(at.map((i) => kept[i]!.requests / 1000), at.map((i) => ys[i]!));
     return { bytes_per_1k: Math.round(f.slope), se: Math.round(f.se) };
   };
   const rates: number[] = [];
@@ -246,7 +253,7 @@ export async function soakProbe(url: string, phase: Phase, intervalS: number): P
   console.log(JSON.stringify({
     bench: "soak",
     ...phase,
-    requests,
+    recorded: requests,
     samples: samples.length,
     fitted_samples: kept.length,
     fitted_requests: kept.length ? kept.at(-1)!.requests - kept[0]!.requests : 0,
@@ -269,18 +276,17 @@ const mb = (bytes: number) => Math.round(bytes / 2 ** 20 * 10) / 10;
 
 /**
  * The soak benchmark: for each phase, a fresh client process against one
- * emitter. `quick`: 20 s phases (a CI smoke); else 150 s (≥ 300,000 requests
- * at this machine's rate).
+ * emitter. `quick`: 20,000 requests a phase (a CI smoke); else 300,000.
  */
 export async function soak(quick: boolean): Promise<void> {
   const dir = Deno.makeTempDirSync({ prefix: "servebench-soak-srv-" });
   const server = await startServer(dir);
-  const durationS = quick ? 20 : 150;
-  const intervalS = quick ? 2 : 5;
+  const requests = quick ? 20_000 : 300_000;
+  const intervalS = quick ? 1 : 5;
   const phases: Phase[] = [
-    { workers: 0, transport: "fetch", durationS },
-    { workers: 2, transport: "fetch", durationS },
-    { workers: 2, transport: "node", durationS },
+    { workers: 0, transport: "fetch", requests, model: server.model },
+    { workers: 2, transport: "fetch", requests, model: server.model },
+    { workers: 2, transport: "node", requests, model: server.model },
   ];
   try {
     for (const phase of phases) {
