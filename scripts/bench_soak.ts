@@ -188,7 +188,7 @@ export async function soakProbe(url: string, phase: Phase, intervalS: number): P
       workDir,
     ],
     RUN_FLAGS,
-    "servebench run",
+    { command: "servebench run" },
   );
   const plan = planFromFlags(values);
   let requests = 0;
