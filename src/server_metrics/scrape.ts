@@ -104,10 +104,7 @@ export interface ScraperHooks {
 export function shownUrl(url: string): string {
   try {
     const u = new URL(url);
-    u.username = "";
-    u.password = "";
-    if (u.search) u.search = "?…";
-    return u.toString();
+    return `${u.origin}${u.pathname}${u.search ? "?…" : ""}`;
   } catch {
     return "(unparseable URL)";
   }
