@@ -41,7 +41,7 @@
  * @module
  */
 
-import { errorMessage } from "../errors.ts";
+import { errorMessage, RuntimeError } from "../errors.ts";
 import {
   labelKey,
   type Labels,
@@ -195,7 +195,14 @@ class InThreadScraper implements Scraper {
     };
     this.#now = hooks.now ?? (() => performance.timeOrigin + performance.now());
     this.#onEvent = hooks.onEvent ?? (() => {});
-    this.#file = Deno.openSync(options.file, { write: true, createNew: true });
+    try {
+      this.#file = Deno.openSync(options.file, { write: true, createNew: true });
+    } catch (error) {
+      throw new RuntimeError(
+        `Cannot create the server metrics file "${options.file}": ${errorMessage(error)}`,
+        { cause: error },
+      );
+    }
     writeAll(
       this.#file,
       JSON.stringify({
@@ -422,13 +429,13 @@ export function startScrapeWorker(
         onStopped?.(m.result);
       } else if (m.kind === "scrape-error") {
         worker.terminate();
-        onFailed?.(new Error(`Cannot scrape server metrics: ${m.message}`));
+        onFailed?.(new RuntimeError(`Cannot scrape server metrics: ${m.message}`));
       }
     };
     worker.onerror = (e) => {
       e.preventDefault();
       worker.terminate();
-      onFailed?.(new Error(`The server metrics worker failed: ${e.message}`));
+      onFailed?.(new RuntimeError(`The server metrics worker failed: ${e.message}`));
     };
     const scraper: Scraper = {
       get active() {

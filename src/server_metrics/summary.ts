@@ -473,3 +473,64 @@ export async function summarizeServerMetrics(
   for await (const e of entries) fold.add(e);
   return fold.result();
 }
+
+/** How {@link compareLatency} rows are to be read. */
+export const LATENCY_COMPARISON_METHOD =
+  "client statistics are exact over the task's requests; server ones come from the server's " +
+  "histogram increments over the same window (percentiles interpolated inside buckets, so only " +
+  "as fine as the buckets; means exact). Client − server mean ≈ network, HTTP and client " +
+  "overhead plus any queueing outside the engine. A difference of percentiles is not a " +
+  "percentile of differences";
+
+/** One row of the client-vs-server latency table. */
+export interface LatencyComparisonRow {
+  /** The client's metric key (`ttft_ms`, `e2el_ms`, `itl_ms`). */
+  client_metric: string;
+  /** The server metric the numbers come from. */
+  server_metric: string;
+  client_ms: { mean?: number; p50?: number; p90?: number; p99?: number };
+  server_ms: { mean: number; p50: number; p90: number; p99: number };
+  /** Client mean − server mean, when the client has a mean. */
+  mean_difference_ms?: number;
+  note?: string;
+}
+
+const CLIENT_PAIRS: Array<[HistogramPanel, string]> = [
+  ["ttft", "ttft_ms"],
+  ["e2e", "e2el_ms"],
+  ["itl", "itl_ms"],
+];
+
+/**
+ * Rows of the client-vs-server latency table: each server histogram that has
+ * a client counterpart (TTFT, E2E ↔ E2EL, ITL) beside the client's
+ * statistics of the result JSON's `metrics` (`mean`, `median` or `p50`,
+ * `p90`, `p99`). Read them with {@link LATENCY_COMPARISON_METHOD}.
+ */
+export function compareLatency(
+  server: ServerBlock,
+  client: Readonly<Record<string, Readonly<Record<string, number | undefined>> | undefined>>,
+): LatencyComparisonRow[] {
+  const rows: LatencyComparisonRow[] = [];
+  for (const [panel, key] of CLIENT_PAIRS) {
+    const s = server[`${panel}_ms`];
+    const c = client[key];
+    if (!s || !c) continue;
+    const client_ms: LatencyComparisonRow["client_ms"] = {};
+    const p50 = c.median ?? c.p50;
+    if (c.mean !== undefined) client_ms.mean = c.mean;
+    if (p50 !== undefined) client_ms.p50 = p50;
+    if (c.p90 !== undefined) client_ms.p90 = c.p90;
+    if (c.p99 !== undefined) client_ms.p99 = c.p99;
+    const row: LatencyComparisonRow = {
+      client_metric: key,
+      server_metric: s.metric,
+      client_ms,
+      server_ms: { mean: s.mean, p50: s.p50, p90: s.p90, p99: s.p99 },
+    };
+    if (c.mean !== undefined) row.mean_difference_ms = c.mean - s.mean;
+    if (s.note) row.note = s.note;
+    rows.push(row);
+  }
+  return rows;
+}

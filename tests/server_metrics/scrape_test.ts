@@ -1,4 +1,4 @@
-import { assert, assertEquals, withTempDir } from "../helpers.ts";
+import { assert, assertEquals, assertRejects, withTempDir } from "../helpers.ts";
 import {
   readServerMetrics,
   type ScrapeEvent,
@@ -234,13 +234,10 @@ Deno.test("startScraper() refuses to overwrite a samples file", async () => {
   await withTempDir(async (dir) => {
     const file = `${dir}/m.jsonl`;
     Deno.writeTextFileSync(file, "x\n");
-    let threw = false;
-    try {
-      await startScraper({ url: "http://127.0.0.1:9/metrics", file });
-    } catch (error) {
-      threw = error instanceof Deno.errors.AlreadyExists;
-    }
-    assert(threw);
+    await assertRejects(
+      () => startScraper({ url: "http://127.0.0.1:9/metrics", file }),
+      /Cannot create the server metrics file ".*m\.jsonl": /,
+    );
     assertEquals(Deno.readTextFileSync(file), "x\n");
   });
 });

@@ -1,6 +1,10 @@
 import { assert, assertClose, assertEquals } from "../helpers.ts";
 import type { SeriesInfo, ServerMetricsEntry } from "../../src/server_metrics/scrape.ts";
-import { histogramQuantile, summarizeServerMetrics } from "../../src/server_metrics/summary.ts";
+import {
+  compareLatency,
+  histogramQuantile,
+  summarizeServerMetrics,
+} from "../../src/server_metrics/summary.ts";
 
 /**
  * Builds the entries a samples file yields, from one `{ "name{labels}": value }`
@@ -185,4 +189,19 @@ Deno.test("histogramQuantile() follows Prometheus at the edges", () => {
   assertEquals(histogramQuantile(2, b([[1, 1], [Infinity, 1]])), Infinity);
   // Cumulative counts that fall (torn scrape) are lifted to stay monotonic: [4, 4, 8].
   assertEquals(histogramQuantile(0.75, b([[1, 4], [2, 3], [Infinity, 8]])), 2);
+});
+
+Deno.test("compareLatency() pairs server histograms with the client's metrics of the same name", async () => {
+  const { server } = await summarizeServerMetrics(FILE, { startMs: 1000, endMs: 3500 });
+  const rows = compareLatency(server, {
+    ttft_ms: { mean: 150, median: 90, p90: 240, p99: 260 },
+    e2el_ms: { mean: 900 },
+  });
+  // The server has TTFT only: E2E has no server side, ITL no client side.
+  assertEquals(rows.length, 1);
+  assertEquals(rows[0]!.client_metric, "ttft_ms");
+  assertEquals(rows[0]!.server_metric, TTFT);
+  assertEquals(rows[0]!.client_ms, { mean: 150, p50: 90, p90: 240, p99: 260 });
+  assertClose(rows[0]!.server_ms.p50, 87.5, 1e-9, "server p50");
+  assertClose(rows[0]!.mean_difference_ms!, 150 - 2000 / 15, 1e-9, "mean difference");
 });
