@@ -182,6 +182,7 @@ export class ServerMetricsFold {
   readonly #gauge = new Map<GaugePanel, { peak: number; sum: number; n: number; metric: string }>();
   readonly #panels = new Map<string, PanelSeries>();
   #scrapes = 0;
+  /** The info and warning messages the file holds, in order. */
   readonly notes: string[] = [];
 
   /** @param window the task window; times on the shared axis */
