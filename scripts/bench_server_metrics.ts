@@ -17,7 +17,8 @@
  *   CPU time per scrape (scraper on it vs in a worker) and how late a 1 ms
  *   probe timer fires meanwhile — the noise-free view of the same question.
  *
- * Usage: deno run -A --no-lock scripts/bench_server_metrics.ts [--quick] [--compare-npm] [parse] [cost] [stamping]
+ * Usage: deno task bench:server-metrics [--quick] [--compare-npm] [parse] [cost] [stamping]
+ * (that is `deno run -A --no-lock scripts/bench_server_metrics.ts …`).
  *
  * @module
  */

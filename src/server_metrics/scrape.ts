@@ -383,7 +383,8 @@ export async function serveScrape(
       onEvent: (event) => post({ kind: "scrape-event", event }),
     });
   } catch (error) {
-    post({ kind: "scrape-error", message: errorMessage(error) });
+    // The error's own message: it names the file (its cause is only the OS error).
+    post({ kind: "scrape-error", message: error instanceof Error ? error.message : String(error) });
     return;
   }
   post({ kind: "scrape-started", active: scraper.active });

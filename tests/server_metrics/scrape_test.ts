@@ -273,3 +273,16 @@ Deno.test("shownUrl() drops user, password and query values", () => {
   );
   assertEquals(shownUrl("http://127.0.0.1:8000/metrics"), "http://127.0.0.1:8000/metrics");
 });
+
+Deno.test("startScrapeWorker() rejects, naming the file, when the samples file cannot be created", async () => {
+  await withTempDir(async (dir) => {
+    const file = `${dir}/taken.jsonl`;
+    Deno.writeTextFileSync(file, "");
+    const spawn = () =>
+      new Worker(new URL("./_scrape_worker.ts", import.meta.url), { type: "module" });
+    await assertRejects(
+      () => startScrapeWorker({ url: "http://127.0.0.1:9/metrics", file }, { spawn }),
+      /Cannot scrape server metrics: Cannot create the server metrics file ".*taken\.jsonl"/,
+    );
+  });
+});
