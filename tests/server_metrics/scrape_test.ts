@@ -1,4 +1,4 @@
-import { assert, assertEquals, assertRejects, withTempDir } from "../helpers.ts";
+import { assert, assertClose, assertEquals, assertRejects, withTempDir } from "../helpers.ts";
 import {
   readServerMetrics,
   type ScrapeEvent,
@@ -92,8 +92,11 @@ Deno.test("startScraper() appends one stamped line per scrape of a changing expo
       });
       assertEquals(block.family, "vllm");
       assertEquals(block.peak_running_requests, scrapes.length);
-      // TTFT increments from the first scrape (1 observation) to the last (k observations).
-      assertEquals(block.ttft_ms!.n, scrapes.length - 1);
+      // TTFT increments from the first scrape (1 observation) to the last (k observations):
+      // the new ones are 0.02 … k/100 s, whose mean is (k + 2)/200 s.
+      const k = scrapes.length;
+      assertEquals(block.ttft_ms!.n, k - 1);
+      assertClose(block.ttft_ms!.mean, 5 * (k + 2), 1e-6, "server TTFT mean (ms)");
     });
   } finally {
     await server.stop();
