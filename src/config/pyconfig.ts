@@ -32,7 +32,7 @@ export interface PyDict {
 
 /** A bare name bound by an import: a class reference such as `VLLMCustomAPIChatStream`. */
 export class PyName {
-  /** The name as the file binds it (the last part of a dotted reference). */
+  /** The imported name (the class's own name, not an alias; the last part of a dotted reference). */
   readonly name: string;
   /** The module it was imported from (`ais_bench.benchmark.models`), as far as the file says. */
   readonly module: string;
@@ -88,7 +88,7 @@ export function lineOf(container: object, key: string | number): number | undefi
   return lines.get(container)?.get(key);
 }
 
-type TokenKind = "name" | "number" | "string" | "op" | "newline" | "end";
+type TokenKind = "name" | "number" | "string" | "op" | "indent" | "newline" | "end";
 
 interface Token {
   kind: TokenKind;
@@ -233,9 +233,7 @@ class Lexer {
           atLineStart && this.#depth === 0 && this.#pos > start && next !== undefined &&
           next !== "\n" && next !== "#"
         ) {
-          this.#fail(
-            "unexpected indent: only top-level imports and assignments are read (no blocks)",
-          );
+          this.#push("indent", "", this.#line);
         }
         continue;
       }
@@ -285,8 +283,9 @@ class Lexer {
   #number(): void {
     const rest = this.#text.slice(this.#pos, this.#pos + 512);
     const line = this.#line;
-    const m = /^(?:0[xX](?:_?[0-9a-fA-F])+|0[oO](?:_?[0-7])+|0[bB](?:_?[01])+|(?:(?:[0-9](?:_?[0-9])*)?\.[0-9](?:_?[0-9])*|[0-9](?:_?[0-9])*\.?)(?:[eE][+-]?[0-9](?:_?[0-9])*)?)/
-      .exec(rest);
+    const m =
+      /^(?:0[xX](?:_?[0-9a-fA-F])+|0[oO](?:_?[0-7])+|0[bB](?:_?[01])+|(?:(?:[0-9](?:_?[0-9])*)?\.[0-9](?:_?[0-9])*|[0-9](?:_?[0-9])*\.?)(?:[eE][+-]?[0-9](?:_?[0-9])*)?)/
+        .exec(rest);
     if (!m) this.#fail("malformed number");
     const text = m[0];
     const after = rest[text.length] ?? "";
@@ -435,7 +434,7 @@ class Parser {
     let name = this.#name("(a module)").text;
     while (this.#isOp(".")) {
       this.#next();
-      name += "." + this.#name("after \".\"").text;
+      name += "." + this.#name('after "."').text;
     }
     return name;
   }
@@ -480,6 +479,9 @@ class Parser {
 
   #statement(): void {
     const t = this.#peek();
+    if (t.kind === "indent") {
+      this.#fail("unexpected indent: only top-level imports and assignments are read (no blocks)");
+    }
     if (t.kind === "name" && t.text === "import") return this.#import();
     if (t.kind === "name" && t.text === "from") return this.#fromImport();
     if (t.kind === "string") {
@@ -626,9 +628,11 @@ class Parser {
       }
       return new PyName(name, parts.join("."), t.line);
     }
-    if (imported) return new PyName(t.text, imported.module, t.line);
+    if (imported) return new PyName(imported.name ?? t.text, imported.module, t.line);
     const assigned = this.assignments.get(t.text);
     if (assigned) return assigned.value;
+    const after = this.#peek();
+    if (after.kind === "name" && after.text === "for") this.#refuse(after, "");
     return this.#fail(`name "${t.text}" is not defined (neither imported nor assigned above)`);
   }
 
@@ -680,7 +684,12 @@ class Parser {
   }
 
   #setKey(dict: PyDict, key: string, value: PyValue, line: number): void {
-    Object.defineProperty(dict, key, { value, enumerable: true, writable: true, configurable: true });
+    Object.defineProperty(dict, key, {
+      value,
+      enumerable: true,
+      writable: true,
+      configurable: true,
+    });
     this.#record(dict, key, line);
   }
 
@@ -713,7 +722,9 @@ class Parser {
     const dict: PyDict = {};
     for (;;) {
       if (this.#isOp(")")) break;
-      if (this.#isOp("**") || this.#isOp("*")) this.#fail("unpacking in dict(...) is not supported");
+      if (this.#isOp("**") || this.#isOp("*")) {
+        this.#fail("unpacking in dict(...) is not supported");
+      }
       const key = this.#peek();
       if (key.kind !== "name" || !this.#isOp("=", 1)) {
         this.#fail("dict(...) takes only keyword arguments (name=value) here");
