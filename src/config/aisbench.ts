@@ -117,11 +117,6 @@ export interface AisbenchConfig {
   notes: string[];
 }
 
-/** Whether a config reference names an AISBench Python file. */
-export function isPyConfigPath(ref: string): boolean {
-  return ref.endsWith(".py");
-}
-
 class Collector {
   readonly problems: string[] = [];
   readonly notes: string[] = [];
