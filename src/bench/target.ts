@@ -35,13 +35,20 @@ export function modelsUrl(baseUrl: string, api: ApiKind): string | undefined {
 
 /**
  * Request headers for a model task: JSON, the key in its API's auth header,
- * then the task's own headers. Throws a UsageError when a key is given to an
- * API that sends none.
+ * the API's own required headers, then the task's own headers. Throws a
+ * UsageError when a key is given to an API that sends none, or a streaming
+ * task names an API that cannot stream.
  */
 export function requestHeaders(model: ModelTask): Record<string, string> {
-  const headers: Record<string, string> = { "content-type": "application/json" };
+  const adapter = adapterFor(model.api);
+  if (model.stream && adapter.streaming === false) {
+    throw new UsageError(
+      `Model "${model.abbr}": API "${model.api}" cannot stream; set stream: false`,
+    );
+  }
+  const headers: Record<string, string> = { "content-type": "application/json", ...adapter.headers };
   if (model.apiKey) {
-    const auth = authHeader(adapterFor(model.api).auth, model.apiKey);
+    const auth = authHeader(adapter.auth, model.apiKey);
     if (!auth) {
       throw new UsageError(
         `Model "${model.abbr}": API "${model.api}" sends no key, but an API key was given`,

@@ -35,6 +35,12 @@ export interface EventSink {
   bad(message: string): void;
   /** An event was parsed; hands it to the client's probe, if one is set. */
   parsed(event: unknown): void;
+  /**
+   * Server-side timings the protocol reports (llama.cpp `timings`, TGI's
+   * `x-*-time` headers, SGLang's `meta_info`), in ms by name; merged, the
+   * latest value of each name winning. Kept on the record beside the client's.
+   */
+  serverTimings(timings: Readonly<Record<string, number>>): void;
 }
 
 /** Called by a frame decoder once per complete event, synchronously inside `push`/`end`. */
@@ -98,6 +104,13 @@ export interface ApiAdapter {
   /** Whether prompts go out as chat messages or as one prompt (token counting follows it). */
   readonly input: "messages" | "prompt";
   readonly auth: AuthStyle;
+  /**
+   * Headers the API itself requires on every request, discovery included
+   * (Anthropic's `anthropic-version`); the task's own headers override them.
+   */
+  readonly headers?: Readonly<Record<string, string>>;
+  /** False for an API that cannot stream (embeddings): a streaming task is then refused. */
+  readonly streaming?: boolean;
   /** Absent when the API cannot list its models (the model name must then be given). */
   readonly models?: ModelDiscovery;
   /** How a streamed response body is cut into events. */

@@ -65,6 +65,7 @@ class StreamState implements EventSink, StreamOutcome {
   hadOutput = false;
   hadContent = false;
   text: string[] | undefined;
+  timings: Record<string, number> | undefined;
   /** The stamp of the event being read, for the probe. */
   stamp = 0;
   readonly probe: HttpTarget["probe"];
@@ -101,6 +102,9 @@ class StreamState implements EventSink, StreamOutcome {
   parsed(event: unknown): void {
     if (this.probe) this.probe(event, this.stamp);
   }
+  serverTimings(timings: Readonly<Record<string, number>>): void {
+    this.timings = Object.assign(this.timings ?? {}, timings);
+  }
   /** Both counts, once the server has given both. */
   usageSeen(): Usage | undefined {
     if (this.promptTokens === undefined || this.completionTokens === undefined) return undefined;
@@ -120,7 +124,9 @@ function parseRetryAfter(value: string | undefined): number | undefined {
 export function summarizeErrorBody(text: string): string {
   try {
     const body = JSON.parse(text);
-    const msg = body?.error?.message ?? body?.message ?? body?.detail;
+    // `{"error": "…"}` is Ollama's (and TGI's) error body.
+    const msg = body?.error?.message ?? body?.message ?? body?.detail ??
+      (typeof body?.error === "string" ? body.error : undefined);
     if (typeof msg === "string") return msg;
   } catch {
     // not JSON: fall through to the raw text
@@ -257,6 +263,7 @@ export async function sendRequest(
     if (meta.inputTokens !== undefined) record.inputTokens = meta.inputTokens;
     if (state.text) record.outputText = state.text.join("");
     if (state.finishReason !== undefined) record.finishReason = state.finishReason;
+    if (state.timings) record.serverTimings = state.timings;
     return record;
   }
 }

@@ -9,12 +9,22 @@
 import type { ApiAdapter } from "./adapter.ts";
 import { openaiChat } from "./openai_chat.ts";
 import { openaiCompletions } from "./openai_completions.ts";
+import { ollamaChat } from "./ollama_chat.ts";
+import { ollamaGenerate } from "./ollama_generate.ts";
+import { anthropicMessages } from "./anthropic_messages.ts";
+import { openaiResponses } from "./openai_responses.ts";
+import { openaiEmbeddings } from "./openai_embeddings.ts";
 
 export type { ApiAdapter } from "./adapter.ts";
 
 const ADAPTERS = {
   "openai-chat": openaiChat,
   "openai-completions": openaiCompletions,
+  "ollama-chat": ollamaChat,
+  "ollama-generate": ollamaGenerate,
+  "anthropic-messages": anthropicMessages,
+  "openai-responses": openaiResponses,
+  "openai-embeddings": openaiEmbeddings,
 } as const satisfies Record<string, ApiAdapter>;
 
 /** A registered API's key. */
