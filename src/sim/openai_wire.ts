@@ -42,8 +42,38 @@ export function modelsResponse(model: string): Response {
   });
 }
 
+/**
+ * The prompt of any API's body in the chat / completions shape: Anthropic's
+ * top-level `system` joins the messages; the Responses API's `input` is a
+ * prompt (text) or messages; an embeddings `input` batch is a list of prompts.
+ */
+function promptsOf(body: Json): Json[] {
+  const input = body.input;
+  let messages = Array.isArray(body.messages) ? body.messages as Json[] : undefined;
+  if (
+    !messages && Array.isArray(input) && typeof input[0] === "object" && !Array.isArray(input[0])
+  ) {
+    messages = input as Json[];
+  }
+  if (messages) {
+    const system = typeof body.system === "string"
+      ? [{ role: "system", content: body.system }]
+      : [];
+    return [{ messages: [...system, ...messages] }];
+  }
+  if (body.prompt !== undefined) return [body];
+  if (Array.isArray(input) && input.length > 0 && typeof input[0] !== "number") {
+    return input.map((prompt) => ({ prompt }));
+  }
+  return input === undefined ? [body] : [{ prompt: input }];
+}
+
 /** Counts prompt tokens the way the simulator does: one per whitespace-separated word, or per id. */
 export function simPromptTokens(body: Json): number {
+  return promptsOf(body).reduce((n, b) => n + countPrompt(b), 0);
+}
+
+function countPrompt(body: Json): number {
   const countText = (s: string) => {
     let n = 0;
     for (const w of s.split(/\s+/)) if (w) n++;
@@ -74,7 +104,7 @@ export function simPromptTokens(body: Json): number {
  */
 export function promptCounter(tokenizer: TextTokenizer | undefined): (body: Json) => number {
   if (!tokenizer) return simPromptTokens;
-  return (body) => {
+  const count = (body: Json) => {
     if (Array.isArray(body.prompt)) return body.prompt.length;
     if (Array.isArray(body.messages)) {
       const messages = body.messages as ChatMessage[];
@@ -87,6 +117,7 @@ export function promptCounter(tokenizer: TextTokenizer | undefined): (body: Json
     }
     return tokenizer.encode(String(body.prompt ?? "")).length;
   };
+  return (body) => promptsOf(body).reduce((n, b) => n + count(b), 0);
 }
 
 /** `max_tokens` (or `max_completion_tokens`), `ignore_eos` and `min_tokens` as vLLM applies them. */

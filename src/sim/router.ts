@@ -9,6 +9,10 @@
 import type { Capacity } from "./capacity.ts";
 import { earlyFault, type FaultPicker, type FaultPlan } from "./faults.ts";
 import { errorResponse, modelsResponse, openaiWire } from "./openai_wire.ts";
+import { ollamaTags, ollamaVersion, ollamaWire } from "./ollama_wire.ts";
+import { anthropicModels, anthropicWire } from "./anthropic_wire.ts";
+import { responsesWire } from "./responses_wire.ts";
+import { embeddingsWire } from "./embeddings_wire.ts";
 import { type SimCore, streamResponse, wholeResponse } from "./stream.ts";
 import type { Json, SimWire } from "./wire.ts";
 
@@ -32,12 +36,23 @@ export function simRouter(
   const wires: Record<string, SimWire> = {
     "/v1/chat/completions": openaiWire(true, model),
     "/v1/completions": openaiWire(false, model),
+    "/api/chat": ollamaWire(true, model),
+    "/api/generate": ollamaWire(false, model),
+    "/v1/messages": anthropicWire(model),
+    "/v1/responses": responsesWire(model),
+    "/v1/embeddings": embeddingsWire(model),
   };
   return async (req) => {
     const arrived = performance.now();
     const path = new URL(req.url).pathname;
     if (req.method === "GET") {
+      // Anthropic's clients send `anthropic-version` with every request, discovery included.
+      if (path === "/v1/models" && req.headers.has("anthropic-version")) {
+        return anthropicModels(model);
+      }
       if (path === "/v1/models") return modelsResponse(model);
+      if (path === "/api/tags") return ollamaTags(model);
+      if (path === "/api/version") return ollamaVersion();
       if (path === "/health") return new Response(null, { status: 200 });
       if (path === "/sim/stats") return Response.json(capacity.stats);
     }
@@ -61,7 +76,7 @@ export function simRouter(
       const early = await earlyFault(fault, options.faultPlan, options);
       if (early) return early;
     }
-    return body.stream === true
+    return (wire.streams?.(body) ?? body.stream === true)
       ? streamResponse(core, wire, { body, arrived, fault })
       : await wholeResponse(core, wire, { body, arrived });
   };

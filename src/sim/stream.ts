@@ -92,6 +92,7 @@ export function streamResponse(
     tokens: n,
     promptTokens: prompt,
     reportedTokens: reported,
+    arrivedMs: performance.timeOrigin + arrived,
   });
   let controller!: Controller;
   let closed = false;
@@ -127,7 +128,7 @@ export function streamResponse(
         return true;
       case "error_event":
         send(events.errorEvent());
-        close(true);
+        close(events.endAfterError !== false);
         return true;
       case "bad_json":
         controller.enqueue(events.badEvent());
@@ -250,9 +251,11 @@ export function wholeResponse(
           tokens: n,
           promptTokens: prompt,
           reportedTokens: reported,
+          arrivedMs: performance.timeOrigin + arrived,
         });
         core.capacity.release(false);
-        resolve(new Response(json, { headers: { "content-type": "application/json" } }));
+        const type = wire.wholeContentType ?? "application/json";
+        resolve(new Response(json, { headers: { "content-type": type } }));
       });
     });
   });

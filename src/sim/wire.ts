@@ -1,6 +1,6 @@
 /**
  * What a simulated protocol's wire format provides: one module per format
- * (openai_wire.ts today), routed by path in router.ts. The stream core
+ * (openai_wire.ts, ollama_wire.ts, anthropic_wire.ts, responses_wire.ts, embeddings_wire.ts), routed by path in router.ts. The stream core
  * (stream.ts) paces tokens and injects faults; a wire only turns them into
  * bytes, so it never touches clocks or capacity.
  *
@@ -20,8 +20,10 @@ export interface WireStream {
   token(text: string, reasoning: boolean, last: boolean): string;
   /** The usage event, when the request asked for one. */
   usage(): string | undefined;
-  /** The bytes that end a stream well (`data: [DONE]`). */
+  /** The bytes that end a stream well (`data: [DONE]`; empty where EOF alone ends it). */
   end(): Uint8Array;
+  /** False when the server writes nothing more after an in-stream error (default: {@link end}). */
+  readonly endAfterError?: boolean;
   /** Fault events: an in-stream error, an event without output, a 1 MiB event. */
   errorEvent(): string;
   emptyEvent(): string;
@@ -36,12 +38,16 @@ export interface WireStream {
 export interface SimWire {
   /** An error answer in this format, or undefined when the body is acceptable. */
   validate(body: Json): Response | undefined;
+  /** Whether a request is answered streaming; default: when its body says `"stream": true`. */
+  streams?(body: Json): boolean;
   /** Output tokens a request asks for, given the simulator's default length. */
   outputLength(body: Json, defaultTokens: number): number;
   /** The events of one streamed response. */
   stream(body: Json, options: WireResponse): WireStream;
   /** The headers of a streamed response. */
   readonly streamHeaders: Readonly<Record<string, string>>;
+  /** The `content-type` of a whole response; default `application/json`. */
+  readonly wholeContentType?: string;
   /** A whole (non-streamed) response body holding `text`. */
   whole(body: Json, options: WireResponse & { readonly text: string }): string;
 }
@@ -55,4 +61,6 @@ export interface WireResponse {
   readonly promptTokens: number;
   /** The completion tokens reported (`usageScale` applied). */
   readonly reportedTokens: number;
+  /** When the request arrived, on the send stamps' axis (`performance.timeOrigin` + now, ms). */
+  readonly arrivedMs: number;
 }
