@@ -15,6 +15,11 @@ import modelCompletionsStream from "../../configs/models/openai_completions_stre
 };
 import modelCompletions from "../../configs/models/openai_completions.yaml" with { type: "text" };
 import modelSim from "../../configs/models/sim.yaml" with { type: "text" };
+import modelOllamaChat from "../../configs/models/ollama_chat.yaml" with { type: "text" };
+import modelOllamaGenerate from "../../configs/models/ollama_generate.yaml" with { type: "text" };
+import modelAnthropic from "../../configs/models/anthropic_messages.yaml" with { type: "text" };
+import modelResponses from "../../configs/models/openai_responses.yaml" with { type: "text" };
+import modelEmbeddings from "../../configs/models/openai_embeddings.yaml" with { type: "text" };
 import dataSynthetic from "../../configs/datasets/synthetic.yaml" with { type: "text" };
 import dataUniform from "../../configs/datasets/synthetic_uniform.yaml" with { type: "text" };
 import dataGaussian from "../../configs/datasets/synthetic_gaussian.yaml" with { type: "text" };
@@ -36,6 +41,11 @@ export const BUILTIN: Record<ConfigKind, Record<string, string>> = {
     openai_completions_stream: modelCompletionsStream,
     openai_completions: modelCompletions,
     sim: modelSim,
+    ollama_chat: modelOllamaChat,
+    ollama_generate: modelOllamaGenerate,
+    anthropic_messages: modelAnthropic,
+    openai_responses: modelResponses,
+    openai_embeddings: modelEmbeddings,
   },
   datasets: {
     synthetic: dataSynthetic,

@@ -235,7 +235,15 @@ Deno.test("authHeader() sends the key as Bearer, as x-api-key, or not at all", (
 });
 
 Deno.test("the API registry lists every adapter by key, with a help line each", () => {
-  assertEquals(API_KINDS, ["openai-chat", "openai-completions"]);
+  assertEquals(API_KINDS, [
+    "openai-chat",
+    "openai-completions",
+    "ollama-chat",
+    "ollama-generate",
+    "anthropic-messages",
+    "openai-responses",
+    "openai-embeddings",
+  ]);
   assertEquals(adapterFor("openai-chat").path, "/v1/chat/completions");
   assertEquals(adapterFor("openai-chat").input, "messages");
   assertEquals(adapterFor("openai-completions").path, "/v1/completions");
