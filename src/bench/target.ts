@@ -46,7 +46,10 @@ export function requestHeaders(model: ModelTask): Record<string, string> {
       `Model "${model.abbr}": API "${model.api}" cannot stream; set stream: false`,
     );
   }
-  const headers: Record<string, string> = { "content-type": "application/json", ...adapter.headers };
+  const headers: Record<string, string> = {
+    "content-type": "application/json",
+    ...adapter.headers,
+  };
   if (model.apiKey) {
     const auth = authHeader(adapter.auth, model.apiKey);
     if (!auth) {
