@@ -14,6 +14,7 @@ import { sseFraming } from "../../src/protocol/sse.ts";
 import { createTransport } from "../../src/protocol/transport.ts";
 import { modelsUrl, requestHeaders } from "../../src/bench/target.ts";
 import type { ModelTask } from "../../src/config/plan.ts";
+import { UsageError } from "../../src/errors.ts";
 import { assert, assertEquals } from "../helpers.ts";
 
 const enc = new TextEncoder();
@@ -276,5 +277,36 @@ Deno.test("requestHeaders() puts the key in the API's auth header, before the ta
     "content-type": "application/json",
     authorization: "Bearer secret",
     "x-extra": "1",
+  });
+});
+
+Deno.test("requestHeaders() adds the API's own headers and refuses a streaming task on an API that cannot stream", () => {
+  const model = (o: Record<string, unknown>) =>
+    ({
+      abbr: "m",
+      api: "anthropic-messages",
+      stream: true,
+      headers: {},
+      ...o,
+    }) as unknown as ModelTask;
+  assertEquals(
+    requestHeaders(model({ apiKey: "k", headers: { "Anthropic-Version": "2024-01-01" } })),
+    {
+      "content-type": "application/json",
+      "anthropic-version": "2024-01-01",
+      "x-api-key": "k",
+    },
+  );
+  assertEquals(requestHeaders(model({}))["anthropic-version"], "2023-06-01");
+  let message = "";
+  try {
+    requestHeaders(model({ api: "openai-embeddings" }));
+  } catch (error) {
+    assert(error instanceof UsageError);
+    message = error.message;
+  }
+  assertEquals(message, `Model "m": API "openai-embeddings" cannot stream; set stream: false`);
+  assertEquals(requestHeaders(model({ api: "openai-embeddings", stream: false })), {
+    "content-type": "application/json",
   });
 });
