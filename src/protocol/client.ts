@@ -65,6 +65,7 @@ class StreamState implements EventSink, StreamOutcome {
   hadOutput = false;
   hadContent = false;
   text: string[] | undefined;
+  timings: Record<string, number> | undefined;
   /** The stamp of the event being read, for the probe. */
   stamp = 0;
   readonly probe: HttpTarget["probe"];
@@ -100,6 +101,9 @@ class StreamState implements EventSink, StreamOutcome {
   }
   parsed(event: unknown): void {
     if (this.probe) this.probe(event, this.stamp);
+  }
+  serverTimings(timings: Readonly<Record<string, number>>): void {
+    this.timings = Object.assign(this.timings ?? {}, timings);
   }
   /** Both counts, once the server has given both. */
   usageSeen(): Usage | undefined {
@@ -196,6 +200,7 @@ export async function sendRequest(
       if (retryAfter !== undefined) failure.retryAfterMs = retryAfter;
       return finish();
     }
+    target.adapter.readHeaders?.((name) => response.header(name), state);
     const contentType = response.header("content-type") ?? "";
     if (target.stream && target.adapter.framing.accepts(contentType)) {
       const decoder = eventDecoder(target.adapter, state);
@@ -257,6 +262,7 @@ export async function sendRequest(
     if (meta.inputTokens !== undefined) record.inputTokens = meta.inputTokens;
     if (state.text) record.outputText = state.text.join("");
     if (state.finishReason !== undefined) record.finishReason = state.finishReason;
+    if (state.timings) record.serverTimings = state.timings;
     return record;
   }
 }
@@ -272,6 +278,14 @@ async function readLimited(response: TransportResponse): Promise<string> {
 
 /** The per-event work: the adapter reads the event; keep the stamp of output-carrying ones. */
 function eventDecoder(adapter: ApiAdapter, state: StreamState): FrameDecoder {
+  const readField = adapter.readField;
+  const onField = readField
+    ? (field: string, value: string, stamp: number) => {
+      if (state.ended) return;
+      state.stamp = stamp;
+      readField(field, value, state);
+    }
+    : undefined;
   return adapter.framing.decoder((data, stamp, name) => {
     if (state.ended) return;
     state.stamp = stamp;
@@ -282,5 +296,5 @@ function eventDecoder(adapter: ApiAdapter, state: StreamState): FrameDecoder {
       state.chunkRel.push(stamp);
       if (state.hadContent && state.firstContentRel === undefined) state.firstContentRel = stamp;
     }
-  });
+  }, onField);
 }

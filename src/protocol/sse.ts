@@ -8,8 +8,8 @@
  * @module
  */
 
-import { createParser, type EventSourceParser } from "eventsource-parser";
-import type { FrameDecoder, FrameHandler, Framing } from "./adapter.ts";
+import { createParser, type EventSourceParser, type ParseError } from "eventsource-parser";
+import type { FieldHandler, FrameDecoder, FrameHandler, Framing } from "./adapter.ts";
 
 /** Incremental SSE decoder: push each network read with its arrival stamp. */
 export class SseDecoder implements FrameDecoder {
@@ -21,10 +21,22 @@ export class SseDecoder implements FrameDecoder {
    * @param onEvent called once per complete event with its `data`, the stamp
    * of the read that completed it and its `event:` name (undefined when the
    * event has none), synchronously inside {@link push}
+   * @param onField called with each line of a field SSE does not define
+   * (`error: {…}` of old llama.cpp); without it such lines are dropped. The
+   * parser reports them through its error hook, so normal events pay nothing.
    */
-  constructor(onEvent: FrameHandler) {
+  constructor(onEvent: FrameHandler, onField?: FieldHandler) {
     this.#parser = createParser({
       onEvent: (event) => onEvent(event.data, this.#stamp, event.event),
+      ...(onField
+        ? {
+          onError: (error: ParseError) => {
+            if (error.type === "unknown-field" && error.field !== undefined) {
+              onField(error.field, error.value ?? "", this.#stamp);
+            }
+          },
+        }
+        : {}),
     });
   }
 
@@ -49,5 +61,5 @@ export class SseDecoder implements FrameDecoder {
 /** SSE framing: `text/event-stream` bodies, decoded by {@link SseDecoder}. */
 export const sseFraming: Framing = {
   accepts: (contentType) => contentType.includes("text/event-stream"),
-  decoder: (onEvent) => new SseDecoder(onEvent),
+  decoder: (onEvent, onField) => new SseDecoder(onEvent, onField),
 };
