@@ -125,6 +125,12 @@ export interface ApiAdapter {
    * has names) into the sink. Runs once per event: keep it tiny.
    */
   readEvent(data: string, name: string | undefined, sink: EventSink): void;
+  /**
+   * A fresh event reader for one response, for APIs whose events only make
+   * sense against the earlier ones (SGLang's cumulative `text`); when present,
+   * the client reads a stream's events with it instead of {@link readEvent}.
+   */
+  reader?(): ApiAdapter["readEvent"];
   /** Reads a whole non-streaming response (parsed JSON) into the sink. */
   readResponse(body: unknown, sink: EventSink): void;
   /**

@@ -124,7 +124,8 @@ function parseRetryAfter(value: string | undefined): number | undefined {
 export function summarizeErrorBody(text: string): string {
   try {
     const body = JSON.parse(text);
-    const msg = body?.error?.message ?? body?.message ?? body?.detail;
+    // OpenAI's {"error": {"message"}}; TGI's {"error": "…", "error_type"}; others' message/detail.
+    const msg = body?.error?.message ?? body?.error ?? body?.message ?? body?.detail;
     if (typeof msg === "string") return msg;
   } catch {
     // not JSON: fall through to the raw text
@@ -278,6 +279,7 @@ async function readLimited(response: TransportResponse): Promise<string> {
 
 /** The per-event work: the adapter reads the event; keep the stamp of output-carrying ones. */
 function eventDecoder(adapter: ApiAdapter, state: StreamState): FrameDecoder {
+  const readEvent = adapter.reader ? adapter.reader() : adapter.readEvent;
   const readField = adapter.readField;
   const onField = readField
     ? (field: string, value: string, stamp: number) => {
@@ -291,7 +293,7 @@ function eventDecoder(adapter: ApiAdapter, state: StreamState): FrameDecoder {
     state.stamp = stamp;
     state.hadOutput = false;
     state.hadContent = false;
-    adapter.readEvent(data, name, state);
+    readEvent(data, name, state);
     if (state.hadOutput) {
       state.chunkRel.push(stamp);
       if (state.hadContent && state.firstContentRel === undefined) state.firstContentRel = stamp;
