@@ -34,7 +34,9 @@ export function readTgiDetails(details: unknown, sink: EventSink): void {
   if (!isObj(details)) return;
   if (typeof details.finish_reason === "string") sink.finish(details.finish_reason);
   const usage: { promptTokens?: number; completionTokens?: number } = {};
-  if (typeof details.generated_tokens === "number") usage.completionTokens = details.generated_tokens;
+  if (typeof details.generated_tokens === "number") {
+    usage.completionTokens = details.generated_tokens;
+  }
   if (typeof details.input_length === "number") usage.promptTokens = details.input_length;
   sink.usage(usage);
 }
@@ -83,5 +85,8 @@ export const tgiGenerateStream: ApiAdapter = {
     // /generate_stream always streams; a JSON body here is an error object.
     if (isObj(body)) readTgiError(body, sink);
   },
-  endOfStream: endOfStreamRule({ terminal: "the final event (generated_text)", eofAfterFinish: false }),
+  endOfStream: endOfStreamRule({
+    terminal: "the final event (generated_text)",
+    eofAfterFinish: false,
+  }),
 };
