@@ -11,6 +11,8 @@ import {
   assertEquals,
   modelAt,
   quiet,
+  runCli,
+  runFlags,
   simplePlan,
   withTempDir,
 } from "../helpers.ts";
@@ -114,3 +116,54 @@ for (const [api, server] of CASES) {
     }
   });
 }
+
+Deno.test("run picks the API from the --url's route, from probing a shared route, and with --api auto", async () => {
+  const sims = {
+    tgi: await startSimulator({ server: "tgi", ttftMs: 5, itlMs: 1 }),
+    llamacpp: await startSimulator({ server: "llamacpp", ttftMs: 5, itlMs: 1 }),
+    sglang: await startSimulator({ server: "sglang", ttftMs: 5, itlMs: 1 }),
+  };
+  const dead = Deno.serve(
+    { hostname: "127.0.0.1", port: 0, onListen() {} },
+    () => new Response("", { status: 404 }),
+  );
+  try {
+    await withTempDir(async (dir) => {
+      const cases: Array<[string, string[], string]> = [
+        [`${sims.tgi.url}/generate_stream`, [], "tgi-generate-stream"],
+        [`${sims.sglang.url}/generate`, [], "sglang-generate"],
+        [sims.llamacpp.url, ["--api", "auto"], "llamacpp-completion"],
+      ];
+      for (const [url, extra, api] of cases) {
+        const r = await runCli([
+          "run",
+          ...runFlags(url, { concurrency: 2, prompts: 2, maxTokens: 5, workDir: dir }),
+          ...extra,
+        ]);
+        assertEquals(r.code, 0, `${url}: ${r.stderr}`);
+        const sim = Object.values(sims).find((s) => url.startsWith(s.url))!;
+        assert(sim.stats().requests >= 2, `${url}: the simulator was sent the requests`);
+        if (extra.length || url.endsWith("/generate")) {
+          assert(r.stdout.includes(`using API "${api}"`), `${url}: ${r.stdout}`);
+        }
+      }
+      const r = await runCli([
+        "run",
+        ...runFlags(`http://127.0.0.1:${dead.addr.port}`, {
+          concurrency: 1,
+          prompts: 1,
+          maxTokens: 5,
+          workDir: dir,
+        }),
+        "--api",
+        "auto",
+      ]);
+      assertEquals(r.code, 1, r.stderr);
+      assert(/No known API answered/.test(r.stderr), r.stderr);
+      assert(r.stderr.includes("/get_model_info"), "lists what was tried");
+    });
+  } finally {
+    for (const s of Object.values(sims)) await s.shutdown();
+    await dead.shutdown();
+  }
+});

@@ -6,6 +6,7 @@ import { sglangGenerate } from "../../src/protocol/sglang_generate.ts";
 import { tgiGenerate } from "../../src/protocol/tgi_generate.ts";
 import { tgiGenerateStream } from "../../src/protocol/tgi_generate_stream.ts";
 import { createTransport } from "../../src/protocol/transport.ts";
+import { encodeRecord, TraceLineDecoder } from "../../src/record/trace.ts";
 import { assert, assertEquals } from "../helpers.ts";
 
 const enc = new TextEncoder();
@@ -279,4 +280,24 @@ Deno.test("apisForUrl() names the API of a known route, several for a shared one
   assertEquals(apisForUrl("http://h:1/generate"), ["tgi-generate", "sglang-generate"]);
   assertEquals(apisForUrl("http://h:1/v1"), []);
   assertEquals(apisForUrl("not a url"), []);
+});
+
+Deno.test("a record's serverTimings survive the trace line", () => {
+  const record = {
+    index: 3,
+    scheduledMs: 1000,
+    startMs: 1001,
+    endMs: 1100,
+    chunkMs: [1050, 1060],
+    stream: true,
+    attempts: 1,
+    serverTimings: { prompt_ms: 12.5, predicted_ms: 40 },
+  };
+  const line = encodeRecord(record, 1000);
+  const bytes = enc.encode(line);
+  const entry = new TraceLineDecoder(1000).decodeBytes(bytes, 0, bytes.length);
+  assertEquals(entry.facts.serverTimings, { prompt_ms: 12.5, predicted_ms: 40 });
+  assertEquals(entry.facts.chunks, 2, "the chunk digits still read fast");
+  const without = enc.encode(encodeRecord({ ...record, serverTimings: undefined! }, 1000));
+  assert(!new TextDecoder().decode(without).includes('"st"'), "absent when none");
 });
