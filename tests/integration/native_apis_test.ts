@@ -43,6 +43,12 @@ for (const [api, server] of CASES) {
         assertEquals(json.common.total_input_tokens, 16 * 16, "input tokens");
         assertEquals(json.metrics.output_tokens!.min, 20);
         assertEquals(sim.stats().peakHeld, 8, "simulator peak in flight");
+        if (api === "llamacpp-completion") {
+          // The simulator reports its own decode time: 19 gaps of 10 ms.
+          const predicted = json.server_timings_ms?.predicted_ms;
+          assertEquals(predicted?.n, 16, "every request's timings");
+          assertClose(predicted!.mean, 190, 40, "server-reported predicted_ms");
+        }
       });
 
       // Timing against the simulator's own send stamps (a loaded machine shifts both).
