@@ -12,7 +12,9 @@
  * Followed: sgl-project/sglang python/sglang/srt/entrypoints/http_server.py
  * (`generate_request`, `stream_results`, `_create_error_response`),
  * python/sglang/srt/managers/tokenizer_manager.py (`_handle_batch_output`:
- * cumulative text, `meta_info`) and python/sglang/srt/managers/schedule_batch.py
+ * cumulative text unless the server runs with incremental streaming output,
+ * `meta_info`, `e2e_latency` on the finishing output; read at commit
+ * 001067ff) and python/sglang/srt/managers/schedule_batch.py
  * (`BaseFinishReason.to_json`).
  *
  * @module

@@ -12,7 +12,8 @@
  * Followed: sgl-project/sglang python/sglang/srt/entrypoints/http_server.py
  * (`generate_request`, `stream_results`, `_create_error_response`,
  * `get_model_info`), python/sglang/srt/managers/tokenizer_manager.py
- * (`_handle_batch_output`) and python/sglang/srt/managers/schedule_batch.py
+ * (`_handle_batch_output`: meta_info keys in this order, `e2e_latency` set on
+ * the finishing output; read at commit 001067ff) and python/sglang/srt/managers/schedule_batch.py
  * (`FINISH_LENGTH`, `FINISH_MATCHED_TOKEN` `to_json`).
  *
  * @module
@@ -54,7 +55,7 @@ function sglangStream(body: Json, r: WireResponse): WireStream {
   const event = (finish: string, extra: string) =>
     `{"text":${
       JSON.stringify(text)
-    },"output_ids":[],"meta_info":{"id":"${id}","finish_reason":${finish},"prompt_tokens":${r.promptTokens},"weight_version":"default","completion_tokens":${n},"cached_tokens":0${extra}}`;
+    },"output_ids":[],"meta_info":{"id":"${id}","finish_reason":${finish},"prompt_tokens":${r.promptTokens},"weight_version":"default","num_retractions":0,"reasoning_tokens":0,"completion_tokens":${n},"cached_tokens":0${extra}}`;
   const length = r.tokens === maxNew(body);
   return {
     frame: (payload, sentMs) => encoder.encode(`data: ${payload},"sim_sent_ms":${sentMs}}\n\n`),
@@ -114,6 +115,8 @@ export function sglangWire(): SimWire {
           finish_reason: finish,
           prompt_tokens: r.promptTokens,
           weight_version: "default",
+          num_retractions: 0,
+          reasoning_tokens: 0,
           completion_tokens: r.reportedTokens,
           cached_tokens: 0,
         },
