@@ -16,7 +16,7 @@ import { formatSlo, type Objective } from "../metrics/goodput.ts";
 import type { StatSpec } from "../metrics/stats.ts";
 import type { ApiKind } from "../protocol/mod.ts";
 import type { TransportKind } from "../protocol/transport.ts";
-import type { SimOptions } from "../sim/server.ts";
+import type { SimOptions } from "../sim_options.ts";
 
 /** Where the service is and how to call it (AISBench's model task). */
 export interface ModelTask {

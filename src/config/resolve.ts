@@ -18,7 +18,7 @@ import type { SummarizerName } from "../metrics/summarize.ts";
 import { type ApiKind, apisForUrl } from "../protocol/mod.ts";
 import { DEFAULT_TRANSPORT, type TransportKind } from "../protocol/transport.ts";
 import { safeName } from "../safe_name.ts";
-import type { FaultPlan, SimOptions } from "../sim/server.ts";
+import type { FaultPlan, SimOptions } from "../sim_options.ts";
 import { loadConfig } from "./load.ts";
 import {
   type LoadBlock,

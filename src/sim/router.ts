@@ -8,17 +8,15 @@
 
 import type { Capacity } from "./capacity.ts";
 import { earlyFault, type FaultPicker, type FaultPlan } from "./faults.ts";
+import { SIM_SERVERS, type SimServerKind } from "../sim_options.ts";
+
+export { SIM_SERVERS, type SimServerKind };
 import { errorResponse, modelsResponse, openaiWire } from "./openai_wire.ts";
 import { type SimCore, streamResponse, wholeResponse } from "./stream.ts";
 import type { Json, SimWire } from "./wire.ts";
 import { tgiInfo, tgiWire } from "./tgi_wire.ts";
 import { llamacppProps, llamacppWire } from "./llamacpp_wire.ts";
 import { sglangModelInfo, sglangWire } from "./sglang_wire.ts";
-
-/** The servers the simulator can play: each adds its native routes and discovery page. */
-export const SIM_SERVERS = ["vllm", "tgi", "llamacpp", "sglang"] as const;
-/** One of {@link SIM_SERVERS}. */
-export type SimServerKind = typeof SIM_SERVERS[number];
 
 interface NativeRoutes {
   /** POST paths to their wire formats. */
