@@ -1,5 +1,5 @@
 /**
- * Transports: how bytes travel. Two implementations behind one small
+ * Transports: how bytes travel. Three implementations behind one small
  * interface, so the client's timing and classification logic is written once:
  *
  * - `fetch` — Web `fetch`, the body read with a BYOB reader into one reused
@@ -8,6 +8,9 @@
  *   only, the same client CPU per stream event as fetch on paced streams (see
  *   docs/performance.md), and the only way to skip certificate checks
  *   in-process (`--insecure`).
+ * - `raw` — our own HTTP/1.1 over `Deno.connect` / `Deno.connectTls`
+ *   (transport_raw.ts): the send stamp taken when the request's bytes have
+ *   been written, every ready read stamped before any is parsed.
  *
  * Every body read is stamped with `performance.now()` on arrival, before any
  * parsing.
@@ -18,9 +21,10 @@
 import http from "node:http";
 import https from "node:https";
 import { Buffer } from "node:buffer";
+import { RawTransport } from "./transport_raw.ts";
 
 /** The transport names. */
-export const TRANSPORTS = ["fetch", "node"] as const;
+export const TRANSPORTS = ["fetch", "node", "raw"] as const;
 /** One of {@link TRANSPORTS}. */
 export type TransportKind = typeof TRANSPORTS[number];
 
@@ -54,8 +58,18 @@ export interface TransportResponse {
 export interface TransportRequest {
   readonly method: "GET" | "POST";
   readonly headers: Readonly<Record<string, string>>;
-  readonly body?: string;
+  /**
+   * The body. Give the same `Uint8Array` for every send of the same spec:
+   * the raw transport then frames the request once and reuses its bytes.
+   */
+  readonly body?: string | Uint8Array<ArrayBuffer>;
   readonly signal: AbortSignal;
+  /**
+   * Called with the `performance.now()` stamp at which the request's bytes
+   * were written to the socket, when the transport knows it (raw); fetch and
+   * node never call it (their write happens somewhere inside their stack).
+   */
+  readonly onSent?: (stamp: number) => void;
 }
 
 /** Sends HTTP requests over a pool of kept-alive connections. */
@@ -69,6 +83,7 @@ export interface Transport {
 
 /** Creates a transport. `insecure` requires the node transport. */
 export function createTransport(kind: TransportKind, options: TlsOptions = {}): Transport {
+  if (kind === "raw") return new RawTransport(options);
   return kind === "node" ? new NodeTransport(options) : new FetchTransport(options);
 }
 
@@ -155,9 +170,9 @@ class NodeTransport implements Transport {
       const target = new URL(url);
       const secure = target.protocol === "https:";
       const headers: Record<string, string | number> = { ...init.headers };
-      let payload: Buffer | undefined;
+      let payload: Uint8Array | undefined;
       if (init.body !== undefined) {
-        payload = Buffer.from(init.body);
+        payload = typeof init.body === "string" ? Buffer.from(init.body) : init.body;
         headers["content-length"] = payload.length;
       }
       const req = (secure ? https : http).request(target, {
