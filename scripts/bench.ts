@@ -3,7 +3,11 @@
  * prints one JSON line. The simulator runs in a child process so the numbers
  * are the client's alone. A benchmark, never a test: it asserts nothing.
  *
- * Usage: deno task bench [--quick] [fidelity] [ingest] [tokenizer]
+ * Usage: deno task bench [--quick] [fidelity] [fidelity-sim] [ingest] [tokenizer] [scale]
+ *
+ * `fidelity` runs against the native emitter with the C floor client beside
+ * servebench (bench_fidelity.ts); `fidelity-sim` against the TypeScript
+ * simulator, as before the native emitter came.
  *
  * @module
  */
@@ -21,6 +25,7 @@ import { mean, percentileSorted, sortedSample, stddev } from "../src/metrics/sta
 import { chunkDeltasUs, type RequestRecord } from "../src/record/record.ts";
 import { Random } from "../src/random.ts";
 import { TokenizerPool } from "../src/tokenizer/pool.ts";
+import { benchFidelity } from "./bench_fidelity.ts";
 
 const MAIN = new URL("../main.ts", import.meta.url).pathname;
 
@@ -461,10 +466,11 @@ console.log(JSON.stringify({
   cpus: navigator.hardwareConcurrency,
   date: new Date().toISOString(),
 }));
+if (all || args.has("fidelity")) await benchFidelity(quick);
 for (const kind of TRANSPORTS) {
-  if (all || args.has("fidelity")) await fidelity(quick, kind);
+  if (all || args.has("fidelity-sim")) await fidelity(quick, kind);
 }
-if (all || args.has("fidelity")) await fidelityWorkers(quick);
+if (all || args.has("fidelity-sim")) await fidelityWorkers(quick);
 for (const kind of TRANSPORTS) {
   if (all || args.has("ingest")) await ingest(quick, kind);
 }
