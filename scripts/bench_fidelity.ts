@@ -23,7 +23,7 @@ import process from "node:process";
 import { sendRequest } from "../src/protocol/client.ts";
 import { drive, type DriveSpec } from "../src/bench/drive.ts";
 import { createTransport, type Transport, TRANSPORTS } from "../src/protocol/transport.ts";
-import { type RawParsing, RawTransport } from "../src/protocol/transport_raw.ts";
+import { RawTransport } from "../src/protocol/transport_raw.ts";
 import { openaiChat } from "../src/protocol/openai.ts";
 import { runClosedLoop } from "../src/load/concurrency.ts";
 import { mean, percentileSorted, sortedSample, stddev } from "../src/metrics/stats.ts";
@@ -53,6 +53,8 @@ interface Row {
   itl_p99_vs_floor_ms?: number;
   itl_p99_x_floor?: number;
   cpu_x_floor?: number;
+  /** Arrival stamp − the emitter's `sent_ms` (main-thread runs only). */
+  client_delay_ms?: { mean: number; p99: number };
 }
 
 const round = (n: number, d = 2) => Math.round(n * 10 ** d) / 10 ** d;
@@ -81,6 +83,18 @@ async function build(dir: string): Promise<{ emitter: string; floor: string } | 
   }
   return out;
 }
+
+/** What one client's run gives back. */
+interface Run {
+  records: RequestRecord[];
+  /** Process CPU (µs) while the measured streams ran. */
+  cpuUs: number;
+  /** Arrival stamp − the emitter's `sent_ms`, where the run can see events. */
+  clientDelayMs?: { mean: number; p99: number };
+}
+
+/** A client under test: its name and how it runs a point against an emitter's URL. */
+type Client = [string, (url: string, c: number, n: number) => Promise<Run>];
 
 interface Emitter {
   port: number;
@@ -191,13 +205,25 @@ const BODY = new TextEncoder().encode(JSON.stringify(openaiChat.buildBody({ prom
 })));
 
 /** servebench's client in this thread: sendRequest over one transport, closed loop. */
-async function runDirect(transport: Transport, url: string, c: number, n: number) {
+async function runDirect(
+  transport: Transport,
+  url: string,
+  c: number,
+  n: number,
+): Promise<Run> {
+  const delays: number[] = [];
+  const origin = performance.timeOrigin;
   const target = {
     url: `${url}/v1/chat/completions`,
     headers: { "content-type": "application/json" },
     adapter: openaiChat,
     stream: true,
     transport,
+    // The client's own delay: its arrival stamp minus the emitter's send time in the event.
+    probe: (event: unknown, stamp: number) => {
+      const sent = (event as { sent_ms?: number }).sent_ms;
+      if (sent !== undefined) delays.push(origin + stamp - sent);
+    },
   };
   // A warm-up round (JIT, connections), then the measured load.
   await warm(transport, url, c);
@@ -205,15 +231,22 @@ async function runDirect(transport: Transport, url: string, c: number, n: number
     await sendRequest(target, BODY, { index: i, scheduledMs: s });
   });
   const records: RequestRecord[] = [];
+  delays.length = 0;
   const cpu0 = cpuUs();
   await runClosedLoop({ kind: "concurrency", concurrency: c }, { total: n }, async (i, s) => {
     records.push(await sendRequest(target, BODY, { index: i, scheduledMs: s }));
   });
-  return { records, cpuUs: cpuUs() - cpu0 };
+  const cpu = cpuUs() - cpu0;
+  const d = sortedSample(delays);
+  return {
+    records,
+    cpuUs: cpu,
+    clientDelayMs: { mean: round(mean(d), 3), p99: round(percentileSorted(d, 99), 3) },
+  };
 }
 
 /** The run's own path: drive() on `workers` load workers (0: this thread), raw transport. */
-async function runDrive(url: string, c: number, n: number, workers: number) {
+async function runDrive(url: string, c: number, n: number, workers: number): Promise<Run> {
   const spec: DriveSpec = {
     url: `${url}/v1/chat/completions`,
     modelsUrl: `${url}/v1/models`,
@@ -263,6 +296,10 @@ function table(rows: Array<Row>): string {
     ["p99 − floor", (r) => r.itl_p99_vs_floor_ms === undefined ? "–" : `${r.itl_p99_vs_floor_ms}`],
     ["CPU × floor", (r) => r.cpu_x_floor === undefined ? "–" : `${r.cpu_x_floor}`],
     ["emitter lag p99", (r) => String(r.emitter_lag_p99_ms ?? "–")],
+    [
+      "client delay mean / p99",
+      (r) => r.client_delay_ms ? `${r.client_delay_ms.mean} / ${r.client_delay_ms.p99}` : "–",
+    ],
     ["failed", (r) => String(r.failed)],
   ];
   const lines = [
@@ -281,28 +318,19 @@ export async function benchFidelity(quick: boolean): Promise<void> {
     if (!bins) return;
     const points = quick ? [[64, 192], [256, 768]] : [[64, 192], [256, 768], [1000, 1000]];
     const rows: Array<Row> = [];
-    const clients: Array<
-      [string, (url: string, c: number, n: number) => ReturnType<typeof runDirect>]
-    > = [
-      ...TRANSPORTS.map((kind) =>
-        [
-          kind,
-          (url: string, c: number, n: number) => withTransport(createTransport(kind), url, c, n),
-        ] as [
-          string,
-          (url: string, c: number, n: number) => ReturnType<typeof runDirect>,
-        ]
-      ),
-      ["raw-inline", (url, c, n) => withParsing("inline", url, c, n)],
-      ...[0, 1, 2].map((w) =>
-        [
-          `raw, drive() on ${w} workers`,
-          (url: string, c: number, n: number) => runDrive(url, c, n, w),
-        ] as [
-          string,
-          (url: string, c: number, n: number) => ReturnType<typeof runDirect>,
-        ]
-      ),
+    const clients: Client[] = [
+      ...TRANSPORTS.map((kind): Client => [
+        kind,
+        (url, c, n) => withTransport(createTransport(kind), url, c, n),
+      ]),
+      [
+        "raw-inline",
+        (url, c, n) => withTransport(new RawTransport({ parsing: "inline" }), url, c, n),
+      ],
+      ...[0, 1, 2].map((w): Client => [
+        `raw, drive() on ${w} workers`,
+        (url, c, n) => runDrive(url, c, n, w),
+      ]),
     ];
     for (const [c, n] of points as Array<[number, number]>) {
       let emitter = await startEmitter(bins.emitter);
@@ -326,7 +354,7 @@ export async function benchFidelity(quick: boolean): Promise<void> {
       for (const [client, run] of clients) {
         emitter = await startEmitter(bins.emitter);
         const url = `http://127.0.0.1:${emitter.port}`;
-        let r: Awaited<ReturnType<typeof runDirect>>;
+        let r: Run;
         try {
           r = await run(url, c, n);
         } finally {
@@ -340,6 +368,7 @@ export async function benchFidelity(quick: boolean): Promise<void> {
           ...m,
           cpu_us_per_event: round(r.cpuUs / m.events),
           emitter_lag_p99_ms: lag.p99!,
+          ...(r.clientDelayMs ? { client_delay_ms: r.clientDelayMs } : {}),
           ttft_vs_floor_ms: round(m.ttft_error_ms - floor.ttft_error_ms),
           ttft_x_floor: round((m.ttft_error_ms + TTFT_MS) / (floor.ttft_error_ms + TTFT_MS), 3),
           itl_p99_vs_floor_ms: round(m.itl_p99_ms - floor.itl_p99_ms),
@@ -356,14 +385,15 @@ export async function benchFidelity(quick: boolean): Promise<void> {
   }
 }
 
-async function withTransport(transport: Transport, url: string, c: number, n: number) {
+async function withTransport(
+  transport: Transport,
+  url: string,
+  c: number,
+  n: number,
+): Promise<Run> {
   try {
     return await runDirect(transport, url, c, n);
   } finally {
     transport.close();
   }
-}
-
-function withParsing(parsing: RawParsing, url: string, c: number, n: number) {
-  return withTransport(new RawTransport({ parsing }), url, c, n);
 }
