@@ -3,11 +3,13 @@
  * prints one JSON line. The simulator runs in a child process so the numbers
  * are the client's alone. A benchmark, never a test: it asserts nothing.
  *
- * Usage: deno task bench [--quick] [fidelity] [fidelity-sim] [ingest] [tokenizer] [scale]
+ * Usage: deno task bench [--quick] [fidelity] [workers] [fidelity-sim] [ingest] [tokenizer]
+ * [scale]
  *
  * `fidelity` runs against the native emitter with the C floor client beside
  * servebench (bench_fidelity.ts); `fidelity-sim` against the TypeScript
- * simulator, as before the native emitter came.
+ * simulator, as before the native emitter came; `workers` measures where load
+ * workers start to pay (the default worker count, src/bench/drive.ts).
  *
  * @module
  */
@@ -25,7 +27,7 @@ import { mean, percentileSorted, sortedSample, stddev } from "../src/metrics/sta
 import { chunkDeltasUs, type RequestRecord } from "../src/record/record.ts";
 import { Random } from "../src/random.ts";
 import { TokenizerPool } from "../src/tokenizer/pool.ts";
-import { benchFidelity } from "./bench_fidelity.ts";
+import { benchFidelity, benchWorkers } from "./bench_fidelity.ts";
 
 const MAIN = new URL("../main.ts", import.meta.url).pathname;
 
@@ -467,6 +469,7 @@ console.log(JSON.stringify({
   date: new Date().toISOString(),
 }));
 if (all || args.has("fidelity")) await benchFidelity(quick);
+if (all || args.has("workers")) await benchWorkers(quick);
 for (const kind of TRANSPORTS) {
   if (all || args.has("fidelity-sim")) await fidelity(quick, kind);
 }

@@ -310,29 +310,52 @@ function table(rows: Array<Row>): string {
   return lines.join("\n");
 }
 
+/** Every client of the fidelity table. */
+function fidelityClients(): Client[] {
+  return [
+    ...TRANSPORTS.map((kind): Client => [
+      kind,
+      (url, c, n) => withTransport(createTransport(kind), url, c, n),
+    ]),
+    [
+      "raw-inline",
+      (url, c, n) => withTransport(new RawTransport({ parsing: "inline" }), url, c, n),
+    ],
+    ...[0, 1, 2].map(driveClient),
+  ];
+}
+
+function driveClient(workers: number): Client {
+  return [`raw, drive() on ${workers} workers`, (url, c, n) => runDrive(url, c, n, workers)];
+}
+
 /** Runs the fidelity benchmark; `quick` runs c=64 and 256 only. */
-export async function benchFidelity(quick: boolean): Promise<void> {
+export function benchFidelity(quick: boolean): Promise<void> {
+  const points = quick ? [[64, 192], [256, 768]] : [[64, 192], [256, 768], [1000, 1000]];
+  return runPoints(points as Array<[number, number]>, fidelityClients(), 1);
+}
+
+/**
+ * `deno task bench workers`: where load workers start to pay — the run's own
+ * path (raw) on 0, 1 and 2 workers at c = 16 … 512 (3 requests per lane),
+ * each twice (`quick`: once), beside the floor.
+ */
+export function benchWorkers(quick: boolean): Promise<void> {
+  const points = [16, 32, 64, 128, 256, 512].map((c) => [c, 3 * c] as [number, number]);
+  return runPoints(points, [0, 1, 2].map(driveClient), quick ? 1 : 2);
+}
+
+async function runPoints(
+  points: Array<[number, number]>,
+  clients: Client[],
+  rounds: number,
+): Promise<void> {
   const dir = await Deno.makeTempDir({ prefix: "servebench-fidelity-" });
   try {
     const bins = await build(dir);
     if (!bins) return;
-    const points = quick ? [[64, 192], [256, 768]] : [[64, 192], [256, 768], [1000, 1000]];
-    const rows: Array<Row> = [];
-    const clients: Client[] = [
-      ...TRANSPORTS.map((kind): Client => [
-        kind,
-        (url, c, n) => withTransport(createTransport(kind), url, c, n),
-      ]),
-      [
-        "raw-inline",
-        (url, c, n) => withTransport(new RawTransport({ parsing: "inline" }), url, c, n),
-      ],
-      ...[0, 1, 2].map((w): Client => [
-        `raw, drive() on ${w} workers`,
-        (url, c, n) => runDrive(url, c, n, w),
-      ]),
-    ];
-    for (const [c, n] of points as Array<[number, number]>) {
+    const rows: Row[] = [];
+    for (const [c, n] of points) {
       let emitter = await startEmitter(bins.emitter);
       const f = await runFloor(bins.floor, emitter.port, c, n);
       let lag = await emitter.stop();
@@ -351,32 +374,34 @@ export async function benchFidelity(quick: boolean): Promise<void> {
       };
       rows.push(floor);
       console.log(JSON.stringify({ bench: "fidelity", ...floor }));
-      for (const [client, run] of clients) {
-        emitter = await startEmitter(bins.emitter);
-        const url = `http://127.0.0.1:${emitter.port}`;
-        let r: Run;
-        try {
-          r = await run(url, c, n);
-        } finally {
-          lag = await emitter.stop();
+      for (let round_ = 0; round_ < rounds; round_++) {
+        for (const [client, run] of clients) {
+          emitter = await startEmitter(bins.emitter);
+          const url = `http://127.0.0.1:${emitter.port}`;
+          let r: Run;
+          try {
+            r = await run(url, c, n);
+          } finally {
+            lag = await emitter.stop();
+          }
+          const m = measure(r.records);
+          const row: Row = {
+            client,
+            concurrency: c,
+            requests: n,
+            ...m,
+            cpu_us_per_event: round(r.cpuUs / m.events),
+            emitter_lag_p99_ms: lag.p99!,
+            ...(r.clientDelayMs ? { client_delay_ms: r.clientDelayMs } : {}),
+            ttft_vs_floor_ms: round(m.ttft_error_ms - floor.ttft_error_ms),
+            ttft_x_floor: round((m.ttft_error_ms + TTFT_MS) / (floor.ttft_error_ms + TTFT_MS), 3),
+            itl_p99_vs_floor_ms: round(m.itl_p99_ms - floor.itl_p99_ms),
+            itl_p99_x_floor: round(m.itl_p99_ms / floor.itl_p99_ms, 3),
+            cpu_x_floor: round(r.cpuUs / m.events / floor.cpu_us_per_event),
+          };
+          rows.push(row);
+          console.log(JSON.stringify({ bench: "fidelity", ...row }));
         }
-        const m = measure(r.records);
-        const row: Row = {
-          client,
-          concurrency: c,
-          requests: n,
-          ...m,
-          cpu_us_per_event: round(r.cpuUs / m.events),
-          emitter_lag_p99_ms: lag.p99!,
-          ...(r.clientDelayMs ? { client_delay_ms: r.clientDelayMs } : {}),
-          ttft_vs_floor_ms: round(m.ttft_error_ms - floor.ttft_error_ms),
-          ttft_x_floor: round((m.ttft_error_ms + TTFT_MS) / (floor.ttft_error_ms + TTFT_MS), 3),
-          itl_p99_vs_floor_ms: round(m.itl_p99_ms - floor.itl_p99_ms),
-          itl_p99_x_floor: round(m.itl_p99_ms / floor.itl_p99_ms, 3),
-          cpu_x_floor: round(r.cpuUs / m.events / floor.cpu_us_per_event),
-        };
-        rows.push(row);
-        console.log(JSON.stringify({ bench: "fidelity", ...row }));
       }
     }
     console.log(table(rows));
