@@ -28,8 +28,13 @@ export const TRANSPORTS = ["fetch", "node", "raw"] as const;
 /** One of {@link TRANSPORTS}. */
 export type TransportKind = typeof TRANSPORTS[number];
 
-/** The transport of a run unless `--transport` says otherwise. */
-export const DEFAULT_TRANSPORT: TransportKind = "fetch";
+/**
+ * The transport of a run unless `--transport` says otherwise: `raw`, which
+ * won `deno task bench fidelity` against fetch and node (TTFT error, ITL
+ * p99, CPU per event; docs/performance.md). `fetch` stays for HTTP/2 and
+ * proxies, `node` for `--insecure`.
+ */
+export const DEFAULT_TRANSPORT: TransportKind = "raw";
 
 /** TLS settings of a transport. */
 export interface TlsOptions {
