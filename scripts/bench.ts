@@ -3,13 +3,14 @@
  * prints one JSON line. The simulator runs in a child process so the numbers
  * are the client's alone. A benchmark, never a test: it asserts nothing.
  *
- * Usage: deno task bench [--quick] [fidelity] [workers] [fidelity-sim] [ingest] [tokenizer]
- * [scale]
+ * Usage: deno task bench [--quick] [fidelity] [workers] [stamping] [fidelity-sim] [ingest]
+ * [tokenizer] [scale]
  *
  * `fidelity` runs against the native emitter with the C floor client beside
  * servebench (bench_fidelity.ts); `fidelity-sim` against the TypeScript
  * simulator, as before the native emitter came; `workers` measures where load
- * workers start to pay (the default worker count, src/bench/drive.ts).
+ * workers start to pay (the default worker count, src/bench/drive.ts);
+ * `stamping` what the raw transport's stamp-first parsing gains.
  *
  * @module
  */
@@ -27,7 +28,7 @@ import { mean, percentileSorted, sortedSample, stddev } from "../src/metrics/sta
 import { chunkDeltasUs, type RequestRecord } from "../src/record/record.ts";
 import { Random } from "../src/random.ts";
 import { TokenizerPool } from "../src/tokenizer/pool.ts";
-import { benchFidelity, benchWorkers } from "./bench_fidelity.ts";
+import { benchFidelity, benchStamping, benchWorkers } from "./bench_fidelity.ts";
 
 const MAIN = new URL("../main.ts", import.meta.url).pathname;
 
@@ -470,6 +471,7 @@ console.log(JSON.stringify({
 }));
 if (all || args.has("fidelity")) await benchFidelity(quick);
 if (all || args.has("workers")) await benchWorkers(quick);
+if (all || args.has("stamping")) await benchStamping(quick);
 for (const kind of TRANSPORTS) {
   if (all || args.has("fidelity-sim")) await fidelity(quick, kind);
 }

@@ -345,6 +345,19 @@ export function benchWorkers(quick: boolean): Promise<void> {
   return runPoints(points, [0, 1, 2].map(driveClient), quick ? 1 : 2);
 }
 
+/**
+ * `deno task bench stamping`: what stamping every ready read before parsing
+ * any gains — the raw transport deferring its parsing against parsing each
+ * read at once, alternated over rounds (3; `quick`: 1) at c=64 and c=256.
+ */
+export function benchStamping(quick: boolean): Promise<void> {
+  const clients: Client[] = (["deferred", "inline"] as const).map((parsing) => [
+    `raw (${parsing} parsing)`,
+    (url, c, n) => withTransport(new RawTransport({ parsing }), url, c, n),
+  ]);
+  return runPoints([[64, 192], [256, 768]], clients, quick ? 1 : 3);
+}
+
 async function runPoints(
   points: Array<[number, number]>,
   clients: Client[],
