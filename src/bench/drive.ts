@@ -190,7 +190,7 @@ export async function driveShard(
 /**
  * Streams in flight each worker is chosen for when `--workers` is not given.
  * `deno task bench workers` (docs/performance.md): a second worker lowered
- * ITL p99 from c=16 up, at 1.2–2× the CPU per event; at 32 streams one
+ * ITL p99 from c=16 up, at 1.15–2.2× the CPU per event; at 32 streams one
  * worker handles ~3,200 events/s (a tenth of a core), so from 33 streams on
  * every core is used.
  */
