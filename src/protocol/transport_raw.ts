@@ -10,7 +10,7 @@
  *   bytes are with the kernel when the call returns (measured: a peer
  *   received them while the caller was still busy in the same task). The
  *   stamp taken right after that call is reported through
- *   {@link TransportRequest.onSent}.
+ *   `TransportRequest.onSent`.
  * - **Stamp first, parse later.** Every connection has one read always
  *   pending. A finished read only stamps its bytes and queues them; parsing
  *   (HTTP framing, then the client's SSE and JSON work) drains the queue in a
@@ -33,7 +33,12 @@ import {
   type ResponseHandler,
   ResponseParser,
 } from "./http1.ts";
-import type { TlsOptions, Transport, TransportRequest, TransportResponse } from "./transport.ts";
+import type {
+  TlsOptions,
+  Transport,
+  TransportRequest,
+  TransportResponse,
+} from "./_transport_types.ts";
 
 /** How the raw transport schedules parsing (the benchmark compares both). */
 export type RawParsing = "deferred" | "inline";
