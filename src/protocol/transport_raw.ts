@@ -138,6 +138,11 @@ export class RawTransport implements Transport {
     const target = this.#target(url, init.headers);
     const bytes = this.#bytes(target, init);
     const conn = this.#take(target.key) ?? await this.#connect(target, signal);
+    if (signal.aborted) {
+      // Aborted while the connection opened: it stays in the pool, nothing was sent.
+      this.release(conn);
+      throw signal.reason;
+    }
     const exchange = new Exchange(conn, signal);
     conn.begin(exchange);
     try {
