@@ -24,7 +24,7 @@ import { sendRequest } from "../src/protocol/client.ts";
 import { drive, type DriveSpec } from "../src/bench/drive.ts";
 import { createTransport, type Transport, TRANSPORTS } from "../src/protocol/transport.ts";
 import { RawTransport } from "../src/protocol/transport_raw.ts";
-import { openaiChat } from "../src/protocol/openai.ts";
+import { openaiChat } from "../src/protocol/openai_chat.ts";
 import { runClosedLoop } from "../src/load/concurrency.ts";
 import { mean, percentileSorted, sortedSample, stddev } from "../src/metrics/stats.ts";
 import type { RequestRecord } from "../src/record/record.ts";
@@ -270,15 +270,15 @@ async function runDrive(url: string, c: number, n: number, workers: number): Pro
   let cpu1 = NaN;
   const never = new AbortController().signal;
   // CPU from the first send to the last record: worker start-up and warm-up stay out.
-  await drive(spec, workers, { stop: never, cancel: never }, {
+  await drive(spec, {
     sent: () => {
       if (Number.isNaN(cpu0)) cpu0 = cpuUs();
     },
-    record: (r) => {
+    record: (r: RequestRecord) => {
       records.push(r);
       if (records.length === n) cpu1 = cpuUs();
     },
-  });
+  }, { workers, stop: never, cancel: never });
   return { records, cpuUs: cpu1 - cpu0 };
 }
 
