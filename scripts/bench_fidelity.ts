@@ -25,7 +25,7 @@ import { drive, type DriveSpec } from "../src/bench/drive.ts";
 import { createTransport, type Transport, TRANSPORTS } from "../src/protocol/transport.ts";
 import { RawTransport } from "../src/protocol/transport_raw.ts";
 import { openaiChat } from "../src/protocol/openai_chat.ts";
-import { runClosedLoop } from "../src/load/concurrency.ts";
+import { realClock, runShape, wholeLoad } from "../src/load/mod.ts";
 import { mean, percentileSorted, sortedSample, stddev } from "../src/metrics/stats.ts";
 import type { RequestRecord } from "../src/record/record.ts";
 
@@ -204,6 +204,19 @@ const BODY = new TextEncoder().encode(JSON.stringify(openaiChat.buildBody({ prom
   extraBody: {},
 })));
 
+/** `n` sends, `c` at a time, in this thread. */
+function closedLoop(
+  c: number,
+  n: number,
+  send: (index: number, scheduledMs: number) => Promise<void>,
+): Promise<void> {
+  return runShape({ kind: "concurrency", concurrency: c }, { total: n }, {
+    send,
+    clock: realClock,
+    shard: wholeLoad(realClock),
+  });
+}
+
 /** servebench's client in this thread: sendRequest over one transport, closed loop. */
 async function runDirect(
   transport: Transport,
@@ -227,13 +240,13 @@ async function runDirect(
   };
   // A warm-up round (JIT, connections), then the measured load.
   await warm(transport, url, c);
-  await runClosedLoop({ kind: "concurrency", concurrency: 16 }, { total: 32 }, async (i, s) => {
+  await closedLoop(16, 32, async (i, s) => {
     await sendRequest(target, BODY, { index: i, scheduledMs: s });
   });
   const records: RequestRecord[] = [];
   delays.length = 0;
   const cpu0 = cpuUs();
-  await runClosedLoop({ kind: "concurrency", concurrency: c }, { total: n }, async (i, s) => {
+  await closedLoop(c, n, async (i, s) => {
     records.push(await sendRequest(target, BODY, { index: i, scheduledMs: s }));
   });
   const cpu = cpuUs() - cpu0;
