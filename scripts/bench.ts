@@ -4,13 +4,14 @@
  * are the client's alone. A benchmark, never a test: it asserts nothing.
  *
  * Usage: deno task bench [--quick] [fidelity] [workers] [stamping] [fidelity-sim] [ingest]
- * [tokenizer] [scale]
+ * [tokenizer] [scale] [soak]
  *
  * `fidelity` runs against the native emitter with the C floor client beside
  * servebench (bench_fidelity.ts); `fidelity-sim` against the TypeScript
  * simulator, as before the native emitter came; `workers` measures where load
  * workers start to pay (the default worker count, src/bench/drive.ts);
- * `stamping` what the raw transport's stamp-first parsing gains.
+ * `stamping` what the raw transport's stamp-first parsing gains; `soak` memory
+ * over a long run (bench_soak.ts).
  *
  * @module
  */
@@ -29,6 +30,7 @@ import { chunkDeltasUs, type RequestRecord } from "../src/record/record.ts";
 import { Random } from "../src/random.ts";
 import { TokenizerPool } from "../src/tokenizer/pool.ts";
 import { benchFidelity, benchStamping, benchWorkers } from "./bench_fidelity.ts";
+import { soak, soakProbe } from "./bench_soak.ts";
 
 const MAIN = new URL("../main.ts", import.meta.url).pathname;
 
@@ -453,6 +455,11 @@ async function recomputeProbe(runDir: string) {
   }));
 }
 
+if (Deno.args[0] === "soak-probe") {
+  await soakProbe(Deno.args[1]!, JSON.parse(Deno.args[2]!), Number(Deno.args[3]));
+  Deno.exit(0);
+}
+
 if (Deno.args[0] === "recompute-probe") {
   await recomputeProbe(Deno.args[1]!);
   Deno.exit(0);
@@ -481,3 +488,4 @@ for (const kind of TRANSPORTS) {
 }
 if (all || args.has("tokenizer")) await tokenizer(quick);
 if (all || args.has("scale")) await scale(quick);
+if (all || args.has("soak")) await soak(quick);

@@ -14,7 +14,8 @@
  * `{ kind: "counts", id, counts }`. Load workers: `{ kind: "drive", … }` →
  * `{ kind: "ready" }` once its connections are open; `{ kind: "start", t0Abs }`
  * → `{ kind: "sent" }` per send, `{ kind: "record", record }` per finished
- * request, then `{ kind: "driven", loopLags }`; `{ kind: "stop" }` ends the
+ * request, then `{ kind: "driven", loopLags }` (and `{ kind: "heap", sample }`
+ * every `spec.heapSampleMs` when set); `{ kind: "stop" }` ends the
  * sending, `{ kind: "cancel" }` cuts in-flight requests off. Trace readers:
  * `{ kind: "fold", spec, start, end }` → `{ kind: "facts", facts }` per batch
  * of requests read, then `{ kind: "folded", share }` (the range's counts,
@@ -25,6 +26,7 @@
 
 import type { RequestFacts, RequestRecord } from "./record/record.ts";
 import type { CountsState } from "./metrics/counts.ts";
+import type { HeapSample } from "./bench/heap_sample.ts";
 
 /** The name every servebench worker is started with. */
 export const WORKER_NAME = "servebench-worker";
@@ -71,5 +73,6 @@ export type WorkerReply<Share = unknown> =
   | { kind: "sent" }
   | { kind: "record"; record: RequestRecord }
   | { kind: "driven"; loopLags: CountsState }
+  | { kind: "heap"; sample: HeapSample }
   | { kind: "facts"; facts: RequestFacts[] }
   | { kind: "folded"; share: Share };

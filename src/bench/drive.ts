@@ -29,6 +29,7 @@ import {
 } from "../worker_protocol.ts";
 import { sampleLoopLag } from "./self_check.ts";
 import { ValueCounts } from "../metrics/counts.ts";
+import { type HeapSample, sampleHeap } from "./heap_sample.ts";
 
 type WorkerRequest = AnyWorkerRequest<DriveSpec>;
 
@@ -61,6 +62,8 @@ export interface DriveSpec {
   /** Most sends, warm-up included (Infinity when bounded by time only). */
   readonly total: number;
   readonly durationMs?: number;
+  /** Load workers post their heap in use this often (ms; `deno task bench soak`); absent → never. */
+  readonly heapSampleMs?: number;
 }
 
 /** Where a send loop reports to. */
@@ -69,6 +72,8 @@ export interface DriveSink {
   sent(): void;
   /** A request finished (not cancelled by the stop). */
   record(record: RequestRecord): void;
+  /** A load worker's heap sample (only with {@link DriveSpec.heapSampleMs}). */
+  heap?(worker: number, sample: HeapSample): void;
 }
 
 const RETRYABLE = new Set(["connect", "timeout", "http_5xx"]);
@@ -294,6 +299,7 @@ export async function drive(
           if (m.kind === "sent") sink.sent();
           else if (m.kind === "record") sink.record(m.record);
           else if (m.kind === "ready") ready[worker]!();
+          else if (m.kind === "heap") sink.heap?.(worker, m.sample);
           else if (m.kind === "driven") {
             loopLags.merge(m.loopLags);
             resolve();
@@ -349,11 +355,15 @@ export async function serveDrive(
     t0,
   });
   const transport = createTransport(msg.spec.transport.kind, msg.spec.transport);
+  let heap: { stop(): void } | undefined;
   try {
     await warmConnections(msg.spec, transport, shardAt(0));
     post({ kind: "ready" });
     const shard = shardAt((await start) - performance.timeOrigin);
     const lag = sampleLoopLag();
+    heap = msg.spec.heapSampleMs !== undefined
+      ? sampleHeap(msg.spec.heapSampleMs, (sample) => post({ kind: "heap", sample }))
+      : undefined;
     await driveShard(msg.spec, {
       sent: () => post({ kind: "sent" }),
       record: (record) => post({ kind: "record", record }),
@@ -361,6 +371,7 @@ export async function serveDrive(
     const lags = lag.stop().state();
     post({ kind: "driven", loopLags: lags }, lags.dense ? [lags.dense.buffer as ArrayBuffer] : []);
   } finally {
+    heap?.stop();
     transport.close();
   }
 }

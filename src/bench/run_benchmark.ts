@@ -21,7 +21,8 @@ import { BatchedCounter, TokenizerPool } from "../tokenizer/pool.ts";
 import { loadTokenizer } from "../tokenizer/tokenizer.ts";
 import { describeLoad } from "../load/mod.ts";
 import type { RequestSpec } from "../protocol/openai.ts";
-import { adapterFor, type ApiKind } from "../protocol/mod.ts";
+import { adapterFor, API_KINDS, type ApiKind } from "../protocol/mod.ts";
+import { probeApi, serverRoot } from "./probe.ts";
 import { createTransport } from "../protocol/transport.ts";
 import type { RequestRecord } from "../record/record.ts";
 import { TraceWriter } from "../record/trace.ts";
@@ -43,6 +44,7 @@ import { type SimServer, startSimulator } from "../sim/server.ts";
 import { type SelfCheck, startSelfCheck } from "./self_check.ts";
 import type { ValueCounts } from "../metrics/counts.ts";
 import { drive, type DriveSpec, workerCount } from "./drive.ts";
+import type { HeapSample } from "./heap_sample.ts";
 import { UsageError } from "../errors.ts";
 import { endpointUrl, listModels, modelsUrl, requestHeaders } from "./target.ts";
 
@@ -60,6 +62,8 @@ export interface RunOptions {
   progress?: ProgressSink;
   /** Called with each finished record once it is in the trace, e.g. for progress. */
   onRecord?: (task: Task, record: RequestRecord) => void;
+  /** Load workers' heap samples every `intervalMs` (`deno task bench soak`); absent → none. */
+  workerHeap?: { intervalMs: number; onSample(worker: number, sample: HeapSample): void };
   /** The run's clock for folder names; default `new Date()`. */
   now?: () => Date;
   /** Where reporters write; default files. */
@@ -271,6 +275,40 @@ export function transportSettings(plan: Plan, model: ModelTask) {
   };
 }
 
+/**
+ * `--api auto` or a shared route: probes the server, prints what it found
+ * and the API chosen, and sets it on the model task.
+ */
+async function settleApi(
+  model: ModelTask,
+  where: {
+    baseUrl: string;
+    tls: ReturnType<typeof transportSettings>;
+    print: (line: string) => void;
+    options: RunOptions;
+  },
+): Promise<void> {
+  const { baseUrl, tls, options } = where;
+  const among = model.apiProbe?.length ? model.apiProbe : undefined;
+  const transport = createTransport(tls.kind, tls);
+  try {
+    const root = serverRoot(baseUrl, API_KINDS.map((k) => adapterFor(k).path));
+    const found = await probeApi(root, {
+      transport,
+      headers: requestHeaders(model),
+      ...(among ? { among } : {}),
+      ...(options.signal ? { signal: options.signal } : {}),
+    });
+    where.print(
+      `Model "${model.abbr}": found ${found.found.join("; ")}; using API "${found.api}"`,
+    );
+    model.api = found.api;
+    delete model.apiProbe;
+  } finally {
+    transport.close();
+  }
+}
+
 /** The first model id the server lists, asked over a short-lived transport of the task's kind. */
 async function discoverModel(
   baseUrl: string,
@@ -371,6 +409,7 @@ async function prepareTask(
   const { plan, shared, options } = ctx;
   const { task, baseUrl, log } = where;
   const tls = transportSettings(plan, task.model);
+  if (task.model.apiProbe) await settleApi(task.model, { baseUrl, tls, print: ctx.print, options });
   const headers = requestHeaders(task.model);
   const servedModel = task.model.model ||
     await discoverModel(baseUrl, task.model.api, headers, tls, options);
@@ -415,6 +454,7 @@ async function prepareTask(
     load: task.load,
     total: plan.warmup + (task.load.numRequests ?? Infinity),
     ...(task.load.durationS !== undefined ? { durationMs: task.load.durationS * 1000 } : {}),
+    ...(options.workerHeap ? { heapSampleMs: options.workerHeap.intervalMs } : {}),
   };
   return { spec, servedModel, workers, ...(counter ? { counter } : {}) };
 }
@@ -480,6 +520,7 @@ async function recordTask(
           .finally(() => accepting.delete(p));
         accepting.add(p);
       },
+      ...(options.workerHeap ? { heap: options.workerHeap.onSample } : {}),
     }, { workers, stop, cancel: cancel.signal });
     workerLags = result.loopLags;
     await Promise.all(accepting);

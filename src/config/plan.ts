@@ -22,6 +22,12 @@ import type { SimOptions } from "../sim/server.ts";
 export interface ModelTask {
   abbr: string;
   api: ApiKind;
+  /**
+   * Settle `api` by probing the server before the task's first request
+   * (`--api auto`: any API, empty; a route two APIs share, `/generate`: its
+   * candidates). Absent: `api` stands.
+   */
+  apiProbe?: ApiKind[];
   stream: boolean;
   /** Base URL (scheme, host, port, optional path prefix); absent when `sim` is set. */
   baseUrl?: string;

@@ -15,6 +15,9 @@ import modelCompletionsStream from "../../configs/models/openai_completions_stre
 };
 import modelCompletions from "../../configs/models/openai_completions.yaml" with { type: "text" };
 import modelSim from "../../configs/models/sim.yaml" with { type: "text" };
+import modelTgi from "../../configs/models/tgi_generate_stream.yaml" with { type: "text" };
+import modelLlamacpp from "../../configs/models/llamacpp_completion.yaml" with { type: "text" };
+import modelSglang from "../../configs/models/sglang_generate.yaml" with { type: "text" };
 import dataSynthetic from "../../configs/datasets/synthetic.yaml" with { type: "text" };
 import dataUniform from "../../configs/datasets/synthetic_uniform.yaml" with { type: "text" };
 import dataGaussian from "../../configs/datasets/synthetic_gaussian.yaml" with { type: "text" };
@@ -36,6 +39,9 @@ export const BUILTIN: Record<ConfigKind, Record<string, string>> = {
     openai_completions_stream: modelCompletionsStream,
     openai_completions: modelCompletions,
     sim: modelSim,
+    tgi_generate_stream: modelTgi,
+    llamacpp_completion: modelLlamacpp,
+    sglang_generate: modelSglang,
   },
   datasets: {
     synthetic: dataSynthetic,

@@ -65,6 +65,7 @@ class StreamState implements EventSink, StreamOutcome {
   hadOutput = false;
   hadContent = false;
   text: string[] | undefined;
+  timings: Record<string, number> | undefined;
   /** The stamp of the event being read, for the probe. */
   stamp = 0;
   readonly probe: HttpTarget["probe"];
@@ -101,6 +102,9 @@ class StreamState implements EventSink, StreamOutcome {
   parsed(event: unknown): void {
     if (this.probe) this.probe(event, this.stamp);
   }
+  serverTimings(timings: Readonly<Record<string, number>>): void {
+    this.timings = Object.assign(this.timings ?? {}, timings);
+  }
   /** Both counts, once the server has given both. */
   usageSeen(): Usage | undefined {
     if (this.promptTokens === undefined || this.completionTokens === undefined) return undefined;
@@ -120,7 +124,8 @@ function parseRetryAfter(value: string | undefined): number | undefined {
 export function summarizeErrorBody(text: string): string {
   try {
     const body = JSON.parse(text);
-    const msg = body?.error?.message ?? body?.message ?? body?.detail;
+    // OpenAI's {"error": {"message"}}; TGI's {"error": "…", "error_type"}; others' message/detail.
+    const msg = body?.error?.message ?? body?.error ?? body?.message ?? body?.detail;
     if (typeof msg === "string") return msg;
   } catch {
     // not JSON: fall through to the raw text
@@ -155,10 +160,19 @@ export async function sendRequest(
 ): Promise<RequestRecord> {
   const signal = meta.signal;
   const origin = performance.timeOrigin;
-  const signals: AbortSignal[] = [];
-  if (signal) signals.push(signal);
-  if (target.timeoutMs !== undefined) signals.push(AbortSignal.timeout(target.timeoutMs));
-  const combined = signals.length === 1 ? signals[0]! : AbortSignal.any(signals);
+  // One controller per request, aborted by the caller's signal or the timeout, both undone in
+  // finish(): AbortSignal.timeout() kept every send's timer (600 s by default) and signal alive
+  // long after the request ended, and AbortSignal.any() tied a dependent signal to the task's
+  // cancel signal — ~700 bytes per request retained (#23).
+  const controller = new AbortController();
+  const combined = controller.signal;
+  const onAbort = () => controller.abort(signal!.reason);
+  if (signal?.aborted) onAbort();
+  else signal?.addEventListener("abort", onAbort, { once: true });
+  const timer = target.timeoutMs === undefined ? undefined : setTimeout(
+    () => controller.abort(new DOMException("Signal timed out.", "TimeoutError")),
+    target.timeoutMs,
+  );
   const state = new StreamState(target.keepText ?? false, target.probe);
   let status: number | undefined;
   let failure: RequestError | undefined;
@@ -193,6 +207,7 @@ export async function sendRequest(
       if (retryAfter !== undefined) failure.retryAfterMs = retryAfter;
       return finish();
     }
+    target.adapter.readHeaders?.((name) => response.header(name), state);
     const contentType = response.header("content-type") ?? "";
     if (target.stream && target.adapter.framing.accepts(contentType)) {
       const decoder = eventDecoder(target.adapter, state);
@@ -232,6 +247,9 @@ export async function sendRequest(
 
   function finish(): RequestRecord {
     const endRel = performance.now();
+    // Nothing of this request may outlive it (#23): the timer and the listener on `signal` go.
+    clearTimeout(timer);
+    signal?.removeEventListener("abort", onAbort);
     failure ??= target.adapter.endOfStream(state);
     const record: RequestRecord = {
       index: meta.index,
@@ -251,6 +269,7 @@ export async function sendRequest(
     if (meta.inputTokens !== undefined) record.inputTokens = meta.inputTokens;
     if (state.text) record.outputText = state.text.join("");
     if (state.finishReason !== undefined) record.finishReason = state.finishReason;
+    if (state.timings) record.serverTimings = state.timings;
     return record;
   }
 }
@@ -266,15 +285,24 @@ async function readLimited(response: TransportResponse): Promise<string> {
 
 /** The per-event work: the adapter reads the event; keep the stamp of output-carrying ones. */
 function eventDecoder(adapter: ApiAdapter, state: StreamState): FrameDecoder {
+  const readEvent = adapter.reader ? adapter.reader() : adapter.readEvent;
+  const readField = adapter.readField;
+  const onField = readField
+    ? (field: string, value: string, stamp: number) => {
+      if (state.ended) return;
+      state.stamp = stamp;
+      readField(field, value, state);
+    }
+    : undefined;
   return adapter.framing.decoder((data, stamp, name) => {
     if (state.ended) return;
     state.stamp = stamp;
     state.hadOutput = false;
     state.hadContent = false;
-    adapter.readEvent(data, name, state);
+    readEvent(data, name, state);
     if (state.hadOutput) {
       state.chunkRel.push(stamp);
       if (state.hadContent && state.firstContentRel === undefined) state.firstContentRel = stamp;
     }
-  });
+  }, onField);
 }

@@ -68,6 +68,11 @@ export interface RequestRecord {
   tries?: Array<{ startMs: number; endMs: number; error: RequestError }>;
   /** The finish reason of the (first) choice. */
   finishReason?: string;
+  /**
+   * Timings the server reported about this request, in ms by name (e.g.
+   * llama.cpp's `prompt_ms`, TGI's `queue_ms`), when its protocol gives them.
+   */
+  serverTimings?: Record<string, number>;
 }
 
 /** True when the request completed without error. */

@@ -11,6 +11,32 @@ import { earlyFault, type FaultPicker, type FaultPlan } from "./faults.ts";
 import { errorResponse, modelsResponse, openaiWire } from "./openai_wire.ts";
 import { type SimCore, streamResponse, wholeResponse } from "./stream.ts";
 import type { Json, SimWire } from "./wire.ts";
+import { tgiInfo, tgiWire } from "./tgi_wire.ts";
+import { llamacppProps, llamacppWire } from "./llamacpp_wire.ts";
+import { sglangModelInfo, sglangWire } from "./sglang_wire.ts";
+
+/** The servers the simulator can play: each adds its native routes and discovery page. */
+export const SIM_SERVERS = ["vllm", "tgi", "llamacpp", "sglang"] as const;
+/** One of {@link SIM_SERVERS}. */
+export type SimServerKind = typeof SIM_SERVERS[number];
+
+interface NativeRoutes {
+  /** POST paths to their wire formats. */
+  readonly wires: Record<string, SimWire>;
+  /** The server's own `GET` discovery page (what `--api auto` probes). */
+  readonly discovery?: readonly [string, (model: string) => Response];
+}
+
+/** Each server's native routes, beside the OpenAI ones every one of them also serves. */
+const NATIVE: Record<SimServerKind, NativeRoutes> = {
+  vllm: { wires: {} },
+  tgi: {
+    wires: { "/generate_stream": tgiWire(true), "/generate": tgiWire(false) },
+    discovery: ["/info", tgiInfo],
+  },
+  llamacpp: { wires: { "/completion": llamacppWire() }, discovery: ["/props", llamacppProps] },
+  sglang: { wires: { "/generate": sglangWire() }, discovery: ["/get_model_info", sglangModelInfo] },
+};
 
 /** What the router answers from. */
 export interface RouterOptions {
@@ -20,6 +46,8 @@ export interface RouterOptions {
   readonly faultPlan: FaultPlan | undefined;
   /** Requests held by `stall_headers`, answered at shutdown. */
   readonly stalledHeaders: Set<() => void>;
+  /** The server played (its native routes); default `vllm`. */
+  readonly server?: SimServerKind;
 }
 
 /** The request handler of a simulator. */
@@ -32,12 +60,15 @@ export function simRouter(
   const wires: Record<string, SimWire> = {
     "/v1/chat/completions": openaiWire(true, model),
     "/v1/completions": openaiWire(false, model),
+    ...NATIVE[options.server ?? "vllm"].wires,
   };
+  const discovery = NATIVE[options.server ?? "vllm"].discovery;
   return async (req) => {
     const arrived = performance.now();
     const path = new URL(req.url).pathname;
     if (req.method === "GET") {
       if (path === "/v1/models") return modelsResponse(model);
+      if (discovery && path === discovery[0]) return discovery[1](model);
       if (path === "/health") return new Response(null, { status: 200 });
       if (path === "/sim/stats") return Response.json(capacity.stats);
     }
@@ -61,7 +92,7 @@ export function simRouter(
       const early = await earlyFault(fault, options.faultPlan, options);
       if (early) return early;
     }
-    return body.stream === true
+    return (wire.streaming ? wire.streaming(body) : body.stream === true)
       ? streamResponse(core, wire, { body, arrived, fault })
       : await wholeResponse(core, wire, { body, arrived });
   };

@@ -16,11 +16,12 @@ import { loadTokenizer } from "../tokenizer/tokenizer.ts";
 import { Capacity, type SimStats } from "./capacity.ts";
 import { FaultPicker, type FaultPlan } from "./faults.ts";
 import { promptCounter } from "./openai_wire.ts";
-import { simRouter } from "./router.ts";
+import { simRouter, type SimServerKind } from "./router.ts";
 import type { SimCore } from "./stream.ts";
 
 export { FAULT_KINDS, type FaultKind, type FaultPlan } from "./faults.ts";
 export type { SimStats } from "./capacity.ts";
+export { SIM_SERVERS, type SimServerKind } from "./router.ts";
 export { simPromptTokens } from "./openai_wire.ts";
 
 /** Simulator settings. Times in ms. */
@@ -59,6 +60,13 @@ export interface SimOptions {
   tokenizer?: string;
   /** Faults to inject (per-request probabilities or a fixed script). */
   faults?: FaultPlan;
+  /**
+   * The server to play: `tgi`, `llamacpp` or `sglang` add that server's
+   * native routes and discovery page (`/generate_stream` + `/generate` +
+   * `GET /info`; `/completion` + `GET /props`; `/generate` +
+   * `GET /get_model_info`) beside the OpenAI ones; default `vllm` (OpenAI only).
+   */
+  server?: SimServerKind;
   /** Serve HTTPS with this certificate chain and key (PEM text). */
   tls?: { cert: string; key: string };
 }
@@ -69,7 +77,7 @@ export interface SimServer {
   readonly url: string;
   readonly port: number;
   readonly options: Readonly<
-    Required<Omit<SimOptions, "hostname" | "port" | "tokenizer" | "faults" | "tls">>
+    Required<Omit<SimOptions, "hostname" | "port" | "tokenizer" | "faults" | "tls" | "server">>
   >;
   /** A copy of the counters. */
   stats(): SimStats;
@@ -120,6 +128,7 @@ export async function startSimulator(options: SimOptions = {}): Promise<SimServe
     faults: new FaultPicker(options.faults),
     faultPlan: options.faults,
     stalledHeaders,
+    ...(options.server ? { server: options.server } : {}),
   });
 
   return new Promise((resolve, reject) => {

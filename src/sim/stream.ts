@@ -85,7 +85,7 @@ export function streamResponse(
   const faultAt = core.faultAfterTokens;
   let faulted = false;
   const n = wire.outputLength(body, pacing.outputTokens);
-  const prompt = core.promptTokens(body);
+  const prompt = core.promptTokens(wire.countBody?.(body) ?? body);
   const reported = Math.round(n * pacing.usageScale);
   const events: WireStream = wire.stream(body, {
     id: core.nextId(),
@@ -235,7 +235,7 @@ export function wholeResponse(
   const { pacing } = core;
   core.capacity.hold();
   const n = wire.outputLength(body, pacing.outputTokens);
-  const prompt = core.promptTokens(body);
+  const prompt = core.promptTokens(wire.countBody?.(body) ?? body);
   const reported = Math.round(n * pacing.usageScale);
   return new Promise((resolve) => {
     core.capacity.admit(arrived, (start) => {
@@ -252,7 +252,17 @@ export function wholeResponse(
           reportedTokens: reported,
         });
         core.capacity.release(false);
-        resolve(new Response(json, { headers: { "content-type": "application/json" } }));
+        const extra = wire.wholeHeaders?.({
+          id: 0,
+          tokens: n,
+          promptTokens: prompt,
+          reportedTokens: reported,
+          queueMs: start - arrived,
+          inferenceMs: total,
+        });
+        resolve(
+          new Response(json, { headers: { "content-type": "application/json", ...extra } }),
+        );
       });
     });
   });

@@ -235,7 +235,16 @@ Deno.test("authHeader() sends the key as Bearer, as x-api-key, or not at all", (
 });
 
 Deno.test("the API registry lists every adapter by key, with a help line each", () => {
-  assertEquals(API_KINDS, ["openai-chat", "openai-completions"]);
+  for (
+    const k of [
+      "openai-chat",
+      "openai-completions",
+      "tgi-generate-stream",
+      "tgi-generate",
+      "llamacpp-completion",
+      "sglang-generate",
+    ]
+  ) assert((API_KINDS as string[]).includes(k), `"${k}" registered`);
   assertEquals(adapterFor("openai-chat").path, "/v1/chat/completions");
   assertEquals(adapterFor("openai-chat").input, "messages");
   assertEquals(adapterFor("openai-completions").path, "/v1/completions");
