@@ -268,7 +268,7 @@ export const RUN_FLAGS = [
     value: "KIND",
     choices: TRANSPORTS,
     help:
-      "How requests travel: fetch (Web fetch, HTTP/1.1 or HTTP/2) or node (node:http, HTTP/1.1; needed for --insecure).",
+      "How requests travel: raw (our own HTTP/1.1 over TCP/TLS sockets: send stamped at the write), fetch (Web fetch, HTTP/1.1 or HTTP/2, proxies) or node (node:http, HTTP/1.1; needed for --insecure).",
     defaultText: DEFAULT_TRANSPORT,
   },
   {

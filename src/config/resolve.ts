@@ -233,11 +233,11 @@ function modelTask(
   }
   if (inputs.insecure ?? cfg.insecure) {
     model.insecure = true;
-    if (inputs.transport === "fetch") {
+    if (inputs.transport !== undefined && inputs.transport !== "node") {
       problems.push(
         `${
           inputs.insecure ? "--insecure" : `${where}: insecure`
-        }: cannot be used with --transport fetch (fetch always verifies certificates); use --transport node`,
+        }: cannot be used with --transport ${inputs.transport} (it always verifies certificates); use --transport node`,
       );
     }
   }

@@ -155,7 +155,7 @@ function classifyThrown(error: unknown, signal: AbortSignal, phase: "connect" | 
  */
 export async function sendRequest(
   target: HttpTarget,
-  body: string,
+  body: string | Uint8Array<ArrayBuffer>,
   meta: SendMeta,
 ): Promise<RequestRecord> {
   const signal = meta.signal;
@@ -177,7 +177,12 @@ export async function sendRequest(
   let status: number | undefined;
   let failure: RequestError | undefined;
 
-  const startRel = performance.now();
+  // The record's start. Here: when the request is handed to the transport. A transport that
+  // knows when its bytes were written (raw) moves it there through `onSent`, so TTFT and E2EL
+  // count from the moment the server could begin and not from before the pool handed out a
+  // connection; what comes before (pool wait, connect, writing) stays in the queueing delay
+  // (start − scheduled), which therefore still shows a client that cannot send on time.
+  let startRel = performance.now();
   try {
     let response: TransportResponse;
     try {
@@ -186,6 +191,7 @@ export async function sendRequest(
         headers: target.headers,
         body,
         signal: combined,
+        onSent: (stamp) => (startRel = stamp),
       });
     } catch (error) {
       const c = classifyThrown(error, combined, "connect");
