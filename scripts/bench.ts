@@ -3,7 +3,15 @@
  * prints one JSON line. The simulator runs in a child process so the numbers
  * are the client's alone. A benchmark, never a test: it asserts nothing.
  *
- * Usage: deno task bench [--quick] [fidelity] [ingest] [tokenizer] [scale] [soak]
+ * Usage: deno task bench [--quick] [fidelity] [workers] [stamping] [fidelity-sim] [ingest]
+ * [tokenizer] [scale] [soak]
+ *
+ * `fidelity` runs against the native emitter with the C floor client beside
+ * servebench (bench_fidelity.ts); `fidelity-sim` against the TypeScript
+ * simulator, as before the native emitter came; `workers` measures where load
+ * workers start to pay (the default worker count, src/bench/drive.ts);
+ * `stamping` what the raw transport's stamp-first parsing gains; `soak` memory
+ * over a long run (bench_soak.ts).
  *
  * @module
  */
@@ -21,6 +29,7 @@ import { mean, percentileSorted, sortedSample, stddev } from "../src/metrics/sta
 import { chunkDeltasUs, type RequestRecord } from "../src/record/record.ts";
 import { Random } from "../src/random.ts";
 import { TokenizerPool } from "../src/tokenizer/pool.ts";
+import { benchFidelity, benchStamping, benchWorkers } from "./bench_fidelity.ts";
 import { soak, soakProbe } from "./bench_soak.ts";
 
 const MAIN = new URL("../main.ts", import.meta.url).pathname;
@@ -467,10 +476,13 @@ console.log(JSON.stringify({
   cpus: navigator.hardwareConcurrency,
   date: new Date().toISOString(),
 }));
+if (all || args.has("fidelity")) await benchFidelity(quick);
+if (all || args.has("workers")) await benchWorkers(quick);
+if (all || args.has("stamping")) await benchStamping(quick);
 for (const kind of TRANSPORTS) {
-  if (all || args.has("fidelity")) await fidelity(quick, kind);
+  if (all || args.has("fidelity-sim")) await fidelity(quick, kind);
 }
-if (all || args.has("fidelity")) await fidelityWorkers(quick);
+if (all || args.has("fidelity-sim")) await fidelityWorkers(quick);
 for (const kind of TRANSPORTS) {
   if (all || args.has("ingest")) await ingest(quick, kind);
 }

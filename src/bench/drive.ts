@@ -102,7 +102,7 @@ export function backoffMs(
 /** Sends with retries; the record is the last attempt's, scheduled at the first's due time. */
 async function sendWithRetry(
   target: HttpTarget,
-  body: string,
+  body: string | Uint8Array<ArrayBuffer>,
   meta: SendMeta & { readonly signal: AbortSignal },
   retries: number,
 ): Promise<RequestRecord> {
@@ -158,17 +158,23 @@ export async function driveShard(
     signal: stop,
     ...(d.durationMs !== undefined ? { durationMs: d.durationMs } : {}),
   };
+  // Each spec's body bytes, built at its first send and reused by every later send of it: the
+  // raw transport frames a request once per body array (TransportRequest.body), so the send
+  // path neither stringifies nor encodes per send.
+  const bodies: Array<Uint8Array<ArrayBuffer> | undefined> = new Array(d.specs.length);
+  const encoder = new TextEncoder();
   await runShape(d.load, rule, {
     clock: realClock,
     shard,
     send: async (index, scheduledMs) => {
-      const spec = d.specs[index % d.specs.length]!;
-      const body = JSON.stringify(adapter.buildBody(spec, {
+      const slot = index % d.specs.length;
+      const spec = d.specs[slot]!;
+      const body = bodies[slot] ??= encoder.encode(JSON.stringify(adapter.buildBody(spec, {
         model: d.servedModel,
         stream: d.stream,
         maxTokens: d.maxTokens,
         extraBody: d.generationKwargs,
-      }));
+      })));
       const meta = {
         index,
         scheduledMs,
@@ -186,8 +192,14 @@ export async function driveShard(
   });
 }
 
-/** Streams in flight each worker is chosen for when `--workers` is not given. */
-export const STREAMS_PER_WORKER = 256;
+/**
+ * Streams in flight each worker is chosen for when `--workers` is not given.
+ * `deno task bench workers` (docs/performance.md): a second worker lowered
+ * ITL p99 from c=16 up, at 1.15–2.2× the CPU per event; at 32 streams one
+ * worker handles ~3,200 events/s (a tenth of a core), so from 33 streams on
+ * every core is used.
+ */
+export const STREAMS_PER_WORKER = 32;
 
 /**
  * The worker count for a load: `requested` when given (0 = the main thread),

@@ -21,7 +21,8 @@ import { BatchedCounter, TokenizerPool } from "../tokenizer/pool.ts";
 import { loadTokenizer } from "../tokenizer/tokenizer.ts";
 import { describeLoad } from "../load/mod.ts";
 import type { RequestSpec } from "../protocol/openai.ts";
-import { adapterFor, type ApiKind } from "../protocol/mod.ts";
+import { adapterFor, API_KINDS, type ApiKind } from "../protocol/mod.ts";
+import { probeApi, serverRoot } from "./probe.ts";
 import { createTransport } from "../protocol/transport.ts";
 import type { RequestRecord } from "../record/record.ts";
 import { TraceWriter } from "../record/trace.ts";
@@ -274,6 +275,40 @@ export function transportSettings(plan: Plan, model: ModelTask) {
   };
 }
 
+/**
+ * `--api auto` or a shared route: probes the server, prints what it found
+ * and the API chosen, and sets it on the model task.
+ */
+async function settleApi(
+  model: ModelTask,
+  where: {
+    baseUrl: string;
+    tls: ReturnType<typeof transportSettings>;
+    print: (line: string) => void;
+    options: RunOptions;
+  },
+): Promise<void> {
+  const { baseUrl, tls, options } = where;
+  const among = model.apiProbe?.length ? model.apiProbe : undefined;
+  const transport = createTransport(tls.kind, tls);
+  try {
+    const root = serverRoot(baseUrl, API_KINDS.map((k) => adapterFor(k).path));
+    const found = await probeApi(root, {
+      transport,
+      headers: requestHeaders(model),
+      ...(among ? { among } : {}),
+      ...(options.signal ? { signal: options.signal } : {}),
+    });
+    where.print(
+      `Model "${model.abbr}": found ${found.found.join("; ")}; using API "${found.api}"`,
+    );
+    model.api = found.api;
+    delete model.apiProbe;
+  } finally {
+    transport.close();
+  }
+}
+
 /** The first model id the server lists, asked over a short-lived transport of the task's kind. */
 async function discoverModel(
   baseUrl: string,
@@ -374,6 +409,7 @@ async function prepareTask(
   const { plan, shared, options } = ctx;
   const { task, baseUrl, log } = where;
   const tls = transportSettings(plan, task.model);
+  if (task.model.apiProbe) await settleApi(task.model, { baseUrl, tls, print: ctx.print, options });
   const headers = requestHeaders(task.model);
   const servedModel = task.model.model ||
     await discoverModel(baseUrl, task.model.api, headers, tls, options);

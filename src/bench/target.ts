@@ -11,6 +11,7 @@ import { errorMessage, RuntimeError, UsageError } from "../errors.ts";
 import { authHeader } from "../protocol/adapter.ts";
 import { adapterFor, type ApiKind } from "../protocol/mod.ts";
 import type { Transport } from "../protocol/transport.ts";
+import { serverRoot } from "./probe.ts";
 
 /** The endpoint for a base URL: accepts `http://h:p`, `http://h:p/v1` or the full endpoint. */
 export function endpointUrl(baseUrl: string, path: string): string {
@@ -22,15 +23,13 @@ export function endpointUrl(baseUrl: string, path: string): string {
 
 /**
  * The URL of an API's model list for a base or endpoint URL (the server's
- * root, without any `/v1…`, plus the adapter's discovery path); undefined
+ * root, without any `/v1…` or the API's own route, plus the adapter's discovery path); undefined
  * when the API cannot list its models.
  */
 export function modelsUrl(baseUrl: string, api: ApiKind): string | undefined {
   const path = adapterFor(api).models?.path;
   if (path === undefined) return undefined;
-  const trimmed = baseUrl.replace(/\/+$/, "");
-  const v1 = trimmed.search(/\/v1(\/|$)/);
-  return (v1 >= 0 ? trimmed.slice(0, v1) : trimmed) + path;
+  return serverRoot(baseUrl, [adapterFor(api).path]) + path;
 }
 
 /**

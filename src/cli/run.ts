@@ -32,7 +32,7 @@ const SELECT_FLAGS = [
     type: "list",
     value: "M [M …]",
     help:
-      "Model configs by name or path (built-ins: openai_chat_stream, openai_chat, openai_completions_stream, openai_completions, sim; AISBench names vllm_api_stream_chat, vllm_api_general_chat, vllm_api_general_stream, vllm_api_general).",
+      "Model configs by name or path (built-ins: openai_chat_stream, openai_chat, openai_completions_stream, openai_completions, sim, tgi_generate_stream, llamacpp_completion, sglang_generate; AISBench names vllm_api_stream_chat, vllm_api_general_chat, vllm_api_general_stream, vllm_api_general).",
   },
   {
     name: "datasets",
@@ -81,9 +81,10 @@ export const RUN_FLAGS = [
   {
     name: "api",
     type: "string",
-    choices: API_KINDS,
-    help: "Which API to call.",
-    defaultText: "openai-chat",
+    choices: [...API_KINDS, "auto"],
+    help:
+      "Which API to call; auto probes the server (GET /info, /props, /get_model_info, /api/version, /v1/models) and picks its richest streaming API.",
+    defaultText: "the --url's route (/generate_stream, /completion, …), else the config's",
   },
   {
     name: "api-key",
@@ -267,7 +268,7 @@ export const RUN_FLAGS = [
     value: "KIND",
     choices: TRANSPORTS,
     help:
-      "How requests travel: fetch (Web fetch, HTTP/1.1 or HTTP/2) or node (node:http, HTTP/1.1; needed for --insecure).",
+      "How requests travel: raw (our own HTTP/1.1 over TCP/TLS sockets: send stamped at the write), fetch (Web fetch, HTTP/1.1 or HTTP/2, proxies) or node (node:http, HTTP/1.1; needed for --insecure).",
     defaultText: DEFAULT_TRANSPORT,
   },
   {

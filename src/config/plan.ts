@@ -16,12 +16,18 @@ import { formatSlo, type Objective } from "../metrics/goodput.ts";
 import type { StatSpec } from "../metrics/stats.ts";
 import type { ApiKind } from "../protocol/mod.ts";
 import type { TransportKind } from "../protocol/transport.ts";
-import type { SimOptions } from "../sim/server.ts";
+import type { SimOptions } from "../sim_options.ts";
 
 /** Where the service is and how to call it (AISBench's model task). */
 export interface ModelTask {
   abbr: string;
   api: ApiKind;
+  /**
+   * Settle `api` by probing the server before the task's first request
+   * (`--api auto`: any API, empty; a route two APIs share, `/generate`: its
+   * candidates). Absent: `api` stands.
+   */
+  apiProbe?: ApiKind[];
   stream: boolean;
   /** Base URL (scheme, host, port, optional path prefix); absent when `sim` is set. */
   baseUrl?: string;

@@ -20,6 +20,9 @@ import modelOllamaGenerate from "../../configs/models/ollama_generate.yaml" with
 import modelAnthropic from "../../configs/models/anthropic_messages.yaml" with { type: "text" };
 import modelResponses from "../../configs/models/openai_responses.yaml" with { type: "text" };
 import modelEmbeddings from "../../configs/models/openai_embeddings.yaml" with { type: "text" };
+import modelTgi from "../../configs/models/tgi_generate_stream.yaml" with { type: "text" };
+import modelLlamacpp from "../../configs/models/llamacpp_completion.yaml" with { type: "text" };
+import modelSglang from "../../configs/models/sglang_generate.yaml" with { type: "text" };
 import dataSynthetic from "../../configs/datasets/synthetic.yaml" with { type: "text" };
 import dataUniform from "../../configs/datasets/synthetic_uniform.yaml" with { type: "text" };
 import dataGaussian from "../../configs/datasets/synthetic_gaussian.yaml" with { type: "text" };
@@ -46,6 +49,9 @@ export const BUILTIN: Record<ConfigKind, Record<string, string>> = {
     anthropic_messages: modelAnthropic,
     openai_responses: modelResponses,
     openai_embeddings: modelEmbeddings,
+    tgi_generate_stream: modelTgi,
+    llamacpp_completion: modelLlamacpp,
+    sglang_generate: modelSglang,
   },
   datasets: {
     synthetic: dataSynthetic,

@@ -15,10 +15,10 @@ import type { Gate } from "../metrics/gates.ts";
 import type { Objective } from "../metrics/goodput.ts";
 import { DEFAULT_STATS, parseStats, type StatSpec } from "../metrics/stats.ts";
 import type { SummarizerName } from "../metrics/summarize.ts";
-import type { ApiKind } from "../protocol/mod.ts";
+import { type ApiKind, apisForUrl } from "../protocol/mod.ts";
 import { DEFAULT_TRANSPORT, type TransportKind } from "../protocol/transport.ts";
 import { safeName } from "../safe_name.ts";
-import type { FaultPlan, SimOptions } from "../sim/server.ts";
+import type { FaultPlan, SimOptions } from "../sim_options.ts";
 import { loadConfig } from "./load.ts";
 import {
   type LoadBlock,
@@ -39,7 +39,8 @@ export interface PlanInputs {
   configDir?: string;
   url?: string;
   model?: string;
-  api?: ApiKind;
+  /** `auto`: probe the server; absent: the URL's route names it, else the config's. */
+  api?: ApiKind | "auto";
   apiKey?: string;
   headers?: string[];
   stream?: boolean;
@@ -194,7 +195,7 @@ function modelTask(
   const headers = { ...cfg.headers, ...parseHeaders(inputs.headers ?? [], problems) };
   const model: ModelTask = {
     abbr: cfg.abbr ?? src.name,
-    api: inputs.api ?? cfg.api,
+    api: cfg.api,
     stream: inputs.stream ?? cfg.stream,
     source: where,
     model: inputs.model ?? cfg.model,
@@ -204,6 +205,14 @@ function modelTask(
     timeoutS: inputs.timeoutS ?? cfg.timeout_s,
     retry: inputs.retry ?? cfg.retry,
   };
+  if (inputs.api === "auto") model.apiProbe = [];
+  else if (inputs.api !== undefined) model.api = inputs.api;
+  else if (baseUrl !== undefined) {
+    // The endpoint names the protocol: a URL whose path is a known route picks its API.
+    const routed = apisForUrl(baseUrl);
+    if (routed.length === 1) model.api = routed[0]!;
+    else if (routed.length > 1) model.apiProbe = routed;
+  }
   if (baseUrl !== undefined) model.baseUrl = baseUrl;
   else if (cfg.sim) model.sim = simOptions(cfg.sim);
   const tokenizer = inputs.tokenizer ?? cfg.tokenizer;
@@ -224,11 +233,11 @@ function modelTask(
   }
   if (inputs.insecure ?? cfg.insecure) {
     model.insecure = true;
-    if (inputs.transport === "fetch") {
+    if (inputs.transport !== undefined && inputs.transport !== "node") {
       problems.push(
         `${
           inputs.insecure ? "--insecure" : `${where}: insecure`
-        }: cannot be used with --transport fetch (fetch always verifies certificates); use --transport node`,
+        }: cannot be used with --transport ${inputs.transport} (it always verifies certificates); use --transport node`,
       );
     }
   }

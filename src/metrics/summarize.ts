@@ -97,6 +97,12 @@ export interface TaskSummary {
   /** Present when any request had both server and tokenizer counts. */
   tokenCounts?: TokenCountCheck;
   /**
+   * The server's own timings (llama.cpp `timings`, TGI headers, SGLang
+   * `meta_info`), mean ms and requests per name over the successful counted
+   * requests; present when any request had them.
+   */
+  serverTimings?: Record<string, { mean: number; n: number }>;
+  /**
    * The samples behind `metrics`, by the same keys, plus `total_token_throughput_tps`
    * per request (in memory only, for gates, plots and the percentile view).
    */
@@ -425,6 +431,24 @@ function tokenCountCheck(counted: readonly RequestFacts[]): TokenCountCheck | un
   return check;
 }
 
+/** Mean server-reported timings per name over successful requests; undefined when none had any. */
+function serverTimingsOf(
+  counted: readonly RequestFacts[],
+): Record<string, { mean: number; n: number }> | undefined {
+  const sums = new Map<string, { sum: number; n: number }>();
+  for (const r of counted) {
+    if (r.error || !r.serverTimings) continue;
+    for (const [name, v] of Object.entries(r.serverTimings)) {
+      const s = sums.get(name) ?? { sum: 0, n: 0 };
+      s.sum += v;
+      s.n++;
+      sums.set(name, s);
+    }
+  }
+  if (!sums.size) return undefined;
+  return Object.fromEntries([...sums].map(([k, s]) => [k, { mean: s.sum / s.n, n: s.n }]));
+}
+
 /** Summarizes the selected requests of a task, given their folded chunk gaps. */
 export function summarizeTask(
   selection: Selection,
@@ -446,6 +470,8 @@ export function summarizeTask(
   if (selection.window) summary.window = selection.window;
   const check = tokenCountCheck(selection.counted);
   if (check) summary.tokenCounts = check;
+  const timings = serverTimingsOf(selection.counted);
+  if (timings) summary.serverTimings = timings;
   if (slo) {
     summary.goodput = {
       slo: Object.fromEntries(slo.map((o) => [sloKey(o), o.maxMs])),

@@ -43,6 +43,13 @@ export interface EventSink {
   serverTimings(timings: Readonly<Record<string, number>>): void;
 }
 
+/**
+ * Called by a frame decoder for a field line the framing does not know (SSE:
+ * anything but `data`, `event`, `id`, `retry`), e.g. old llama.cpp's
+ * `error: {…}`. Rare by nature: normal streams never call it.
+ */
+export type FieldHandler = (field: string, value: string, stampMs: number) => void;
+
 /** Called by a frame decoder once per complete event, synchronously inside `push`/`end`. */
 export type FrameHandler = (data: string, stampMs: number, name: string | undefined) => void;
 
@@ -58,8 +65,11 @@ export interface FrameDecoder {
 export interface Framing {
   /** True when a response of this `content-type` is framed this way (else it is read whole). */
   accepts(contentType: string): boolean;
-  /** A decoder for one response, calling `onEvent` with each event's data and name. */
-  decoder(onEvent: FrameHandler): FrameDecoder;
+  /**
+   * A decoder for one response, calling `onEvent` with each event's data and
+   * name, and `onField` (when given) with each unknown field line.
+   */
+  decoder(onEvent: FrameHandler, onField?: FieldHandler): FrameDecoder;
 }
 
 /** What a stream said about its own end, as the client saw it (read by {@link ApiAdapter.endOfStream}). */
@@ -122,8 +132,24 @@ export interface ApiAdapter {
    * has names) into the sink. Runs once per event: keep it tiny.
    */
   readEvent(data: string, name: string | undefined, sink: EventSink): void;
+  /**
+   * A fresh event reader for one response, for APIs whose events only make
+   * sense against the earlier ones (SGLang's cumulative `text`); when present,
+   * the client reads a stream's events with it instead of {@link readEvent}.
+   */
+  reader?(): ApiAdapter["readEvent"];
   /** Reads a whole non-streaming response (parsed JSON) into the sink. */
   readResponse(body: unknown, sink: EventSink): void;
+  /**
+   * Reads a successful response's headers (e.g. TGI's `x-compute-time`) into
+   * the sink, before its body; absent when the API puts nothing there.
+   */
+  readHeaders?(header: (name: string) => string | undefined, sink: EventSink): void;
+  /**
+   * Reads a field line the framing does not know (see {@link FieldHandler});
+   * absent when the API has none, and the framing then drops such lines.
+   */
+  readField?(field: string, value: string, sink: EventSink): void;
   /** Judges how a stream (or whole response) ended: the failure, or undefined for success. */
   endOfStream(outcome: StreamOutcome): RequestError | undefined;
 }

@@ -124,9 +124,8 @@ function parseRetryAfter(value: string | undefined): number | undefined {
 export function summarizeErrorBody(text: string): string {
   try {
     const body = JSON.parse(text);
-    // `{"error": "…"}` is Ollama's (and TGI's) error body.
-    const msg = body?.error?.message ?? body?.message ?? body?.detail ??
-      (typeof body?.error === "string" ? body.error : undefined);
+    // OpenAI's {"error": {"message"}}; TGI's and Ollama's {"error": "…"}; others' message/detail.
+    const msg = body?.error?.message ?? body?.error ?? body?.message ?? body?.detail;
     if (typeof msg === "string") return msg;
   } catch {
     // not JSON: fall through to the raw text
@@ -156,7 +155,7 @@ function classifyThrown(error: unknown, signal: AbortSignal, phase: "connect" | 
  */
 export async function sendRequest(
   target: HttpTarget,
-  body: string,
+  body: string | Uint8Array<ArrayBuffer>,
   meta: SendMeta,
 ): Promise<RequestRecord> {
   const signal = meta.signal;
@@ -178,7 +177,12 @@ export async function sendRequest(
   let status: number | undefined;
   let failure: RequestError | undefined;
 
-  const startRel = performance.now();
+  // The record's start. Here: when the request is handed to the transport. A transport that
+  // knows when its bytes were written (raw) moves it there through `onSent`, so TTFT and E2EL
+  // count from the moment the server could begin and not from before the pool handed out a
+  // connection; what comes before (pool wait, connect, writing) stays in the queueing delay
+  // (start − scheduled), which therefore still shows a client that cannot send on time.
+  let startRel = performance.now();
   try {
     let response: TransportResponse;
     try {
@@ -187,6 +191,7 @@ export async function sendRequest(
         headers: target.headers,
         body,
         signal: combined,
+        onSent: (stamp) => (startRel = stamp),
       });
     } catch (error) {
       const c = classifyThrown(error, combined, "connect");
@@ -202,6 +207,7 @@ export async function sendRequest(
       if (retryAfter !== undefined) failure.retryAfterMs = retryAfter;
       return finish();
     }
+    target.adapter.readHeaders?.((name) => response.header(name), state);
     const contentType = response.header("content-type") ?? "";
     if (target.stream && target.adapter.framing.accepts(contentType)) {
       const decoder = eventDecoder(target.adapter, state);
@@ -279,15 +285,24 @@ async function readLimited(response: TransportResponse): Promise<string> {
 
 /** The per-event work: the adapter reads the event; keep the stamp of output-carrying ones. */
 function eventDecoder(adapter: ApiAdapter, state: StreamState): FrameDecoder {
+  const readEvent = adapter.reader ? adapter.reader() : adapter.readEvent;
+  const readField = adapter.readField;
+  const onField = readField
+    ? (field: string, value: string, stamp: number) => {
+      if (state.ended) return;
+      state.stamp = stamp;
+      readField(field, value, state);
+    }
+    : undefined;
   return adapter.framing.decoder((data, stamp, name) => {
     if (state.ended) return;
     state.stamp = stamp;
     state.hadOutput = false;
     state.hadContent = false;
-    adapter.readEvent(data, name, state);
+    readEvent(data, name, state);
     if (state.hadOutput) {
       state.chunkRel.push(stamp);
       if (state.hadContent && state.firstContentRel === undefined) state.firstContentRel = stamp;
     }
-  });
+  }, onField);
 }

@@ -14,6 +14,10 @@ import { ollamaGenerate } from "./ollama_generate.ts";
 import { anthropicMessages } from "./anthropic_messages.ts";
 import { openaiResponses } from "./openai_responses.ts";
 import { openaiEmbeddings } from "./openai_embeddings.ts";
+import { tgiGenerateStream } from "./tgi_generate_stream.ts";
+import { tgiGenerate } from "./tgi_generate.ts";
+import { llamacppCompletion } from "./llamacpp_completion.ts";
+import { sglangGenerate } from "./sglang_generate.ts";
 
 export type { ApiAdapter } from "./adapter.ts";
 
@@ -25,6 +29,10 @@ const ADAPTERS = {
   "anthropic-messages": anthropicMessages,
   "openai-responses": openaiResponses,
   "openai-embeddings": openaiEmbeddings,
+  "tgi-generate-stream": tgiGenerateStream,
+  "tgi-generate": tgiGenerate,
+  "llamacpp-completion": llamacppCompletion,
+  "sglang-generate": sglangGenerate,
 } as const satisfies Record<string, ApiAdapter>;
 
 /** A registered API's key. */
@@ -42,4 +50,30 @@ export function adapterFor(api: ApiKind): ApiAdapter {
 export function apiHelp(): string[] {
   const width = Math.max(...API_KINDS.map((k) => k.length));
   return API_KINDS.map((k) => `${k.padEnd(width)}  ${ADAPTERS[k].help}`);
+}
+
+/** True when `name` is a registered API's key. */
+export function isApiKind(name: string): name is ApiKind {
+  return Object.hasOwn(ADAPTERS, name);
+}
+
+/**
+ * The APIs whose route a URL's path ends with (`http://h:p/generate_stream` →
+ * `tgi-generate-stream`), from each adapter's `path`: none when the URL names
+ * no known route, several when the route is shared (`/generate`: TGI and
+ * SGLang), to be settled by probing the server. The longest route wins
+ * (`/api/generate` is Ollama's, not `/generate`).
+ */
+export function apisForUrl(url: string): ApiKind[] {
+  let path: string;
+  try {
+    path = new URL(url).pathname.replace(/\/+$/, "");
+  } catch {
+    return [];
+  }
+  const matches = API_KINDS.filter((k) =>
+    path === ADAPTERS[k].path || path.endsWith(ADAPTERS[k].path)
+  );
+  const longest = Math.max(0, ...matches.map((k) => ADAPTERS[k].path.length));
+  return matches.filter((k) => ADAPTERS[k].path.length === longest);
 }

@@ -1,5 +1,5 @@
 /**
- * Transports: how bytes travel. Two implementations behind one small
+ * Transports: how bytes travel. Three implementations behind one small
  * interface, so the client's timing and classification logic is written once:
  *
  * - `fetch` — Web `fetch`, the body read with a BYOB reader into one reused
@@ -8,6 +8,9 @@
  *   only, the same client CPU per stream event as fetch on paced streams (see
  *   docs/performance.md), and the only way to skip certificate checks
  *   in-process (`--insecure`).
+ * - `raw` — our own HTTP/1.1 over `Deno.connect` / `Deno.connectTls`
+ *   (transport_raw.ts): the send stamp taken when the request's bytes have
+ *   been written, every ready read stamped before any is parsed.
  *
  * Every body read is stamped with `performance.now()` on arrival, before any
  * parsing.
@@ -18,57 +21,35 @@
 import http from "node:http";
 import https from "node:https";
 import { Buffer } from "node:buffer";
+import { RawTransport } from "./transport_raw.ts";
 
-/** The transport names. */
-export const TRANSPORTS = ["fetch", "node"] as const;
-/** One of {@link TRANSPORTS}. */
-export type TransportKind = typeof TRANSPORTS[number];
+export {
+  type TlsOptions,
+  type Transport,
+  type TransportKind,
+  type TransportRequest,
+  type TransportResponse,
+  TRANSPORTS,
+} from "./_transport_types.ts";
+import type {
+  TlsOptions,
+  Transport,
+  TransportKind,
+  TransportRequest,
+  TransportResponse,
+} from "./_transport_types.ts";
 
-/** The transport of a run unless `--transport` says otherwise. */
-export const DEFAULT_TRANSPORT: TransportKind = "fetch";
-
-/** TLS settings of a transport. */
-export interface TlsOptions {
-  /** PEM of a private CA: trusted besides the system's roots (fetch), or instead of them (node). */
-  readonly caCert?: string;
-  /** Skip certificate verification (node transport only). */
-  readonly insecure?: boolean;
-}
-
-/** One request's response: the head now, the body on demand. */
-export interface TransportResponse {
-  readonly status: number;
-  /** A response header (lower-case name), or undefined. */
-  header(name: string): string | undefined;
-  /** The whole body as text. */
-  text(): Promise<string>;
-  /**
-   * Streams the body: `onBytes` gets each read, stamped on arrival. Resolves
-   * with the stamp of the end of the stream; rejects when the connection
-   * breaks or `signal` aborts.
-   */
-  stream(onBytes: (bytes: Uint8Array, stamp: number) => void, signal: AbortSignal): Promise<number>;
-}
-
-/** A request to send. */
-export interface TransportRequest {
-  readonly method: "GET" | "POST";
-  readonly headers: Readonly<Record<string, string>>;
-  readonly body?: string;
-  readonly signal: AbortSignal;
-}
-
-/** Sends HTTP requests over a pool of kept-alive connections. */
-export interface Transport {
-  readonly kind: TransportKind;
-  /** Resolves when the response head arrives; rejects when no response comes. */
-  request(url: string, init: TransportRequest): Promise<TransportResponse>;
-  /** Closes the pool's connections. */
-  close(): void;
-}
+/**
+ * The transport of a run unless `--transport` says otherwise: `raw`, which
+ * won `deno task bench fidelity` against fetch and node (TTFT error, ITL
+ * p99, CPU per event; docs/performance.md). `fetch` stays for HTTP/2 and
+ * proxies, `node` for `--insecure`.
+ */
+export const DEFAULT_TRANSPORT: TransportKind = "raw";
 
 /** Creates a transport. `insecure` requires the node transport. */
 export function createTransport(kind: TransportKind, options: TlsOptions = {}): Transport {
+  if (kind === "raw") return new RawTransport(options);
   return kind === "node" ? new NodeTransport(options) : new FetchTransport(options);
 }
 
@@ -155,9 +136,9 @@ class NodeTransport implements Transport {
       const target = new URL(url);
       const secure = target.protocol === "https:";
       const headers: Record<string, string | number> = { ...init.headers };
-      let payload: Buffer | undefined;
+      let payload: Uint8Array | undefined;
       if (init.body !== undefined) {
-        payload = Buffer.from(init.body);
+        payload = typeof init.body === "string" ? Buffer.from(init.body) : init.body;
         headers["content-length"] = payload.length;
       }
       const req = (secure ? https : http).request(target, {

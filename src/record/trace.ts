@@ -60,6 +60,8 @@ interface TraceLine {
   err?: RequestRecord["error"];
   /** Earlier failed attempts: start (µs from anchor), end (µs from their start), error. */
   tries?: Array<{ start: number; end: number; err: NonNullable<RequestRecord["error"]> }>;
+  /** Server-side timings, ms by name (after `c`, so the reader's scan for `c` holds). */
+  st?: Record<string, number>;
 }
 
 const us = (ms: number) => Math.round(ms * 1000);
@@ -204,6 +206,7 @@ export function encodeRecord(record: RequestRecord, anchorMs: number): string {
       return { start: s, end: us(t.endMs - anchorMs) - s, err: t.error };
     });
   }
+  if (record.serverTimings) line.st = record.serverTimings;
   return JSON.stringify(line);
 }
 
@@ -329,6 +332,7 @@ export class TraceLineDecoder {
         error: t.err,
       }));
     }
+    if (l.st) facts.serverTimings = l.st;
     return { facts, startUs, deltasUs };
   }
 }

@@ -9,38 +9,11 @@
  */
 
 import { FAULT_KINDS, type FaultKind } from "../fault_kinds.ts";
+import type { FaultPlan } from "../sim_options.ts";
 import { Random } from "../random.ts";
 import { errorResponse } from "./openai_wire.ts";
 
-export { FAULT_KINDS, type FaultKind };
-
-/**
- * Which requests get which fault. Requests are numbered from 0 in arrival
- * order (completions requests only). A script entry wins over the rates; with
- * rates, each request draws at most one fault (seeded).
- *
- * - `reset`: the connection is dropped after `afterTokens` tokens;
- * - `http_…`: that status with an OpenAI-shaped error body (429 and 503 with `Retry-After`);
- * - `html_error`: a proxy's 502 HTML page;
- * - `error_event`: an `{"error": …}` event after `afterTokens` tokens, then `[DONE]`;
- * - `no_done`: the stream ends without `[DONE]`;
- * - `bad_json`: an event that is not valid JSON after `afterTokens` tokens;
- * - `stall_headers`: no response at all; `stall_stream`: silence after `afterTokens` tokens;
- * - `huge_event`: one 1 MiB content event; `empty_choices`: a `choices: []` event before each token;
- * - `split_utf8`: a token whose multi-byte character is split across two network writes.
- * The last three are not failures: a correct client handles them.
- */
-export interface FaultPlan {
-  rates?: Partial<Record<FaultKind, number>>;
-  script?: Record<number, FaultKind>;
-  seed?: number;
-  /** `Retry-After` of 429/503, seconds; default 1. */
-  retryAfterS?: number;
-  /** Tokens sent before a mid-stream fault; default 2. */
-  afterTokens?: number;
-  /** Message of injected error bodies and error events, instead of the built-in ones. */
-  message?: string;
-}
+export { FAULT_KINDS, type FaultKind, type FaultPlan };
 
 /** Picks each request's fault, in arrival order: a script entry wins over the rates. */
 export class FaultPicker {

@@ -8,6 +8,9 @@
 
 import type { Capacity } from "./capacity.ts";
 import { earlyFault, type FaultPicker, type FaultPlan } from "./faults.ts";
+import { SIM_SERVERS, type SimServerKind } from "../sim_options.ts";
+
+export { SIM_SERVERS, type SimServerKind };
 import { errorResponse, modelsResponse, openaiWire } from "./openai_wire.ts";
 import { ollamaTags, ollamaVersion, ollamaWire } from "./ollama_wire.ts";
 import { anthropicModels, anthropicWire } from "./anthropic_wire.ts";
@@ -15,6 +18,27 @@ import { responsesWire } from "./responses_wire.ts";
 import { embeddingsWire } from "./embeddings_wire.ts";
 import { type SimCore, streamResponse, wholeResponse } from "./stream.ts";
 import type { Json, SimWire } from "./wire.ts";
+import { tgiInfo, tgiWire } from "./tgi_wire.ts";
+import { llamacppProps, llamacppWire } from "./llamacpp_wire.ts";
+import { sglangModelInfo, sglangWire } from "./sglang_wire.ts";
+
+interface NativeRoutes {
+  /** POST paths to their wire formats. */
+  readonly wires: Record<string, SimWire>;
+  /** The server's own `GET` discovery page (what `--api auto` probes). */
+  readonly discovery?: readonly [string, (model: string) => Response];
+}
+
+/** Each server's native routes, beside the OpenAI ones every one of them also serves. */
+const NATIVE: Record<SimServerKind, NativeRoutes> = {
+  vllm: { wires: {} },
+  tgi: {
+    wires: { "/generate_stream": tgiWire(true), "/generate": tgiWire(false) },
+    discovery: ["/info", tgiInfo],
+  },
+  llamacpp: { wires: { "/completion": llamacppWire() }, discovery: ["/props", llamacppProps] },
+  sglang: { wires: { "/generate": sglangWire() }, discovery: ["/get_model_info", sglangModelInfo] },
+};
 
 /** What the router answers from. */
 export interface RouterOptions {
@@ -24,6 +48,8 @@ export interface RouterOptions {
   readonly faultPlan: FaultPlan | undefined;
   /** Requests held by `stall_headers`, answered at shutdown. */
   readonly stalledHeaders: Set<() => void>;
+  /** The server played (its native routes); default `vllm`. */
+  readonly server?: SimServerKind;
 }
 
 /** The request handler of a simulator. */
@@ -41,7 +67,9 @@ export function simRouter(
     "/v1/messages": anthropicWire(model),
     "/v1/responses": responsesWire(model),
     "/v1/embeddings": embeddingsWire(model),
+    ...NATIVE[options.server ?? "vllm"].wires,
   };
+  const discovery = NATIVE[options.server ?? "vllm"].discovery;
   return async (req) => {
     const arrived = performance.now();
     const path = new URL(req.url).pathname;
@@ -53,6 +81,7 @@ export function simRouter(
       if (path === "/v1/models") return modelsResponse(model);
       if (path === "/api/tags") return ollamaTags(model);
       if (path === "/api/version") return ollamaVersion();
+      if (discovery && path === discovery[0]) return discovery[1](model);
       if (path === "/health") return new Response(null, { status: 200 });
       if (path === "/sim/stats") return Response.json(capacity.stats);
     }

@@ -14,54 +14,16 @@ import { Random } from "../random.ts";
 import { DeadlineScheduler } from "./scheduler.ts";
 import { loadTokenizer } from "../tokenizer/tokenizer.ts";
 import { Capacity, type SimStats } from "./capacity.ts";
-import { FaultPicker, type FaultPlan } from "./faults.ts";
+import { FaultPicker } from "./faults.ts";
 import { promptCounter } from "./openai_wire.ts";
 import { simRouter } from "./router.ts";
+import type { SimOptions } from "../sim_options.ts";
 import type { SimCore } from "./stream.ts";
 
 export { FAULT_KINDS, type FaultKind, type FaultPlan } from "./faults.ts";
 export type { SimStats } from "./capacity.ts";
+export { SIM_SERVERS, type SimOptions, type SimServerKind } from "../sim_options.ts";
 export { simPromptTokens } from "./openai_wire.ts";
-
-/** Simulator settings. Times in ms. */
-export interface SimOptions {
-  /** Interface to bind; default `127.0.0.1`. */
-  hostname?: string;
-  /** Port; default 0 (ephemeral). */
-  port?: number;
-  /** The served model id; default `sim-model`. */
-  model?: string;
-  /** Time to first token after admission; default 50. */
-  ttftMs?: number;
-  /** Extra TTFT per input token (prefill cost); default 0. */
-  prefillMsPerToken?: number;
-  /** Gap between tokens; default 10. */
-  itlMs?: number;
-  /** Uniform jitter (±) applied to TTFT and each gap; default 0. */
-  jitterMs?: number;
-  /** Output length when the request does not force one; default 128. */
-  outputTokens?: number;
-  /** Tokens carried by each content event; default 1. */
-  tokensPerChunk?: number;
-  /** Leading output tokens streamed as `reasoning_content`; default 0. */
-  reasoningTokens?: number;
-  /** Requests decoding at once; the rest wait in a queue. Default unlimited. */
-  maxBatch?: number;
-  /** Seed of the jitter and the generated text; default 0. */
-  seed?: number;
-  /** Multiply reported `completion_tokens` by this (tests of usage cross-checks); default 1. */
-  usageScale?: number;
-  /**
-   * Count prompt tokens with this tokenizer (built-in name or folder; chat
-   * prompts through its chat template), as a real server does. Without it, one
-   * token per whitespace-separated word.
-   */
-  tokenizer?: string;
-  /** Faults to inject (per-request probabilities or a fixed script). */
-  faults?: FaultPlan;
-  /** Serve HTTPS with this certificate chain and key (PEM text). */
-  tls?: { cert: string; key: string };
-}
 
 /** A running simulator. */
 export interface SimServer {
@@ -69,7 +31,7 @@ export interface SimServer {
   readonly url: string;
   readonly port: number;
   readonly options: Readonly<
-    Required<Omit<SimOptions, "hostname" | "port" | "tokenizer" | "faults" | "tls">>
+    Required<Omit<SimOptions, "hostname" | "port" | "tokenizer" | "faults" | "tls" | "server">>
   >;
   /** A copy of the counters. */
   stats(): SimStats;
@@ -120,6 +82,7 @@ export async function startSimulator(options: SimOptions = {}): Promise<SimServe
     faults: new FaultPicker(options.faults),
     faultPlan: options.faults,
     stalledHeaders,
+    ...(options.server ? { server: options.server } : {}),
   });
 
   return new Promise((resolve, reject) => {

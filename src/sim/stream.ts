@@ -85,7 +85,7 @@ export function streamResponse(
   const faultAt = core.faultAfterTokens;
   let faulted = false;
   const n = wire.outputLength(body, pacing.outputTokens);
-  const prompt = core.promptTokens(body);
+  const prompt = core.promptTokens(wire.countBody?.(body) ?? body);
   const reported = Math.round(n * pacing.usageScale);
   const events: WireStream = wire.stream(body, {
     id: core.nextId(),
@@ -236,7 +236,7 @@ export function wholeResponse(
   const { pacing } = core;
   core.capacity.hold();
   const n = wire.outputLength(body, pacing.outputTokens);
-  const prompt = core.promptTokens(body);
+  const prompt = core.promptTokens(wire.countBody?.(body) ?? body);
   const reported = Math.round(n * pacing.usageScale);
   return new Promise((resolve) => {
     core.capacity.admit(arrived, (start) => {
@@ -254,8 +254,17 @@ export function wholeResponse(
           arrivedMs: performance.timeOrigin + arrived,
         });
         core.capacity.release(false);
+        const extra = wire.wholeHeaders?.({
+          id: 0,
+          tokens: n,
+          promptTokens: prompt,
+          reportedTokens: reported,
+          arrivedMs: performance.timeOrigin + arrived,
+          queueMs: start - arrived,
+          inferenceMs: total,
+        });
         const type = wire.wholeContentType ?? "application/json";
-        resolve(new Response(json, { headers: { "content-type": type } }));
+        resolve(new Response(json, { headers: { "content-type": type, ...extra } }));
       });
     });
   });

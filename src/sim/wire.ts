@@ -50,6 +50,18 @@ export interface SimWire {
   readonly wholeContentType?: string;
   /** A whole (non-streamed) response body holding `text`. */
   whole(body: Json, options: WireResponse & { readonly text: string }): string;
+  /** The body as the prompt counter reads it (`prompt` / `messages`); absent: the body itself. */
+  countBody?(body: Json): Json;
+  /** Extra headers of a whole response (TGI's `x-*-time`), from its server-side times. */
+  wholeHeaders?(options: WireResponse & WireTimes): Record<string, string>;
+}
+
+/** A whole response's server-side times, ms. */
+export interface WireTimes {
+  /** Waiting for a decode slot. */
+  readonly queueMs: number;
+  /** From admission to the last token. */
+  readonly inferenceMs: number;
 }
 
 /** What a response is made of. */

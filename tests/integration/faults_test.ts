@@ -1,9 +1,10 @@
 import { runCommand } from "../../src/cli/run.ts";
 import { FAULT_KINDS, startSimulator } from "../../src/sim/server.ts";
 import { readTraceRecords } from "../../src/record/trace.ts";
+import { TRANSPORTS } from "../../src/protocol/transport.ts";
 import { assert, assertEquals, runCli, runFlags, withTempDir } from "../helpers.ts";
 
-for (const transport of ["fetch", "node"]) {
+for (const transport of TRANSPORTS) {
   Deno.test(`every fault kind in one benchmark (${transport} transport): each a row with its category, totals add up, the run completes`, async () => {
     // Requests 0..15 get one fault each; the rest are clean.
     const script = Object.fromEntries(FAULT_KINDS.map((k, i) => [i, k]));

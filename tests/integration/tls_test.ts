@@ -1,5 +1,6 @@
 import { runCommand } from "../../src/cli/run.ts";
 import { startSimulator } from "../../src/sim/server.ts";
+import { TRANSPORTS } from "../../src/protocol/transport.ts";
 import { assert, assertEquals, assertRejects, quiet, runFlags, withTempDir } from "../helpers.ts";
 
 /** Makes a private CA and a server certificate for 127.0.0.1 with openssl. */
@@ -77,10 +78,18 @@ Deno.test("https works with --ca-cert for a private CA or with --insecure (warne
         env: () => undefined,
       });
       assertEquals(viaNode!.tasks[0]!.report.json!.common.success_requests, 4);
-      await assertRejects(
-        () => runCommand(args, { print: quiet, env: () => undefined }),
-        /^Cannot reach "https:\/\/127\.0\.0\.1:\d+\/v1\/models": .*invalid peer certificate: UnknownIssuer \(for a private CA, give its certificate with --ca-cert, or skip the check with --insecure\)$/,
-      );
+      const viaRaw = await runCommand([...args, "--ca-cert", ca, "--transport", "raw"], {
+        print: quiet,
+        env: () => undefined,
+      });
+      assertEquals(viaRaw!.tasks[0]!.report.json!.common.success_requests, 4);
+      for (const transport of TRANSPORTS) {
+        await assertRejects(
+          () =>
+            runCommand([...args, "--transport", transport], { print: quiet, env: () => undefined }),
+          /^Cannot reach "https:\/\/127\.0\.0\.1:\d+\/v1\/models": .*(?:invalid peer certificate: UnknownIssuer|unable to verify the first certificate) \(for a private CA, give its certificate with --ca-cert, or skip the check with --insecure\)$/,
+        );
+      }
       const out: string[] = [];
       const insecure = await runCommand([...args, "--insecure"], {
         print: (t) => out.push(t),
@@ -100,6 +109,14 @@ Deno.test("https works with --ca-cert for a private CA or with --insecure (warne
             env: () => undefined,
           }),
         /--insecure: cannot be used with --transport fetch/,
+      );
+      await assertRejects(
+        () =>
+          runCommand([...args, "--insecure", "--transport", "raw"], {
+            print: quiet,
+            env: () => undefined,
+          }),
+        /--insecure: cannot be used with --transport raw/,
       );
     } finally {
       await sim.shutdown();

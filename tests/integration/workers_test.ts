@@ -1,5 +1,5 @@
 import { runBenchmark } from "../../src/bench/run_benchmark.ts";
-import { workerCount } from "../../src/bench/drive.ts";
+import { STREAMS_PER_WORKER, workerCount } from "../../src/bench/drive.ts";
 import type { Plan } from "../../src/config/plan.ts";
 import { readTraceRecords } from "../../src/record/trace.ts";
 import { startSimulator } from "../../src/sim/server.ts";
@@ -94,10 +94,15 @@ Deno.test("an arrival schedule split over 2 workers keeps every send's due time"
   }
 });
 
-Deno.test("workerCount() follows the load: one per 256 streams, within the cores and the lanes", () => {
+Deno.test("workerCount() follows the load: one per STREAMS_PER_WORKER streams, within the cores and the lanes", () => {
   const cores = navigator.hardwareConcurrency ?? 1;
   assertEquals(workerCount({ kind: "concurrency", concurrency: 8 }), 1);
-  assertEquals(workerCount({ kind: "concurrency", concurrency: 1000 }), Math.min(cores, 4));
+  assertEquals(workerCount({ kind: "concurrency", concurrency: STREAMS_PER_WORKER }), 1);
+  assertEquals(
+    workerCount({ kind: "concurrency", concurrency: STREAMS_PER_WORKER + 1 }),
+    Math.min(cores, 2),
+  );
+  assertEquals(workerCount({ kind: "concurrency", concurrency: 1000 }), Math.min(cores, 32));
   assertEquals(workerCount({ kind: "concurrency", concurrency: 3 }, 8), 3);
   assertEquals(workerCount({ kind: "concurrency", concurrency: 64 }, 0), 0);
   assertEquals(workerCount({ kind: "pressure", clients: 2, rampRate: 1 }, 4), 2);

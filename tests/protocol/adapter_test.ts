@@ -236,15 +236,21 @@ Deno.test("authHeader() sends the key as Bearer, as x-api-key, or not at all", (
 });
 
 Deno.test("the API registry lists every adapter by key, with a help line each", () => {
-  assertEquals(API_KINDS, [
-    "openai-chat",
-    "openai-completions",
-    "ollama-chat",
-    "ollama-generate",
-    "anthropic-messages",
-    "openai-responses",
-    "openai-embeddings",
-  ]);
+  for (
+    const k of [
+      "openai-chat",
+      "openai-completions",
+      "tgi-generate-stream",
+      "tgi-generate",
+      "llamacpp-completion",
+      "sglang-generate",
+      "ollama-chat",
+      "ollama-generate",
+      "anthropic-messages",
+      "openai-responses",
+      "openai-embeddings",
+    ]
+  ) assert((API_KINDS as string[]).includes(k), `"${k}" registered`);
   assertEquals(adapterFor("openai-chat").path, "/v1/chat/completions");
   assertEquals(adapterFor("openai-chat").input, "messages");
   assertEquals(adapterFor("openai-completions").path, "/v1/completions");

@@ -1,7 +1,7 @@
 import { type HttpTarget, sendRequest } from "../../src/protocol/client.ts";
 import { openaiChat } from "../../src/protocol/openai_chat.ts";
 import { openaiCompletions } from "../../src/protocol/openai_completions.ts";
-import { createTransport } from "../../src/protocol/transport.ts";
+import { createTransport, type Transport, TRANSPORTS } from "../../src/protocol/transport.ts";
 import { assert, assertEquals } from "../helpers.ts";
 
 const enc = new TextEncoder();
@@ -41,8 +41,22 @@ function sse(events: string[], pauseMs = 2): () => Response {
 const chunk = (delta: Record<string, unknown>, finish: string | null = null) =>
   `data: ${JSON.stringify({ choices: [{ index: 0, delta, finish_reason: finish }] })}\n\n`;
 
-/** Plain fetch: no pooled resource of its own to close. */
-const transport = createTransport("fetch");
+/** The transport of the test that is running (tests in a file run one at a time). */
+let transport: Transport;
+
+/** Registers `fn` once per transport; {@link target} sends through that test's transport. */
+function test(name: string, fn: () => Promise<void>): void {
+  for (const kind of TRANSPORTS) {
+    Deno.test(`${name} (${kind} transport)`, async () => {
+      transport = createTransport(kind);
+      try {
+        await fn();
+      } finally {
+        transport.close();
+      }
+    });
+  }
+}
 
 function target(url: string, extra: Partial<HttpTarget> = {}): HttpTarget {
   return {
@@ -58,7 +72,7 @@ function target(url: string, extra: Partial<HttpTarget> = {}): HttpTarget {
 
 const meta = { index: 0, scheduledMs: 0 };
 
-Deno.test("sendRequest() counts only output-carrying events as chunks and reads usage", async () => {
+test("sendRequest() counts only output-carrying events as chunks and reads usage", async () => {
   await withServer(
     sse([
       chunk({ role: "assistant", content: "" }),
@@ -86,7 +100,7 @@ Deno.test("sendRequest() counts only output-carrying events as chunks and reads 
   );
 });
 
-Deno.test("sendRequest() counts reasoning as output for TTFT and keeps the first content apart (TTFO)", async () => {
+test("sendRequest() counts reasoning as output for TTFT and keeps the first content apart (TTFO)", async () => {
   await withServer(
     sse(
       [chunk({ reasoning_content: "think" }), chunk({ content: "answer" }), "data: [DONE]\n\n"],
@@ -101,7 +115,7 @@ Deno.test("sendRequest() counts reasoning as output for TTFT and keeps the first
   );
 });
 
-Deno.test("sendRequest() turns an error object inside the stream into a stream_error", async () => {
+test("sendRequest() turns an error object inside the stream into a stream_error", async () => {
   await withServer(
     sse([
       chunk({ content: "a" }),
@@ -118,7 +132,7 @@ Deno.test("sendRequest() turns an error object inside the stream into a stream_e
   );
 });
 
-Deno.test("sendRequest() records a non-2xx status with the server's message and Retry-After", async () => {
+test("sendRequest() records a non-2xx status with the server's message and Retry-After", async () => {
   await withServer(
     () =>
       new Response(
@@ -141,7 +155,7 @@ Deno.test("sendRequest() records a non-2xx status with the server's message and 
   );
 });
 
-Deno.test("sendRequest() marks a stream without [DONE] as truncated, keeping partial timings", async () => {
+test("sendRequest() marks a stream without [DONE] as truncated, keeping partial timings", async () => {
   await withServer(sse([chunk({ content: "a" }), chunk({ content: "b" })]), async (url) => {
     const r = await sendRequest(target(url), "{}", meta);
     assertEquals(r.error?.category, "truncated");
@@ -149,7 +163,7 @@ Deno.test("sendRequest() marks a stream without [DONE] as truncated, keeping par
   });
 });
 
-Deno.test("sendRequest() marks invalid JSON in an event as bad_event", async () => {
+test("sendRequest() marks invalid JSON in an event as bad_event", async () => {
   await withServer(
     sse([chunk({ content: "a" }), "data: {not json\n\n", "data: [DONE]\n\n"]),
     async (url) => {
@@ -159,7 +173,7 @@ Deno.test("sendRequest() marks invalid JSON in an event as bad_event", async () 
   );
 });
 
-Deno.test("sendRequest() reports an HTML page where an event stream was expected as bad_response", async () => {
+test("sendRequest() reports an HTML page where an event stream was expected as bad_response", async () => {
   await withServer(
     () =>
       new Response("<html><body>Bad gateway</body></html>", {
@@ -173,7 +187,7 @@ Deno.test("sendRequest() reports an HTML page where an event stream was expected
   );
 });
 
-Deno.test("sendRequest() reports a refused connection as connect", async () => {
+test("sendRequest() reports a refused connection as connect", async () => {
   const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
   const port = (listener.addr as Deno.NetAddr).port;
   listener.close();
@@ -182,7 +196,7 @@ Deno.test("sendRequest() reports a refused connection as connect", async () => {
   assertEquals(r.status, undefined);
 });
 
-Deno.test("sendRequest() fails a stalled stream with timeout", async () => {
+test("sendRequest() fails a stalled stream with timeout", async () => {
   await withServer(sse([chunk({ content: "a" }), chunk({ content: "b" })], 500), async (url) => {
     const r = await sendRequest(target(url, { timeoutMs: 200 }), "{}", meta);
     assertEquals(r.error?.category, "timeout");
@@ -190,7 +204,7 @@ Deno.test("sendRequest() fails a stalled stream with timeout", async () => {
   });
 });
 
-Deno.test("sendRequest() reads a non-streaming completions response without chunk times", async () => {
+test("sendRequest() reads a non-streaming completions response without chunk times", async () => {
   await withServer(
     () =>
       Response.json({

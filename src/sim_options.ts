@@ -1,0 +1,89 @@
+/**
+ * The simulator's settings as plain types: what a model config's `sim:` block
+ * resolves to and `startSimulator` takes. A leaf, so config/ need not import
+ * sim/ (docs/architecture.md, "Module rules").
+ *
+ * @module
+ */
+
+import type { FaultKind } from "./fault_kinds.ts";
+
+/** The servers the simulator can play: each adds its native routes and discovery page. */
+export const SIM_SERVERS = ["vllm", "tgi", "llamacpp", "sglang"] as const;
+/** One of {@link SIM_SERVERS}. */
+export type SimServerKind = typeof SIM_SERVERS[number];
+
+/**
+ * Which requests get which fault. Requests are numbered from 0 in arrival
+ * order (completions requests only). A script entry wins over the rates; with
+ * rates, each request draws at most one fault (seeded).
+ *
+ * - `reset`: the connection is dropped after `afterTokens` tokens;
+ * - `http_…`: that status with an OpenAI-shaped error body (429 and 503 with `Retry-After`);
+ * - `html_error`: a proxy's 502 HTML page;
+ * - `error_event`: an `{"error": …}` event after `afterTokens` tokens, then `[DONE]`;
+ * - `no_done`: the stream ends without `[DONE]`;
+ * - `bad_json`: an event that is not valid JSON after `afterTokens` tokens;
+ * - `stall_headers`: no response at all; `stall_stream`: silence after `afterTokens` tokens;
+ * - `huge_event`: one 1 MiB content event; `empty_choices`: a `choices: []` event before each token;
+ * - `split_utf8`: a token whose multi-byte character is split across two network writes.
+ * The last three are not failures: a correct client handles them.
+ */
+export interface FaultPlan {
+  rates?: Partial<Record<FaultKind, number>>;
+  script?: Record<number, FaultKind>;
+  seed?: number;
+  /** `Retry-After` of 429/503, seconds; default 1. */
+  retryAfterS?: number;
+  /** Tokens sent before a mid-stream fault; default 2. */
+  afterTokens?: number;
+  /** Message of injected error bodies and error events, instead of the built-in ones. */
+  message?: string;
+}
+
+/** Simulator settings. Times in ms. */
+export interface SimOptions {
+  /** Interface to bind; default `127.0.0.1`. */
+  hostname?: string;
+  /** Port; default 0 (ephemeral). */
+  port?: number;
+  /** The served model id; default `sim-model`. */
+  model?: string;
+  /** Time to first token after admission; default 50. */
+  ttftMs?: number;
+  /** Extra TTFT per input token (prefill cost); default 0. */
+  prefillMsPerToken?: number;
+  /** Gap between tokens; default 10. */
+  itlMs?: number;
+  /** Uniform jitter (±) applied to TTFT and each gap; default 0. */
+  jitterMs?: number;
+  /** Output length when the request does not force one; default 128. */
+  outputTokens?: number;
+  /** Tokens carried by each content event; default 1. */
+  tokensPerChunk?: number;
+  /** Leading output tokens streamed as `reasoning_content`; default 0. */
+  reasoningTokens?: number;
+  /** Requests decoding at once; the rest wait in a queue. Default unlimited. */
+  maxBatch?: number;
+  /** Seed of the jitter and the generated text; default 0. */
+  seed?: number;
+  /** Multiply reported `completion_tokens` by this (tests of usage cross-checks); default 1. */
+  usageScale?: number;
+  /**
+   * Count prompt tokens with this tokenizer (built-in name or folder; chat
+   * prompts through its chat template), as a real server does. Without it, one
+   * token per whitespace-separated word.
+   */
+  tokenizer?: string;
+  /** Faults to inject (per-request probabilities or a fixed script). */
+  faults?: FaultPlan;
+  /**
+   * The server to play: `tgi`, `llamacpp` or `sglang` add that server's
+   * native routes and discovery page (`/generate_stream` + `/generate` +
+   * `GET /info`; `/completion` + `GET /props`; `/generate` +
+   * `GET /get_model_info`) beside the OpenAI ones; default `vllm` (OpenAI only).
+   */
+  server?: SimServerKind;
+  /** Serve HTTPS with this certificate chain and key (PEM text). */
+  tls?: { cert: string; key: string };
+}
