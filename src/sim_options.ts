@@ -9,7 +9,7 @@
 import type { FaultKind } from "./fault_kinds.ts";
 
 /** The servers the simulator can play: each adds its native routes and discovery page. */
-export const SIM_SERVERS = ["vllm", "tgi", "llamacpp", "sglang"] as const;
+export const SIM_SERVERS = ["vllm", "tgi", "llamacpp", "sglang", "ollama"] as const;
 /** One of {@link SIM_SERVERS}. */
 export type SimServerKind = typeof SIM_SERVERS[number];
 
@@ -81,7 +81,10 @@ export interface SimOptions {
    * The server to play: `tgi`, `llamacpp` or `sglang` add that server's
    * native routes and discovery page (`/generate_stream` + `/generate` +
    * `GET /info`; `/completion` + `GET /props`; `/generate` +
-   * `GET /get_model_info`) beside the OpenAI ones; default `vllm` (OpenAI only).
+   * `GET /get_model_info`) beside the OpenAI ones; `ollama` its `GET
+   * /api/version` and `/api/tags` (its chat and generate routes, like
+   * Anthropic's, Responses and embeddings, every simulator serves); default
+   * `vllm`.
    */
   server?: SimServerKind;
   /** Serve HTTPS with this certificate chain and key (PEM text). */

@@ -38,6 +38,9 @@ const NATIVE: Record<SimServerKind, NativeRoutes> = {
   },
   llamacpp: { wires: { "/completion": llamacppWire() }, discovery: ["/props", llamacppProps] },
   sglang: { wires: { "/generate": sglangWire() }, discovery: ["/get_model_info", sglangModelInfo] },
+  // Its chat and generate routes are served by every simulator; its GET pages only when it plays
+  // Ollama, so `--api auto` against another server does not find an Ollama.
+  ollama: { wires: {}, discovery: ["/api/version", () => ollamaVersion()] },
 };
 
 /** What the router answers from. */
@@ -79,8 +82,7 @@ export function simRouter(
         return anthropicModels(model);
       }
       if (path === "/v1/models") return modelsResponse(model);
-      if (path === "/api/tags") return ollamaTags(model);
-      if (path === "/api/version") return ollamaVersion();
+      if (path === "/api/tags" && options.server === "ollama") return ollamaTags(model);
       if (discovery && path === discovery[0]) return discovery[1](model);
       if (path === "/health") return new Response(null, { status: 200 });
       if (path === "/sim/stats") return Response.json(capacity.stats);

@@ -18,7 +18,13 @@ const REQUESTS = 32;
 
 /** One run of 32 requests at concurrency 8 against a simulator (TTFT 50 ms, ITL 10 ms, 20 tokens). */
 async function runAgainstSim(api: ApiKind, stream: boolean) {
-  const sim = await startSimulator({ ttftMs: 50, itlMs: 10, tokenizer: "qwen3" });
+  const sim = await startSimulator({
+    ttftMs: 50,
+    itlMs: 10,
+    tokenizer: "qwen3",
+    // Ollama's discovery pages answer only where the simulator plays Ollama.
+    ...(api.startsWith("ollama-") ? { server: "ollama" as const } : {}),
+  });
   try {
     return await withTempDir(async (dir) => {
       const model = modelAt(sim.url, { api, stream, generationKwargs: {} });

@@ -77,7 +77,7 @@ for (const api of STREAMED) {
 }
 
 Deno.test("simulator answers discovery the way each server does", async () => {
-  const sim = await startSimulator({ model: "m1" });
+  const sim = await startSimulator({ model: "m1", server: "ollama" });
   try {
     const get = async (path: string, headers: Record<string, string> = {}) =>
       await (await fetch(sim.url + path, { headers })).json();
@@ -90,6 +90,15 @@ Deno.test("simulator answers discovery the way each server does", async () => {
     assertEquals((await get("/v1/models")).object, "list");
   } finally {
     await sim.shutdown();
+  }
+  // Playing another server, it has no Ollama pages (so `--api auto` finds no Ollama there).
+  const vllm = await startSimulator({ model: "m1" });
+  try {
+    const r = await fetch(vllm.url + "/api/version");
+    await r.body?.cancel();
+    assertEquals(r.status, 404);
+  } finally {
+    await vllm.shutdown();
   }
 });
 
