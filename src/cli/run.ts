@@ -269,7 +269,7 @@ export const RUN_FLAGS = [
     choices: TRANSPORTS,
     help:
       "How requests travel: raw (our own HTTP/1.1 over TCP/TLS sockets: send stamped at the write), fetch (Web fetch, HTTP/1.1 or HTTP/2, proxies) or node (node:http, HTTP/1.1; needed for --insecure).",
-    defaultText: DEFAULT_TRANSPORT,
+    defaultText: `${DEFAULT_TRANSPORT}; fetch when HTTPS_PROXY, HTTP_PROXY or ALL_PROXY is set`,
   },
   {
     name: "workers",

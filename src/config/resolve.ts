@@ -595,6 +595,17 @@ function buildMatrix(
   return tasks;
 }
 
+const PROXY_VARIABLES = ["HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy", "ALL_PROXY"];
+
+/**
+ * The transport when `--transport` is not given: raw, except where a proxy
+ * variable is set — the raw transport connects directly and would ignore it,
+ * so `fetch`, which honours the proxy variables, is taken instead.
+ */
+export function defaultTransport(env: EnvLookup): TransportKind {
+  return PROXY_VARIABLES.some((name) => env(name)) ? "fetch" : DEFAULT_TRANSPORT;
+}
+
 /**
  * Resolves flags and configs into a Plan: select configs → parse each through
  * its kind (load shapes, dataset sources) → build the matrix. Throws a
@@ -624,7 +635,7 @@ export function resolvePlan(
     stats,
     summarizer: (sumCfg?.summarizer ?? "default_perf") as SummarizerName,
     warmup: inputs.warmup ?? 0,
-    transport: inputs.transport ?? DEFAULT_TRANSPORT,
+    transport: inputs.transport ?? defaultTransport(env),
   };
   if (inputs.slo) plan.slo = inputs.slo;
   if (inputs.failOn) plan.failOn = inputs.failOn;

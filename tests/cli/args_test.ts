@@ -104,3 +104,11 @@ Deno.test("planFromFlags() builds one task per concurrency, pairing --num-prompt
   );
   assertEquals(plan.tasks[0]!.model.apiKey, "sk-secret");
 });
+
+Deno.test("planFromFlags() takes fetch, not raw, when a proxy variable is set and --transport is not given", () => {
+  const url = "http://127.0.0.1:8000";
+  assertEquals(planFromFlags({ url }, () => undefined).transport, "raw");
+  const proxied = (name: string) => (name === "HTTPS_PROXY" ? "http://proxy:3128" : undefined);
+  assertEquals(planFromFlags({ url }, proxied).transport, "fetch");
+  assertEquals(planFromFlags({ url, transport: "raw" }, proxied).transport, "raw");
+});
