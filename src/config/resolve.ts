@@ -603,7 +603,15 @@ const PROXY_VARIABLES = ["HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy
  * so `fetch`, which honours the proxy variables, is taken instead.
  */
 export function defaultTransport(env: EnvLookup): TransportKind {
-  return PROXY_VARIABLES.some((name) => env(name)) ? "fetch" : DEFAULT_TRANSPORT;
+  const set = (name: string) => {
+    try {
+      return Boolean(env(name));
+    } catch {
+      // Not readable (a run granted only named --allow-env variables): taken as unset.
+      return false;
+    }
+  };
+  return PROXY_VARIABLES.some(set) ? "fetch" : DEFAULT_TRANSPORT;
 }
 
 /**
