@@ -24,6 +24,10 @@ export const FAULT_KINDS = [
   "huge_event",
   "empty_choices",
   "split_utf8",
+  "json_body",
+  "cut_stream",
+  "error_line",
+  "empty_stream",
 ] as const;
 /** One of {@link FAULT_KINDS}. */
 export type FaultKind = typeof FAULT_KINDS[number];

@@ -22,12 +22,19 @@ export type SimServerKind = typeof SIM_SERVERS[number];
  * - `http_…`: that status with an OpenAI-shaped error body (429 and 503 with `Retry-After`);
  * - `html_error`: a proxy's 502 HTML page;
  * - `error_event`: an `{"error": …}` event after `afterTokens` tokens, then `[DONE]`;
- * - `no_done`: the stream ends without `[DONE]`;
+ * - `no_done`: the stream ends at EOF right after the finish event, with no usage event and no
+ *   `[DONE]` (TGI ≤ 2.1's and old llama.cpp's OpenAI routes): a success for the OpenAI adapters;
  * - `bad_json`: an event that is not valid JSON after `afterTokens` tokens;
  * - `stall_headers`: no response at all; `stall_stream`: silence after `afterTokens` tokens;
  * - `huge_event`: one 1 MiB content event; `empty_choices`: a `choices: []` event before each token;
  * - `split_utf8`: a token whose multi-byte character is split across two network writes.
- * The last three are not failures: a correct client handles them.
+ * - `json_body`: a streaming request answered with the whole JSON body (a buffering proxy);
+ * - `cut_stream`: the stream ends at EOF after `afterTokens` tokens, before any finish reason;
+ * - `error_line`: after `afterTokens` tokens, the error as an `error: {…}` SSE field line (old
+ *   llama.cpp), then the wire's end (`data: [DONE]` on the OpenAI routes); a wire without such a
+ *   line writes its error event instead;
+ * - `empty_stream`: the opening event (chat's role event), then the end marker: no output.
+ * `huge_event`, `empty_choices` and `split_utf8` are not failures: a correct client handles them.
  */
 export interface FaultPlan {
   rates?: Partial<Record<FaultKind, number>>;

@@ -47,6 +47,29 @@ export function readError(obj: Obj, sink: EventSink): boolean {
 }
 
 /**
+ * Reads an SSE field line SSE does not define: old llama.cpp wrote a stream's
+ * error as `error: {"code","message","type"}` on its OpenAI routes, then
+ * `data: [DONE]` (ggml-org/llama.cpp tools/server/utils.hpp
+ * `server_sent_event`, before PR ggml-org/llama.cpp#16109). Other fields are
+ * ignored, as SSE requires.
+ */
+export function readErrorField(field: string, value: string, sink: EventSink): void {
+  if (field !== "error") return;
+  let parsed: unknown = value;
+  try {
+    parsed = JSON.parse(value);
+  } catch {
+    // not JSON: the line's text is the message
+  }
+  if (!isObj(parsed)) {
+    sink.error(typeof parsed === "string" ? parsed : value, undefined);
+    return;
+  }
+  // `{"code","message","type"}` bare, or wrapped as `{"error": {…}}`.
+  if (!readError(parsed, sink)) readError({ error: parsed }, sink);
+}
+
+/**
  * The per-event step both APIs share, around an API's reader of a parsed
  * event: `[DONE]` ends the stream, anything else must be JSON, handed to `read`.
  */
@@ -108,6 +131,9 @@ export const OPENAI_COMMON = {
       ): id is string => typeof id === "string");
     },
   },
-  // No server we speak to ends without [DONE]: EOF before it is truncation.
-  endOfStream: endOfStreamRule({ terminal: "[DONE]", eofAfterFinish: false }),
+  readField: readErrorField,
+  // TGI ≤ 2.1 ends its OpenAI streams at EOF after the finish chunk, without [DONE] (commit
+  // d789de32, first in v2.2.0, added it): EOF after a finish reason ends well; EOF before one is
+  // truncation.
+  endOfStream: endOfStreamRule({ terminal: "[DONE]", eofAfterFinish: true }),
 } as const satisfies Partial<ApiAdapter>;

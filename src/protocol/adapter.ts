@@ -83,6 +83,12 @@ export interface StreamOutcome {
   readonly errorCode: number | undefined;
   /** The first event that could not be read. */
   readonly badEvent: string | undefined;
+  /** The body was read as a stream of events (false: read whole). */
+  readonly streamed: boolean;
+  /** Some event (or the whole body) carried output: content or reasoning. */
+  readonly outputSeen: boolean;
+  /** The server's count of generated tokens, when its usage said so. */
+  readonly completionTokens: number | undefined;
 }
 
 /** Body-building options that come from the model config. */
@@ -158,18 +164,29 @@ export interface ApiAdapter {
 export interface EndOfStreamRules {
   /** The end marker or terminal event, as named in a truncation message: `[DONE]`. */
   readonly terminal: string;
-  /** EOF right after a finish reason also ends well (servers that send no end marker). */
+  /**
+   * EOF after a finish reason also ends well, for servers that send no end
+   * marker (TGI ≤ 2.1's and old llama.cpp's OpenAI routes).
+   */
   readonly eofAfterFinish: boolean;
 }
 
 /**
- * The usual end-of-stream judgement from declared rules: an error in the
- * stream is `stream_error` (with its code as status), an unreadable event
- * `bad_event`, a stream that ended neither by its terminal nor (when allowed)
- * by EOF after a finish reason `truncated`.
+ * The usual end-of-stream judgement from declared rules, first match wins:
+ * - an error in the stream (an error object, error event or error field
+ *   line) is `stream_error`, with its code as status;
+ * - an unreadable event is `bad_event`;
+ * - a stream that ended neither by its terminal nor (when allowed) by EOF
+ *   after a finish reason is `truncated`;
+ * - a stream that ended by its terminal with no output and no finish reason
+ *   is `empty_stream`;
+ * - an answer in which no output was recognised while the server's usage
+ *   says it generated tokens is `bad_event`, hinting at the wrong API;
+ * - anything else is a success.
  */
 export function endOfStreamRule(rules: EndOfStreamRules): ApiAdapter["endOfStream"] {
   const truncated = `stream ended without ${rules.terminal}`;
+  const empty = `stream ended by ${rules.terminal} with no output and no finish reason`;
   return (o) => {
     if (o.errorMessage !== undefined) {
       const failure: RequestError = { category: "stream_error", message: o.errorMessage };
@@ -177,8 +194,22 @@ export function endOfStreamRule(rules: EndOfStreamRules): ApiAdapter["endOfStrea
       return failure;
     }
     if (o.badEvent !== undefined) return { category: "bad_event", message: o.badEvent };
-    if (o.ended || (rules.eofAfterFinish && o.finishReason !== undefined)) return undefined;
-    return { category: "truncated", message: truncated };
+    if (!o.ended && !(rules.eofAfterFinish && o.finishReason !== undefined)) {
+      return { category: "truncated", message: truncated };
+    }
+    if (o.outputSeen) return undefined;
+    if (o.completionTokens !== undefined && o.completionTokens > 0) {
+      return {
+        category: "bad_event",
+        message: `no output was recognised in the ${
+          o.streamed ? "events" : "response"
+        }, but the server's usage says ${o.completionTokens} tokens were generated (is --api right?)`,
+      };
+    }
+    if (o.streamed && o.finishReason === undefined) {
+      return { category: "empty_stream", message: empty };
+    }
+    return undefined;
   };
 }
 

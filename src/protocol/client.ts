@@ -62,6 +62,8 @@ class StreamState implements EventSink, StreamOutcome {
   finishReason: string | undefined;
   badEvent: string | undefined;
   ended = false;
+  streamed = false;
+  outputSeen = false;
   hadOutput = false;
   hadContent = false;
   text: string[] | undefined;
@@ -77,10 +79,12 @@ class StreamState implements EventSink, StreamOutcome {
   content(text: string): void {
     this.hadOutput = true;
     this.hadContent = true;
+    this.outputSeen = true;
     this.text?.push(text);
   }
   reasoning(_text: string): void {
     this.hadOutput = true;
+    this.outputSeen = true;
   }
   usage(usage: Partial<Usage>): void {
     if (usage.promptTokens !== undefined) this.promptTokens = usage.promptTokens;
@@ -210,6 +214,7 @@ export async function sendRequest(
     target.adapter.readHeaders?.((name) => response.header(name), state);
     const contentType = response.header("content-type") ?? "";
     if (target.stream && target.adapter.framing.accepts(contentType)) {
+      state.streamed = true;
       const decoder = eventDecoder(target.adapter, state);
       const endStamp = await response.stream(
         (bytes, stamp) => decoder.push(bytes, stamp),

@@ -49,7 +49,11 @@ export class SseDecoder implements FrameDecoder {
   push(bytes: Uint8Array, stampMs: number): void {
     this.#stamp = stampMs;
     const text = this.#decoder.decode(bytes, { stream: true });
-    if (this.#rest === undefined) {
+    // Without the hook, or when the read ends a line with nothing held (servers write whole
+    // events, so nearly every read): straight to the parser, one check.
+    if (
+      this.#rest === undefined || (this.#rest === "" && text.charCodeAt(text.length - 1) === 10)
+    ) {
       this.#parser.feed(text);
       return;
     }

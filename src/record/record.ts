@@ -8,7 +8,17 @@
 
 import type { Usage } from "../protocol/openai.ts";
 
-/** Why a request failed. */
+/**
+ * Why a request failed: `connect` (no connection), `timeout` (past
+ * `--timeout`), `http_4xx` / `http_5xx` (an error status), `stream_error` (an
+ * error object, event or field line in the stream, or the connection lost
+ * mid-stream), `bad_event` (an unreadable event, or no output recognised while
+ * usage says tokens were generated: the wrong `--api`?), `bad_response` (a
+ * whole body that is not the API's JSON), `not_streamed` (a streaming request
+ * answered without an event stream), `truncated` (EOF before the end marker
+ * and before any finish reason), `empty_stream` (the end marker after no
+ * output and no finish reason), `cancelled` (cut off by an interrupt).
+ */
 export const ERROR_CATEGORIES = [
   "connect",
   "timeout",
@@ -17,7 +27,9 @@ export const ERROR_CATEGORIES = [
   "stream_error",
   "bad_event",
   "bad_response",
+  "not_streamed",
   "truncated",
+  "empty_stream",
   "cancelled",
 ] as const;
 /** One of {@link ERROR_CATEGORIES}. */

@@ -18,6 +18,7 @@
  */
 
 import type { Json, SimWire, WireResponse, WireStream } from "./wire.ts";
+import { LLAMACPP_ERROR } from "./openai_wire.ts";
 
 const encoder = new TextEncoder();
 const EOF = new Uint8Array(0);
@@ -91,6 +92,9 @@ function llamaStream(body: Json, r: WireResponse): WireStream {
     end: () => EOF,
     errorEvent: () =>
       `{"error":{"code":500,"message":"simulated engine failure","type":"server_error"}`,
+    // Before ggml-org/llama.cpp#16109 (tools/server/utils.hpp `server_sent_event`): an
+    // `error:` field line, then EOF.
+    errorLine: () => encoder.encode(`error: ${LLAMACPP_ERROR}\n\n`),
     emptyEvent: () => part(""),
     hugeEvent: () => part("x".repeat(1 << 20)),
     badEvent: () => encoder.encode(`data: {"index":0,"content":"x"\n\n`),

@@ -16,6 +16,10 @@ import type { Json, SimWire, WireResponse, WireStream } from "./wire.ts";
 const encoder = new TextEncoder();
 const DONE = encoder.encode("data: [DONE]\n\n");
 
+/** The error object old llama.cpp wrote in its `error:` field line (format_error_response). */
+export const LLAMACPP_ERROR =
+  `{"code":500,"message":"simulated engine failure","type":"server_error"}`;
+
 /** An OpenAI-shaped error response: `{"error": {message, type, param, code}}`. */
 export function errorResponse(
   status: number,
@@ -171,6 +175,10 @@ function openaiStream(chat: boolean, model: string, body: Json, r: WireResponse)
     end: () => DONE,
     errorEvent: () =>
       `{"error":{"message":"simulated engine failure","type":"InternalServerError","param":null,"code":500}`,
+    // Old llama.cpp on its OpenAI routes: the error as an `error:` field line, then `[DONE]`
+    // (ggml-org/llama.cpp tools/server/utils.hpp `server_sent_event(sink, "error", …)`, before
+    // PR ggml-org/llama.cpp#16109).
+    errorLine: () => encoder.encode(`error: ${LLAMACPP_ERROR}\n\n`),
     emptyEvent: () => `${head}]`,
     hugeEvent: () =>
       `${head}{"index":0,"delta":{"content":${

@@ -116,6 +116,11 @@ export function streamResponse(
       send(events.emptyEvent());
       return false;
     }
+    if (fault === "empty_stream") {
+      faulted = true;
+      close(true);
+      return true;
+    }
     if (from < Math.min(faultAt, Math.max(0, n - 1))) return false;
     faulted = true;
     switch (fault) {
@@ -129,6 +134,14 @@ export function streamResponse(
       case "error_event":
         send(events.errorEvent());
         close(events.endAfterError !== false);
+        return true;
+      case "error_line":
+        if (events.errorLine) controller.enqueue(events.errorLine());
+        else send(events.errorEvent());
+        close(events.endAfterError !== false);
+        return true;
+      case "cut_stream":
+        close(false);
         return true;
       case "bad_json":
         controller.enqueue(events.badEvent());

@@ -28,6 +28,11 @@ export interface WireStream {
   errorEvent(): string;
   emptyEvent(): string;
   hugeEvent(): string;
+  /**
+   * Fault bytes: the error as an SSE field line of its own (`error: {…}`, as
+   * llama.cpp wrote it before ggml-org/llama.cpp#16109), for wires that had one.
+   */
+  errorLine?(): Uint8Array;
   /** Fault bytes: an event that is not valid JSON. */
   badEvent(): Uint8Array;
   /** Fault bytes: a whole event holding multi-byte characters (the core splits it). */

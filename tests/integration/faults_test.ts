@@ -6,7 +6,7 @@ import { assert, assertEquals, runCli, runFlags, withTempDir } from "../helpers.
 
 for (const transport of TRANSPORTS) {
   Deno.test(`every fault kind in one benchmark (${transport} transport): each a row with its category, totals add up, the run completes`, async () => {
-    // Requests 0..15 get one fault each; the rest are clean.
+    // Requests 0..19 get one fault each; the rest (4) are clean.
     const script = Object.fromEntries(FAULT_KINDS.map((k, i) => [i, k]));
     const sim = await startSimulator({ ttftMs: 5, itlMs: 2, faults: { script } });
     try {
@@ -14,7 +14,7 @@ for (const transport of TRANSPORTS) {
         const out: string[] = [];
         const r = await runCommand(
           [
-            ...runFlags(sim.url, { concurrency: 1, prompts: 20, maxTokens: 6 }),
+            ...runFlags(sim.url, { concurrency: 1, prompts: FAULT_KINDS.length + 4, maxTokens: 6 }),
             "--timeout",
             "1",
             "--work-dir",
@@ -27,17 +27,20 @@ for (const transport of TRANSPORTS) {
         const task = r!.tasks[0]!;
         const json = task.report.json!;
         assertEquals(json.errors, {
-          stream_error: 2, // reset mid-stream, error event
+          stream_error: 3, // reset mid-stream, error event, error: field line
           http_4xx: 4, // 400, 401, 404, 429
           http_5xx: 3, // 500, 503, proxy's 502 HTML page
-          truncated: 1, // no [DONE]
+          truncated: 1, // EOF before any finish reason
           bad_event: 1, // invalid JSON
           timeout: 2, // headers never come, stall mid-stream
+          empty_stream: 1, // [DONE] with no output
         });
-        assertEquals(json.common.total_requests, 20);
-        assertEquals(sim.stats().requests, 20, "no request reached the server twice");
-        assertEquals(json.common.success_requests + json.common.failed_requests, 20);
-        assertEquals(json.common.success_requests, 7); // huge event, empty choices, split UTF-8, and 4 clean
+        const n = FAULT_KINDS.length + 4;
+        assertEquals(json.common.total_requests, n);
+        assertEquals(sim.stats().requests, n, "no request reached the server twice");
+        assertEquals(json.common.success_requests + json.common.failed_requests, n);
+        // huge event, empty choices, split UTF-8, EOF right after the finish (no [DONE]), 4 clean
+        assertEquals(json.common.success_requests, 9, "a JSON body too, until #15's item 1");
         const records = await readTraceRecords(task.paths.trace);
         const byIndex = new Map(records.map((x) => [x.index, x]));
         const reset = byIndex.get(FAULT_KINDS.indexOf("reset"))!;

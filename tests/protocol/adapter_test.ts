@@ -202,6 +202,9 @@ const outcome = (o: Partial<StreamOutcome>): StreamOutcome => ({
   errorMessage: undefined,
   errorCode: undefined,
   badEvent: undefined,
+  streamed: true,
+  outputSeen: true,
+  completionTokens: undefined,
   ...o,
 });
 
@@ -227,6 +230,37 @@ Deno.test("endOfStreamRule() puts a stream error before a bad event before trunc
   const lenient = endOfStreamRule({ terminal: "[DONE]", eofAfterFinish: true });
   assertEquals(lenient(outcome({ finishReason: "stop" })), undefined);
   assertEquals(lenient(outcome({}))?.category, "truncated");
+});
+
+Deno.test("endOfStreamRule() fails an empty stream, and output nobody recognised while usage counts tokens", () => {
+  const judge = endOfStreamRule({ terminal: "[DONE]", eofAfterFinish: true });
+  assertEquals(judge(outcome({ ended: true, outputSeen: false })), {
+    category: "empty_stream",
+    message: "stream ended by [DONE] with no output and no finish reason",
+  });
+  assertEquals(
+    judge(outcome({ ended: true, outputSeen: false, finishReason: "length" })),
+    undefined,
+    "a finish reason with no output (a zero-token answer) is an answer",
+  );
+  assertEquals(
+    judge(outcome({ ended: true, outputSeen: false, streamed: false })),
+    undefined,
+    "a whole body with nothing in it is the adapter's to judge, not an empty stream",
+  );
+  const foreign = judge(
+    outcome({ ended: true, outputSeen: false, finishReason: "stop", completionTokens: 12 }),
+  );
+  assertEquals(foreign?.category, "bad_event");
+  assert(/12 tokens were generated \(is --api right\?\)/.test(foreign!.message), foreign!.message);
+  assertEquals(
+    judge(
+      outcome({ finishReason: "stop", outputSeen: false, completionTokens: 3, streamed: false }),
+    )
+      ?.category,
+    "bad_event",
+    "the same for a whole body",
+  );
 });
 
 Deno.test("authHeader() sends the key as Bearer, as x-api-key, or not at all", () => {

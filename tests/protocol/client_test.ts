@@ -163,6 +163,45 @@ test("sendRequest() marks a stream without [DONE] as truncated, keeping partial 
   });
 });
 
+test("sendRequest() reads old llama.cpp's error: field line, even cut across reads, as stream_error", async () => {
+  await withServer(
+    sse([
+      chunk({ content: "a" }),
+      `error: {"code":400,"message":"the request exceeds`,
+      ` the available context size","type":"invalid_request_error"}\n\n`,
+      "data: [DONE]\n\n",
+    ]),
+    async (url) => {
+      const r = await sendRequest(target(url), "{}", meta);
+      assertEquals(r.error, {
+        category: "stream_error",
+        message: "the request exceeds the available context size",
+        status: 400,
+      });
+    },
+  );
+});
+
+test("sendRequest() fails a stream whose events the API does not recognise while usage counts tokens (bad_event, is --api right?)", async () => {
+  await withServer(
+    sse([
+      chunk({ role: "assistant", content: "" }),
+      chunk({ content: "Hel" }),
+      chunk({ content: "lo" }, "stop"),
+      `data: ${
+        JSON.stringify({ choices: [], usage: { prompt_tokens: 7, completion_tokens: 2 } })
+      }\n\n`,
+      "data: [DONE]\n\n",
+    ]),
+    async (url) => {
+      // Chat chunks read by the completions adapter: no `text` in any choice.
+      const r = await sendRequest(target(url, { adapter: openaiCompletions }), "{}", meta);
+      assertEquals(r.error?.category, "bad_event");
+      assert(r.error!.message.includes("is --api right?"), r.error!.message);
+    },
+  );
+});
+
 test("sendRequest() marks invalid JSON in an event as bad_event", async () => {
   await withServer(
     sse([chunk({ content: "a" }), "data: {not json\n\n", "data: [DONE]\n\n"]),

@@ -37,16 +37,22 @@ function recorder(): { sink: EventSink & StreamOutcome; read: Read; out: () => b
     errorMessage: undefined as string | undefined,
     errorCode: undefined as number | undefined,
     badEvent: undefined as string | undefined,
+    streamed: true,
+    outputSeen: false,
+    completionTokens: undefined as number | undefined,
     content(t: string) {
       read.content += t;
       output = true;
+      sink.outputSeen = true;
     },
     reasoning(t: string) {
       read.reasoning += t;
       output = true;
+      sink.outputSeen = true;
     },
     usage(u: Partial<Usage>) {
       Object.assign(read.usage, u);
+      if (u.completionTokens !== undefined) sink.completionTokens = u.completionTokens;
     },
     error(m: string, c: number | undefined) {
       sink.errorMessage ??= m;
