@@ -121,6 +121,36 @@ function parseExtra(text: string | undefined, problems: string[]): Record<string
   }
 }
 
+/**
+ * Body fields that would contradict the model's `stream` setting: a request
+ * the client reads as a stream must ask for one, and a whole one must not
+ * (the server would answer a body the client does not expect, and a stream
+ * read as a whole body gives no TTFT). Names the field and where it was set.
+ */
+function streamFieldProblems(
+  model: ModelTask,
+  source: { extra: Record<string, unknown>; where: string },
+): string[] {
+  const kw = model.generationKwargs;
+  const from = (key: string) => (Object.hasOwn(source.extra, key) ? "--extra-args" : source.where);
+  const out: string[] = [];
+  if (Object.hasOwn(kw, "stream") && kw.stream !== model.stream) {
+    out.push(
+      `${from("stream")}: "stream": ${
+        JSON.stringify(kw.stream)
+      } contradicts the model's stream setting (${model.stream}); use --stream or --no-stream (a config's stream:) instead`,
+    );
+  }
+  if (Object.hasOwn(kw, "stream_options") && !model.stream) {
+    out.push(
+      `${
+        from("stream_options")
+      }: "stream_options" is for streaming requests, but the model does not stream (stream: false)`,
+    );
+  }
+  return out;
+}
+
 function simOptions(cfg: NonNullable<ModelConfig["sim"]>): SimOptions {
   const o: SimOptions = {};
   if (cfg.model !== undefined) o.model = cfg.model;
@@ -193,6 +223,7 @@ function modelTask(
   }
   apiKey ??= env("OPENAI_API_KEY") || undefined;
   const headers = { ...cfg.headers, ...parseHeaders(inputs.headers ?? [], problems) };
+  const extra = parseExtra(inputs.extraArgs, problems);
   const model: ModelTask = {
     abbr: cfg.abbr ?? src.name,
     api: cfg.api,
@@ -201,10 +232,13 @@ function modelTask(
     model: inputs.model ?? cfg.model,
     headers,
     maxOutLen: inputs.maxTokens ?? cfg.max_out_len,
-    generationKwargs: { ...cfg.generation_kwargs, ...parseExtra(inputs.extraArgs, problems) },
+    generationKwargs: { ...cfg.generation_kwargs, ...extra },
     timeoutS: inputs.timeoutS ?? cfg.timeout_s,
     retry: inputs.retry ?? cfg.retry,
   };
+  problems.push(
+    ...streamFieldProblems(model, { extra, where: `${where}: generation_kwargs` }),
+  );
   if (inputs.api === "auto") model.apiProbe = [];
   else if (inputs.api !== undefined) model.api = inputs.api;
   else if (baseUrl !== undefined) {

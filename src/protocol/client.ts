@@ -223,7 +223,6 @@ export async function sendRequest(
       decoder.end(endStamp);
     } else {
       const text = await response.text();
-      const arrival = performance.now();
       if (!text) {
         failure = { category: "bad_response", status, message: "empty response body" };
         return finish();
@@ -243,7 +242,17 @@ export async function sendRequest(
       }
       target.adapter.readResponse(json, state);
       state.ended = true;
-      if (target.stream && state.hadOutput) state.chunkRel.push(arrival);
+      if (target.stream && state.errorMessage === undefined) {
+        // A whole body to a streaming request (a buffering proxy, or `"stream": false` in the
+        // body): its arrival is no first token, so no TTFT, ITL or TPOT may come from it.
+        failure = {
+          category: "not_streamed",
+          status,
+          message: `streaming request answered without an event stream (content-type "${
+            contentType || "none"
+          }")`,
+        };
+      }
     }
   } catch (error) {
     failure = classifyThrown(error, combined, "read");

@@ -42,6 +42,8 @@ export interface TaskResultJson {
   client?: SelfCheck;
   percentiles?: Record<string, Record<string, number>>;
   stable_window_ms?: { open: number; close: number };
+  /** What makes these numbers doubtful, one sentence each (as the console's `warning:` lines). */
+  warnings?: string[];
   generated_at: string;
 }
 

@@ -74,6 +74,15 @@ export function deliveryWarnings(summary: TaskSummary): string[] {
   return out;
 }
 
+/** Warnings about how requests ended: answers that were no stream, so no stream metrics. */
+export function outcomeWarnings(summary: TaskSummary): string[] {
+  const notStreamed = summary.errors.not_streamed ?? 0;
+  if (!notStreamed) return [];
+  return [
+    `${notStreamed} of ${summary.common.total_requests} streaming requests were answered without an event stream (failed as not_streamed, no TTFT, ITL or TPOT from them): a buffering proxy in front of the server, or "stream": false in the request body?`,
+  ];
+}
+
 /** Warnings when the client did not keep up: its event loop lagged. */
 export function clientWarnings(check: SelfCheck | undefined): string[] {
   if (!check || check.loop_lag_ms.p99 <= LOOP_LAG_WARN_MS) return [];
@@ -209,7 +218,12 @@ export async function reportTrace(
     generatedAt: options.generatedAt ?? new Date(),
   });
   if (read.selfCheck) json.client = read.selfCheck;
-  const warnings = [...deliveryWarnings(summary), ...clientWarnings(read.selfCheck)];
+  const warnings = [
+    ...outcomeWarnings(summary),
+    ...deliveryWarnings(summary),
+    ...clientWarnings(read.selfCheck),
+  ];
+  if (warnings.length) json.warnings = warnings;
   runReporters(options.reporters, { view: { ...view, summary, json, warnings }, sink });
   let text = renderTaskTables(summary, settings.stats);
   if (warnings.length) text += "\n" + warnings.map((w) => `warning: ${w}`).join("\n");

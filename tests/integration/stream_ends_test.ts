@@ -12,7 +12,10 @@ import { endpointUrl } from "../../src/bench/target.ts";
 import type { FaultKind } from "../../src/fault_kinds.ts";
 import type { RequestRecord } from "../../src/record/record.ts";
 import { type SimServerKind, startSimulator } from "../../src/sim/server.ts";
-import { assert, assertEquals } from "../helpers.ts";
+import { planFromFlags, RUN_FLAGS, runCommand } from "../../src/cli/run.ts";
+import { parseFlags } from "../../src/cli/args.ts";
+import { UsageError } from "../../src/errors.ts";
+import { assert, assertEquals, runFlags, withTempDir } from "../helpers.ts";
 
 /** Sends one request per fault (in script order) through the real client; returns the records. */
 async function sendEach(
@@ -101,4 +104,74 @@ Deno.test("llamacpp-completion: old llama.cpp's error: field line then EOF is st
   assertEquals(errorLine!.error?.category, "stream_error");
   assertEquals(errorLine!.error?.message, "simulated engine failure");
   assertEquals(clean!.error, undefined);
+});
+
+Deno.test("a streaming request answered with a whole JSON body is not_streamed: no chunk times, the content type named", async () => {
+  const [json, clean] = await sendEach("openai-chat", ["json_body", undefined]);
+  assertEquals(json!.error?.category, "not_streamed");
+  assert(
+    json!.error!.message.includes(`content-type "application/json"`),
+    `the message names the content type: ${json!.error!.message}`,
+  );
+  assertEquals(json!.chunkMs.length, 0, "no TTFT/ITL can come from it");
+  assertEquals(json!.status, 200);
+  assertEquals(clean!.error, undefined);
+});
+
+Deno.test("run: answers without an event stream are failed as not_streamed, said loudly on the console and in the JSON", async () => {
+  const sim = await startSimulator({
+    ttftMs: 2,
+    itlMs: 1,
+    faults: { script: { 0: "json_body", 3: "json_body" } },
+  });
+  try {
+    await withTempDir(async (dir) => {
+      const out: string[] = [];
+      const r = await runCommand(
+        runFlags(sim.url, { concurrency: 1, prompts: 6, maxTokens: 4, workDir: dir }),
+        { print: (t) => out.push(t), env: () => undefined },
+      );
+      const json = r!.tasks[0]!.report.json!;
+      assertEquals(json.errors, { not_streamed: 2 });
+      assertEquals(json.metrics.ttft_ms!.n, 4, "TTFT only from the 4 streamed answers");
+      const line =
+        "2 of 6 streaming requests were answered without an event stream (failed as not_streamed";
+      assert(out.join("\n").includes(`warning: ${line}`), "the console says so");
+      assert(json.warnings?.some((w) => w.startsWith(line)), "the result JSON says so");
+    });
+  } finally {
+    await sim.shutdown();
+  }
+});
+
+Deno.test("run: stream or stream_options in --extra-args or generation_kwargs against the model's stream setting is exit 2, naming the field", async () => {
+  const problems = (argv: string[]) => {
+    try {
+      planFromFlags(parseFlags(argv, RUN_FLAGS, { command: "servebench run" }).values);
+    } catch (error) {
+      if (error instanceof UsageError) return error.problems.join("\n");
+      throw error;
+    }
+    return "";
+  };
+  const url = ["--url", "http://127.0.0.1:1", "--model", "m"];
+  assert(
+    problems([...url, "--extra-args", '{"stream": false}']).includes(
+      `--extra-args: "stream": false contradicts the model's stream setting (true)`,
+    ),
+  );
+  assert(
+    problems([...url, "--no-stream", "--extra-args", '{"stream_options": {"include_usage": true}}'])
+      .includes(`--extra-args: "stream_options" is for streaming requests`),
+  );
+  assertEquals(problems([...url, "--extra-args", '{"stream": true, "temperature": 0}']), "");
+  await withTempDir(async (dir) => {
+    Deno.mkdirSync(`${dir}/models`);
+    Deno.writeTextFileSync(
+      `${dir}/models/m.yaml`,
+      "api: openai-chat\nurl: http://127.0.0.1:1\nmodel: m\ngeneration_kwargs:\n  stream: false\n",
+    );
+    const p = problems(["--config-dir", dir, "--models", "m"]);
+    assert(/m\.yaml: generation_kwargs: "stream": false contradicts/.test(p), p);
+  });
 });
