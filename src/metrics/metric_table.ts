@@ -100,8 +100,9 @@ export const REQUEST_METRICS = [
     label: "TTFO",
     unit: "ms",
     better: "lower",
-    computed: "first content chunk − start (TTFT unless reasoning came first)",
-    applies: "successful streamed requests with content",
+    computed:
+      "first content chunk − start (TTFT unless reasoning came first; E2EL when no content came)",
+    applies: "successful streamed requests",
     value: (m: RequestMetrics): number | undefined => m.ttfoMs,
     views: {
       stats: true,

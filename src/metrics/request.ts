@@ -19,7 +19,10 @@ export interface RequestMetrics {
   ok: boolean;
   /** First output chunk − start (streaming only). */
   ttftMs?: number;
-  /** First content chunk − start: TTFT unless reasoning streamed first (streaming only). */
+  /**
+   * First content chunk − start: TTFT unless reasoning streamed first; E2EL
+   * for a success with no content at all (streaming only).
+   */
   ttfoMs?: number;
   /** End − start. */
   e2elMs: number;
@@ -80,9 +83,11 @@ export function requestMetrics(
   };
   const first = record.firstChunkMs;
   if (record.stream && first !== undefined) m.ttftMs = first - record.startMs;
+  // TTFO of a streamed success is always defined, so an objective on it cannot be passed by
+  // having none: TTFT when content came first, and the end when no content came at all.
   if (record.stream && record.firstContentMs !== undefined) {
     m.ttfoMs = record.firstContentMs - record.startMs;
-  }
+  } else if (record.stream && m.ok) m.ttfoMs = e2elMs;
   const input = inputTokensOf(record, mode);
   if (input !== undefined) m.inputTokens = input;
   const output = outputTokensOf(record, mode);

@@ -175,3 +175,28 @@ Deno.test("run: stream or stream_options in --extra-args or generation_kwargs ag
     assert(/m\.yaml: generation_kwargs: "stream": false contradicts/.test(p), p);
   });
 });
+
+Deno.test("run: a reasoning-only answer cannot pass --slo ttfo or a ttfo.p99 gate by having no TTFO", async () => {
+  const sim = await startSimulator({ ttftMs: 2, itlMs: 5, reasoningTokens: 100 });
+  try {
+    await withTempDir(async (dir) => {
+      const r = await runCommand(
+        [
+          ...runFlags(sim.url, { concurrency: 2, prompts: 4, maxTokens: 4, workDir: dir }),
+          "--slo",
+          "ttfo:1ms",
+          "--fail-on",
+          "ttfo.p99>1ms",
+        ],
+        { print: () => {}, env: () => undefined },
+      );
+      const report = r!.tasks[0]!.report;
+      assertEquals(report.json!.common.success_requests, 4);
+      assertEquals(report.json!.goodput?.good_requests, 0, "no request met ttfo:1ms");
+      assertEquals(report.json!.metrics.ttfo_ms?.n, 4);
+      assertEquals(report.breaches.map((b) => b.gate.text), ["ttfo.p99>1ms"]);
+    });
+  } finally {
+    await sim.shutdown();
+  }
+});

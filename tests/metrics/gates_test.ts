@@ -104,11 +104,12 @@ Deno.test("evaluateGates() returns the conditions that hold, with observed value
 });
 
 Deno.test("evaluateGates() treats a metric with no data as a breach", () => {
-  const s = summarizeRecords([rec(0, 10, 20, 2)], {
+  // One output token: no TPOT.
+  const s = summarizeRecords([rec(0, 10, 20, 1)], {
     stats: parseStats(["Average"]),
     summarizer: "default_perf",
     maxConcurrency: 1,
   });
-  const breaches = evaluateGates(parseFailOn("ttfo.p99>1s"), s);
-  assertEquals(breaches.map((b) => [b.gate.text, b.observed]), [["ttfo.p99>1s", undefined]]);
+  const breaches = evaluateGates(parseFailOn("tpot.p99>1s"), s);
+  assertEquals(breaches.map((b) => [b.gate.text, b.observed]), [["tpot.p99>1s", undefined]]);
 });

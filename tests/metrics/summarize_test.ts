@@ -1,3 +1,4 @@
+import { checkGates, parseFailOn } from "../../src/metrics/gates.ts";
 import { requestMetrics } from "../../src/metrics/request.ts";
 import { DEFAULT_STATS, parseStats } from "../../src/metrics/stats.ts";
 import { summarizeRecords } from "../../src/metrics/summarize.ts";
@@ -90,7 +91,8 @@ Deno.test("summarizeRecords() computes the common metrics and keeps failures out
   assertClose(s.metrics.itl_ms!.mean!, 40 / 3, 1e-12, "ITL mean");
   assertEquals(s.metrics.tpot_ms!.n, 2);
   assertEquals(s.errors, { truncated: 1, http_5xx: 1 });
-  assertEquals(s.metrics.ttfo_ms, undefined);
+  // These records say no content came (no firstContentMs): TTFO is each success's E2EL.
+  assertEquals([s.metrics.ttfo_ms!.n, s.metrics.ttfo_ms!.max], [2, 100]);
 });
 
 Deno.test("summarizeRecords() keeps warm-up requests out and counts them", () => {
@@ -110,4 +112,28 @@ Deno.test("requestMetrics() gives TTFO equal to TTFT when content came first, an
   assertEquals([m.ttftMs, m.ttfoMs], [10, 10]);
   const s = summarizeRecords([r], { stats, summarizer: "default_perf", maxConcurrency: 1 });
   assertEquals(s.metrics.ttfo_ms, s.metrics.ttft_ms);
+});
+
+Deno.test("requestMetrics() defines TTFO for every streamed success: E2EL when no content came, so --slo ttfo and ttfo gates cannot be passed by having none", () => {
+  // Reasoning only (the budget ran out while thinking): chunks, but no content.
+  const thinking = rec(0, 0, [10, 20, 30], 40, {
+    usage: { promptTokens: 4, completionTokens: 3 },
+  });
+  assertEquals(requestMetrics(factsOf(thinking)).ttfoMs, 40);
+  const failed = rec(1, 0, [10], 15, { error: { category: "truncated", message: "cut" } });
+  assertEquals(requestMetrics(factsOf(failed)).ttfoMs, undefined, "a failure has no TTFO");
+  const whole = rec(2, 0, [], 50, { stream: false });
+  assertEquals(requestMetrics(factsOf(whole)).ttfoMs, undefined, "not streamed: no TTFO");
+  const answered = rec(3, 0, [5, 6], 7, { firstContentMs: 5 });
+  const s = summarizeRecords([thinking, answered], {
+    stats,
+    summarizer: "default_perf",
+    maxConcurrency: 2,
+    slo: [{ metric: "ttfo", maxMs: 10 }],
+  });
+  assertEquals(s.goodput?.good_requests, 1, "the request without content misses ttfo:10ms");
+  assertEquals(s.metrics.ttfo_ms?.n, 2);
+  assertEquals(s.metrics.ttfo_ms?.max, 40);
+  const [gate] = parseFailOn("ttfo.p99>20");
+  assertEquals(checkGates([gate!], s)[0]!.holds, true, "the ttfo.p99 gate sees it");
 });

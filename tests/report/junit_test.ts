@@ -48,7 +48,7 @@ const identity = (abbr: string, name: string) => ({
 });
 
 Deno.test("junitXml() writes a case per gate and task, failures with observed and threshold, escaped", () => {
-  const gates = parseFailOn("ttft.p99>100ms,failed>0,ttfo.max>1s");
+  const gates = parseFailOn("ttft.p99>100ms,failed>0,goodput>1");
   const summary = summarizeRecords([record(0, 0, 150, 200), record(1, 200, 50, 300)], {
     stats: parseStats(["Average"]),
     summarizer: "default_perf",
@@ -71,9 +71,9 @@ Deno.test("junitXml() writes a case per gate and task, failures with observed an
   assertEquals(cases.map((c) => c.getAttribute("name")), [
     "ttft.p99>100ms",
     "failed>0",
-    "ttfo.max>1s",
+    "goodput>1",
   ]);
-  // TTFT 150 and 50 ms: p99 = 149 ms holds; nothing failed; TTFO has no data here, so it holds.
+  // TTFT 150 and 50 ms: p99 = 149 ms holds; nothing failed; goodput has no data (no --slo), so it holds.
   const failure = children(cases[0]!, "failure")[0]!;
   assertEquals(
     failure.getAttribute("message"),
@@ -86,7 +86,7 @@ Deno.test("junitXml() writes a case per gate and task, failures with observed an
   );
   assertEquals(
     children(cases[2]!, "failure")[0]!.textContent,
-    '"ttfo.max>1s" holds: no data, threshold > 1000',
+    '"goodput>1" holds: no data, threshold > 1',
   );
   const errors = children(s2!, "testcase").map((c) => children(c, "error")[0]!);
   assertEquals(errors.length, 3);
