@@ -95,13 +95,19 @@ export interface TaskIdentity {
   stream: boolean;
   load: Record<string, unknown>;
   output_name: string;
-  /** The configured cap on requests in flight. */
+  /** The configured cap on requests in flight (not lowered to the request count); 0 when none. */
   max_concurrency: number;
 }
 
-/** The cap on requests in flight a task's summary uses: the profile's, else its request count, else 0 (none). */
+/** The most requests a task can have in flight: the profile's cap or its request count, whichever is lower; 0 when neither bounds it. */
 export function concurrencyCap(load: LoadPoint): number {
   const cap = Math.min(maxInFlight(load), load.numRequests ?? Infinity);
+  return Number.isFinite(cap) ? cap : 0;
+}
+
+/** The cap on requests in flight as configured (`--concurrency`, `max_concurrency`); 0 when none. */
+export function configuredCap(load: LoadPoint): number {
+  const cap = maxInFlight(load);
   return Number.isFinite(cap) ? cap : 0;
 }
 
@@ -115,7 +121,7 @@ export function identityOf(task: Task, servedModel: string): TaskIdentity {
     stream: task.model.stream,
     load: { ...task.load },
     output_name: task.outputName,
-    max_concurrency: concurrencyCap(task.load),
+    max_concurrency: configuredCap(task.load),
   };
 }
 

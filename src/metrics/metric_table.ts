@@ -412,7 +412,7 @@ export const COMMON_METRICS = [
     label: "Prefill Token Throughput",
     unit: "token/s",
     better: "higher",
-    computed: "Σ InputTokens / Σ TTFT",
+    computed: "Σ InputTokens / Σ TTFT; absent without TTFT (not streamed)",
   },
   {
     key: "total_output_tokens",
@@ -450,5 +450,10 @@ export const COMMON_METRICS = [
 /** A common metric's key. */
 export type CommonKey = typeof COMMON_METRICS[number]["key"];
 
-/** The common metrics of a task, by key (units in the names). */
-export type CommonMetrics = Record<CommonKey, number>;
+/** Common metrics that do not apply to every task: prefill throughput needs a TTFT (streaming). */
+export type OptionalCommonKey = "prefill_token_throughput_tps";
+
+/** The common metrics of a task, by key (units in the names); one that does not apply is absent. */
+export type CommonMetrics =
+  & Record<Exclude<CommonKey, OptionalCommonKey>, number>
+  & Partial<Record<OptionalCommonKey, number>>;

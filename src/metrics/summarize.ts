@@ -74,6 +74,12 @@ export interface Goodput {
 
 /** Server `usage` against the tokenizer's counts, over successful requests that have both. */
 export interface TokenCountCheck {
+  /**
+   * What the tokenizer counted of each output, when it counted any: content
+   * and reasoning text, as the server's `completion_tokens` and the chunk
+   * count do.
+   */
+  tokenizer_text?: "content+reasoning";
   /** Requests with both an output count from the server and one from the tokenizer. */
   compared_output: number;
   output_mismatches: number;
@@ -94,7 +100,7 @@ export interface TaskSummary {
   errors: Partial<Record<ErrorCategory, number>>;
   delivery: DeliveryStats;
   goodput?: Goodput;
-  /** Present when any request had both server and tokenizer counts. */
+  /** Present when any request had both server and tokenizer counts, or the tokenizer counted outputs. */
   tokenCounts?: TokenCountCheck;
   /**
    * The server's own timings (llama.cpp `timings`, TGI headers, SGLang
@@ -130,7 +136,10 @@ export function selectRequests(
 ): Selection {
   const { summarizer, maxConcurrency } = options;
   const measured = facts.filter((r) => !r.warmup);
-  const picked = summarizerOf(summarizer).select(measured, maxConcurrency);
+  // The window is where in-flight requests held at the most they could: the configured cap, or
+  // fewer when the task had fewer requests than that.
+  const reachable = maxConcurrency > 0 ? Math.min(maxConcurrency, measured.length) : 0;
+  const picked = summarizerOf(summarizer).select(measured, reachable);
   return { total: facts.length, measured, ...picked };
 }
 
@@ -336,7 +345,9 @@ function commonMetrics(
     request_throughput_rps: safeDiv(t.success, seconds),
     total_input_tokens: t.inputTokens,
     total_output_tokens: t.outputTokens,
-    prefill_token_throughput_tps: safeDiv(t.inputForPrefill, t.sumTtft / 1000),
+    ...(t.sumTtft > 0
+      ? { prefill_token_throughput_tps: t.inputForPrefill / (t.sumTtft / 1000) }
+      : {}),
     input_token_throughput_tps: safeDiv(t.inputTokens, seconds),
     output_token_throughput_tps: safeDiv(t.outputTokens, seconds),
     total_token_throughput_tps: safeDiv(t.inputTokens + t.outputTokens, seconds),
@@ -396,7 +407,7 @@ function deliveryOf(
   };
 }
 
-/** Server counts against the tokenizer's; undefined when no request had both. */
+/** Server counts against the tokenizer's; undefined when no request had both and the tokenizer counted none. */
 function tokenCountCheck(counted: readonly RequestFacts[]): TokenCountCheck | undefined {
   const check: TokenCountCheck = {
     compared_output: 0,
@@ -408,8 +419,10 @@ function tokenCountCheck(counted: readonly RequestFacts[]): TokenCountCheck | un
     input_max_abs_diff: 0,
   };
   let outDiffSum = 0;
+  let tokenizerCounted = false;
   for (const r of counted) {
     if (r.error) continue;
+    if (r.tokenizerOutputTokens !== undefined) tokenizerCounted = true;
     const sOut = r.usage?.completionTokens;
     if (sOut !== undefined && r.tokenizerOutputTokens !== undefined) {
       const d = Math.abs(sOut - r.tokenizerOutputTokens);
@@ -426,7 +439,8 @@ function tokenCountCheck(counted: readonly RequestFacts[]): TokenCountCheck | un
       check.input_max_abs_diff = Math.max(check.input_max_abs_diff, d);
     }
   }
-  if (!check.compared_output && !check.compared_input) return undefined;
+  if (!check.compared_output && !check.compared_input && !tokenizerCounted) return undefined;
+  if (tokenizerCounted) check.tokenizer_text = "content+reasoning";
   check.output_mean_abs_diff = safeDiv(outDiffSum, check.compared_output);
   return check;
 }

@@ -82,9 +82,11 @@ class StreamState implements EventSink, StreamOutcome {
     this.outputSeen = true;
     this.text?.push(text);
   }
-  reasoning(_text: string): void {
+  reasoning(text: string): void {
     this.hadOutput = true;
     this.outputSeen = true;
+    // Reasoning tokens are output tokens: the tokenizer counts them, as the chunk count does.
+    this.text?.push(text);
   }
   usage(usage: Partial<Usage>): void {
     if (usage.promptTokens !== undefined) this.promptTokens = usage.promptTokens;
