@@ -74,6 +74,25 @@ export function deliveryWarnings(summary: TaskSummary): string[] {
   return out;
 }
 
+/**
+ * The stable stage's own check (AISBench's steady-state guide): a window in
+ * which one request took a third of its length or more holds too few
+ * requests for a steady state.
+ */
+export function windowWarnings(summary: TaskSummary): string[] {
+  const w = summary.window;
+  const e2el = summary.samples.e2el_ms;
+  if (!w || !e2el || e2el.n === 0) return [];
+  const lengthMs = w.closeMs - w.openMs;
+  const longest = e2el.percentile(100);
+  if (longest * 3 < lengthMs) return [];
+  return [
+    `the stable window is ${lengthMs.toFixed(1)} ms long and its longest request took ${
+      longest.toFixed(1)
+    } ms (a third of it or more): too few requests for a steady state; send more (--num-prompts) or run longer (--duration)`,
+  ];
+}
+
 /** Warnings about how requests ended: answers that were no stream, so no stream metrics. */
 export function outcomeWarnings(summary: TaskSummary): string[] {
   const notStreamed = summary.errors.not_streamed ?? 0;
@@ -219,6 +238,7 @@ export async function reportTrace(
   });
   if (read.selfCheck) json.client = read.selfCheck;
   const warnings = [
+    ...windowWarnings(summary),
     ...outcomeWarnings(summary),
     ...deliveryWarnings(summary),
     ...clientWarnings(read.selfCheck),

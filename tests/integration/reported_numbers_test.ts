@@ -82,3 +82,27 @@ Deno.test("run --tokenizer: the tokenizer counts reasoning text too, so it agree
     await sim.shutdown();
   }
 });
+
+Deno.test("run --summarizer stable_stage: a window too short for a steady state is a warning on the console and in the JSON", async () => {
+  const sim = await startSimulator({ ttftMs: 20, itlMs: 2 });
+  try {
+    await withTempDir(async (dir) => {
+      const out: string[] = [];
+      const r = await runCommand(
+        [
+          ...runFlags(sim.url, { concurrency: 2, prompts: 6, maxTokens: 4, workDir: dir }),
+          "--summarizer",
+          "stable_stage",
+        ],
+        { print: (t) => out.push(t), env: () => undefined },
+      );
+      const json = r!.tasks[0]!.report.json!;
+      assertEquals(json.task.stage, "stable");
+      const warning = json.warnings?.find((w) => w.startsWith("the stable window is "));
+      assert(warning?.includes("too few requests for a steady state"), String(json.warnings));
+      assert(out.join("\n").includes(`warning: ${warning}`), "on the console too");
+    });
+  } finally {
+    await sim.shutdown();
+  }
+});

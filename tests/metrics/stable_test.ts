@@ -2,7 +2,8 @@ import { DEFAULT_STATS, parseStats } from "../../src/metrics/stats.ts";
 import { NoStableWindowError, peakInFlight, stableWindow } from "../../src/metrics/stable.ts";
 import { summarizeRecords } from "../../src/metrics/summarize.ts";
 import type { RequestRecord } from "../../src/record/record.ts";
-import { assertEquals, assertRejects } from "../helpers.ts";
+import { windowWarnings } from "../../src/report/task_report.ts";
+import { assert, assertEquals, assertRejects } from "../helpers.ts";
 
 const iv = (startMs: number, endMs: number) => ({ startMs, endMs });
 
@@ -81,4 +82,44 @@ Deno.test("stableWindow() explains why there is no window", async () => {
 
 Deno.test("peakInFlight() counts an end and a start at the same instant as not overlapping", () => {
   assertEquals(peakInFlight([iv(0, 10), iv(10, 20), iv(5, 15)]), 2);
+});
+
+Deno.test("windowWarnings() warns when the window's longest request took a third of it or more, not otherwise", () => {
+  const records = (intervals: { startMs: number; endMs: number }[]): RequestRecord[] =>
+    intervals.map((r, i) => ({
+      index: i,
+      scheduledMs: r.startMs,
+      startMs: r.startMs,
+      endMs: r.endMs,
+      chunkMs: [r.startMs + 5],
+      stream: true,
+      attempts: 1,
+      usage: { promptTokens: 1, completionTokens: 1 },
+    }));
+  const options = {
+    stats: parseStats(DEFAULT_STATS),
+    summarizer: "stable_stage" as const,
+    maxConcurrency: 2,
+  };
+  // The window [50, 170] is 120 ms; C took 100 ms of it.
+  const short = summarizeRecords(records(RUN), options);
+  const [warning, ...rest] = windowWarnings(short);
+  assertEquals(rest, []);
+  assert(
+    warning!.startsWith(
+      "the stable window is 120.0 ms long and its longest request took 100.0 ms (a third of it or more): too few requests",
+    ),
+    warning,
+  );
+  // Two streams back to back, 10 ms each, for a second: the window is ~1000 ms long.
+  const steady = Array.from({ length: 200 }, (_, i) => {
+    const start = Math.floor(i / 2) * 10 + (i % 2) * 5;
+    return iv(start, start + 10);
+  });
+  assertEquals(windowWarnings(summarizeRecords(records(steady), options)), []);
+  assertEquals(
+    windowWarnings(summarizeRecords(records(RUN), { ...options, summarizer: "default_perf" })),
+    [],
+    "no window, no check",
+  );
 });
