@@ -6,7 +6,7 @@
  */
 
 import { isServebenchWorker } from "./src/worker_entry.ts";
-import { RUN_HELP, runCommand } from "./src/cli/run.ts";
+import { allFailedLines, RUN_HELP, runCommand } from "./src/cli/run.ts";
 import { REPORT_HELP, reportCommand } from "./src/cli/report.ts";
 import { breachLines } from "./src/cli/_report_flags.ts";
 import { SIM_HELP, simCommand } from "./src/cli/sim.ts";
@@ -112,7 +112,11 @@ async function main(args: string[]): Promise<number> {
     Deno.removeSignalListener("SIGINT", onSignal);
     Deno.removeSignalListener("SIGTERM", onSignal);
     if (result?.interrupted || controller.signal.aborted) return ExitCode.interrupted;
-    return result ? gateExit(breachLines(result.tasks.map((t) => t.report))) : ExitCode.ok;
+    if (!result) return ExitCode.ok;
+    const gate = gateExit(breachLines(result.tasks.map((t) => t.report)));
+    const allFailed = allFailedLines(result);
+    for (const line of allFailed) console.error(`servebench: ${line}`);
+    return allFailed.length ? ExitCode.allFailed : gate;
   } catch (error) {
     printError(error, debug);
     return error instanceof UsageError ? ExitCode.usage : ExitCode.runtime;

@@ -14,6 +14,8 @@ export const ExitCode = {
   usage: 2,
   /** The run finished but a `--fail-on` condition held. */
   gate: 3,
+  /** The run finished but every request of some task failed: nothing was measured there. */
+  allFailed: 4,
   /** Interrupted by SIGINT/SIGTERM after writing what completed. */
   interrupted: 130,
 } as const;

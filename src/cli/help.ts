@@ -7,6 +7,13 @@
 /** The tool's version (kept equal to deno.json's). */
 export const VERSION = "0.1.0";
 
+/** The exit codes, as `--help` lists them (README's table says the same). */
+export const EXIT_CODES_HELP =
+  `Exit codes: 0 ok, 1 runtime failure, 2 bad flags or configuration (nothing sent),
+3 a --fail-on condition held, 4 every request of a task failed (outputs written),
+130 interrupted (outputs written for what completed).
+`;
+
 /** `servebench --help`. */
 export const MAIN_HELP =
   `servebench ${VERSION} — benchmark LLM inference services (OpenAI-compatible APIs)
@@ -25,6 +32,4 @@ Flags given without a command run "servebench run"; AISBench's
 "servebench --mode perf_viz --reuse <timestamp>" runs "servebench report".
 Run "servebench <command> --help" for the flags of a command.
 
-Exit codes: 0 ok, 1 runtime failure, 2 bad flags or configuration (nothing sent),
-3 a --fail-on condition held, 130 interrupted (outputs written for what completed).
-`;
+${EXIT_CODES_HELP}`;

@@ -10,6 +10,7 @@ import { runBenchmark, type RunResult } from "../bench/run_benchmark.ts";
 import type { Plan } from "../config/plan.ts";
 import { DEFAULT_CONCURRENCY, type PlanInputs, resolvePlan, select } from "../config/resolve.ts";
 import { UsageError } from "../errors.ts";
+import { EXIT_CODES_HELP } from "./help.ts";
 import { ARRIVALS, RAMP_CHOICES, shapeFlags } from "../load/mod.ts";
 import { LOAD_FLAG_NAMES, type LoadFlags, type LoadFlagValue } from "../config/load_block.ts";
 import { API_KINDS } from "../protocol/mod.ts";
@@ -368,7 +369,8 @@ Examples:
   servebench run --url http://127.0.0.1:8000 --request-rate 1 2 4 inf --num-prompts 200
   servebench --models vllm_api_stream_chat --datasets synthetic synthetic_zipf --url http://gpu:8000
   servebench --models ./my_model.yaml --datasets synthetic --search
-`;
+
+${EXIT_CODES_HELP}`;
 
 /** The load flags given: the table's and the shapes' own, by name, for the load shapes to read. */
 function loadFlags(
@@ -468,6 +470,28 @@ export function searchTable(values: RunFlagValues): string {
   for (const d of sel.datasets) rows.push(["dataset", d.src.name, d.src.source]);
   rows.push(["summarizer", sel.summarizer.src.name, sel.summarizer.src.source]);
   return renderTable(["Task Type", "Task Name", "Config Source"], rows);
+}
+
+/**
+ * One line per task in which every request failed (exit code 4): the task,
+ * how many, and its most common error.
+ */
+export function allFailedLines(result: RunResult): string[] {
+  const lines: string[] = [];
+  for (const t of result.tasks) {
+    const s = t.report.summary;
+    if (!s || s.common.total_requests === 0 || s.common.success_requests > 0) continue;
+    const top = s.errorMessages[0];
+    const why = top
+      ? `; most common: ${top.category}${top.status !== undefined ? ` ${top.status}` : ""} "${
+        top.message.slice(0, 200)
+      }" (${top.count})`
+      : "";
+    lines.push(
+      `every request of "${t.task.model.abbr}/${t.task.outputName}" failed (${s.common.total_requests} of ${s.common.total_requests})${why}`,
+    );
+  }
+  return lines;
 }
 
 /** What `run` needs from its caller. */

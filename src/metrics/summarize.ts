@@ -91,6 +91,19 @@ export interface TokenCountCheck {
   input_max_abs_diff: number;
 }
 
+/** One kind of failure: its category, HTTP status and message, and how many requests had it. */
+export interface ErrorMessageCount {
+  category: ErrorCategory;
+  status?: number;
+  message: string;
+  count: number;
+}
+
+/** The most common failures a summary lists, by count. */
+export const TOP_ERROR_MESSAGES = 10;
+/** Distinct failures told apart; the rest are counted under one "other messages" row. */
+const DISTINCT_ERROR_MESSAGES = 1000;
+
 /** Everything a task reports. */
 export interface TaskSummary {
   stage: "total" | "stable";
@@ -98,6 +111,8 @@ export interface TaskSummary {
   common: CommonMetrics;
   metrics: Record<string, StatValues>;
   errors: Partial<Record<ErrorCategory, number>>;
+  /** The most common failures (category, status, message), most frequent first; empty without any. */
+  errorMessages: ErrorMessageCount[];
   delivery: DeliveryStats;
   goodput?: Goodput;
   /** Present when any request had both server and tokenizer counts, or the tokenizer counted outputs. */
@@ -256,6 +271,8 @@ interface Totals {
   retried: number;
   good: number;
   errors: Partial<Record<ErrorCategory, number>>;
+  /** Failures by category, status and message. */
+  messages: Map<string, ErrorMessageCount>;
 }
 
 /**
@@ -286,6 +303,7 @@ function addUp(
     retried: 0,
     good: 0,
     errors: {},
+    messages: new Map(),
   };
   for (let i = 0; i < n; i++) {
     const r = counted[i]!;
@@ -301,6 +319,7 @@ function addUp(
     if (!m.ok) {
       const c = r.error!.category;
       t.errors[c] = (t.errors[c] ?? 0) + 1;
+      countMessage(t.messages, r.error!);
       continue;
     }
     t.success++;
@@ -317,6 +336,38 @@ function addUp(
   }
   t.columns = columns.map((c, k) => c.subarray(0, filled[k]!));
   return t;
+}
+
+/** Counts one failure by its category, status and message. */
+function countMessage(
+  messages: Map<string, ErrorMessageCount>,
+  error: NonNullable<RequestFacts["error"]>,
+): void {
+  let key = `${error.category}\u0000${error.status ?? ""}\u0000${error.message}`;
+  let row = messages.get(key);
+  if (!row && messages.size >= DISTINCT_ERROR_MESSAGES) {
+    key = `${error.category}\u0000\u0000`;
+    row = messages.get(key);
+    if (!row) {
+      row = { category: error.category, message: "(other messages)", count: 0 };
+      messages.set(key, row);
+    }
+  }
+  if (!row) {
+    row = {
+      category: error.category,
+      ...(error.status !== undefined ? { status: error.status } : {}),
+      message: error.message,
+      count: 0,
+    };
+    messages.set(key, row);
+  }
+  row.count++;
+}
+
+/** The most common failures, most frequent first (ties in order of first appearance). */
+function topMessages(messages: Map<string, ErrorMessageCount>): ErrorMessageCount[] {
+  return [...messages.values()].sort((a, b) => b.count - a.count).slice(0, TOP_ERROR_MESSAGES);
 }
 
 /** The common metrics from the totals; a window sets the duration and caps the concurrency. */
@@ -478,6 +529,7 @@ export function summarizeTask(
     common,
     metrics: describeAll(samples, options.stats),
     errors: totals.errors,
+    errorMessages: topMessages(totals.messages),
     delivery: deliveryOf(totals, selection, options.targetRateRps),
     samples,
   };

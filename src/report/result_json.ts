@@ -33,6 +33,8 @@ export interface TaskResultJson {
   common: TaskSummary["common"];
   metrics: TaskSummary["metrics"];
   errors: TaskSummary["errors"];
+  /** The most common failures (category, status, message, count), most frequent first; absent without any. */
+  error_messages?: TaskSummary["errorMessages"];
   delivery: TaskSummary["delivery"];
   goodput?: TaskSummary["goodput"];
   token_counts?: TaskSummary["tokenCounts"];
@@ -65,6 +67,7 @@ export function resultJson(summary: TaskSummary, options: ResultJsonOptions): Ta
     common: summary.common,
     metrics: summary.metrics,
     errors: summary.errors,
+    ...(summary.errorMessages.length ? { error_messages: summary.errorMessages } : {}),
     delivery: summary.delivery,
     generated_at: generatedAt.toISOString(),
   };

@@ -69,6 +69,9 @@ export function performanceCsv(summary: TaskSummary, stats: readonly StatSpec[])
 /** Labels and units of the common metrics, in table order (the metric table's). */
 export const COMMON_ROWS = COMMON_METRICS;
 
+/** Longest error message the console's table shows (the result JSON keeps it whole). */
+const MESSAGE_WIDTH = 100;
+
 /** Renders both tables of a task for the console, plus the error breakdown when any failed. */
 export function renderTaskTables(summary: TaskSummary, stats: readonly StatSpec[]): string {
   const shown = stats.slice(0, MAX_TABLE_STATS);
@@ -112,6 +115,15 @@ export function renderTaskTables(summary: TaskSummary, stats: readonly StatSpec[
   const errors = Object.entries(summary.errors);
   if (errors.length) {
     parts.push(renderTable(["Failure", "Requests"], errors.map(([k, v]) => [k, String(v)])));
+    parts.push(renderTable(
+      ["Most Common Errors", "Status", "Requests", "Message"],
+      summary.errorMessages.map((e) => [
+        e.category,
+        e.status === undefined ? "" : String(e.status),
+        String(e.count),
+        e.message.length > MESSAGE_WIDTH ? `${e.message.slice(0, MESSAGE_WIDTH - 1)}…` : e.message,
+      ]),
+    ));
   }
   return parts.join("\n");
 }

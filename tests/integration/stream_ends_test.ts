@@ -165,7 +165,7 @@ Deno.test("run: stream or stream_options in --extra-args or generation_kwargs ag
       .includes(`--extra-args: "stream_options" is for streaming requests`),
   );
   assertEquals(problems([...url, "--extra-args", '{"stream": true, "temperature": 0}']), "");
-  await withTempDir(async (dir) => {
+  await withTempDir((dir) => {
     Deno.mkdirSync(`${dir}/models`);
     Deno.writeTextFileSync(
       `${dir}/models/m.yaml`,
@@ -173,6 +173,7 @@ Deno.test("run: stream or stream_options in --extra-args or generation_kwargs ag
     );
     const p = problems(["--config-dir", dir, "--models", "m"]);
     assert(/m\.yaml: generation_kwargs: "stream": false contradicts/.test(p), p);
+    return Promise.resolve();
   });
 });
 
