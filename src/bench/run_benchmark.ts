@@ -45,7 +45,7 @@ import { type SelfCheck, startSelfCheck } from "./self_check.ts";
 import type { ValueCounts } from "../metrics/counts.ts";
 import { drive, type DriveSpec, workerCount } from "./drive.ts";
 import type { HeapSample } from "./heap_sample.ts";
-import { UsageError } from "../errors.ts";
+import { RuntimeError, UsageError } from "../errors.ts";
 import { endpointUrl, listModels, modelsUrl, requestHeaders } from "./target.ts";
 
 /** How a run talks to its caller. */
@@ -154,6 +154,16 @@ export async function runBenchmark(plan: Plan, options: RunOptions = {}): Promis
       );
     }
     for (const line of renamedPaths(plan)) print(line);
+    // Every named model is checked against the server's list before the first request.
+    for (const m of new Set(plan.tasks.map((t) => t.model))) {
+      if (m.apiProbe) continue; // checked once its API is settled (prepareTask)
+      await checkServedModel(m, {
+        baseUrl: m.baseUrl ?? sims.get(m)!.url,
+        tls: transportSettings(plan, m),
+        print,
+        options,
+      });
+    }
     for (const m of new Set(plan.tasks.map((t) => t.model))) {
       if (m.insecure) {
         print(
@@ -309,6 +319,53 @@ async function settleApi(
   }
 }
 
+/**
+ * Checks a named model against the ids the server lists (its API's discovery
+ * page) and throws a UsageError naming the served ones when it is not among
+ * them. Skipped with `--no-model-check`, for an API that lists no models, and
+ * when no name was given; a server that cannot be asked (unreachable, no such
+ * page) gets a note, and the run goes on: its requests will say what is wrong.
+ */
+async function checkServedModel(
+  model: ModelTask,
+  where: {
+    baseUrl: string;
+    tls: ReturnType<typeof transportSettings>;
+    print: (line: string) => void;
+    options: RunOptions;
+  },
+): Promise<void> {
+  if (!model.model || model.skipModelCheck || !adapterFor(model.api).models) return;
+  const { baseUrl, tls, options } = where;
+  const transport = createTransport(tls.kind, tls);
+  let served: string[];
+  try {
+    const signal = options.signal ? { signal: options.signal } : {};
+    served = await listModels(baseUrl, {
+      api: model.api,
+      headers: requestHeaders(model),
+      transport,
+      ...signal,
+    });
+  } catch (error) {
+    if (!(error instanceof RuntimeError)) throw error;
+    where.print(`note: model "${model.abbr}": could not check --model: ${error.message}`);
+    return;
+  } finally {
+    transport.close();
+  }
+  if (served.includes(model.model)) return;
+  const list = served.slice(0, 20).map((id) => `"${id}"`).join(", ");
+  throw new UsageError(
+    `Model "${model.abbr}": "${model.model}" is not served by ${modelsUrl(
+      baseUrl,
+      model.api,
+    )!}, which lists ${list}${
+      served.length > 20 ? ` and ${served.length - 20} more` : ""
+    } (--no-model-check sends it anyway, for gateways that list other names)`,
+  );
+}
+
 /** The first model id the server lists, asked over a short-lived transport of the task's kind. */
 async function discoverModel(
   baseUrl: string,
@@ -409,7 +466,10 @@ async function prepareTask(
   const { plan, shared, options } = ctx;
   const { task, baseUrl, log } = where;
   const tls = transportSettings(plan, task.model);
-  if (task.model.apiProbe) await settleApi(task.model, { baseUrl, tls, print: ctx.print, options });
+  if (task.model.apiProbe) {
+    await settleApi(task.model, { baseUrl, tls, print: ctx.print, options });
+    await checkServedModel(task.model, { baseUrl, tls, print: ctx.print, options });
+  }
   const headers = requestHeaders(task.model);
   const servedModel = task.model.model ||
     await discoverModel(baseUrl, task.model.api, headers, tls, options);

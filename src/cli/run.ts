@@ -80,6 +80,13 @@ export const RUN_FLAGS = [
     help: "Model id sent in each request; empty asks GET /v1/models and takes the first id.",
   },
   {
+    name: "model-check",
+    type: "boolean",
+    help:
+      "Before any request, check that --model is among the models the server lists (GET /v1/models or the API's own page); --no-model-check skips it, for gateways that list other names or none.",
+    defaultText: "true",
+  },
+  {
     name: "api",
     type: "string",
     choices: [...API_KINDS, "auto"],
@@ -415,6 +422,7 @@ export function planInputs(
   set("tokenizer", values.tokenizer);
   set("caCert", values["ca-cert"]);
   if (values.insecure === true) inputs.insecure = true;
+  if (values["model-check"] === false) inputs.modelCheck = false;
   set("transport", values.transport);
   set("workers", values.workers);
   set("tokenCount", values["token-count"]);

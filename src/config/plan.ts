@@ -55,6 +55,8 @@ export interface ModelTask {
   caCert?: string;
   /** Skip certificate verification for https (needs the node transport). */
   insecure?: boolean;
+  /** Send `model` without checking it against the server's model list (`--no-model-check`). */
+  skipModelCheck?: boolean;
 }
 
 /** What to send (AISBench's dataset task). */

@@ -61,6 +61,8 @@ export interface PlanInputs {
   caCert?: string;
   /** Skip certificate verification (every model). */
   insecure?: boolean;
+  /** False: do not check the model name against the server's list (`--no-model-check`). */
+  modelCheck?: boolean;
   transport?: TransportKind;
   workers?: number;
   maxTokens?: number;
@@ -276,6 +278,7 @@ function modelTask(
     }
   }
   if (apiKey) model.apiKey = apiKey;
+  if (inputs.modelCheck === false) model.skipModelCheck = true;
   return model;
 }
 

@@ -46,6 +46,7 @@ Deno.test("servebench run: a task in which every request failed exits 4, with th
         ...runFlags(sim.url, { concurrency: 2, prompts: 4, maxTokens: 4, workDir: dir }),
         "--model",
         "nope",
+        "--no-model-check",
         "--quiet",
       ]);
       assertEquals(r.code, 4, r.stderr);
@@ -86,6 +87,10 @@ Deno.test("servebench run: a task in which every request failed exits 4, with th
       ]);
       assertEquals(r.code, 4, r.stderr);
       assert(r.stderr.includes("most common: connect"), r.stderr);
+      assert(
+        r.stdout.includes('note: model "model": could not check --model: Cannot reach'),
+        "a server that cannot be asked is a note, and the run goes on",
+      );
     });
     const ok = await withTempDir((dir) =>
       runCli([
@@ -113,5 +118,36 @@ Deno.test("--help and run --help list every exit code", () => {
   ) {
     assert(MAIN_HELP.includes(code), `servebench --help: ${code}`);
     assert(RUN_HELP.includes(code), `run --help: ${code}`);
+  }
+});
+
+Deno.test("servebench run --model not among the served models: exit 2 before any request, naming the served ones", async () => {
+  const sim = await startSimulator({ ttftMs: 2, itlMs: 1 });
+  try {
+    await withTempDir(async (dir) => {
+      const r = await runCli([
+        "run",
+        ...runFlags(sim.url, { concurrency: 1, prompts: 2, maxTokens: 4, workDir: dir }),
+        "--model",
+        "nope",
+      ]);
+      assertEquals(r.code, 2, r.stderr);
+      assertEquals(
+        r.stderr.trim(),
+        `servebench: Model "model": "nope" is not served by ${sim.url}/v1/models, which lists "sim-model" (--no-model-check sends it anyway, for gateways that list other names)`,
+      );
+      assertEquals(sim.stats().requests, 0, "nothing was sent");
+      assertEquals([...Deno.readDirSync(dir)].length, 0, "no run folder");
+      const named = await runCli([
+        "run",
+        ...runFlags(sim.url, { concurrency: 1, prompts: 2, maxTokens: 4, workDir: dir }),
+        "--model",
+        "sim-model",
+        "--quiet",
+      ]);
+      assertEquals(named.code, 0, named.stderr);
+    });
+  } finally {
+    await sim.shutdown();
   }
 });
