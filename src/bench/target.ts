@@ -13,23 +13,33 @@ import { adapterFor, type ApiKind } from "../protocol/mod.ts";
 import type { Transport } from "../protocol/transport.ts";
 import { serverRoot } from "./probe.ts";
 
-/** The endpoint for a base URL: accepts `http://h:p`, `http://h:p/v1` or the full endpoint. */
+/**
+ * The endpoint for a base URL: accepts `http://h:p`, `http://h:p/v1` or the
+ * full endpoint. The URL is parsed, never concatenated: its query string
+ * (`?api-version=…` of hosted endpoints) stays on the endpoint.
+ */
 export function endpointUrl(baseUrl: string, path: string): string {
-  const trimmed = baseUrl.replace(/\/+$/, "");
-  if (trimmed.endsWith(path)) return trimmed;
-  if (trimmed.endsWith("/v1") && path.startsWith("/v1/")) return trimmed + path.slice(3);
-  return trimmed + path;
+  const u = new URL(baseUrl);
+  const base = u.pathname.replace(/\/+$/, "");
+  if (base.endsWith(path)) u.pathname = base;
+  else if (base.endsWith("/v1") && path.startsWith("/v1/")) u.pathname = base + path.slice(3);
+  else u.pathname = base + path;
+  return u.href;
 }
 
 /**
  * The URL of an API's model list for a base or endpoint URL (the server's
- * root, without any `/v1…` or the API's own route, plus the adapter's discovery path); undefined
- * when the API cannot list its models.
+ * root, without any `/v1…` or the API's own route, plus the adapter's
+ * discovery path, the query string kept); undefined when the API cannot list
+ * its models.
  */
 export function modelsUrl(baseUrl: string, api: ApiKind): string | undefined {
   const path = adapterFor(api).models?.path;
   if (path === undefined) return undefined;
-  return serverRoot(baseUrl, [adapterFor(api).path]) + path;
+  const u = new URL(serverRoot(baseUrl, [adapterFor(api).path]));
+  u.pathname = u.pathname.replace(/\/+$/, "") + path;
+  u.search = new URL(baseUrl).search;
+  return u.href;
 }
 
 /**

@@ -84,6 +84,18 @@ export type EnvLookup = (name: string) => string | undefined;
 /** Concurrency points of the default benchmark (no model or dataset selected). */
 export const DEFAULT_CONCURRENCY = [1, 4, 16];
 
+/**
+ * A URL whose path is the endpoint of other APIs than `api` (`…/v1/completions`
+ * with `--api openai-chat`): the problem naming both, or undefined.
+ */
+function routeProblem(url: string, api: ApiKind, where: string): string | undefined {
+  const routed = apisForUrl(url);
+  if (routed.length === 0 || routed.includes(api)) return undefined;
+  return `${where}: "${new URL(url).pathname}" is the endpoint of API ${
+    routed.map((k) => `"${k}"`).join(" or ")
+  }, not of --api "${api}"; give the server's base URL, or --api ${routed[0]}`;
+}
+
 /** Checks a URL; returns a problem or undefined. */
 export function urlProblem(raw: string, where: string): string | undefined {
   try {
@@ -242,8 +254,17 @@ function modelTask(
     ...streamFieldProblems(model, { extra, where: `${where}: generation_kwargs` }),
   );
   if (inputs.api === "auto") model.apiProbe = [];
-  else if (inputs.api !== undefined) model.api = inputs.api;
-  else if (baseUrl !== undefined) {
+  else if (inputs.api !== undefined) {
+    model.api = inputs.api;
+    if (baseUrl !== undefined) {
+      const p = routeProblem(
+        baseUrl,
+        inputs.api,
+        inputs.url !== undefined ? "--url" : `${where}: url`,
+      );
+      if (p) problems.push(p);
+    }
+  } else if (baseUrl !== undefined) {
     // The endpoint names the protocol: a URL whose path is a known route picks its API.
     const routed = apisForUrl(baseUrl);
     if (routed.length === 1) model.api = routed[0]!;
