@@ -46,6 +46,7 @@ import type { ValueCounts } from "../metrics/counts.ts";
 import { drive, type DriveSpec, workerCount } from "./drive.ts";
 import type { HeapSample } from "./heap_sample.ts";
 import { RuntimeError, UsageError } from "../errors.ts";
+import { redactUrl } from "../redact.ts";
 import { endpointUrl, listModels, modelsUrl, requestHeaders } from "./target.ts";
 
 /** How a run talks to its caller. */
@@ -473,7 +474,11 @@ async function prepareTask(
   const headers = requestHeaders(task.model);
   const servedModel = task.model.model ||
     await discoverModel(baseUrl, task.model.api, headers, tls, options);
-  log(`model: ${servedModel} at ${baseUrl} (${task.model.api}, stream=${task.model.stream})`);
+  log(
+    `model: ${servedModel} at ${
+      redactUrl(baseUrl)
+    } (${task.model.api}, stream=${task.model.stream})`,
+  );
   log(`load: ${taskLoadText(task)}, warm-up ${plan.warmup}`);
   const specs = await specsFor(task, specsNeeded(plan, task), shared);
   if (specs.length === 0) {

@@ -12,6 +12,7 @@ import { authHeader } from "../protocol/adapter.ts";
 import { adapterFor, type ApiKind } from "../protocol/mod.ts";
 import type { Transport } from "../protocol/transport.ts";
 import { serverRoot } from "./probe.ts";
+import { redactUrl, redactUrls } from "../redact.ts";
 
 /**
  * The endpoint for a base URL: accepts `http://h:p`, `http://h:p/v1` or the
@@ -110,12 +111,15 @@ export async function listModels(baseUrl: string, options: ListModelsOptions): P
     const hint = /certificate|UnknownIssuer/i.test(errorMessage(error))
       ? " (for a private CA, give its certificate with --ca-cert, or skip the check with --insecure)"
       : "";
-    throw new RuntimeError(`Cannot reach "${url}": ${errorMessage(error)}${hint}`, {
-      cause: error,
-    });
+    throw new RuntimeError(
+      `Cannot reach "${redactUrl(url)}": ${redactUrls(errorMessage(error))}${hint}`,
+      { cause: error },
+    );
   }
   if (status < 200 || status > 299) {
-    throw new RuntimeError(`"${url}" answered HTTP ${status}: ${text.slice(0, 200)}`);
+    throw new RuntimeError(
+      `"${redactUrl(url)}" answered HTTP ${status}: ${redactUrls(text.slice(0, 200))}`,
+    );
   }
   try {
     const ids = discovery.read(JSON.parse(text));
@@ -123,7 +127,9 @@ export async function listModels(baseUrl: string, options: ListModelsOptions): P
     return ids;
   } catch (error) {
     throw new RuntimeError(
-      `"${url}" did not list any model (${errorMessage(error)}); set the model name with --model`,
+      `"${redactUrl(url)}" did not list any model (${
+        errorMessage(error)
+      }); set the model name with --model`,
     );
   }
 }

@@ -11,6 +11,7 @@ import type { Plan } from "../config/plan.ts";
 import { DEFAULT_CONCURRENCY, type PlanInputs, resolvePlan, select } from "../config/resolve.ts";
 import { UsageError } from "../errors.ts";
 import { EXIT_CODES_HELP } from "./help.ts";
+import { redactUrl } from "../redact.ts";
 import { ARRIVALS, RAMP_CHOICES, shapeFlags } from "../load/mod.ts";
 import { LOAD_FLAG_NAMES, type LoadFlags, type LoadFlagValue } from "../config/load_block.ts";
 import { API_KINDS } from "../protocol/mod.ts";
@@ -471,7 +472,7 @@ export function searchTable(values: RunFlagValues): string {
   if (problems.length) throw new UsageError(problems);
   const rows: string[][] = [];
   if (sel.flatModel && inputs.url !== undefined) {
-    rows.push(["model", "model", `flags (--url ${inputs.url})`]);
+    rows.push(["model", "model", `flags (--url ${redactUrl(inputs.url)})`]);
   }
   for (const m of sel.models) rows.push(["model", m.src.name, m.src.source]);
   if (sel.flatDataset) rows.push(["dataset", "synthetic", "flags (--input-len, --max-tokens)"]);

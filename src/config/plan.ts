@@ -17,6 +17,7 @@ import type { StatSpec } from "../metrics/stats.ts";
 import type { ApiKind } from "../protocol/mod.ts";
 import type { TransportKind } from "../protocol/transport.ts";
 import type { SimOptions } from "../sim_options.ts";
+import { REDACTED, redactHeaders, redactUrl } from "../redact.ts";
 
 /** Where the service is and how to call it (AISBench's model task). */
 export interface ModelTask {
@@ -150,20 +151,12 @@ export interface Plan {
   transport: TransportKind;
 }
 
-const SECRET_HEADER = /authorization|api[-_]?key|token|secret|cookie|password/i;
-
-/** A header map with secret-looking values replaced by `<redacted>`. */
-export function redactHeaders(headers: Readonly<Record<string, string>>): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(headers)) out[k] = SECRET_HEADER.test(k) ? "<redacted>" : v;
-  return out;
-}
-
-/** The model task as it may be written: no key, secret headers redacted. */
+/** The model task as it may be written: no key, secret headers and URL credentials redacted. */
 export function redactModel(model: ModelTask): Record<string, unknown> {
-  const { apiKey, headers, ...rest } = model;
-  const out: Record<string, unknown> = { ...rest, headers: redactHeaders(headers) };
-  if (apiKey !== undefined) out.api_key = "<redacted>";
+  const { apiKey, ...rest } = model;
+  const out: Record<string, unknown> = { ...rest, headers: redactHeaders(model.headers) };
+  if (model.baseUrl !== undefined) out.baseUrl = redactUrl(model.baseUrl);
+  if (apiKey !== undefined) out.api_key = REDACTED;
   return out;
 }
 

@@ -15,7 +15,8 @@ import type { Gate } from "../metrics/gates.ts";
 import type { Objective } from "../metrics/goodput.ts";
 import { DEFAULT_STATS, parseStats, type StatSpec } from "../metrics/stats.ts";
 import type { SummarizerName } from "../metrics/summarize.ts";
-import { type ApiKind, apisForUrl } from "../protocol/mod.ts";
+import { adapterFor, type ApiKind, apisForUrl } from "../protocol/mod.ts";
+import { authHeader } from "../protocol/adapter.ts";
 import { DEFAULT_TRANSPORT, type TransportKind } from "../protocol/transport.ts";
 import { safeName } from "../safe_name.ts";
 import type { FaultPlan, SimOptions } from "../sim_options.ts";
@@ -28,6 +29,7 @@ import {
   loadPoints,
 } from "./load_block.ts";
 import type { DatasetTask, ModelTask, Plan, Task } from "./plan.ts";
+import { redactUrl } from "../redact.ts";
 import { type ConfigSource, findConfig } from "./registry.ts";
 import type { DatasetConfig, ModelConfig, SummarizerConfig } from "./schema.ts";
 
@@ -96,6 +98,38 @@ function routeProblem(url: string, api: ApiKind, where: string): string | undefi
   }, not of --api "${api}"; give the server's base URL, or --api ${routed[0]}`;
 }
 
+/**
+ * A URL's `user:pass@` part as the Basic Authorization header it means, with
+ * the URL without it; undefined when it has none (or is no URL).
+ */
+function urlCredentials(raw: string): { url: string; header: string } | undefined {
+  let u: URL;
+  try {
+    u = new URL(raw);
+  } catch {
+    return undefined;
+  }
+  if (!u.username && !u.password) return undefined;
+  const decode = (part: string) => {
+    try {
+      return decodeURIComponent(part);
+    } catch {
+      return part;
+    }
+  };
+  const pair = `${decode(u.username)}:${decode(u.password)}`;
+  const bytes = new TextEncoder().encode(pair);
+  const header = `Basic ${btoa(String.fromCharCode(...bytes))}`;
+  u.username = "";
+  u.password = "";
+  return { url: u.href, header };
+}
+
+/** The header an API's key travels in (lower case); "authorization" for APIs that send none. */
+function authHeaderName(api: ApiKind): string {
+  return authHeader(adapterFor(api).auth, "k")?.[0] ?? "authorization";
+}
+
 /** Checks a URL; returns a problem or undefined. */
 export function urlProblem(raw: string, where: string): string | undefined {
   try {
@@ -104,7 +138,7 @@ export function urlProblem(raw: string, where: string): string | undefined {
   } catch {
     // reported below
   }
-  return `${where}: expected an http:// or https:// URL with a host, got "${raw}"`;
+  return `${where}: expected an http:// or https:// URL with a host, got "${redactUrl(raw)}"`;
 }
 
 function parseHeaders(list: readonly string[], problems: string[]): Record<string, string> {
@@ -270,8 +304,47 @@ function modelTask(
     if (routed.length === 1) model.api = routed[0]!;
     else if (routed.length > 1) model.apiProbe = routed;
   }
-  if (baseUrl !== undefined) model.baseUrl = baseUrl;
-  else if (cfg.sim) model.sim = simOptions(cfg.sim);
+  const urlWhere = inputs.url !== undefined ? "--url" : `${where}: url`;
+  const keyWhere = inputs.apiKey !== undefined
+    ? "--api-key"
+    : cfg.api_key_env !== undefined
+    ? `${where}: api_key_env`
+    : undefined;
+  if (keyWhere) {
+    const authNames = model.apiProbe ? ["authorization", "x-api-key"] : [authHeaderName(model.api)];
+    const clash = Object.keys(headers).find((h) => authNames.includes(h.toLowerCase()));
+    if (clash) {
+      const fromFlag = (inputs.headers ?? []).some((h) =>
+        h.slice(0, Math.max(0, h.indexOf(":"))).trim().toLowerCase() === clash.toLowerCase()
+      );
+      problems.push(
+        `${
+          fromFlag ? "--header" : `${where}: headers`
+        }: an explicit "${clash}" header and ${keyWhere} both authenticate; give one`,
+      );
+    }
+  }
+  if (baseUrl !== undefined) {
+    const basic = urlCredentials(baseUrl);
+    if (basic) {
+      // fetch refuses URLs with credentials, and they must never be written: they travel as the
+      // Authorization header they mean (RFC 3986 userinfo, sent as HTTP Basic auth).
+      baseUrl = basic.url;
+      if (keyWhere) {
+        problems.push(
+          `${urlWhere}: a user and password in the URL and ${keyWhere} both authenticate; give one`,
+        );
+      }
+      if (Object.keys(headers).some((h) => h.toLowerCase() === "authorization")) {
+        problems.push(
+          `${urlWhere}: a user and password in the URL and an Authorization header both authenticate; give one`,
+        );
+      }
+      headers.Authorization = basic.header;
+    }
+    model.baseUrl = baseUrl;
+  } else if (cfg.sim) model.sim = simOptions(cfg.sim);
+
   const tokenizer = inputs.tokenizer ?? cfg.tokenizer;
   if (tokenizer !== undefined) model.tokenizer = tokenizer;
   const caCert = inputs.caCert ?? cfg.ca_cert;
