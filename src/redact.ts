@@ -43,14 +43,26 @@ export function redactUrl(url: string): string {
     return url.replace(/\/\/[^/@\s]*@/, `//${REDACTED}@`);
   }
   const userinfo = u.username || u.password ? `${REDACTED}@` : "";
+  let secretParam = false;
   const query = u.search.slice(1).split("&").filter((p) => p !== "").map((pair) => {
     const eq = pair.indexOf("=");
-    const name = decodeURIComponent(eq < 0 ? pair : pair.slice(0, eq));
-    return eq >= 0 && SECRET_PARAM.test(name) ? `${pair.slice(0, eq)}=${REDACTED}` : pair;
+    if (eq < 0 || !SECRET_PARAM.test(decodeParam(pair.slice(0, eq)))) return pair;
+    secretParam = true;
+    return `${pair.slice(0, eq)}=${REDACTED}`;
   });
+  // Nothing to hide: the text as given, not as the URL parser would write it.
+  if (!userinfo && !secretParam) return url;
   return `${u.protocol}//${userinfo}${u.host}${u.pathname}${
     query.length ? `?${query.join("&")}` : ""
   }${u.hash}`;
+}
+
+function decodeParam(name: string): string {
+  try {
+    return decodeURIComponent(name.replace(/\+/g, " "));
+  } catch {
+    return name;
+  }
 }
 
 /**

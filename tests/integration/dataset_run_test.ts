@@ -78,6 +78,7 @@ Deno.test("a server that misreports usage shows up as token-count disagreements 
         output_mismatches: 6,
         output_max_abs_diff: 4,
         output_mean_abs_diff: 4,
+        tokenizer_text: "content+reasoning",
         compared_input: 6,
         input_mismatches: 0,
         input_max_abs_diff: 0,
