@@ -31,48 +31,23 @@ import { Random } from "../src/random.ts";
 import { TokenizerPool } from "../src/tokenizer/pool.ts";
 import { benchFidelity, benchStamping, benchWorkers } from "./bench_fidelity.ts";
 import { soak, soakProbe } from "./bench_soak.ts";
+import { type ServingChild, spawnServing } from "./_child.ts";
 
 const MAIN = new URL("../main.ts", import.meta.url).pathname;
 
-interface ChildSim {
-  url: string;
-  stop(): Promise<void>;
-}
-
 /** Starts `servebench sim` in a child process and waits for its URL. */
-async function spawnSim(flags: string[]): Promise<ChildSim> {
-  const child = new Deno.Command(Deno.execPath(), {
-    args: [
-      "run",
-      "--allow-net",
-      "--allow-read",
-      "--allow-env",
-      MAIN,
-      "sim",
-      "--port",
-      "0",
-      ...flags,
-    ],
-    stdout: "piped",
-    stderr: "inherit",
-  }).spawn();
-  const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
-  let text = "";
-  while (!/http:\/\/\S+:\d+/.test(text)) {
-    const { value, done } = await reader.read();
-    if (done) throw new Error(`simulator exited: ${text}`);
-    text += value;
-  }
-  const url = /http:\/\/[^\s,]+:\d+/.exec(text)![0];
-  return {
-    url,
-    async stop() {
-      child.kill("SIGTERM");
-      await child.status;
-      reader.releaseLock();
-      await child.stdout.cancel().catch(() => {});
-    },
-  };
+function spawnSim(flags: string[]): Promise<ServingChild> {
+  return spawnServing([
+    "run",
+    "--allow-net",
+    "--allow-read",
+    "--allow-env",
+    MAIN,
+    "sim",
+    "--port",
+    "0",
+    ...flags,
+  ]);
 }
 
 const round = (n: number, d = 3) => Math.round(n * 10 ** d) / 10 ** d;

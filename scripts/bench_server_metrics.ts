@@ -32,6 +32,7 @@ import {
   startScrapeWorker,
 } from "../src/server_metrics/scrape.ts";
 import { renderVllmMetrics } from "../src/sim/metrics_exposition.ts";
+import { spawnServing } from "./_child.ts";
 
 const WORKER_NAME = "bench-scrape-worker";
 const MAIN = new URL("../main.ts", import.meta.url).pathname;
@@ -180,35 +181,6 @@ async function parseBench(quick: boolean, compareNpm: boolean) {
   console.log(JSON.stringify(out));
 }
 
-interface Child {
-  url: string;
-  stop(): Promise<void>;
-}
-
-async function spawnChild(args: string[]): Promise<Child> {
-  const child = new Deno.Command(Deno.execPath(), {
-    args,
-    stdout: "piped",
-    stderr: "inherit",
-  }).spawn();
-  const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
-  let text = "";
-  while (!/http:\/\/\S+:\d+/.test(text)) {
-    const { value, done } = await reader.read();
-    if (done) throw new Error(`child exited: ${text}`);
-    text += value;
-  }
-  return {
-    url: /http:\/\/[^\s,]+:\d+/.exec(text)![0],
-    async stop() {
-      child.kill("SIGTERM");
-      await child.status;
-      reader.releaseLock();
-      await child.stdout.cancel().catch(() => {});
-    },
-  };
-}
-
 /** Streams `concurrency` requests for `seconds`, returning each event's stamping delay (ms). */
 async function streamDelays(simUrl: string, concurrency: number, seconds: number) {
   const delays: number[] = [];
@@ -274,7 +246,7 @@ function stats(values: number[]) {
 }
 
 async function stampingBench(quick: boolean) {
-  const sim = await spawnChild([
+  const sim = await spawnServing([
     "run",
     "--allow-net",
     "--allow-read",
@@ -290,7 +262,7 @@ async function stampingBench(quick: boolean) {
     "--output-tokens",
     "200",
   ]);
-  const metrics = await spawnChild([
+  const metrics = await spawnServing([
     "run",
     "--allow-net",
     "--allow-read",
@@ -355,7 +327,7 @@ function mainThreadCpuMs(): number {
  * competes), and the longest event-loop stall a 1 ms probe timer saw.
  */
 async function costBench(quick: boolean) {
-  const metrics = await spawnChild([
+  const metrics = await spawnServing([
     "run",
     "--allow-net",
     "--allow-read",
