@@ -173,6 +173,22 @@ function assigned(mod: PyModule, name: string, shape: string, c: Collector) {
   return a!;
 }
 
+/** The one dict a summarizer or synthetic config assigns to `name`, its problems collected. */
+function assignedDict(
+  text: string,
+  source: string,
+  spec: { name: string; shape: string; expected: string },
+) {
+  const c = new Collector(source);
+  const s = assigned(parsePyConfig(text, source), spec.name, spec.shape, c);
+  if (!isDict(s.value)) {
+    c.problem(s.line, spec.name, spec.expected);
+    c.done();
+  }
+  const d = s.value as PyDict;
+  return { c, d, line: s.line, at: (k: string) => lineOf(d, k) ?? s.line };
+}
+
 /**
  * Maps an AISBench model config (`models = [dict(…), …]`) to model configs.
  * Throws a UsageError listing every problem (file, line, field).
@@ -391,20 +407,11 @@ const STATS_NAME = /^(Average|Min|Max|Median|P\d+(\.\d+)?)$/;
  * a summarizer config. Throws a UsageError listing every problem.
  */
 export function aisbenchSummarizer(text: string, source: string): AisbenchConfig {
-  const mod = parsePyConfig(text, source);
-  const c = new Collector(source);
-  const s = assigned(
-    mod,
-    "summarizer",
-    "summarizer = dict(calculator=dict(type=…, stats_list=[…]))",
-    c,
-  );
-  if (!isDict(s.value)) {
-    c.problem(s.line, "summarizer", "expected dict(...)");
-    c.done();
-  }
-  const d = s.value as PyDict;
-  const at = (k: string) => lineOf(d, k) ?? s.line;
+  const { c, d, line, at } = assignedDict(text, source, {
+    name: "summarizer",
+    shape: "summarizer = dict(calculator=dict(type=…, stats_list=[…]))",
+    expected: "expected dict(...)",
+  });
   const config: Record<string, unknown> = {};
   for (const [key, raw] of Object.entries(d)) {
     if (key === "attr") {
@@ -463,7 +470,7 @@ export function aisbenchSummarizer(text: string, source: string): AisbenchConfig
     } else c.problem(at(key), key, "unknown field");
   }
   if (!("calculator" in d)) {
-    c.problem(s.line, "calculator", "missing (expected dict(type=…, stats_list=[…]))");
+    c.problem(line, "calculator", "missing (expected dict(type=…, stats_list=[…]))");
   }
   c.done();
   return { config, notes: c.notes };
@@ -486,23 +493,14 @@ export function aisbenchSynthetic(
   source: string,
   options: { abbr?: string } = {},
 ): AisbenchConfig {
-  const mod = parsePyConfig(text, source);
-  const c = new Collector(source);
-  const s = assigned(
-    mod,
-    "synthetic_config",
-    'synthetic_config = {"Type": …, "RequestCount": …}',
-    c,
-  );
-  if (!isDict(s.value)) {
-    c.problem(s.line, "synthetic_config", "expected a dict");
-    c.done();
-  }
-  const d = s.value as PyDict;
-  const at = (k: string) => lineOf(d, k) ?? s.line;
+  const { c, d, line, at } = assignedDict(text, source, {
+    name: "synthetic_config",
+    shape: 'synthetic_config = {"Type": …, "RequestCount": …}',
+    expected: "expected a dict",
+  });
   const config: Record<string, unknown> = { abbr: options.abbr ?? "synthetic", type: "synthetic" };
   const type = typeof d.Type === "string" ? d.Type.toLowerCase() : undefined;
-  if (d.Type === undefined) c.problem(s.line, "Type", 'missing (expected "string" or "tokenid")');
+  if (d.Type === undefined) c.problem(line, "Type", 'missing (expected "string" or "tokenid")');
   else if (type !== "string" && type !== "tokenid") {
     c.problem(
       at("Type"),
@@ -511,7 +509,7 @@ export function aisbenchSynthetic(
     );
   } else config.data_type = type;
   const count = d.RequestCount;
-  if (count === undefined) c.problem(s.line, "RequestCount", "missing");
+  if (count === undefined) c.problem(line, "RequestCount", "missing");
   else if (!Number.isInteger(count) || (count as number) < 1 || (count as number) > 2 ** 20) {
     c.problem(at("RequestCount"), "RequestCount", "expected an integer in [1, 1048576]");
   } else config.request_count = count;
@@ -545,10 +543,10 @@ export function aisbenchSynthetic(
     }
   }
   if (type === "string" && d.StringConfig === undefined) {
-    c.problem(s.line, "StringConfig", 'missing (required with "Type": "string")');
+    c.problem(line, "StringConfig", 'missing (required with "Type": "string")');
   }
   if (type === "tokenid" && d.TokenIdConfig === undefined) {
-    c.problem(s.line, "TokenIdConfig", 'missing (required with "Type": "tokenid")');
+    c.problem(line, "TokenIdConfig", 'missing (required with "Type": "tokenid")');
   }
   c.done();
   return { config, notes: c.notes };
