@@ -10,7 +10,13 @@
  * @module
  */
 
-import { type ApiAdapter, type BodyOptions, endOfStreamRule, type EventSink } from "./adapter.ts";
+import {
+  type ApiAdapter,
+  type BodyOptions,
+  endOfStreamRule,
+  type EventSink,
+  parseEvent,
+} from "./adapter.ts";
 import { ndjsonFraming } from "./ndjson.ts";
 
 type Obj = Record<string, unknown>;
@@ -64,15 +70,8 @@ export function readOllama(event: unknown, sink: EventSink, chat: boolean): void
 /** The per-event step: each line must be JSON, read by {@link readOllama}. */
 export function ollamaEvents(chat: boolean): ApiAdapter["readEvent"] {
   return (data, _name, sink) => {
-    let event: unknown;
-    try {
-      event = JSON.parse(data);
-    } catch {
-      sink.bad(`invalid JSON in line: ${data.slice(0, 80)}`);
-      return;
-    }
-    sink.parsed(event);
-    readOllama(event, sink, chat);
+    const event = parseEvent(data, sink);
+    if (event !== undefined) readOllama(event, sink, chat);
   };
 }
 

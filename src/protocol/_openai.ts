@@ -6,7 +6,13 @@
  * @module
  */
 
-import { type ApiAdapter, type BodyOptions, endOfStreamRule, type EventSink } from "./adapter.ts";
+import {
+  type ApiAdapter,
+  type BodyOptions,
+  endOfStreamRule,
+  type EventSink,
+  parseEvent,
+} from "./adapter.ts";
 import type { ChatMessage, RequestSpec } from "./openai.ts";
 
 type Obj = Record<string, unknown>;
@@ -81,15 +87,8 @@ export function jsonEvents(
       sink.end();
       return;
     }
-    let event: unknown;
-    try {
-      event = JSON.parse(data);
-    } catch {
-      sink.bad(`invalid JSON in event: ${data.slice(0, 80)}`);
-      return;
-    }
-    sink.parsed(event);
-    read(event, sink);
+    const event = parseEvent(data, sink);
+    if (event !== undefined) read(event, sink);
   };
 }
 

@@ -224,3 +224,19 @@ export function authHeader(style: AuthStyle, key: string): [string, string] | un
       return undefined;
   }
 }
+
+/**
+ * The usual first step of `readEvent`: parses one event's JSON and hands it
+ * to the sink's probe; undefined (and `bad`) when it is not JSON.
+ */
+export function parseEvent(data: string, sink: EventSink): unknown {
+  let event: unknown;
+  try {
+    event = JSON.parse(data);
+  } catch {
+    sink.bad(`invalid JSON in event: ${data.slice(0, 80)}`);
+    return undefined;
+  }
+  sink.parsed(event);
+  return event;
+}

@@ -14,7 +14,7 @@
  * @module
  */
 
-import { type ApiAdapter, endOfStreamRule, type EventSink } from "./adapter.ts";
+import { type ApiAdapter, endOfStreamRule, type EventSink, parseEvent } from "./adapter.ts";
 import { isObj, specMessages } from "./_openai.ts";
 import { sseFraming } from "./sse.ts";
 
@@ -37,16 +37,8 @@ function readUsage(usage: unknown, sink: EventSink): void {
 }
 
 function readEvent(data: string, name: string | undefined, sink: EventSink): void {
-  let event: Obj;
-  try {
-    const parsed = JSON.parse(data);
-    if (!isObj(parsed)) return;
-    event = parsed;
-  } catch {
-    sink.bad(`invalid JSON in event: ${data.slice(0, 80)}`);
-    return;
-  }
-  sink.parsed(event);
+  const event = parseEvent(data, sink);
+  if (!isObj(event)) return;
   switch (name ?? event.type) {
     case "content_block_delta": {
       const d = event.delta;

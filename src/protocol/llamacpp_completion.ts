@@ -22,7 +22,8 @@
 
 import { type ApiAdapter, endOfStreamRule, type EventSink } from "./adapter.ts";
 import { isObj, OPENAI_COMMON, specPrompt } from "./_openai.ts";
-import { msFields, parseEvent } from "./_native.ts";
+import { msFields } from "./_native.ts";
+import { parseEvent } from "./adapter.ts";
 import { sseFraming } from "./sse.ts";
 
 function readError(err: unknown, sink: EventSink): void {

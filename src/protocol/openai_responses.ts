@@ -17,7 +17,7 @@
  * @module
  */
 
-import { type ApiAdapter, endOfStreamRule, type EventSink } from "./adapter.ts";
+import { type ApiAdapter, endOfStreamRule, type EventSink, parseEvent } from "./adapter.ts";
 import { isObj, OPENAI_COMMON, readError as readOpenaiError, specMessages } from "./_openai.ts";
 import { sseFraming } from "./sse.ts";
 
@@ -56,16 +56,8 @@ function readEvent(data: string, name: string | undefined, sink: EventSink): voi
     sink.end();
     return;
   }
-  let event: Obj;
-  try {
-    const parsed = JSON.parse(data);
-    if (!isObj(parsed)) return;
-    event = parsed;
-  } catch {
-    sink.bad(`invalid JSON in event: ${data.slice(0, 80)}`);
-    return;
-  }
-  sink.parsed(event);
+  const event = parseEvent(data, sink);
+  if (!isObj(event)) return;
   switch (name ?? event.type) {
     case "response.output_text.delta":
       if (typeof event.delta === "string" && event.delta !== "") sink.content(event.delta);

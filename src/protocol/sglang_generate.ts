@@ -22,7 +22,7 @@
 
 import { type ApiAdapter, endOfStreamRule, type EventSink } from "./adapter.ts";
 import { isObj, OPENAI_COMMON, specPrompt } from "./_openai.ts";
-import { parseEvent } from "./_native.ts";
+import { parseEvent } from "./adapter.ts";
 import { sseFraming } from "./sse.ts";
 
 /** `meta_info` timings in seconds, and their names in ms. */

@@ -18,7 +18,7 @@
 
 import { type ApiAdapter, endOfStreamRule, type EventSink } from "./adapter.ts";
 import { isObj, specPrompt } from "./_openai.ts";
-import { parseEvent } from "./_native.ts";
+import { parseEvent } from "./adapter.ts";
 import { sseFraming } from "./sse.ts";
 
 /** Reads TGI's `{"error": "…", "error_type": "…"}`; true when it was one. */
