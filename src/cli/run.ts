@@ -16,6 +16,7 @@ import { ARRIVALS, RAMP_CHOICES, shapeFlags } from "../load/mod.ts";
 import { LOAD_FLAG_NAMES, type LoadFlags, type LoadFlagValue } from "../config/load_block.ts";
 import { API_KINDS } from "../protocol/mod.ts";
 import { DEFAULT_TRANSPORT, TRANSPORTS } from "../protocol/transport.ts";
+import { STREAMS_PER_WORKER } from "../bench/drive.ts";
 import { renderTable } from "../report/table.ts";
 import type { ProgressSink } from "../report/progress.ts";
 import {
@@ -287,7 +288,8 @@ export const RUN_FLAGS = [
     value: "N",
     help:
       "Web Workers that drive each task's streams, each with its own connections and event loop (as AISBench's WORKERS_NUM); 0 runs the client on the main thread.",
-    defaultText: "one per 256 streams in flight, at least 1, at most the machine's cores",
+    defaultText:
+      `one per ${STREAMS_PER_WORKER} streams in flight, at least 1, at most the machine's cores`,
   },
   {
     name: "timeout",
