@@ -19,7 +19,8 @@ export type SimServerKind = typeof SIM_SERVERS[number];
  * rates, each request draws at most one fault (seeded).
  *
  * - `reset`: the connection is dropped after `afterTokens` tokens;
- * - `http_…`: that status with an OpenAI-shaped error body (429 and 503 with `Retry-After`);
+ * - `http_…`: that status with the route protocol's own error body (OpenAI's on the OpenAI
+ *   routes, TGI's `{"error","error_type"}`, Anthropic's, …; 429 and 503 with `Retry-After`);
  * - `html_error`: a proxy's 502 HTML page;
  * - `error_event`: an `{"error": …}` event after `afterTokens` tokens, then `[DONE]`;
  * - `no_done`: the stream ends at EOF right after the finish event, with no usage event and no

@@ -1,6 +1,6 @@
 /**
- * `servebench sim`: runs the built-in OpenAI-compatible simulator until
- * interrupted.
+ * `servebench sim`: runs the built-in simulator (every protocol's routes, a
+ * server's native ones with `--server`) until interrupted.
  *
  * @module
  */
@@ -15,6 +15,7 @@ import {
 } from "../sim/server.ts";
 import { type FlagSpec, parseFlags, renderFlagHelp } from "./args.ts";
 import { UsageError } from "../errors.ts";
+import { SIM_SERVERS } from "../sim_options.ts";
 
 /** Every flag of `servebench sim`. */
 export const SIM_FLAGS = [
@@ -92,6 +93,14 @@ export const SIM_FLAGS = [
   },
   { name: "seed", type: "integer", help: "Seed of jitter and text.", defaultText: "0" },
   {
+    name: "server",
+    type: "string",
+    value: "KIND",
+    choices: SIM_SERVERS,
+    help: "The server to play: its native routes and discovery page beside the OpenAI ones.",
+    defaultText: "vllm",
+  },
+  {
     name: "faults",
     type: "string",
     value: "KIND=P,…",
@@ -126,9 +135,14 @@ export const SIM_FLAGS = [
 /** `servebench sim --help`. */
 export const SIM_HELP = `Usage: servebench sim [flags]
 
-Runs an OpenAI-compatible simulator (POST /v1/chat/completions, /v1/completions,
-GET /v1/models, GET /sim/stats) that streams tokens on an exact schedule in
-vLLM's wire format. Each event carries its send time in an extra "sim_sent_ms" field.
+Runs a simulated inference server that streams tokens on an exact schedule, in
+each protocol's own wire format: POST /v1/chat/completions, /v1/completions,
+/v1/responses, /v1/embeddings (vLLM's), /v1/messages (Anthropic's), /api/chat,
+/api/generate (Ollama's), GET /v1/models, /health and /sim/stats. --server adds
+a server's native routes: tgi (/generate_stream, /generate, GET /info),
+llamacpp (/completion, GET /props), sglang (/generate, GET /get_model_info),
+ollama (GET /api/tags, /api/version). Each event carries its send time in an
+extra "sim_sent_ms" field.
 
 Flags:
 ${renderFlagHelp(SIM_FLAGS)}
@@ -160,6 +174,7 @@ export function simOptionsFromFlags(argv: readonly string[]): SimOptions | undef
   set("seed", values.seed);
   set("usageScale", values["usage-scale"]);
   const problems: string[] = [];
+  set("server", values.server);
   const faults: FaultPlan = {};
   const pairs = (text: string) =>
     text.split(",").map((p) => p.trim()).filter((p) => p).map((p) => p.split("=", 2));

@@ -19,7 +19,7 @@ import { adapterFor, type ApiKind, apisForUrl } from "../protocol/mod.ts";
 import { authHeader } from "../protocol/adapter.ts";
 import { DEFAULT_TRANSPORT, type TransportKind } from "../protocol/transport.ts";
 import { safeName } from "../safe_name.ts";
-import type { FaultPlan, SimOptions } from "../sim_options.ts";
+import type { FaultPlan, SimOptions, SimServerKind } from "../sim_options.ts";
 import { loadConfig } from "./load.ts";
 import {
   type LoadBlock,
@@ -199,6 +199,14 @@ function streamFieldProblems(
   return out;
 }
 
+/** The server whose native route an API is, for the APIs only one simulated server serves. */
+const NATIVE_SERVER_OF_API: Partial<Record<ApiKind, SimServerKind>> = {
+  "tgi-generate-stream": "tgi",
+  "tgi-generate": "tgi",
+  "llamacpp-completion": "llamacpp",
+  "sglang-generate": "sglang",
+};
+
 function simOptions(cfg: NonNullable<ModelConfig["sim"]>): SimOptions {
   const o: SimOptions = {};
   if (cfg.model !== undefined) o.model = cfg.model;
@@ -214,6 +222,7 @@ function simOptions(cfg: NonNullable<ModelConfig["sim"]>): SimOptions {
   if (cfg.usage_scale !== undefined) o.usageScale = cfg.usage_scale;
   if (cfg.tokenizer !== undefined) o.tokenizer = cfg.tokenizer;
   if (cfg.faults !== undefined) o.faults = faultPlan(cfg.faults);
+  if (cfg.server !== undefined) o.server = cfg.server;
   return o;
 }
 
@@ -275,7 +284,7 @@ function modelTask(
   const model: ModelTask = {
     abbr: cfg.abbr ?? src.name,
     api: cfg.api,
-    stream: inputs.stream ?? cfg.stream,
+    stream: inputs.stream ?? cfg.stream ?? true,
     source: where,
     model: inputs.model ?? cfg.model,
     headers,
@@ -303,6 +312,20 @@ function modelTask(
     const routed = apisForUrl(baseUrl);
     if (routed.length === 1) model.api = routed[0]!;
     else if (routed.length > 1) model.apiProbe = routed;
+  }
+  if (!model.apiProbe && adapterFor(model.api).streaming === false && model.stream) {
+    // An API that cannot stream (embeddings) is sent whole unless streaming was asked for (a
+    // config's stream: for another API, one a --url or --api replaced, does not ask).
+    const asked = inputs.stream !== undefined ||
+      (cfg.stream !== undefined && cfg.api === model.api);
+    if (!asked) model.stream = false;
+    else {
+      problems.push(
+        `${
+          inputs.stream !== undefined ? "--stream" : `${where}: stream`
+        }: API "${model.api}" cannot stream; use --no-stream (stream: false)`,
+      );
+    }
   }
   const urlWhere = inputs.url !== undefined ? "--url" : `${where}: url`;
   const keyWhere = inputs.apiKey !== undefined
@@ -343,7 +366,18 @@ function modelTask(
       headers.Authorization = basic.header;
     }
     model.baseUrl = baseUrl;
-  } else if (cfg.sim) model.sim = simOptions(cfg.sim);
+  } else if (cfg.sim) {
+    model.sim = simOptions(cfg.sim);
+    // The simulator plays the server whose native route the API needs, unless told which.
+    const needs = NATIVE_SERVER_OF_API[model.api];
+    if (cfg.sim.server === undefined) {
+      if (needs) model.sim.server = needs;
+    } else if (needs && needs !== cfg.sim.server) {
+      problems.push(
+        `${where}: sim.server: "${cfg.sim.server}" does not serve api "${model.api}" (its server is "${needs}")`,
+      );
+    }
+  }
 
   const tokenizer = inputs.tokenizer ?? cfg.tokenizer;
   if (tokenizer !== undefined) model.tokenizer = tokenizer;

@@ -9,6 +9,7 @@ import { z } from "zod";
 import { API_KINDS } from "../protocol/mod.ts";
 import { SUMMARIZERS } from "../metrics/summarize.ts";
 import { FAULT_KINDS } from "../fault_kinds.ts";
+import { SIM_SERVERS } from "../sim_options.ts";
 import { DatasetConfigSchema } from "../dataset/mod.ts";
 
 const positiveInt = z.number().int().positive();
@@ -39,13 +40,15 @@ export const SimSchema = z.strictObject({
   usage_scale: z.number().min(0).optional(),
   tokenizer: z.string().min(1).optional(),
   faults: FaultsSchema.optional(),
+  server: z.enum(SIM_SERVERS).optional(),
 });
 
 /** A model task: where the service is and how to call it. */
 export const ModelConfigSchema = z.strictObject({
   abbr: z.string().min(1).optional(),
   api: z.enum(API_KINDS).default("openai-chat"),
-  stream: z.boolean().default(true),
+  /** Absent: stream when the API can (every API but embeddings). */
+  stream: z.boolean().optional(),
   url: z.string().min(1).optional(),
   host_ip: z.string().min(1).optional(),
   host_port: z.number().int().min(1).max(65535).optional(),

@@ -94,7 +94,9 @@ export function requestMetrics(
   if (output) {
     m.outputTokens = output.tokens;
     m.outputTokenSource = output.source;
-    if (e2elMs > 0) m.outputTokenThroughputTps = output.tokens / (e2elMs / 1000);
+    if (e2elMs > 0 && output.tokens > 0) {
+      m.outputTokenThroughputTps = output.tokens / (e2elMs / 1000);
+    }
     if (m.ttftMs !== undefined && output.tokens > 1) {
       m.tpotMs = (e2elMs - m.ttftMs) / (output.tokens - 1);
     }

@@ -86,24 +86,40 @@ export function renderSummaryTable(tasks: readonly TaskResultJson[]): string {
 /** Share of good requests a load point needs to count as meeting the SLO. */
 export const SLO_SHARE = 0.99;
 
-/** The recommended load point: best output throughput among those meeting the SLO, else overall. */
+/**
+ * The recommended load point: best output throughput among those meeting the
+ * SLO, else overall. Runs with no output at all (embeddings) are ranked by
+ * input throughput instead, named in `input_token_throughput_tps`.
+ */
 export interface Recommendation {
   task: string;
   output_token_throughput_tps: number;
+  /** Set when the ranking was by input tokens/s (no task produced output tokens). */
+  input_token_throughput_tps?: number;
   /** True when chosen among points meeting the SLO. */
   meets_slo: boolean;
   text: string;
 }
 
-/** Picks the point with the best output throughput, among those meeting the SLO when one was given. */
+/**
+ * Picks the point with the best output throughput (input throughput when no
+ * task produced output, e.g. embeddings), among those meeting the SLO when one
+ * was given.
+ */
 export function recommend(tasks: readonly TaskResultJson[]): Recommendation | undefined {
   if (!tasks.length) return undefined;
   const name = (t: TaskResultJson) => `${t.task.model_abbr}/${t.task.output_name}`;
+  const byInput = tasks.every((t) => t.common.total_output_tokens === 0);
+  const rate = (t: TaskResultJson) =>
+    byInput ? t.common.input_token_throughput_tps : t.common.output_token_throughput_tps;
+  const unit = byInput ? "input tok/s" : "output tok/s";
   const best = (list: readonly TaskResultJson[]) =>
-    list.reduce((
-      a,
-      b,
-    ) => (b.common.output_token_throughput_tps > a.common.output_token_throughput_tps ? b : a));
+    list.reduce((a, b) => (rate(b) > rate(a) ? b : a));
+  const point = (b: TaskResultJson) => ({
+    task: name(b),
+    output_token_throughput_tps: b.common.output_token_throughput_tps,
+    ...(byInput ? { input_token_throughput_tps: b.common.input_token_throughput_tps } : {}),
+  });
   const withSlo = tasks.filter((t) => t.goodput);
   if (withSlo.length) {
     const meeting = withSlo.filter((t) => t.goodput!.share >= SLO_SHARE);
@@ -113,36 +129,31 @@ export function recommend(tasks: readonly TaskResultJson[]): Recommendation | un
     if (meeting.length) {
       const b = best(meeting);
       return {
-        task: name(b),
-        output_token_throughput_tps: b.common.output_token_throughput_tps,
+        ...point(b),
         meets_slo: true,
         text: `Recommendation: ${name(b)} — ${
-          b.common.output_token_throughput_tps.toFixed(1)
-        } output tok/s, the best among the ${meeting.length} point(s) where at least ${
+          rate(b).toFixed(1)
+        } ${unit}, the best among the ${meeting.length} point(s) where at least ${
           SLO_SHARE * 100
         }% of requests met ${slo}`,
       };
     }
     const b = best(tasks);
     return {
-      task: name(b),
-      output_token_throughput_tps: b.common.output_token_throughput_tps,
+      ...point(b),
       meets_slo: false,
       text: `Recommendation: no point met ${slo} for ${
         SLO_SHARE * 100
-      }% of requests; best overall: ${name(b)} — ${
-        b.common.output_token_throughput_tps.toFixed(1)
-      } output tok/s`,
+      }% of requests; best overall: ${name(b)} — ${rate(b).toFixed(1)} ${unit}`,
     };
   }
   const b = best(tasks);
   return {
-    task: name(b),
-    output_token_throughput_tps: b.common.output_token_throughput_tps,
+    ...point(b),
     meets_slo: false,
     text: `Recommendation: ${name(b)} — ${
-      b.common.output_token_throughput_tps.toFixed(1)
-    } output tok/s, the best overall (give --slo to require latency targets)`,
+      rate(b).toFixed(1)
+    } ${unit}, the best overall (give --slo to require latency targets)`,
   };
 }
 

@@ -25,6 +25,24 @@ export function anthropicError(status: number, type: string, message: string): R
   return new Response(body, { status, headers: { "content-type": "application/json" } });
 }
 
+// The error `type` Anthropic's API writes with each status (docs.anthropic.com/en/api/errors;
+// the anthropic-sdk-typescript src/core/error.ts classes map the same statuses).
+const ANTHROPIC_ERROR_TYPES: Readonly<Record<number, string>> = {
+  400: "invalid_request_error",
+  401: "authentication_error",
+  403: "permission_error",
+  404: "not_found_error",
+  413: "request_too_large",
+  429: "rate_limit_error",
+  500: "api_error",
+  529: "overloaded_error",
+};
+
+/** An Anthropic error with `status`, its `type` as the API names it. */
+function anthropicHttpError(status: number, message: string): Response {
+  return anthropicError(status, ANTHROPIC_ERROR_TYPES[status] ?? "api_error", message);
+}
+
 /** The `GET /v1/models` answer in Anthropic's shape (a page of one model). */
 export function anthropicModels(model: string): Response {
   return Response.json({
@@ -108,6 +126,7 @@ function anthropicStream(model: string, body: Json, r: WireResponse): WireStream
 /** The Anthropic Messages wire for `model`. */
 export function anthropicWire(model: string): SimWire {
   return {
+    httpError: anthropicHttpError,
     validate(body) {
       if (body.model !== model) {
         return anthropicError(404, "not_found_error", `model: ${String(body.model)}`);

@@ -11,7 +11,7 @@
 import { FAULT_KINDS, type FaultKind } from "../fault_kinds.ts";
 import type { FaultPlan } from "../sim_options.ts";
 import { Random } from "../random.ts";
-import { errorResponse } from "./openai_wire.ts";
+import { openaiHttpError } from "./openai_wire.ts";
 
 export { FAULT_KINDS, type FaultKind, type FaultPlan };
 
@@ -43,28 +43,39 @@ export class FaultPicker {
   }
 }
 
-const STATUSES: Partial<Record<FaultKind, [number, string, string]>> = {
-  http_400: [400, "BadRequestError", "simulated bad request"],
-  http_401: [401, "AuthenticationError", "simulated: invalid API key"],
-  http_404: [404, "NotFoundError", "simulated: no such route"],
-  http_429: [429, "RateLimitError", "simulated: too many requests"],
-  http_500: [500, "InternalServerError", "simulated internal error"],
-  http_503: [503, "ServiceUnavailableError", "simulated: overloaded"],
+const STATUSES: Partial<Record<FaultKind, [number, string]>> = {
+  http_400: [400, "simulated bad request"],
+  http_401: [401, "simulated: invalid API key"],
+  http_404: [404, "simulated: no such route"],
+  http_429: [429, "simulated: too many requests"],
+  http_500: [500, "simulated internal error"],
+  http_503: [503, "simulated: overloaded"],
 };
+
+/** What an early fault answers with. */
+export interface EarlyFaultOptions {
+  readonly plan: FaultPlan | undefined;
+  /** Requests held by `stall_headers`, answered at shutdown. */
+  readonly stalledHeaders: Set<() => void>;
+  /** An HTTP error in the route's protocol; default OpenAI's. */
+  readonly httpError?: (status: number, message: string) => Response;
+}
 
 /**
  * The response of a fault that happens before any stream, or undefined when
- * the fault happens inside the stream. `stall_headers` answers only once
+ * the fault happens inside the stream: an `http_…` status in the route's own
+ * error shape, a proxy's HTML page, or (`stall_headers`) nothing until
  * `stalledHeaders`' resolvers are called (at shutdown).
  */
 export async function earlyFault(
   fault: FaultKind,
-  plan: FaultPlan | undefined,
-  options: { stalledHeaders: Set<() => void> },
+  options: EarlyFaultOptions,
 ): Promise<Response | undefined> {
+  const { plan } = options;
+  const httpError = options.httpError ?? openaiHttpError;
   const status = STATUSES[fault];
   if (status) {
-    const r = errorResponse(status[0], plan?.message ?? status[2], { type: status[1] });
+    const r = httpError(status[0], plan?.message ?? status[1]);
     if (fault === "http_429" || fault === "http_503") {
       r.headers.set("retry-after", String(plan?.retryAfterS ?? 1));
     }
@@ -81,7 +92,7 @@ export async function earlyFault(
   }
   if (fault === "stall_headers") {
     await new Promise<void>((resolve) => options.stalledHeaders.add(resolve));
-    return errorResponse(503, "simulator shut down", { type: "ServiceUnavailableError" });
+    return httpError(503, "simulator shut down");
   }
   return undefined;
 }

@@ -28,6 +28,23 @@ export function llamacppError(code: number, message: string, type: string): Resp
   return Response.json({ error: { code, message, type } }, { status: code });
 }
 
+// The `type` llama.cpp writes with each status (tools/server/server-common.cpp
+// `format_error_response`: one error_type per status).
+const LLAMACPP_ERROR_TYPES: Readonly<Record<number, string>> = {
+  400: "invalid_request_error",
+  401: "authentication_error",
+  403: "permission_error",
+  404: "not_found_error",
+  500: "server_error",
+  501: "not_supported_error",
+  503: "unavailable_error",
+};
+
+/** A llama.cpp error with `status`, its `type` as llama.cpp names it. */
+function llamacppHttpError(status: number, message: string): Response {
+  return llamacppError(status, message, LLAMACPP_ERROR_TYPES[status] ?? "server_error");
+}
+
 /** The `GET /props` answer for `model` (the keys a client reads). */
 export function llamacppProps(model: string): Response {
   return Response.json({
@@ -105,6 +122,7 @@ function llamaStream(body: Json, r: WireResponse): WireStream {
 /** llama.cpp's `/completion` wire. */
 export function llamacppWire(): SimWire {
   return {
+    httpError: llamacppHttpError,
     validate(body) {
       if (body.prompt === undefined) {
         return llamacppError(400, `"prompt" must be provided`, "invalid_request_error");

@@ -125,6 +125,7 @@ function ollamaWhole(
 /** The Ollama wire for `model`: `/api/chat` (`chat`) or `/api/generate`. */
 export function ollamaWire(chat: boolean, model: string): SimWire {
   return {
+    httpError: ollamaError,
     validate(body) {
       if (body.model !== model) return ollamaError(404, `model '${String(body.model)}' not found`);
       if (chat && !Array.isArray(body.messages)) return ollamaError(400, "messages are required");

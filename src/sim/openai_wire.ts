@@ -31,6 +31,24 @@ export function errorResponse(
   return new Response(body, { status, headers: { "content-type": "application/json" } });
 }
 
+// The error `type` vLLM writes for each status (the `err_type` its handlers pass to
+// `create_error_response`, vllm/entrypoints/openai/serving_engine.py).
+const OPENAI_ERROR_TYPES: Readonly<Record<number, string>> = {
+  400: "BadRequestError",
+  401: "AuthenticationError",
+  404: "NotFoundError",
+  429: "RateLimitError",
+  500: "InternalServerError",
+  503: "ServiceUnavailableError",
+};
+
+/** An OpenAI-shaped error with `status`, its `type` named as vLLM names it. */
+export function openaiHttpError(status: number, message: string): Response {
+  return errorResponse(status, message, {
+    type: OPENAI_ERROR_TYPES[status] ?? "InternalServerError",
+  });
+}
+
 /** The `GET /v1/models` answer listing the one served model. */
 export function modelsResponse(model: string): Response {
   return Response.json({

@@ -104,7 +104,11 @@ export function simRouter(
     capacity.stats.requests++;
     const fault = options.faults.next();
     if (fault) {
-      const early = await earlyFault(fault, options.faultPlan, options);
+      const early = await earlyFault(fault, {
+        plan: options.faultPlan,
+        stalledHeaders: options.stalledHeaders,
+        ...(wire.httpError ? { httpError: wire.httpError } : {}),
+      });
       if (early) return early;
     }
     // `json_body`: a buffering proxy in front of the server answers a stream with the whole body.

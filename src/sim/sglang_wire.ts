@@ -87,6 +87,7 @@ function sglangStream(body: Json, r: WireResponse): WireStream {
 /** SGLang's `/generate` wire. */
 export function sglangWire(): SimWire {
   return {
+    httpError: sglangError,
     validate(body) {
       if (body.text === undefined && body.input_ids === undefined) {
         return sglangError(400, "Either text or input_ids should be provided.");

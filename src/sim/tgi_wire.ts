@@ -27,6 +27,22 @@ export function tgiError(status: number, message: string, type: string): Respons
   return Response.json({ error: message, error_type: type }, { status });
 }
 
+// The `error_type` TGI writes with each status (router/src/server.rs `From<InferError>`:
+// 424 generation, 429 overloaded, 422 validation, 500 incomplete_generation).
+const TGI_ERROR_TYPES: Readonly<Record<number, string>> = {
+  400: "validation",
+  422: "validation",
+  424: "generation",
+  429: "overloaded",
+  500: "incomplete_generation",
+  503: "overloaded",
+};
+
+/** A TGI error with `status`, its `error_type` as TGI names that status's error. */
+function tgiHttpError(status: number, message: string): Response {
+  return tgiError(status, message, TGI_ERROR_TYPES[status] ?? "generation");
+}
+
 /** The `GET /info` answer for `model`. */
 export function tgiInfo(model: string): Response {
   return Response.json({
@@ -137,6 +153,7 @@ const STREAM_HEADERS = {
 /** TGI's wire: `/generate_stream` (`stream`) or `/generate`. */
 export function tgiWire(stream: boolean): SimWire {
   return {
+    httpError: tgiHttpError,
     validate,
     outputLength,
     streams: () => stream,

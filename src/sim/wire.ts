@@ -1,6 +1,8 @@
 /**
  * What a simulated protocol's wire format provides: one module per format
- * (openai_wire.ts, ollama_wire.ts, anthropic_wire.ts, responses_wire.ts, embeddings_wire.ts), routed by path in router.ts. The stream core
+ * (openai_wire.ts, ollama_wire.ts, anthropic_wire.ts, responses_wire.ts,
+ * embeddings_wire.ts, tgi_wire.ts, llamacpp_wire.ts, sglang_wire.ts), routed
+ * by path in router.ts. The stream core
  * (stream.ts) paces tokens and injects faults; a wire only turns them into
  * bytes, so it never touches clocks or capacity.
  *
@@ -41,6 +43,11 @@ export interface WireStream {
 
 /** One protocol's wire format (e.g. OpenAI chat completions). */
 export interface SimWire {
+  /**
+   * An HTTP error answer with `status` in this protocol's error shape (what an
+   * injected `http_…` fault answers); default OpenAI's ({@link openaiHttpError}).
+   */
+  httpError?(status: number, message: string): Response;
   /** An error answer in this format, or undefined when the body is acceptable. */
   validate(body: Json): Response | undefined;
   /** Whether a request is answered streaming; default: when its body says `"stream": true`. */

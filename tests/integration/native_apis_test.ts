@@ -128,6 +128,8 @@ Deno.test("run picks the API from the --url's route, from probing a shared route
     tgi: await startSimulator({ server: "tgi", ttftMs: 5, itlMs: 1 }),
     llamacpp: await startSimulator({ server: "llamacpp", ttftMs: 5, itlMs: 1 }),
     sglang: await startSimulator({ server: "sglang", ttftMs: 5, itlMs: 1 }),
+    ollama: await startSimulator({ server: "ollama", ttftMs: 5, itlMs: 1 }),
+    vllm: await startSimulator({ ttftMs: 5, itlMs: 1 }),
   };
   const dead = Deno.serve(
     { hostname: "127.0.0.1", port: 0, onListen() {} },
@@ -139,6 +141,10 @@ Deno.test("run picks the API from the --url's route, from probing a shared route
         [`${sims.tgi.url}/generate_stream`, [], "tgi-generate-stream"],
         [`${sims.sglang.url}/generate`, [], "sglang-generate"],
         [sims.llamacpp.url, ["--api", "auto"], "llamacpp-completion"],
+        [sims.tgi.url, ["--api", "auto"], "tgi-generate-stream"],
+        [sims.sglang.url, ["--api", "auto"], "sglang-generate"],
+        [sims.ollama.url, ["--api", "auto"], "ollama-chat"],
+        [sims.vllm.url, ["--api", "auto"], "openai-chat"],
       ];
       for (const [url, extra, api] of cases) {
         const r = await runCli([
@@ -172,4 +178,40 @@ Deno.test("run picks the API from the --url's route, from probing a shared route
     for (const s of Object.values(sims)) await s.shutdown();
     await dead.shutdown();
   }
+});
+
+Deno.test("a model config's sim block plays the server its api needs (sim.server)", async () => {
+  await withTempDir(async (dir) => {
+    Deno.mkdirSync(`${dir}/models`);
+    Deno.writeTextFileSync(
+      `${dir}/models/tgi_sim.yaml`,
+      "api: tgi-generate-stream\nsim:\n  server: tgi\n  ttft_ms: 5\n  itl_ms: 1\nmax_out_len: 6\n",
+    );
+    const base = ["run", "--models", "tgi_sim", "--num-prompts", "3", "--config-dir", dir];
+    const r = await runCli([...base, "--work-dir", `${dir}/out`]);
+    assertEquals(r.code, 0, r.stderr);
+    const trace = [...Deno.readDirSync(`${dir}/out`)];
+    assertEquals(trace.length, 1, "one run folder");
+    // Without `server:`, the simulator plays the server whose native route the API is.
+    Deno.writeTextFileSync(
+      `${dir}/models/tgi_sim.yaml`,
+      "api: llamacpp-completion\nsim:\n  ttft_ms: 5\n  itl_ms: 1\nmax_out_len: 6\n",
+    );
+    const inferred = await runCli([...base, "--work-dir", `${dir}/out2`]);
+    assertEquals(inferred.code, 0, inferred.stderr);
+    for (
+      const [text, pattern] of [
+        ["sim:\n  server: tgx\n", /tgi_sim\.yaml: sim\.server: /],
+        [
+          "api: sglang-generate\nsim:\n  server: tgi\n",
+          /tgi_sim\.yaml: sim\.server: "tgi" does not serve api "sglang-generate"/,
+        ],
+      ] as const
+    ) {
+      Deno.writeTextFileSync(`${dir}/models/tgi_sim.yaml`, text);
+      const bad = await runCli([...base, "--work-dir", `${dir}/out3`]);
+      assertEquals(bad.code, 2, bad.stderr);
+      assert(pattern.test(bad.stderr), bad.stderr);
+    }
+  });
 });

@@ -10,6 +10,7 @@ import {
   assertEquals,
   modelAt,
   quiet,
+  runCli,
   simplePlan,
   withTempDir,
 } from "../helpers.ts";
@@ -148,11 +149,41 @@ Deno.test("runBenchmark() over openai-embeddings reports latency and input token
   assertEquals(json.common.failed_requests, 0, "failed");
   assertEquals(json.common.total_input_tokens, REQUESTS * 16, "input tokens");
   assertEquals(json.common.total_output_tokens, 0, "output tokens");
-  for (const absent of ["ttft_ms", "itl_ms", "tpot_ms"] as const) {
+  for (
+    const absent of [
+      "ttft_ms",
+      "itl_ms",
+      "tpot_ms",
+      "prefill_token_throughput_tps",
+      "output_token_throughput_tps",
+    ] as const
+  ) {
     assertEquals(json.metrics[absent], undefined, `${absent} absent`);
   }
+  assertEquals(json.common.prefill_token_throughput_tps, undefined, "no prefill rate unstreamed");
   // The simulator answers an embedding after its TTFT (the prefill).
   // (No send stamps in a whole body: bounded by the simulator's setting from below only.)
   assert(json.metrics.e2el_ms!.mean! >= 49.5, "mean latency at least the simulator's TTFT");
   assert(json.common.input_token_throughput_tps > 0, "input tokens/s");
+});
+
+Deno.test("a --url on /v1/embeddings sends whole requests and recommends by input tokens/s", async () => {
+  const sim = await startSimulator({ ttftMs: 5 });
+  try {
+    await withTempDir(async (dir) => {
+      const flags = ["--url", `${sim.url}/v1/embeddings`, "--concurrency", "1", "2"];
+      flags.push("--num-prompts", "4", "--work-dir", dir);
+      const r = await runCli(["run", ...flags]);
+      assertEquals(r.code, 0, r.stderr);
+      assert(/Recommendation: .* input tok\/s/.test(r.stdout), r.stdout);
+      const stream = await runCli(["run", ...flags, "--stream"]);
+      assertEquals(stream.code, 2, stream.stderr);
+      assert(
+        stream.stderr.includes(`--stream: API "openai-embeddings" cannot stream`),
+        stream.stderr,
+      );
+    });
+  } finally {
+    await sim.shutdown();
+  }
 });

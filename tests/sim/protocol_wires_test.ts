@@ -2,6 +2,7 @@ import { sendRequest } from "../../src/protocol/client.ts";
 import { adapterFor, type ApiKind } from "../../src/protocol/mod.ts";
 import { createTransport } from "../../src/protocol/transport.ts";
 import { startSimulator } from "../../src/sim/server.ts";
+import type { SimServerKind } from "../../src/sim_options.ts";
 import { assert, assertEquals } from "../helpers.ts";
 
 const STREAMED: ApiKind[] = [
@@ -120,5 +121,53 @@ Deno.test("simulator's embeddings: one embedding per input, usage.prompt_tokens 
     }, 0]);
   } finally {
     await sim.shutdown();
+  }
+});
+
+Deno.test("simulator's injected HTTP errors take each protocol's own error shape", async () => {
+  const cases: Array<[SimServerKind, string, Record<string, unknown>, unknown]> = [
+    ["vllm", "/v1/chat/completions", { messages: [] }, {
+      error: {
+        message: "simulated: too many requests",
+        type: "RateLimitError",
+        param: null,
+        code: 429,
+      },
+    }],
+    ["vllm", "/v1/responses", { input: "x" }, {
+      error: {
+        message: "simulated: too many requests",
+        type: "RateLimitError",
+        param: null,
+        code: 429,
+      },
+    }],
+    ["vllm", "/v1/messages", { max_tokens: 4, messages: [] }, {
+      type: "error",
+      error: { type: "rate_limit_error", message: "simulated: too many requests" },
+    }],
+    ["vllm", "/api/chat", { messages: [] }, { error: "simulated: too many requests" }],
+    ["tgi", "/generate_stream", { inputs: "x" }, {
+      error: "simulated: too many requests",
+      error_type: "overloaded",
+    }],
+    ["llamacpp", "/completion", { prompt: "x" }, {
+      error: { code: 429, message: "simulated: too many requests", type: "server_error" },
+    }],
+    ["sglang", "/generate", { text: "x" }, { error: { message: "simulated: too many requests" } }],
+  ];
+  for (const [server, path, body, expected] of cases) {
+    const sim = await startSimulator({ server, faults: { script: { 0: "http_429" } } });
+    try {
+      const res = await fetch(sim.url + path, {
+        method: "POST",
+        body: JSON.stringify({ model: "sim-model", ...body }),
+      });
+      assertEquals(res.status, 429, path);
+      assertEquals(res.headers.get("retry-after"), "1", path);
+      assertEquals(await res.json(), expected, path);
+    } finally {
+      await sim.shutdown();
+    }
   }
 });

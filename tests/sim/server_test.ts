@@ -1,3 +1,5 @@
+import { simOptionsFromFlags } from "../../src/cli/sim.ts";
+import { UsageError } from "../../src/errors.ts";
 import { startSimulator } from "../../src/sim/server.ts";
 import { assert, assertEquals } from "../helpers.ts";
 
@@ -115,6 +117,26 @@ Deno.test("simulator answers an unknown model and a bad body with OpenAI-shaped 
     assertEquals((await bad.json()).error.type, "BadRequestError");
     const models = await (await fetch(`${sim.url}/v1/models`)).json();
     assertEquals(models.data.map((m: { id: string }) => m.id), ["m1"]);
+  } finally {
+    await sim.shutdown();
+  }
+});
+
+Deno.test("simOptionsFromFlags() takes --server and refuses an unknown one naming the choices", async () => {
+  const options = simOptionsFromFlags(["--port", "0", "--server", "tgi"])!;
+  assertEquals(options.server, "tgi");
+  let error: unknown;
+  try {
+    simOptionsFromFlags(["--server", "vllm2"]);
+  } catch (e) {
+    error = e;
+  }
+  assert(error instanceof UsageError, String(error));
+  assert(error.message.includes("--server") && error.message.includes("llamacpp"), error.message);
+  const sim = await startSimulator(options);
+  try {
+    const info = await (await fetch(`${sim.url}/info`)).json();
+    assertEquals(info.model_id, "sim-model");
   } finally {
     await sim.shutdown();
   }
