@@ -27,7 +27,7 @@ const SELF = new URL("./bench.ts", import.meta.url).pathname;
 /** One soak phase: how the client is run. */
 interface Phase {
   workers: number;
-  transport: "fetch" | "node";
+  transport: "fetch" | "node" | "raw";
   requests: number;
   /** The served model id (fastsse: `mock-model`). */
   model: string;
@@ -153,6 +153,10 @@ interface Sample {
   t: number;
   requests: number;
   rss: number;
+  /** V8's committed heap of the main thread (what the isolate holds from the OS). */
+  heapTotal: number;
+  /** Memory of ArrayBuffers and other external objects held by the main isolate. */
+  external: number;
   mainHeap: number;
   workerHeaps: number[];
 }
@@ -201,10 +205,13 @@ export async function soakProbe(url: string, phase: Phase, intervalS: number): P
     if (requests >= phase.requests) return;
     const t = (performance.now() - t0) / 1000;
     const mainHeap = heapUsedNow();
+    const usage = Deno.memoryUsage();
     const s: Sample = {
       t,
       requests,
-      rss: Deno.memoryUsage().rss,
+      rss: usage.rss,
+      heapTotal: usage.heapTotal,
+      external: usage.external,
       mainHeap,
       workerHeaps: [...workerHeaps],
     };
@@ -215,6 +222,8 @@ export async function soakProbe(url: string, phase: Phase, intervalS: number): P
       requests,
       rps: Math.round((requests - last.requests) / (t - last.t)),
       rss_mb: mb(s.rss),
+      heap_total_mb: mb(s.heapTotal),
+      external_mb: mb(s.external),
       main_heap_mb: mb(mainHeap),
       worker_heap_mb: s.workerHeaps.map(mb),
     }));
@@ -264,6 +273,8 @@ export async function soakProbe(url: string, phase: Phase, intervalS: number): P
     rss_mb_end: mb(samples.at(-1)?.rss ?? NaN),
     main_heap_mb_end: mb(samples.at(-1)?.mainHeap ?? NaN),
     rss: fit(kept.map((s) => s.rss)),
+    heap_total: fit(kept.map((s) => s.heapTotal)),
+    external: fit(kept.map((s) => s.external)),
     main_heap: fit(kept.map((s) => s.mainHeap)),
     worker_heap: Array.from(
       { length: phase.workers },
@@ -283,8 +294,11 @@ export async function soak(quick: boolean): Promise<void> {
   const server = await startServer(dir);
   const requests = quick ? 20_000 : 300_000;
   const intervalS = quick ? 1 : 5;
+  // The default transport (raw) first, on the main thread and on two load workers; then the
+  // other two transports on two workers.
   const phases: Phase[] = [
-    { workers: 0, transport: "fetch", requests, model: server.model },
+    { workers: 0, transport: "raw", requests, model: server.model },
+    { workers: 2, transport: "raw", requests, model: server.model },
     { workers: 2, transport: "fetch", requests, model: server.model },
     { workers: 2, transport: "node", requests, model: server.model },
   ];
