@@ -94,7 +94,8 @@ Deno.test("runBenchmark() interrupted at concurrency 500: trace, requests CSV an
       plan.workers = 0;
       const stop = new AbortController();
       let stoppedAt = Infinity;
-      const run = runBenchmark(plan, { print: quiet, signal: stop.signal, graceMs: 1000 });
+      // The grace leaves the sends that were going out at the interrupt ample time to arrive.
+      const run = runBenchmark(plan, { print: quiet, signal: stop.signal, graceMs: 3000 });
       // Interrupt once slots have been refilled: sends are going out as requests end.
       await waitForSim(sim, (s) => s.completed >= 100 && s.requests >= 600);
       stoppedAt = performance.timeOrigin + performance.now();
