@@ -272,7 +272,7 @@ Deno.test("runBenchmark() interrupted while preparing the dataset throws an Inte
   }
 });
 
-Deno.test("servebench run, SIGINT during a slow model discovery: exit 130 with 'Interrupted', not 1 with 'Cannot reach'", async () => {
+Deno.test("servebench run, SIGTERM during a slow model discovery: exit 130 with 'Interrupted', not 1 with 'Cannot reach'", async () => {
   const sim = await startSimulator({ faults: { discoveryDelayMs: 60_000 } });
   try {
     await withTempDir(async (dir) => {
@@ -282,7 +282,7 @@ Deno.test("servebench run, SIGINT during a slow model discovery: exit 130 with '
         "--quiet",
       ]).spawn();
       await waitForSim(sim, (s) => s.discoveryRequests > 0);
-      child.kill("SIGINT");
+      child.kill("SIGTERM");
       const done = await child.output();
       const stderr = new TextDecoder().decode(done.stderr);
       assertEquals(done.code, 130, stderr);
