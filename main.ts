@@ -12,7 +12,7 @@ import { breachLines } from "./src/cli/_report_flags.ts";
 import { SIM_HELP, simCommand } from "./src/cli/sim.ts";
 import { LIST_HELP, listCommand } from "./src/cli/list.ts";
 import { MAIN_HELP, VERSION } from "./src/cli/help.ts";
-import { ExitCode, UsageError } from "./src/errors.ts";
+import { ExitCode, InterruptedError, UsageError } from "./src/errors.ts";
 
 const COMMANDS = ["run", "sim", "report", "list", "help", "version"];
 
@@ -84,15 +84,23 @@ async function main(args: string[]): Promise<number> {
       await sim.shutdown();
       return ExitCode.ok;
     }
+    // First signal: stop sending, in-flight requests get the grace; second: cut them off now;
+    // third: quit without writing anything more.
     const controller = new AbortController();
+    const cancel = new AbortController();
     let stops = 0;
     const onSignal = () => {
       stops++;
       if (stops === 1) {
         console.error(
-          "\nservebench: stopping — waiting for in-flight requests, then writing results (Ctrl-C again to quit now)",
+          "\nservebench: stopping — no new requests; those in flight get the grace period (--grace) to finish, then results are written (Ctrl-C again to cut them off now)",
         );
         controller.abort();
+      } else if (stops === 2) {
+        console.error(
+          "servebench: cutting off the requests in flight (recorded as cancelled), writing results (Ctrl-C again to quit without them)",
+        );
+        cancel.abort();
       } else {
         Deno.exit(ExitCode.interrupted);
       }
@@ -104,6 +112,7 @@ async function main(args: string[]): Promise<number> {
       print,
       env: (name) => Deno.env.get(name),
       signal: controller.signal,
+      cancel: cancel.signal,
       progress: {
         write: (text) => void Deno.stdout.writeSync(encoder.encode(text)),
         tty: Deno.stdout.isTerminal(),
@@ -111,7 +120,17 @@ async function main(args: string[]): Promise<number> {
     });
     Deno.removeSignalListener("SIGINT", onSignal);
     Deno.removeSignalListener("SIGTERM", onSignal);
-    if (result?.interrupted || controller.signal.aborted) return ExitCode.interrupted;
+    if (result?.interrupted || controller.signal.aborted) {
+      const cancelled = result?.tasks.reduce((n, t) => n + t.report.cancelled, 0) ?? 0;
+      console.error(
+        `servebench: interrupted: ${cancelled} request${
+          cancelled === 1 ? " was" : "s were"
+        } cut off in flight (recorded as cancelled)${
+          result ? `; results in ${result.runDir}` : ""
+        }`,
+      );
+      return ExitCode.interrupted;
+    }
     if (!result) return ExitCode.ok;
     const gate = gateExit(breachLines(result.tasks.map((t) => t.report)));
     const allFailed = allFailedLines(result);
@@ -119,6 +138,7 @@ async function main(args: string[]): Promise<number> {
     return allFailed.length ? ExitCode.allFailed : gate;
   } catch (error) {
     printError(error, debug);
+    if (error instanceof InterruptedError) return ExitCode.interrupted;
     return error instanceof UsageError ? ExitCode.usage : ExitCode.runtime;
   }
 }

@@ -16,7 +16,7 @@ export const ExitCode = {
   gate: 3,
   /** The run finished but every request of some task failed: nothing was measured there. */
   allFailed: 4,
-  /** Interrupted by SIGINT/SIGTERM after writing what completed. */
+  /** Interrupted by SIGINT/SIGTERM: after writing what was sent, or before sending anything. */
   interrupted: 130,
 } as const;
 
@@ -40,6 +40,23 @@ export class RuntimeError extends Error {
     super(message, options);
     this.name = "RuntimeError";
   }
+}
+
+/**
+ * An interrupt (Ctrl-C, SIGTERM) before a task sent its first request: during
+ * model discovery or dataset preparation. Exit code 130.
+ */
+export class InterruptedError extends Error {
+  /** @param stage what was under way, e.g. `asking "http://h/v1/models" for its models` */
+  constructor(stage: string, options?: ErrorOptions) {
+    super(`Interrupted while ${stage}`, options);
+    this.name = "InterruptedError";
+  }
+}
+
+/** Throws an InterruptedError naming `stage` when `signal` has aborted. */
+export function throwIfInterrupted(signal: AbortSignal | undefined, stage: string): void {
+  if (signal?.aborted) throw new InterruptedError(stage);
 }
 
 /**

@@ -47,6 +47,11 @@ export interface FaultPlan {
   afterTokens?: number;
   /** Message of injected error bodies and error events, instead of the built-in ones. */
   message?: string;
+  /**
+   * Slow discovery: every `GET` of a discovery page (`/v1/models`, `/api/tags`, the
+   * server's own `/info`, `/props`, …) is answered only after this many ms (or at shutdown).
+   */
+  discoveryDelayMs?: number;
 }
 
 /** Simulator settings. Times in ms. */

@@ -13,10 +13,11 @@
  * "ready" }` or `{ kind: "error", message }`; `{ kind: "count", id, texts }` →
  * `{ kind: "counts", id, counts }`. Load workers: `{ kind: "drive", … }` →
  * `{ kind: "ready" }` once its connections are open; `{ kind: "start", t0Abs }`
- * → `{ kind: "sent" }` per send, `{ kind: "record", record }` per finished
- * request, then `{ kind: "driven", loopLags }` (and `{ kind: "heap", sample }`
- * every `spec.heapSampleMs` when set); `{ kind: "stop" }` ends the
- * sending, `{ kind: "cancel" }` cuts in-flight requests off. Trace readers:
+ * → `{ kind: "sent" }` per send, `{ kind: "record", record }` per request
+ * that ended (one cut off by the cancel included, as `cancelled`), then `{
+ * kind: "driven", loopLags }` once every record is posted (and `{ kind:
+ * "heap", sample }` every `spec.heapSampleMs` when set); `{ kind: "stop" }`
+ * ends the sending, `{ kind: "cancel" }` cuts in-flight requests off. Trace readers:
  * `{ kind: "fold", spec, start, end }` → `{ kind: "facts", facts }` per batch
  * of requests read, then `{ kind: "folded", share }` (the range's counts,
  * their tables transferred).

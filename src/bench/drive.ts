@@ -70,7 +70,10 @@ export interface DriveSpec {
 export interface DriveSink {
   /** A send is about to go out. */
   sent(): void;
-  /** A request finished (not cancelled by the stop). */
+  /**
+   * A request ended: completed, failed, or cut off by the cancel (category
+   * `cancelled`, its partial timings kept). Every send gets exactly one.
+   */
   record(record: RequestRecord): void;
   /** A load worker's heap sample (only with {@link DriveSpec.heapSampleMs}). */
   heap?(worker: number, sample: HeapSample): void;
@@ -99,23 +102,28 @@ export function backoffMs(
   return Math.min(30_000, 500 * 2 ** (attempt - 1)) * (0.5 + random());
 }
 
-/** Sends with retries; the record is the last attempt's, scheduled at the first's due time. */
+/**
+ * Sends with retries; the record is the last attempt's, scheduled at the
+ * first's due time. No retry starts once `stop` has aborted: sending has
+ * stopped, so the failed attempt is the record.
+ */
 async function sendWithRetry(
   target: HttpTarget,
   body: string | Uint8Array<ArrayBuffer>,
   meta: SendMeta & { readonly signal: AbortSignal },
-  retries: number,
+  options: { retries: number; stop: AbortSignal },
 ): Promise<RequestRecord> {
-  const signal = meta.signal;
+  const { retries, stop } = options;
   const tries: NonNullable<RequestRecord["tries"]> = [];
   for (let attempt = 1;; attempt++) {
     const record = await sendRequest(target, body, meta);
     record.attempts = attempt;
     if (tries.length) record.tries = tries;
-    if (attempt > retries || !retryable(record) || signal.aborted) return record;
+    if (attempt > retries || !retryable(record) || stop.aborted) return record;
+    // realClock's sleep removes its abort listener: the stop signal lives as long as the task.
+    await realClock.sleepUntil(realClock.now() + backoffMs(record, attempt), stop);
+    if (stop.aborted) return record;
     tries.push({ startMs: record.startMs, endMs: record.endMs, error: record.error! });
-    // realClock's sleep removes its abort listener: the cancel signal lives as long as the task.
-    await realClock.sleepUntil(realClock.now() + backoffMs(record, attempt), signal);
   }
 }
 
@@ -134,8 +142,8 @@ export interface ShardOptions extends DriveSignals {
 
 /**
  * Runs one shard of the load: builds each body, sends it (with retries) and
- * hands the record to the sink. Requests cut off by `cancel` are dropped,
- * not recorded.
+ * hands the record to the sink. Requests cut off by `cancel` are recorded as
+ * `cancelled` with what they had received, so every send has its record.
  */
 export async function driveShard(
   d: DriveSpec,
@@ -185,9 +193,7 @@ export async function driveShard(
           : {}),
       };
       sink.sent();
-      const record = await sendWithRetry(target, body, meta, d.retry);
-      // A request cut off by the stop did not complete: it stays out of every output.
-      if (record.error?.category !== "cancelled") sink.record(record);
+      sink.record(await sendWithRetry(target, body, meta, { retries: d.retry, stop }));
     },
   });
 }

@@ -9,7 +9,8 @@
  * @module
  */
 
-import { errorMessage, RuntimeError } from "../errors.ts";
+import { errorMessage, RuntimeError, throwIfInterrupted } from "../errors.ts";
+import { redactUrl } from "../redact.ts";
 import { type ApiKind, isApiKind } from "../protocol/mod.ts";
 import type { Transport } from "../protocol/transport.ts";
 
@@ -103,7 +104,8 @@ export function serverRoot(url: string, routes: readonly string[]): string {
 /**
  * Probes the server at `root` (see {@link serverRoot}) page by page and picks
  * the first API found that is registered (and among `options.among`). Throws
- * a RuntimeError listing every page tried and what each answered when none fits.
+ * a RuntimeError listing every page tried and what each answered when none
+ * fits, and an InterruptedError when `options.signal` aborts.
  */
 export async function probeApi(root: string, options: ProbeOptions): Promise<ProbeResult> {
   const found: string[] = [];
@@ -135,6 +137,7 @@ export async function probeApi(root: string, options: ProbeOptions): Promise<Pro
         }
       }
     } catch (error) {
+      throwIfInterrupted(options.signal, `probing "${redactUrl(url)}" for its API`);
       answer = errorMessage(error);
     }
     tried.push(`GET ${url} (${probe.server}): ${answer}`);

@@ -25,7 +25,7 @@ import { adapterFor, API_KINDS, type ApiKind } from "../protocol/mod.ts";
 import { probeApi, serverRoot } from "./probe.ts";
 import { createTransport } from "../protocol/transport.ts";
 import type { RequestRecord } from "../record/record.ts";
-import { TraceWriter } from "../record/trace.ts";
+import { type TraceFooter, TraceWriter } from "../record/trace.ts";
 import { createRunDir, safeName, type TaskPaths, taskPaths } from "../report/paths.ts";
 import { Progress, type ProgressSink } from "../report/progress.ts";
 import { recommend, renderSummaryTable, renderTradeoffTable } from "../report/summary.ts";
@@ -45,16 +45,23 @@ import { type SelfCheck, startSelfCheck } from "./self_check.ts";
 import type { ValueCounts } from "../metrics/counts.ts";
 import { drive, type DriveSpec, workerCount } from "./drive.ts";
 import type { HeapSample } from "./heap_sample.ts";
-import { RuntimeError, UsageError } from "../errors.ts";
+import { InterruptedError, RuntimeError, throwIfInterrupted, UsageError } from "../errors.ts";
 import { redactUrl } from "../redact.ts";
 import { endpointUrl, listModels, modelsUrl, requestHeaders } from "./target.ts";
 
 /** How a run talks to its caller. */
 export interface RunOptions {
-  /** Stops sending when aborted; in-flight requests get `graceMs` to finish. */
+  /**
+   * Stops sending when aborted (Ctrl-C); in-flight requests get `graceMs` to
+   * finish, then are cut off and recorded as `cancelled`. Aborted before a
+   * task's first request (discovery, dataset preparation), the run throws an
+   * InterruptedError.
+   */
   signal?: AbortSignal;
-  /** How long in-flight requests may finish after `signal` aborts; default 5000 ms. */
+  /** How long in-flight requests may finish after `signal` aborts; default {@link DEFAULT_GRACE_MS}. */
   graceMs?: number;
+  /** Ends the grace at once when aborted (a second Ctrl-C): in-flight requests are cut off. */
+  cancel?: AbortSignal;
   /** Console output, one line or block per call. */
   print?: (text: string) => void;
   /** Print task logs to the console instead of `logs/`. */
@@ -72,6 +79,9 @@ export interface RunOptions {
   /** Opt-in reporters to run, by key, with the file each writes (`{ junit: "gates.xml" }`). */
   outputs?: Readonly<Record<string, string>>;
 }
+
+/** How long requests in flight at an interrupt may finish, by default (`--grace`). */
+export const DEFAULT_GRACE_MS = 10_000;
 
 /** What one task produced. */
 export interface TaskOutcome {
@@ -143,7 +153,7 @@ export async function runBenchmark(plan: Plan, options: RunOptions = {}): Promis
   try {
     // Every task's requests are built before anything starts: bad input stops the run here.
     for (const task of plan.tasks) {
-      await specsFor(task, specsNeeded(plan, task), shared);
+      await specsFor(task, specsNeeded(plan, task), { shared, signal: options.signal });
     }
     for (const task of plan.tasks) {
       const m = task.model;
@@ -201,8 +211,19 @@ export async function runBenchmark(plan: Plan, options: RunOptions = {}): Promis
         }`,
       );
       const baseUrl = task.model.baseUrl ?? sims.get(task.model)!.url;
-      outcomes.push(await runTask(ctx, { task, baseUrl }));
+      try {
+        outcomes.push(await runTask(ctx, { task, baseUrl }));
+      } catch (error) {
+        // Interrupted before this task sent anything: the tasks before it are the results.
+        if (!(error instanceof InterruptedError)) throw error;
+        if (!outcomes.length) {
+          removeEmptyRun(runDir, configPath);
+          throw error;
+        }
+        print(`\n${error.message}: the task was not run`);
+      }
       if (options.signal?.aborted) interrupted = true;
+      if (interrupted) break;
     }
     const jsons = outcomes.flatMap((o) => (o.report.json ? [o.report.json] : []));
     const written = reportRun(
@@ -229,6 +250,17 @@ export async function runBenchmark(plan: Plan, options: RunOptions = {}): Promis
   } finally {
     for (const sim of sims.values()) await sim.shutdown();
     for (const pool of shared.pools) pool.close();
+  }
+}
+
+/** Removes a run folder that holds only its config (interrupted before any task ran). */
+function removeEmptyRun(runDir: string, configPath: string): void {
+  try {
+    Deno.removeSync(configPath);
+    Deno.removeSync(`${runDir}/configs`);
+    Deno.removeSync(runDir);
+  } catch {
+    // something else is in it: leave it
   }
 }
 
@@ -349,7 +381,8 @@ async function checkServedModel(
       ...signal,
     });
   } catch (error) {
-    if (!(error instanceof RuntimeError)) throw error;
+    // An interrupt (an InterruptedError) ends the run: only a server that cannot be asked is a note.
+    if (!(error instanceof RuntimeError) || options.signal?.aborted) throw error;
     where.print(`note: model "${model.abbr}": could not check --model: ${error.message}`);
     return;
   } finally {
@@ -389,7 +422,12 @@ function promptTokenizer(task: Task): string | undefined {
   return task.model.tokenizer ?? (needsTokenizer(task.dataset) ? "qwen3" : undefined);
 }
 
-function specsFor(task: Task, needed: number, shared: Shared): Promise<RequestSpec[]> {
+function specsFor(
+  task: Task,
+  needed: number,
+  context: { shared: Shared; signal: AbortSignal | undefined },
+): Promise<RequestSpec[]> {
+  const { shared, signal } = context;
   const tokenizer = promptTokenizer(task);
   const { abbr: _a, source: _s, ...dataset } = task.dataset;
   const key = JSON.stringify([dataset, tokenizer, task.model.api, needed]);
@@ -405,6 +443,7 @@ function specsFor(task: Task, needed: number, shared: Shared): Promise<RequestSp
         shuffle: task.dataset.shuffle,
         api: task.model.api,
         ...(tokenizer ? { tokenizer: await loadTokenizer(tokenizer) } : {}),
+        ...(signal ? { signal } : {}),
       }))();
     shared.specs.set(key, p);
   }
@@ -480,7 +519,7 @@ async function prepareTask(
     } (${task.model.api}, stream=${task.model.stream})`,
   );
   log(`load: ${taskLoadText(task)}, warm-up ${plan.warmup}`);
-  const specs = await specsFor(task, specsNeeded(plan, task), shared);
+  const specs = await specsFor(task, specsNeeded(plan, task), { shared, signal: options.signal });
   if (specs.length === 0) {
     throw new UsageError(
       `Dataset "${task.dataset.abbr}" (${task.dataset.source}) gave no requests`,
@@ -493,6 +532,7 @@ async function prepareTask(
     }`,
   );
   const counter = await counterFor(task, shared);
+  throwIfInterrupted(options.signal, `preparing "${task.model.abbr}/${task.outputName}"`);
   const workers = workerCount(task.load, plan.workers);
   log(
     `client: ${
@@ -539,7 +579,8 @@ function progressOf(ctx: TaskContext, task: Task): Progress | undefined {
 /**
  * Drives the task's load and writes every record to its trace as it arrives,
  * with the self-check in the footer. Sending stops at the run's stop signal;
- * in-flight requests are cancelled `graceMs` later.
+ * in-flight requests are cancelled `graceMs` later, or at the cancel signal,
+ * and recorded as `cancelled`.
  */
 async function recordTask(
   ctx: TaskContext,
@@ -553,8 +594,13 @@ async function recordTask(
   const progress = progressOf(ctx, task);
   const stop = options.signal ?? new AbortController().signal;
   const cancel = new AbortController();
-  const onStop = () => setTimeout(() => cancel.abort(), options.graceMs ?? 5000);
-  options.signal?.addEventListener("abort", onStop, { once: true });
+  const cutOff = () => cancel.abort();
+  let graceTimer: ReturnType<typeof setTimeout> | undefined;
+  const onStop = () => (graceTimer = setTimeout(cutOff, options.graceMs ?? DEFAULT_GRACE_MS));
+  if (options.cancel?.aborted) cutOff();
+  else options.cancel?.addEventListener("abort", cutOff, { once: true });
+  if (stop.aborted) onStop();
+  else stop.addEventListener("abort", onStop, { once: true });
   // Records are written as they arrive; output counting may finish out of order.
   const accepting = new Set<Promise<void>>();
   let acceptError: unknown;
@@ -562,7 +608,7 @@ async function recordTask(
     if (progress) {
       const c = progress.counters;
       c.done++;
-      if (record.error) c.failed++;
+      if (record.error && record.error.category !== "cancelled") c.failed++;
       c.outputTokens += record.usage?.completionTokens ?? record.chunkMs.length;
     }
     if (counter && record.outputText !== undefined) {
@@ -593,8 +639,13 @@ async function recordTask(
   } finally {
     progress?.stop();
     const selfCheck: SelfCheck | undefined = checker?.stop(workerLags, workers);
-    options.signal?.removeEventListener("abort", onStop);
-    if (selfCheck) trace.finish({ self_check: { ...selfCheck } });
+    stop.removeEventListener("abort", onStop);
+    options.cancel?.removeEventListener("abort", cutOff);
+    clearTimeout(graceTimer);
+    const footer: TraceFooter = {};
+    if (selfCheck) footer.self_check = { ...selfCheck };
+    if (stop.aborted) footer.interrupted = true;
+    if (selfCheck || stop.aborted) trace.finish(footer);
     trace.close();
   }
 }
@@ -606,9 +657,10 @@ async function runTask(
 ): Promise<TaskOutcome> {
   const { plan, runDir, options, print } = ctx;
   const { task } = where;
-  const paths = taskPaths(runDir, { modelAbbr: task.model.abbr, name: task.outputName });
   const { log, lines } = taskLog(ctx);
   const prepared = await prepareTask(ctx, { ...where, log });
+  // The task's folders, once it is ready to send: an interrupt before leaves none behind.
+  const paths = taskPaths(runDir, { modelAbbr: task.model.abbr, name: task.outputName });
   const anchorMs = Math.floor(performance.timeOrigin + performance.now());
   const trace = TraceWriter.create(paths.trace, {
     anchor_ms: anchorMs,

@@ -7,7 +7,7 @@
  */
 
 import type { ModelTask } from "../config/plan.ts";
-import { errorMessage, RuntimeError, UsageError } from "../errors.ts";
+import { errorMessage, RuntimeError, throwIfInterrupted, UsageError } from "../errors.ts";
 import { authHeader } from "../protocol/adapter.ts";
 import { adapterFor, type ApiKind } from "../protocol/mod.ts";
 import type { Transport } from "../protocol/transport.ts";
@@ -85,7 +85,8 @@ export interface ListModelsOptions {
 /**
  * Asks the server for its model ids the API's way (`GET /v1/models` for the
  * OpenAI APIs). Throws a RuntimeError naming the URL when the server cannot
- * be reached or answers oddly, or the API has no model list.
+ * be reached or answers oddly, or the API has no model list, and an
+ * InterruptedError when `options.signal` aborts (Ctrl-C) before the answer.
  */
 export async function listModels(baseUrl: string, options: ListModelsOptions): Promise<string[]> {
   const { headers, signal, transport } = options;
@@ -108,6 +109,7 @@ export async function listModels(baseUrl: string, options: ListModelsOptions): P
     status = response.status;
     text = await response.text();
   } catch (error) {
+    throwIfInterrupted(signal, `asking "${redactUrl(url)}" for its models`);
     const hint = /certificate|UnknownIssuer/i.test(errorMessage(error))
       ? " (for a private CA, give its certificate with --ca-cert, or skip the check with --insecure)"
       : "";

@@ -11,7 +11,8 @@ export const VERSION = "0.1.0";
 export const EXIT_CODES_HELP =
   `Exit codes: 0 ok, 1 runtime failure, 2 bad flags or configuration (nothing sent),
 3 a --fail-on condition held, 4 every request of a task failed (outputs written),
-130 interrupted (outputs written for what completed).
+130 interrupted by Ctrl-C or SIGTERM (outputs written: requests cut off in flight
+are recorded as cancelled; interrupted before the first request: nothing written).
 `;
 
 /** `servebench --help`. */

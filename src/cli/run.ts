@@ -6,7 +6,7 @@
  * @module
  */
 
-import { runBenchmark, type RunResult } from "../bench/run_benchmark.ts";
+import { DEFAULT_GRACE_MS, runBenchmark, type RunResult } from "../bench/run_benchmark.ts";
 import type { Plan } from "../config/plan.ts";
 import { DEFAULT_CONCURRENCY, type PlanInputs, resolvePlan, select } from "../config/resolve.ts";
 import { UsageError } from "../errors.ts";
@@ -292,6 +292,15 @@ export const RUN_FLAGS = [
       `one per ${STREAMS_PER_WORKER} streams in flight, at least 1, at most the machine's cores`,
   },
   {
+    name: "grace",
+    type: "number",
+    min: 0,
+    value: "SECONDS",
+    help:
+      "On Ctrl-C or SIGTERM sending stops at once; requests in flight get this long to finish (a second Ctrl-C ends it at once), then are cut off and recorded as 'cancelled' with their partial timings. The report is written and the exit code is 130.",
+    defaultText: String(DEFAULT_GRACE_MS / 1000),
+  },
+  {
     name: "timeout",
     type: "number",
     min: 0.001,
@@ -509,7 +518,10 @@ export function allFailedLines(result: RunResult): string[] {
 export interface RunIo {
   print: (text: string) => void;
   env: (name: string) => string | undefined;
+  /** Stops sending (the first Ctrl-C); in-flight requests get `--grace` to finish. */
   signal?: AbortSignal;
+  /** Ends the grace at once (the second Ctrl-C). */
+  cancel?: AbortSignal;
   /** Where progress is drawn (main: stdout); absent → none. */
   progress?: ProgressSink;
 }
@@ -545,6 +557,8 @@ export async function runCommand(
     print: io.print,
     debug: values.debug === true,
     ...(io.signal ? { signal: io.signal } : {}),
+    ...(io.cancel ? { cancel: io.cancel } : {}),
+    ...(values.grace !== undefined ? { graceMs: values.grace * 1000 } : {}),
     ...(io.progress && values.quiet !== true
       ? {
         progress: values["progress-interval"] !== undefined

@@ -117,6 +117,14 @@ export const SIM_FLAGS = [
   },
   { name: "fault-seed", type: "integer", help: "Seed of the fault draws.", defaultText: "0" },
   {
+    name: "discovery-delay-ms",
+    type: "number",
+    min: 0,
+    help:
+      "Slow discovery: answer GET /v1/models (and /api/tags, /info, /props, …) only after this many ms.",
+    defaultText: "0",
+  },
+  {
     name: "tls-cert",
     type: "string",
     value: "FILE",
@@ -206,6 +214,9 @@ export function simOptionsFromFlags(argv: readonly string[]): SimOptions | undef
     }
   }
   if (values["fault-seed"] !== undefined) faults.seed = values["fault-seed"];
+  if (values["discovery-delay-ms"] !== undefined) {
+    faults.discoveryDelayMs = values["discovery-delay-ms"];
+  }
   const certPath = values["tls-cert"];
   const keyPath = values["tls-key"];
   if ((certPath === undefined) !== (keyPath === undefined)) {
@@ -222,7 +233,7 @@ export function simOptionsFromFlags(argv: readonly string[]): SimOptions | undef
     o.tls = { cert: read("tls-cert", certPath), key: read("tls-key", keyPath) };
   }
   if (problems.length) throw new UsageError(problems);
-  if (faults.rates || faults.script) o.faults = faults;
+  if (faults.rates || faults.script || faults.discoveryDelayMs !== undefined) o.faults = faults;
   return o;
 }
 

@@ -236,6 +236,7 @@ export function faultPlan(f: NonNullable<NonNullable<ModelConfig["sim"]>["faults
   if (f.seed !== undefined) plan.seed = f.seed;
   if (f.retry_after_s !== undefined) plan.retryAfterS = f.retry_after_s;
   if (f.after_tokens !== undefined) plan.afterTokens = f.after_tokens;
+  if (f.discovery_delay_ms !== undefined) plan.discoveryDelayMs = f.discovery_delay_ms;
   return plan;
 }
 

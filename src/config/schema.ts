@@ -23,6 +23,8 @@ export const FaultsSchema = z.strictObject({
   seed: z.number().int().optional(),
   retry_after_s: z.number().min(0).optional(),
   after_tokens: z.number().int().min(0).optional(),
+  /** Slow discovery: model-list and discovery pages answer after this many ms. */
+  discovery_delay_ms: z.number().min(0).optional(),
 });
 
 /** Settings of a built-in simulator serving a model config (instead of a URL). */

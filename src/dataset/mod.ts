@@ -11,6 +11,7 @@
 import { z } from "zod";
 import type { ApiKind } from "../protocol/mod.ts";
 import { Random } from "../random.ts";
+import { throwIfInterrupted } from "../errors.ts";
 import type { TextTokenizer } from "../tokenizer/tokenizer.ts";
 import { csvKind } from "./csv.ts";
 import { gsm8kKind } from "./gsm8k.ts";
@@ -121,6 +122,30 @@ export interface PrepareOptions {
   api: ApiKind;
   /** Counts input tokens and builds exact-length prompts. */
   tokenizer?: TextTokenizer;
+  /**
+   * Aborted (Ctrl-C): preparation ends with an InterruptedError. It lets
+   * the event loop run every {@link YIELD_EVERY_MS} of work, so the signal
+   * arrives.
+   */
+  signal?: AbortSignal;
+}
+
+/** Work between two turns of the event loop while preparing, so an interrupt is seen. */
+const YIELD_EVERY_MS = 50;
+
+/**
+ * A check of `signal` between pieces of preparation: every
+ * {@link YIELD_EVERY_MS} it yields to the event loop (a signal handler runs
+ * there), then throws an InterruptedError if the signal has aborted.
+ */
+function interruptCheck(signal: AbortSignal | undefined): () => Promise<void> {
+  let last = performance.now();
+  return async () => {
+    if (!signal || performance.now() - last < YIELD_EVERY_MS) return;
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    last = performance.now();
+    throwIfInterrupted(signal, "preparing the dataset");
+  };
 }
 
 function generated(
@@ -165,14 +190,17 @@ export async function prepareSpecs(
   options: PrepareOptions,
 ): Promise<RequestSpec[]> {
   const limit = Math.min(options.requestCount ?? Infinity, options.needed, MAX_PREPARED);
+  const check = interruptCheck(options.signal);
+  throwIfInterrupted(options.signal, "preparing the dataset");
   const isFile = readsFile(source);
   const random = new Random(options.seed ^ 0x51ed);
-  let specs: RequestSpec[] = [];
+  const specs: RequestSpec[] = [];
   if (isFile && options.shuffle) {
     // Reservoir sampling over the whole file (or its first request_count records).
     let seen = 0;
     for await (const spec of generated(source, limit, options)) {
       if (options.requestCount !== undefined && seen >= options.requestCount) break;
+      await check();
       seen++;
       if (specs.length < limit) specs.push(spec);
       else {
@@ -182,6 +210,7 @@ export async function prepareSpecs(
     }
   } else {
     for await (const spec of generated(source, limit, options)) {
+      await check();
       specs.push(spec);
       if (specs.length >= limit) break;
     }
@@ -194,11 +223,12 @@ export async function prepareSpecs(
   }
   if (options.tokenizer) {
     const tok = options.tokenizer;
-    specs = specs.map((s) =>
-      s.expectedInputTokens !== undefined
-        ? s
-        : { ...s, expectedInputTokens: countInput(s, { tokenizer: tok, api: options.api }) }
-    );
+    for (let i = 0; i < specs.length; i++) {
+      const s = specs[i]!;
+      if (s.expectedInputTokens !== undefined) continue;
+      specs[i] = { ...s, expectedInputTokens: countInput(s, { tokenizer: tok, api: options.api }) };
+      await check();
+    }
   }
   return specs;
 }

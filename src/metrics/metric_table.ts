@@ -334,6 +334,8 @@ export interface CommonMetricDef {
   readonly computed: string;
   /** Its `--fail-on` name, when it has one. */
   readonly gate?: string;
+  /** Tables leave its row out where it is absent (a count that exists only in some tasks). */
+  readonly onlyWhenPresent?: true;
 }
 
 /** The common metrics, in table order (the order of the result JSON's `common` is the summarizer's). */
@@ -351,7 +353,7 @@ export const COMMON_METRICS = [
     label: "Total Requests",
     unit: "",
     better: "neither",
-    computed: "counted requests",
+    computed: "counted requests (cancelled ones included)",
     gate: "total",
   },
   {
@@ -361,6 +363,15 @@ export const COMMON_METRICS = [
     better: "lower",
     computed: "counted requests that failed",
     gate: "failed",
+  },
+  {
+    key: "cancelled_requests",
+    label: "Cancelled Requests",
+    unit: "",
+    better: "neither",
+    computed:
+      "counted requests cut off in flight by an interrupt (total = success + failed + cancelled); absent when none was",
+    onlyWhenPresent: true,
   },
   {
     key: "success_requests",
@@ -450,8 +461,11 @@ export const COMMON_METRICS = [
 /** A common metric's key. */
 export type CommonKey = typeof COMMON_METRICS[number]["key"];
 
-/** Common metrics that do not apply to every task: prefill throughput needs a TTFT (streaming). */
-export type OptionalCommonKey = "prefill_token_throughput_tps";
+/**
+ * Common metrics that do not apply to every task: prefill throughput needs a
+ * TTFT (streaming); cancelled requests exist only in an interrupted task.
+ */
+export type OptionalCommonKey = "prefill_token_throughput_tps" | "cancelled_requests";
 
 /** The common metrics of a task, by key (units in the names); one that does not apply is absent. */
 export type CommonMetrics =

@@ -262,6 +262,8 @@ interface Totals {
   lastStart: number;
   sumE2el: number;
   success: number;
+  /** Requests cut off by an interrupt: counted, and in nothing else. */
+  cancelled: number;
   inputTokens: number;
   outputTokens: number;
   /** TTFT and input tokens summed over the successful requests that have both. */
@@ -277,7 +279,10 @@ interface Totals {
 
 /**
  * One pass: each request's metrics are computed, added to the totals and to
- * one column per metric, and dropped, so nothing per request outlives it but numbers.
+ * one column per metric, and dropped, so nothing per request outlives it but
+ * numbers. A request cut off by an interrupt (`cancelled`) is counted and
+ * kept out of everything else: it neither succeeded nor failed, and its
+ * times end where the interrupt cut it.
  */
 function addUp(
   counted: readonly RequestFacts[],
@@ -295,6 +300,7 @@ function addUp(
     lastStart: -Infinity,
     sumE2el: 0,
     success: 0,
+    cancelled: 0,
     inputTokens: 0,
     outputTokens: 0,
     sumTtft: 0,
@@ -307,12 +313,16 @@ function addUp(
   };
   for (let i = 0; i < n; i++) {
     const r = counted[i]!;
+    if (r.error?.category === "cancelled") {
+      t.cancelled++;
+      continue;
+    }
     const m = requestMetrics(r, mode);
     if (r.startMs < t.minStart) t.minStart = r.startMs;
     if (r.startMs > t.lastStart) t.lastStart = r.startMs;
     if (r.endMs > t.maxEnd) t.maxEnd = r.endMs;
     t.sumE2el += m.e2elMs;
-    t.lag[i] = m.sendLagMs;
+    t.lag[i - t.cancelled] = m.sendLagMs;
     if (m.sendLagMs > LATE_SEND_MS) t.lateSends++;
     if (r.attempts > 1) t.retried++;
     if (slo && meetsSlo(m, slo)) t.good++;
@@ -335,6 +345,7 @@ function addUp(
     }
   }
   t.columns = columns.map((c, k) => c.subarray(0, filled[k]!));
+  t.lag = t.lag.subarray(0, n - t.cancelled);
   return t;
 }
 
@@ -377,9 +388,10 @@ function commonMetrics(
   maxConcurrency: number,
 ): CommonMetrics {
   const { counted, measured, window } = selection;
+  const ended = counted.length - t.cancelled;
   const durationMs = window
     ? window.closeMs - window.openMs
-    : counted.length > 0
+    : ended > 0
     ? t.maxEnd - t.minStart
     : 0;
   const seconds = durationMs / 1000;
@@ -389,7 +401,8 @@ function commonMetrics(
     benchmark_duration_ms: durationMs,
     total_requests: counted.length,
     success_requests: t.success,
-    failed_requests: counted.length - t.success,
+    failed_requests: ended - t.success,
+    ...(t.cancelled > 0 ? { cancelled_requests: t.cancelled } : {}),
     concurrency,
     max_concurrency: maxConcurrency,
     peak_in_flight: peakInFlight(measured),
@@ -439,7 +452,7 @@ function deliveryOf(
   selection: Selection,
   targetRateRps: number | undefined,
 ): DeliveryStats {
-  const n = selection.counted.length;
+  const n = t.lag.length;
   const lag = t.lag.sort();
   const span = n > 1 ? t.lastStart - t.minStart : 0;
   return {
@@ -542,7 +555,7 @@ export function summarizeTask(
     summary.goodput = {
       slo: Object.fromEntries(slo.map((o) => [sloKey(o), o.maxMs])),
       good_requests: totals.good,
-      share: safeDiv(totals.good, selection.counted.length),
+      share: safeDiv(totals.good, selection.counted.length - totals.cancelled),
       rate_rps: safeDiv(totals.good, common.benchmark_duration_ms / 1000),
     };
   }

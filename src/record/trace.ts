@@ -486,6 +486,8 @@ export async function lineStartFrom(path: string, offset: number): Promise<numbe
 export interface TraceFooter {
   /** The client's self-check (loop lag, CPU). */
   self_check?: Record<string, unknown>;
+  /** Sending was stopped by an interrupt (Ctrl-C, SIGTERM) before the plan was done. */
+  interrupted?: true;
 }
 
 /** A trace read back: its header, a stream of its entries, and its footer once they are read. */

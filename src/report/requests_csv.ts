@@ -21,6 +21,13 @@ interface RowInput {
 /** A column that is not a metric of the metric table: raw facts, statuses, sources. */
 type Column = readonly [name: string, value: (row: RowInput) => Cell];
 
+/** A row's outcome: `ok`, `failed`, `failed_partial` (after some output) or `cancelled`. */
+function statusOf(r: RequestFacts): string {
+  if (!r.error) return "ok";
+  if (r.error.category === "cancelled") return "cancelled";
+  return r.chunks > 0 ? "failed_partial" : "failed";
+}
+
 /** A column that is: its value is the metric table row's. */
 const metric = (key: MetricKey): Column => {
   const def = metricDef(key);
@@ -34,7 +41,7 @@ const metric = (key: MetricKey): Column => {
 const LAYOUT: readonly Column[] = [
   ["index", ({ r }) => r.index],
   ["warmup", ({ r }) => (r.warmup ? 1 : 0)],
-  ["status", ({ r }) => (r.error ? (r.chunks > 0 ? "failed_partial" : "failed") : "ok")],
+  ["status", ({ r }) => statusOf(r)],
   ["error_category", ({ r }) => r.error?.category],
   ["error_message", ({ r }) => r.error?.message],
   ["http_status", ({ r }) => r.status],

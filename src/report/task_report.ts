@@ -22,7 +22,7 @@ import {
 import { summarizerOf } from "../metrics/summarizers/mod.ts";
 import type { RequestFacts } from "../record/record.ts";
 import { type LoadProfile, targetRate } from "../load/mod.ts";
-import { readTraceHeader } from "../record/trace.ts";
+import { readTraceHeader, type TraceFooter } from "../record/trace.ts";
 import { foldTrace } from "./trace_fold.ts";
 import type { TaskPaths } from "./paths.ts";
 import { renderPercentileTable } from "./percentiles.ts";
@@ -38,6 +38,8 @@ export interface TaskReport {
   identity: TaskIdentity;
   /** Requests in the trace, warm-up included. */
   requests: number;
+  /** Measured requests cut off in flight by an interrupt (recorded as `cancelled`). */
+  cancelled: number;
   summary?: TaskSummary;
   json?: TaskResultJson;
   /** Why there is no summary (e.g. no stable window). */
@@ -102,6 +104,57 @@ export function outcomeWarnings(summary: TaskSummary): string[] {
   ];
 }
 
+/** What {@link traceWarnings} compares: the plan (the header's identity), the records, the footer. */
+export interface TraceCompleteness {
+  identity: TaskIdentity;
+  facts: readonly RequestFacts[];
+  /** The trace's closing line; absent when the run was killed before the task ended. */
+  footer?: TraceFooter;
+}
+
+/**
+ * Warnings when a trace holds less than its task planned: sending stopped by
+ * an interrupt (how many requests it cut off in flight), or a run killed
+ * before the task ended (no closing line): planned against recorded requests,
+ * or against the planned duration when the task was bounded by time only.
+ */
+export function traceWarnings(trace: TraceCompleteness): string[] {
+  const measured = trace.facts.filter((f) => !f.warmup);
+  const cancelled = measured.filter((f) => f.error?.category === "cancelled").length;
+  const load = trace.identity.load;
+  const planned = typeof load.numRequests === "number" ? load.numRequests : undefined;
+  const durationS = typeof load.durationS === "number" ? load.durationS : undefined;
+  const recorded = planned !== undefined
+    ? `${measured.length} of the ${planned} planned requests`
+    : `${measured.length} requests over ${(spanMs(measured) / 1000).toFixed(1)} s${
+      durationS !== undefined ? ` of the planned ${durationS} s` : ""
+    }`;
+  if (!trace.footer) {
+    return [
+      `the trace ends without its closing line: the run was killed before this task ended (SIGKILL, a crash, power?); it holds ${recorded}, requests in flight at the kill are missing`,
+    ];
+  }
+  if (!trace.footer.interrupted) return [];
+  return [
+    `the run was interrupted: ${
+      planned !== undefined
+        ? `${measured.length} of the ${planned} planned requests were sent`
+        : `${recorded} were sent`
+    }, ${cancelled} of them cut off in flight (recorded as cancelled, with their partial timings, and kept out of the statistics)`,
+  ];
+}
+
+/** From the first start to the last end of the requests (0 without any). */
+function spanMs(facts: readonly RequestFacts[]): number {
+  let first = Infinity;
+  let last = -Infinity;
+  for (const f of facts) {
+    if (f.startMs < first) first = f.startMs;
+    if (f.endMs > last) last = f.endMs;
+  }
+  return facts.length ? last - first : 0;
+}
+
 /** Warnings when the client did not keep up: its event loop lagged. */
 export function clientWarnings(check: SelfCheck | undefined): string[] {
   if (!check || check.loop_lag_ms.p99 <= LOOP_LAG_WARN_MS) return [];
@@ -134,6 +187,7 @@ interface ReadTrace {
   anchorMs: number;
   facts: RequestFacts[];
   selfCheck?: SelfCheck;
+  footer?: TraceFooter;
   /** The chunk gaps of every measured request, when the summarizer counts them all. */
   gaps?: Awaited<ReturnType<typeof foldTrace>>["gaps"];
 }
@@ -162,6 +216,7 @@ async function readTrace(
     facts: first.facts.sort((a, b) => a.index - b.index),
     ...(onePass ? { gaps: first.gaps } : {}),
   };
+  if (first.footer) read.footer = first.footer;
   const selfCheck = first.footer?.self_check as SelfCheck | undefined;
   if (selfCheck) read.selfCheck = selfCheck;
   return read;
@@ -215,8 +270,13 @@ export async function reportTrace(
   const { settings, paths } = options;
   const read = await readTrace(tracePath, options);
   const { identity, anchorMs, facts } = read;
-  const view: TaskView = { identity, facts, anchorMs, settings, paths, warnings: [] };
-  const base = { identity, requests: facts.length };
+  const planWarnings = traceWarnings(read);
+  const view: TaskView = { identity, facts, anchorMs, settings, paths, warnings: planWarnings };
+  const base = {
+    identity,
+    requests: facts.length,
+    cancelled: facts.filter((f) => !f.warmup && f.error?.category === "cancelled").length,
+  };
   const sink = options.sink ?? fileSink;
   let selection: Selection;
   try {
@@ -227,7 +287,8 @@ export async function reportTrace(
   } catch (error) {
     const message = errorMessage(error);
     runReporters(options.reporters, { view: { ...view, error: message }, sink });
-    return { ...base, error: message, breaches: [], checks: [], text: message };
+    const text = [message, ...planWarnings.map((w) => `warning: ${w}`)].join("\n");
+    return { ...base, error: message, breaches: [], checks: [], text };
   }
   const summary = await summarize(tracePath, read, selection, options);
   const json = resultJson(summary, {
@@ -238,6 +299,7 @@ export async function reportTrace(
   });
   if (read.selfCheck) json.client = read.selfCheck;
   const warnings = [
+    ...planWarnings,
     ...windowWarnings(summary),
     ...outcomeWarnings(summary),
     ...deliveryWarnings(summary),

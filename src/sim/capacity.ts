@@ -6,9 +6,14 @@
  * @module
  */
 
-/** Counters the simulator keeps; `peakHeld` is the most requests open at once. */
+/**
+ * Counters the simulator keeps: `requests` counts the completions requests
+ * received (a valid body), `discoveryRequests` the `GET`s of its discovery
+ * pages; `peakHeld` is the most requests open at once.
+ */
 export interface SimStats {
   requests: number;
+  discoveryRequests: number;
   completed: number;
   cancelled: number;
   held: number;
@@ -22,6 +27,7 @@ export interface SimStats {
 export class Capacity {
   readonly stats: SimStats = {
     requests: 0,
+    discoveryRequests: 0,
     completed: 0,
     cancelled: 0,
     held: 0,
@@ -85,7 +91,11 @@ export class Capacity {
   /** Zeroes the counters (not the open requests). */
   reset(): void {
     const stats = this.stats;
-    stats.requests = stats.completed = stats.cancelled = 0;
+    stats.requests =
+      stats.discoveryRequests =
+      stats.completed =
+      stats.cancelled =
+        0;
     stats.peakHeld = stats.held;
     stats.peakActive = stats.active;
   }

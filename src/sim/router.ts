@@ -49,10 +49,23 @@ export interface RouterOptions {
   readonly capacity: Capacity;
   readonly faults: FaultPicker;
   readonly faultPlan: FaultPlan | undefined;
-  /** Requests held by `stall_headers`, answered at shutdown. */
+  /** Requests held by `stall_headers` and slow discovery, answered at shutdown. */
   readonly stalledHeaders: Set<() => void>;
   /** The server played (its native routes); default `vllm`. */
   readonly server?: SimServerKind;
+}
+
+/** Resolves after `ms`, or when `stalled`'s resolvers are called (at shutdown). */
+function held(ms: number, stalled: Set<() => void>): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      stalled.delete(done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    stalled.add(done);
+  });
 }
 
 /** The request handler of a simulator. */
@@ -73,9 +86,15 @@ export function simRouter(
     ...NATIVE[options.server ?? "vllm"].wires,
   };
   const discovery = NATIVE[options.server ?? "vllm"].discovery;
+  const discoveryPaths = new Set(["/v1/models", "/api/tags", ...(discovery ? [discovery[0]] : [])]);
   return async (req) => {
     const arrived = performance.now();
     const path = new URL(req.url).pathname;
+    if (req.method === "GET" && discoveryPaths.has(path)) {
+      capacity.stats.discoveryRequests++;
+      const delayMs = options.faultPlan?.discoveryDelayMs;
+      if (delayMs) await held(delayMs, options.stalledHeaders);
+    }
     if (req.method === "GET") {
       // Anthropic's clients send `anthropic-version` with every request, discovery included.
       if (path === "/v1/models" && req.headers.has("anthropic-version")) {

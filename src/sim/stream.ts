@@ -98,10 +98,26 @@ export function streamResponse(
   let closed = false;
   let admitted = false;
 
+  /** The client went away: the stream is cancelled (or errored by the server under it). */
+  const gone = () => {
+    if (closed) return;
+    closed = true;
+    core.openStreams.delete(controller);
+    core.stalled.delete(controller);
+    if (admitted) capacity.release(true);
+    else capacity.drop();
+  };
   const send = (payload: string) => {
-    controller.enqueue(events.frame(payload, performance.timeOrigin + performance.now()));
+    if (closed) return;
+    try {
+      controller.enqueue(events.frame(payload, performance.timeOrigin + performance.now()));
+    } catch {
+      // A client that aborted can leave the stream errored without a cancel() call.
+      gone();
+    }
   };
   const close = (done: boolean) => {
+    if (closed) return;
     if (done) controller.enqueue(events.end());
     controller.close();
     closed = true;
@@ -227,14 +243,7 @@ export function streamResponse(
       core.openStreams.add(c);
       capacity.admit(arrived, begin);
     },
-    cancel() {
-      if (closed) return;
-      closed = true;
-      core.openStreams.delete(controller);
-      core.stalled.delete(controller);
-      if (admitted) capacity.release(true);
-      else capacity.drop();
-    },
+    cancel: gone,
   });
   return new Response(readable, { headers: { ...wire.streamHeaders } });
 }
