@@ -100,6 +100,12 @@ export interface SimOptions {
    * `vllm`.
    */
   server?: SimServerKind;
+  /**
+   * Keep each streamed response's send times (`SimServer.sendTimes()`), for
+   * tests that bound the client against what the simulator really did. Grows
+   * by one small record per request: not for long runs.
+   */
+  keepSendTimes?: boolean;
   /** Serve HTTPS with this certificate chain and key (PEM text). */
   tls?: { cert: string; key: string };
 }

@@ -7,6 +7,7 @@
 import type { ModelTask, Plan, Task } from "../src/config/plan.ts";
 import { DEFAULT_STATS, parseStats } from "../src/metrics/stats.ts";
 import { TraceWriter } from "../src/record/trace.ts";
+import type { SendTimes } from "../src/sim/server.ts";
 
 /** Asserts a condition with a message (keeps tests free of a JSR assert library). */
 export function assert(condition: unknown, message = "assertion failed"): asserts condition {
@@ -226,4 +227,25 @@ export function createTestTrace(
     identity: { ...TEST_IDENTITY, max_concurrency: options.maxConcurrency ?? 1 },
     task: options.task ?? {},
   });
+}
+
+/**
+ * What a simulator with `keepSendTimes` really did for `times`: mean TTFT
+ * (arrival to first token event) and the pooled mean gap between token events
+ * (ms). The truth a timing assertion bounds the client against: on a loaded
+ * machine the simulator's timers run late, and the settings are no truth.
+ */
+export function sendTruth(times: readonly SendTimes[]): { ttftMs: number; itlMs: number } {
+  let ttft = 0;
+  let n = 0;
+  let span = 0;
+  let gaps = 0;
+  for (const t of times) {
+    if (t.firstMs === undefined || t.lastMs === undefined) continue;
+    ttft += t.firstMs - t.arrivedMs;
+    n++;
+    span += t.lastMs - t.firstMs;
+    gaps += t.events - 1;
+  }
+  return { ttftMs: ttft / n, itlMs: span / gaps };
 }

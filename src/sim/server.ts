@@ -18,10 +18,11 @@ import { FaultPicker } from "./faults.ts";
 import { promptCounter } from "./openai_wire.ts";
 import { simRouter } from "./router.ts";
 import type { SimOptions } from "../sim_options.ts";
-import type { SimCore } from "./stream.ts";
+import type { SendTimes, SimCore } from "./stream.ts";
 
 export { FAULT_KINDS, type FaultKind, type FaultPlan } from "./faults.ts";
 export type { SimStats } from "./capacity.ts";
+export type { SendTimes } from "./stream.ts";
 export { SIM_SERVERS, type SimOptions, type SimServerKind } from "../sim_options.ts";
 export { simPromptTokens } from "./openai_wire.ts";
 
@@ -31,12 +32,22 @@ export interface SimServer {
   readonly url: string;
   readonly port: number;
   readonly options: Readonly<
-    Required<Omit<SimOptions, "hostname" | "port" | "tokenizer" | "faults" | "tls" | "server">>
+    Required<
+      Omit<
+        SimOptions,
+        "hostname" | "port" | "tokenizer" | "faults" | "tls" | "server" | "keepSendTimes"
+      >
+    >
   >;
   /** A copy of the counters. */
   stats(): SimStats;
-  /** Zeroes the counters (not the open requests). */
+  /** Zeroes the counters (not the open requests) and empties the send log. */
   resetStats(): void;
+  /**
+   * Each streamed response's send times, in arrival order (empty unless
+   * `keepSendTimes` was set): what the simulator really did, late timers included.
+   */
+  sendTimes(): readonly SendTimes[];
   /** Stops listening and ends open streams. */
   shutdown(): Promise<void>;
 }
@@ -75,6 +86,7 @@ export async function startSimulator(options: SimOptions = {}): Promise<SimServe
     faultAfterTokens: options.faults?.afterTokens ?? 2,
     openStreams,
     stalled,
+    ...(options.keepSendTimes ? { sendLog: [] } : {}),
   };
   const handle = simRouter(core, {
     model: opts.model,
@@ -100,7 +112,11 @@ export async function startSimulator(options: SimOptions = {}): Promise<SimServe
         port: addr.port,
         options: opts,
         stats: () => ({ ...capacity.stats }),
-        resetStats: () => capacity.reset(),
+        resetStats: () => {
+          capacity.reset();
+          core.sendLog?.splice(0);
+        },
+        sendTimes: () => core.sendLog ?? [],
         async shutdown() {
           scheduler.clear();
           for (const resolve of stalledHeaders) resolve();

@@ -44,6 +44,25 @@ export interface SimCore {
   readonly openStreams: Set<Controller>;
   /** Streams stalled by a fault (closed at shutdown). */
   readonly stalled: Set<Controller>;
+  /** When kept (`SimOptions.keepSendTimes`), each streamed response's send times, in arrival order. */
+  readonly sendLog?: SendTimes[];
+}
+
+/**
+ * When the simulator really sent a streamed response's token events, on
+ * `performance.now()`'s axis (ms): the truth a test bounds the client's
+ * measurements against, where a loaded machine makes the settings' schedule
+ * late.
+ */
+export interface SendTimes {
+  /** When the request arrived (before its body was read). */
+  readonly arrivedMs: number;
+  /** When its first token event was written. */
+  firstMs?: number;
+  /** When its last token event so far was written. */
+  lastMs?: number;
+  /** Token events written. */
+  events: number;
 }
 
 const WORDS = [
@@ -97,6 +116,8 @@ export function streamResponse(
   let controller!: Controller;
   let closed = false;
   let admitted = false;
+  const log: SendTimes | undefined = core.sendLog ? { arrivedMs: arrived, events: 0 } : undefined;
+  if (log) core.sendLog!.push(log);
 
   /** The client went away: the stream is cancelled (or errored by the server under it). */
   const gone = () => {
@@ -199,6 +220,12 @@ export function streamResponse(
     let text = "";
     for (let i = from; i < to; i++) text += tokenText(i, pacing.seed);
     send(events.token(text, from < pacing.reasoningTokens, to >= n));
+    if (log) {
+      const now = performance.now();
+      log.firstMs ??= now;
+      log.lastMs = now;
+      log.events++;
+    }
     return to;
   };
 
