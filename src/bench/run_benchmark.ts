@@ -48,6 +48,8 @@ import type { HeapSample } from "./heap_sample.ts";
 import { RuntimeError, UsageError } from "../errors.ts";
 import { redactUrl } from "../redact.ts";
 import { endpointUrl, listModels, modelsUrl, requestHeaders } from "./target.ts";
+import { type Scraper, startScrapeWorker } from "../server_metrics/scrape.ts";
+import { WORKER_NAME, workerModuleUrl } from "../worker_protocol.ts";
 
 /** How a run talks to its caller. */
 export interface RunOptions {
@@ -599,6 +601,40 @@ async function recordTask(
   }
 }
 
+/** The metrics URL scraped for a task: the configured one, or `/metrics` at the server's root. */
+export function serverMetricsUrl(model: ModelTask, baseUrl: string): string | undefined {
+  const setting = model.serverMetrics;
+  if (!setting) return undefined;
+  return setting.url ?? `${serverRoot(baseUrl, API_KINDS.map((k) => adapterFor(k).path))}/metrics`;
+}
+
+/**
+ * Starts scraping the task's server metrics in a worker of its own (when the
+ * model asks for it), into the task's samples file; resolves after the first
+ * scrape. Its info and warnings are printed and logged as they come.
+ */
+async function startServerMetrics(
+  ctx: TaskContext,
+  where: { task: Task; baseUrl: string; paths: TaskPaths; log: (line: string) => void },
+): Promise<Scraper | undefined> {
+  const { task, baseUrl, paths, log } = where;
+  const url = serverMetricsUrl(task.model, baseUrl);
+  if (url === undefined) return undefined;
+  const { "content-type": _, ...headers } = requestHeaders(task.model);
+  log(`server metrics: ${redactUrl(url)} every ${task.model.serverMetrics!.intervalMs / 1000} s`);
+  return await startScrapeWorker(
+    { url, file: paths.serverMetrics, intervalMs: task.model.serverMetrics!.intervalMs, headers },
+    {
+      spawn: () => new Worker(workerModuleUrl(), { type: "module", name: WORKER_NAME }),
+      onEvent: (event) => {
+        const line = `${event.level === "info" ? "note" : "warning"}: ${event.message}`;
+        log(line);
+        if (!ctx.options.debug) ctx.print(line);
+      },
+    },
+  );
+}
+
 /** Runs one task: prepare, drive and record, then report from its trace. */
 async function runTask(
   ctx: TaskContext,
@@ -616,7 +652,17 @@ async function runTask(
     identity: identityOf(task, prepared.servedModel),
     task: redactTask(task),
   });
-  await recordTask(ctx, { task, prepared, trace });
+  const scraper = await startServerMetrics(ctx, { ...where, paths, log });
+  try {
+    await recordTask(ctx, { task, prepared, trace });
+  } finally {
+    const scraped = await scraper?.stop();
+    if (scraped && scraped.scrapes > 0) {
+      log(
+        `server metrics: ${scraped.scrapes} scrapes (${scraped.failures} failed, ${scraped.skipped} intervals skipped) in ${paths.serverMetrics}`,
+      );
+    }
+  }
   // The report is the trace's, read back as `report --reuse` would: nothing is kept per request.
   const report = await reportTrace(paths.trace, {
     settings: settingsOf(plan),
