@@ -189,6 +189,7 @@ export async function runBenchmark(plan: Plan, options: RunOptions = {}): Promis
       print,
       settings,
       reporters: reporters.task,
+      noServerMetrics: new Set(),
     };
     const outcomes: TaskOutcome[] = [];
     let interrupted = false;
@@ -222,6 +223,7 @@ export async function runBenchmark(plan: Plan, options: RunOptions = {}): Promis
       print(
         `    ${o.paths.csv}\n    ${o.paths.json}\n    ${o.paths.requestsCsv}\n    ${o.paths.trace}\n    ${o.paths.plot}`,
       );
+      if (exists(o.paths.serverMetrics)) print(`    ${o.paths.serverMetrics}`);
       if (!options.debug) print(`    ${o.paths.log}`);
     }
     print(`  summary: ${runFiles(written).join("\n           ")}`);
@@ -231,6 +233,15 @@ export async function runBenchmark(plan: Plan, options: RunOptions = {}): Promis
   } finally {
     for (const sim of sims.values()) await sim.shutdown();
     for (const pool of shared.pools) pool.close();
+  }
+}
+
+function exists(path: string): boolean {
+  try {
+    Deno.statSync(path);
+    return true;
+  } catch {
+    return false;
   }
 }
 
@@ -449,6 +460,8 @@ interface TaskContext {
   print: (text: string) => void;
   settings: ReportSettings;
   reporters: readonly TaskReporter[];
+  /** Metrics URLs that turned out to have no metrics: not scraped again in this run. */
+  noServerMetrics: Set<string>;
 }
 
 /** A task's log: printed with `--debug`, else kept for `logs/`. */
@@ -611,7 +624,8 @@ export function serverMetricsUrl(model: ModelTask, baseUrl: string): string | un
 /**
  * Starts scraping the task's server metrics in a worker of its own (when the
  * model asks for it), into the task's samples file; resolves after the first
- * scrape. Its info and warnings are printed and logged as they come.
+ * scrape. Its info and warnings are printed and logged as they come; a URL
+ * without metrics is not tried again in the run.
  */
 async function startServerMetrics(
   ctx: TaskContext,
@@ -620,9 +634,13 @@ async function startServerMetrics(
   const { task, baseUrl, paths, log } = where;
   const url = serverMetricsUrl(task.model, baseUrl);
   if (url === undefined) return undefined;
+  if (ctx.noServerMetrics.has(url)) {
+    log(`server metrics: none at ${redactUrl(url)} (found in an earlier task)`);
+    return undefined;
+  }
   const { "content-type": _, ...headers } = requestHeaders(task.model);
   log(`server metrics: ${redactUrl(url)} every ${task.model.serverMetrics!.intervalMs / 1000} s`);
-  return await startScrapeWorker(
+  const scraper = await startScrapeWorker(
     { url, file: paths.serverMetrics, intervalMs: task.model.serverMetrics!.intervalMs, headers },
     {
       spawn: () => new Worker(workerModuleUrl(), { type: "module", name: WORKER_NAME }),
@@ -633,6 +651,9 @@ async function startServerMetrics(
       },
     },
   );
+  // A server without metrics is said once per run, not once per task.
+  if (!scraper.active) ctx.noServerMetrics.add(url);
+  return scraper;
 }
 
 /** Runs one task: prepare, drive and record, then report from its trace. */

@@ -210,11 +210,13 @@ async function summarize(
 
 /**
  * The task's server metrics over its window (the stable window, else first
- * counted start to last counted end), when its samples file exists.
+ * counted start to last counted end), when its samples file exists; panel
+ * times relative to the trace's anchor, as the page's timeline.
  */
 async function serverMetricsOf(
   path: string,
   selection: Selection,
+  originMs: number,
 ): Promise<ServerSummary | undefined> {
   try {
     await Deno.stat(path);
@@ -234,7 +236,7 @@ async function serverMetricsOf(
     }
   }
   try {
-    return await summarizeServerMetrics(readServerMetrics(path), { startMs, endMs });
+    return await summarizeServerMetrics(readServerMetrics(path), { startMs, endMs, originMs });
   } catch (error) {
     throw new RuntimeError(
       `Cannot read the server metrics file "${path}": ${errorMessage(error)}`,
@@ -277,8 +279,11 @@ export async function reportTrace(
     generatedAt: options.generatedAt ?? new Date(),
   });
   if (read.selfCheck) json.client = read.selfCheck;
-  const server = await serverMetricsOf(paths.serverMetrics, selection);
-  if (server && server.server.scrapes > 0) json.server = server.server;
+  const server = await serverMetricsOf(paths.serverMetrics, selection, anchorMs);
+  // Histogram deltas need only the scrapes around the window; a short task may have none inside.
+  if (server && (server.server.scrapes > 0 || server.server.family !== undefined)) {
+    json.server = server.server;
+  }
   const warnings = [
     ...windowWarnings(summary),
     ...outcomeWarnings(summary),

@@ -118,7 +118,7 @@ export interface ServerBlock {
   method: string;
 }
 
-/** One panel's series, ready to draw: times relative to the task start. */
+/** One panel's series, ready to draw: times relative to the window's `originMs`. */
 export interface PanelSeries {
   panel: GaugePanel | RatioPanel | "preemptions";
   /** The metric the values come from. */
@@ -139,6 +139,8 @@ export interface ServerSummary {
 export interface ServerWindow {
   startMs: number;
   endMs: number;
+  /** Panel times are relative to this (e.g. the trace's anchor); default `startMs`. */
+  originMs?: number;
   /** Force a family instead of detecting it. */
   family?: ServerFamily;
 }
@@ -251,7 +253,8 @@ export class ServerMetricsFold {
   ) {
     let p = this.#panels.get(key);
     if (!p) this.#panels.set(key, p = { panel: key, metric, unit, points: [] });
-    p.points.push({ t_ms: Math.round((t - this.#window.startMs) * 1000) / 1000, value: v });
+    const origin = this.#window.originMs ?? this.#window.startMs;
+    p.points.push({ t_ms: Math.round((t - origin) * 1000) / 1000, value: v });
   }
 
   /** Combined value of the first ref that has a value at this scrape. */
@@ -424,8 +427,9 @@ export class ServerMetricsFold {
     }
     if (src.gauge) {
       const p = this.#panels.get(panel);
+      const { startMs, endMs, originMs = startMs } = this.#window;
       const inside = (p?.points ?? []).filter((x) =>
-        x.t_ms >= 0 && x.t_ms <= this.#window.endMs - this.#window.startMs
+        x.t_ms >= startMs - originMs && x.t_ms <= endMs - originMs
       );
       if (inside.length > 0) return inside.reduce((a, x) => a + x.value, 0) / inside.length;
     }
