@@ -246,11 +246,12 @@ function serverMetricsSetting(
   inputs: PlanInputs,
   at: { where: string; problems: string[] },
 ): ServerMetricsSetting | undefined {
-  const given = inputs.serverMetrics ?? cfg.server_metrics ?? true;
+  // `--server-metrics` alone turns scraping on, at the config's URL when it names one.
+  const fromFlag = inputs.serverMetrics !== undefined &&
+    !(inputs.serverMetrics === true && typeof cfg.server_metrics === "string");
+  const given = fromFlag ? inputs.serverMetrics! : cfg.server_metrics ?? true;
   const intervalS = inputs.serverMetricsIntervalS ?? cfg.server_metrics_interval_s;
-  const where = inputs.serverMetrics !== undefined
-    ? "--server-metrics"
-    : `${at.where}: server_metrics`;
+  const where = fromFlag ? "--server-metrics" : `${at.where}: server_metrics`;
   if (given === false) {
     if (intervalS !== undefined) {
       at.problems.push(
