@@ -115,7 +115,7 @@ Deno.test({
         );
         assert(lines >= 1, "the concurrency line is drawn");
         const box = await browser.eval<{ x: number; y: number }>(
-          `(() => { const b = document.querySelector("#timeline g.mark-rect path").getBoundingClientRect(); return { x: b.x + b.width / 2, y: b.y + b.height / 2 }; })()`,
+          `(() => { const p = document.querySelector("#timeline g.mark-rect path"); p.scrollIntoView({ block: "center" }); const b = p.getBoundingClientRect(); return { x: b.x + b.width / 2, y: b.y + b.height / 2 }; })()`,
         );
         await browser.hover(box.x, box.y);
         await browser.waitFor(`!!document.querySelector("#vg-tooltip-element.visible")`, 5000);
@@ -184,7 +184,7 @@ Deno.test({
         assert(text.includes(XSS_MODEL), `the model name shows literally: ${text}`);
         // Hover the failed request's bar: its status shows the message as text.
         const box = await browser.eval<{ x: number; y: number }>(
-          `(() => { const ps = [...document.querySelectorAll("#timeline g.mark-symbol path")].filter((p) => p.getAttribute("fill") === "#ff7f0e"); const b = ps[0].getBoundingClientRect(); return { x: b.x + b.width / 2, y: b.y + b.height / 2 }; })()`,
+          `(() => { const ps = [...document.querySelectorAll("#timeline g.mark-symbol path")].filter((p) => p.getAttribute("fill") === "#ff7f0e"); ps[0].scrollIntoView({ block: "center" }); const b = ps[0].getBoundingClientRect(); return { x: b.x + b.width / 2, y: b.y + b.height / 2 }; })()`,
         );
         await browser.hover(box.x, box.y);
         await browser.waitFor(`!!document.querySelector("#vg-tooltip-element.visible")`, 5000);
