@@ -38,11 +38,10 @@ import {
   startScrapeWorker,
 } from "../src/server_metrics/scrape.ts";
 import { renderVllmMetrics } from "../src/sim/metrics_exposition.ts";
-import { spawnServing } from "./_child.ts";
+import { spawnServing, spawnSim } from "./_child.ts";
 import { runCommand } from "../src/cli/run.ts";
 
 const WORKER_NAME = "bench-scrape-worker";
-const MAIN = new URL("../main.ts", import.meta.url).pathname;
 
 /** A vLLM `/metrics` answer of about 300 lines, as a busy server sends it. */
 export function realisticVllmExposition(step = 1): string {
@@ -253,22 +252,7 @@ function stats(values: number[]) {
 }
 
 async function stampingBench(quick: boolean) {
-  const sim = await spawnServing([
-    "run",
-    "--allow-net",
-    "--allow-read",
-    "--allow-env",
-    MAIN,
-    "sim",
-    "--port",
-    "0",
-    "--ttft-ms",
-    "50",
-    "--itl-ms",
-    "10",
-    "--output-tokens",
-    "200",
-  ]);
+  const sim = await spawnSim(["--ttft-ms", "50", "--itl-ms", "10", "--output-tokens", "200"]);
   const metrics = await spawnServing([
     "run",
     "--allow-net",
@@ -315,20 +299,7 @@ async function stampingBench(quick: boolean) {
 
 /** Whole runs with and without scraping, interleaved, against a simulator in a child process. */
 async function runBench(quick: boolean) {
-  const sim = await spawnServing([
-    "run",
-    "--allow-net",
-    "--allow-read",
-    "--allow-env",
-    MAIN,
-    "sim",
-    "--port",
-    "0",
-    "--ttft-ms",
-    "50",
-    "--itl-ms",
-    "10",
-  ]);
+  const sim = await spawnSim(["--ttft-ms", "50", "--itl-ms", "10"]);
   const dir = await Deno.makeTempDir({ prefix: "servebench-bench-" });
   const rounds = quick ? 2 : 4;
   const modes: Array<[string, string[]]> = [
