@@ -33,8 +33,6 @@ import { benchFidelity, benchStamping, benchWorkers } from "./bench_fidelity.ts"
 import { soak, soakProbe } from "./bench_soak.ts";
 import { spawnSim } from "./_child.ts";
 
-
-
 const round = (n: number, d = 3) => Math.round(n * 10 ** d) / 10 ** d;
 
 function summary(values: number[]) {
