@@ -25,6 +25,7 @@ import { COMMON_ROWS, formatValue } from "./table.ts";
 import type { TaskResultJson } from "./result_json.ts";
 import {
   compareLatency,
+  describeServerBlock,
   LATENCY_COMPARISON_METHOD,
   type PanelSeries,
   type ServerSummary,
@@ -570,22 +571,9 @@ function serverLatencyTable(json: TaskResultJson): string {
 
 /** The server block's headline numbers, one line. */
 function serverLine(json: TaskResultJson): string {
-  const s = json.server;
-  if (!s) return "";
-  const pct = (v: number | undefined) => v === undefined ? "-" : `${(v * 100).toFixed(1)}%`;
-  const parts = [
-    `${s.scrapes} scrapes in the task window`,
-    `peak running ${s.peak_running_requests ?? "-"}`,
-    `peak waiting ${s.peak_waiting_requests ?? "-"}`,
-    `KV-cache usage mean ${pct(s.mean_kv_cache_usage_ratio)}, peak ${
-      pct(s.peak_kv_cache_usage_ratio)
-    }`,
-    `prefix-cache hit rate ${pct(s.prefix_cache_hit_ratio)}`,
-  ];
-  if (s.preemptions !== undefined) parts.push(`preemptions ${s.preemptions}`);
-  return `<div class="meta">Server${s.family ? ` (${escapeHtml(s.family)} metrics)` : ""}: ${
-    escapeHtml(parts.join(" · "))
-  }</div>`;
+  return json.server
+    ? `<div class="meta">${escapeHtml(describeServerBlock(json.server))}</div>`
+    : "";
 }
 
 /** What a task's page shows besides its identity. */

@@ -31,6 +31,7 @@ import { type ReportSettings, resultJson, type TaskResultJson } from "./result_j
 import { fileSink, runReporters, type Sink, type TaskReporter, type TaskView } from "./reporter.ts";
 import { LOOP_LAG_WARN_MS, type SelfCheck } from "../bench/self_check.ts";
 import {
+  describeServerBlock,
   readServerMetrics,
   type ServerSummary,
   summarizeServerMetrics,
@@ -297,6 +298,7 @@ export async function reportTrace(
   let text = renderTaskTables(summary, settings.stats);
   if (warnings.length) text += "\n" + warnings.map((w) => `warning: ${w}`).join("\n");
   if (json.percentiles) text += "\n" + renderPercentileTable(json.percentiles);
+  if (json.server) text += "\n" + describeServerBlock(json.server);
   const checks = settings.failOn ? checkGates(settings.failOn, summary) : [];
   const breaches = checks.filter((c) => c.holds).map(({ gate, observed }) => ({ gate, observed }));
   return { ...base, summary, json, breaches, checks, text };

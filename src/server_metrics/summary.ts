@@ -539,3 +539,24 @@ export function compareLatency(
   }
   return rows;
 }
+
+/**
+ * The block's headline in one line of plain text (the console's line under a
+ * task's tables, the page's line over its latency table): scrapes, peaks,
+ * KV-cache usage, hit rate and preemptions, "-" where the server has none.
+ */
+export function describeServerBlock(block: ServerBlock): string {
+  const pct = (v: number | undefined) => v === undefined ? "-" : `${(v * 100).toFixed(1)}%`;
+  const parts = [
+    `${block.scrapes} scrapes in the task window`,
+    `peak running ${block.peak_running_requests ?? "-"}`,
+    `peak waiting ${block.peak_waiting_requests ?? "-"}`,
+    `KV-cache usage mean ${pct(block.mean_kv_cache_usage_ratio)}, peak ${
+      pct(block.peak_kv_cache_usage_ratio)
+    }`,
+    `prefix-cache hit rate ${pct(block.prefix_cache_hit_ratio)}`,
+  ];
+  if (block.preemptions !== undefined) parts.push(`preemptions ${block.preemptions}`);
+  if (block.ttft_ms) parts.push(`TTFT mean ${block.ttft_ms.mean.toFixed(2)} ms`);
+  return `Server${block.family ? ` (${block.family} metrics)` : ""}: ${parts.join(" · ")}`;
+}
