@@ -236,6 +236,7 @@ export async function runBenchmark(plan: Plan, options: RunOptions = {}): Promis
   }
 }
 
+/** True when a file is there (the samples file exists only for a scraped task). */
 function exists(path: string): boolean {
   try {
     Deno.statSync(path);
@@ -615,7 +616,7 @@ async function recordTask(
 }
 
 /** The metrics URL scraped for a task: the configured one, or `/metrics` at the server's root. */
-export function serverMetricsUrl(model: ModelTask, baseUrl: string): string | undefined {
+function serverMetricsUrl(model: ModelTask, baseUrl: string): string | undefined {
   const setting = model.serverMetrics;
   if (!setting) return undefined;
   return setting.url ?? `${serverRoot(baseUrl, API_KINDS.map((k) => adapterFor(k).path))}/metrics`;
