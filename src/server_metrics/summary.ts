@@ -43,7 +43,9 @@ import type { SeriesInfo, ServerMetricsEntry } from "./scrape.ts";
 export const SERVER_METRICS_METHOD =
   "gauges read at each scrape in the task window (peak, mean over scrapes); counters and " +
   "histogram buckets as increments between the last scrape at or before the window's start and " +
-  "the first at or after its end (a drop is a restart); percentiles by Prometheus' " +
+  "the first at or after its end (a drop is a restart), so requests just outside the window " +
+  "(warm-up ones among them) can count in its first and last intervals — a shorter scrape " +
+  "interval narrows that; percentiles by Prometheus' " +
   "histogram_quantile rule: linear interpolation inside the bucket holding the rank, lower " +
   "bound 0 for the first bucket, the largest finite bound for a rank in +Inf";
 
