@@ -1,5 +1,6 @@
 import { assert, assertEquals } from "../helpers.ts";
 import { startSimulator } from "../../src/sim/server.ts";
+import { simOptionsFromFlags } from "../../src/cli/sim.ts";
 import { parsePrometheusText } from "../../src/server_metrics/prometheus.ts";
 
 /** One sample's value from the simulator's `/metrics`. */
@@ -80,4 +81,8 @@ Deno.test("simulator /metrics: KV usage counts the running requests' tokens, and
   } finally {
     await sim.shutdown();
   }
+});
+
+Deno.test("simOptionsFromFlags() takes --kv-cache-tokens, which the simulator's KV usage is counted over", () => {
+  assertEquals(simOptionsFromFlags(["--kv-cache-tokens", "4096"])?.kvCacheTokens, 4096);
 });
