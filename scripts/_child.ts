@@ -37,3 +37,20 @@ export async function spawnServing(args: string[]): Promise<ServingChild> {
     },
   };
 }
+
+const MAIN = new URL("../main.ts", import.meta.url).pathname;
+
+/** Starts `servebench sim` on an ephemeral port in a child process, with these sim flags. */
+export function spawnSim(flags: string[]): Promise<ServingChild> {
+  return spawnServing([
+    "run",
+    "--allow-net",
+    "--allow-read",
+    "--allow-env",
+    MAIN,
+    "sim",
+    "--port",
+    "0",
+    ...flags,
+  ]);
+}

@@ -31,24 +31,7 @@ import { Random } from "../src/random.ts";
 import { TokenizerPool } from "../src/tokenizer/pool.ts";
 import { benchFidelity, benchStamping, benchWorkers } from "./bench_fidelity.ts";
 import { soak, soakProbe } from "./bench_soak.ts";
-import { type ServingChild, spawnServing } from "./_child.ts";
-
-const MAIN = new URL("../main.ts", import.meta.url).pathname;
-
-/** Starts `servebench sim` in a child process and waits for its URL. */
-function spawnSim(flags: string[]): Promise<ServingChild> {
-  return spawnServing([
-    "run",
-    "--allow-net",
-    "--allow-read",
-    "--allow-env",
-    MAIN,
-    "sim",
-    "--port",
-    "0",
-    ...flags,
-  ]);
-}
+import { spawnSim } from "./_child.ts";
 
 const round = (n: number, d = 3) => Math.round(n * 10 ** d) / 10 ** d;
 

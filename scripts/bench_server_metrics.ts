@@ -17,7 +17,13 @@
  *   CPU time per scrape (scraper on it vs in a worker) and how late a 1 ms
  *   probe timer fires meanwhile — the noise-free view of the same question.
  *
- * Usage: deno task bench:server-metrics [--quick] [--compare-npm] [parse] [cost] [stamping]
+ * - `run`: whole `servebench run`s against the simulator (a child process),
+ *   alternating no scraping, scraping every 1 s and every 100 ms, several
+ *   rounds: the client's TTFT and ITL from each run's result JSON, and the
+ *   scrapes taken — whether scraping as the run does it moves the measured
+ *   latencies beyond run-to-run noise.
+ *
+ * Usage: deno task bench:server-metrics [--quick] [--compare-npm] [parse] [cost] [stamping] [run]
  * (that is `deno run -A --no-lock scripts/bench_server_metrics.ts …`).
  *
  * @module
@@ -32,10 +38,10 @@ import {
   startScrapeWorker,
 } from "../src/server_metrics/scrape.ts";
 import { renderVllmMetrics } from "../src/sim/metrics_exposition.ts";
-import { spawnServing } from "./_child.ts";
+import { spawnServing, spawnSim } from "./_child.ts";
+import { runCommand } from "../src/cli/run.ts";
 
 const WORKER_NAME = "bench-scrape-worker";
-const MAIN = new URL("../main.ts", import.meta.url).pathname;
 
 /** A vLLM `/metrics` answer of about 300 lines, as a busy server sends it. */
 export function realisticVllmExposition(step = 1): string {
@@ -246,22 +252,7 @@ function stats(values: number[]) {
 }
 
 async function stampingBench(quick: boolean) {
-  const sim = await spawnServing([
-    "run",
-    "--allow-net",
-    "--allow-read",
-    "--allow-env",
-    MAIN,
-    "sim",
-    "--port",
-    "0",
-    "--ttft-ms",
-    "50",
-    "--itl-ms",
-    "10",
-    "--output-tokens",
-    "200",
-  ]);
+  const sim = await spawnSim(["--ttft-ms", "50", "--itl-ms", "10", "--output-tokens", "200"]);
   const metrics = await spawnServing([
     "run",
     "--allow-net",
@@ -302,6 +293,58 @@ async function stampingBench(quick: boolean) {
   } finally {
     await sim.stop();
     await metrics.stop();
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
+/** Whole runs with and without scraping, interleaved, against a simulator in a child process. */
+async function runBench(quick: boolean) {
+  const sim = await spawnSim(["--ttft-ms", "50", "--itl-ms", "10"]);
+  const dir = await Deno.makeTempDir({ prefix: "servebench-bench-" });
+  const rounds = quick ? 2 : 4;
+  const modes: Array<[string, string[]]> = [
+    ["off", ["--no-server-metrics"]],
+    ["1s", ["--server-metrics-interval", "1"]],
+    ["100ms", ["--server-metrics-interval", "0.1"]],
+  ];
+  try {
+    for (let round = 0; round < rounds; round++) {
+      for (const [mode, flags] of modes) {
+        const r = await runCommand([
+          "--url",
+          sim.url,
+          "--concurrency",
+          "16",
+          "--num-prompts",
+          quick ? "96" : "192",
+          "--max-tokens",
+          "48",
+          "--warmup",
+          "16",
+          "--work-dir",
+          `${dir}/${mode}${round}`,
+          ...flags,
+        ], { print: () => {}, env: () => undefined });
+        const json = JSON.parse(Deno.readTextFileSync(r!.tasks[0]!.paths.json));
+        const m = json.metrics;
+        const pick = (x: { mean: number; p99: number }) => ({
+          mean: Math.round(x.mean * 1000) / 1000,
+          p99: Math.round(x.p99 * 1000) / 1000,
+        });
+        console.log(JSON.stringify({
+          bench: "server_metrics_run",
+          round,
+          scraping: mode,
+          scrapes: json.server?.scrapes ?? 0,
+          ttft_ms: pick(m.ttft_ms),
+          itl_ms: pick(m.itl_ms),
+          e2el_ms: pick(m.e2el_ms),
+          loop_lag_p99_ms: json.client?.loop_lag_ms?.p99,
+        }));
+      }
+    }
+  } finally {
+    await sim.stop();
     await Deno.remove(dir, { recursive: true });
   }
 }
@@ -411,5 +454,6 @@ else if (import.meta.main) {
     if (all || picked.includes("parse")) await parseBench(quick, args.includes("--compare-npm"));
     if (all || picked.includes("cost")) await costBench(quick);
     if (all || picked.includes("stamping")) await stampingBench(quick);
+    if (all || picked.includes("run")) await runBench(quick);
   }
 }

@@ -78,6 +78,12 @@ export interface SimOptions {
   reasoningTokens?: number;
   /** Requests decoding at once; the rest wait in a queue. Default unlimited. */
   maxBatch?: number;
+  /**
+   * KV-cache size in tokens: `/metrics` reports the prompt and generated
+   * tokens of the decoding requests over it as `vllm:kv_cache_usage_perc`;
+   * default 65,536.
+   */
+  kvCacheTokens?: number;
   /** Seed of the jitter and the generated text; default 0. */
   seed?: number;
   /** Multiply reported `completion_tokens` by this (tests of usage cross-checks); default 1. */

@@ -12,6 +12,11 @@
 import { loadTokenizer, type TextTokenizer } from "./tokenizer/tokenizer.ts";
 import { type DriveSpec, serveDrive } from "./bench/drive.ts";
 import { type FoldSpec, serveFold } from "./report/trace_fold.ts";
+import {
+  type ScrapeOptions,
+  type ScrapeWorkerReply,
+  serveScrape,
+} from "./server_metrics/scrape.ts";
 import { WORKER_NAME, type WorkerReply, type WorkerRequest } from "./worker_protocol.ts";
 
 /** True inside a servebench worker. */
@@ -22,8 +27,10 @@ export function isServebenchWorker(): boolean {
 
 function serve(): void {
   const scope = globalThis as unknown as {
-    onmessage: ((e: MessageEvent<WorkerRequest<DriveSpec, FoldSpec>>) => void) | null;
-    postMessage: (m: WorkerReply, transfer?: Transferable[]) => void;
+    onmessage:
+      | ((e: MessageEvent<WorkerRequest<DriveSpec, FoldSpec, ScrapeOptions>>) => void)
+      | null;
+    postMessage: (m: WorkerReply<unknown, ScrapeWorkerReply>, transfer?: Transferable[]) => void;
   };
   let tokenizer: TextTokenizer | undefined;
   const stop = new AbortController();
@@ -46,6 +53,8 @@ function serve(): void {
         await serveFold(msg.spec, msg.start, msg.end, (reply, transfer) => {
           scope.postMessage(reply, transfer);
         });
+      } else if (msg.kind === "scrape") {
+        await serveScrape(msg, { signal: stop.signal, post: (reply) => scope.postMessage(reply) });
       } else if (msg.kind === "init") {
         tokenizer = await loadTokenizer(msg.tokenizer);
         scope.postMessage({ kind: "ready" });

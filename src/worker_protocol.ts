@@ -9,7 +9,7 @@
  * live in the modules that define the jobs (`DriveSpec` in bench/drive.ts,
  * `FoldSpec` and `FoldedShare` in report/trace_fold.ts), which fill them in.
  *
- * Three jobs. Tokenizer workers: `{ kind: "init", tokenizer }` → `{ kind:
+ * Four jobs. Tokenizer workers: `{ kind: "init", tokenizer }` → `{ kind:
  * "ready" }` or `{ kind: "error", message }`; `{ kind: "count", id, texts }` →
  * `{ kind: "counts", id, counts }`. Load workers: `{ kind: "drive", … }` →
  * `{ kind: "ready" }` once its connections are open; `{ kind: "start", t0Abs }`
@@ -20,7 +20,12 @@
  * ends the sending, `{ kind: "cancel" }` cuts in-flight requests off. Trace readers:
  * `{ kind: "fold", spec, start, end }` → `{ kind: "facts", facts }` per batch
  * of requests read, then `{ kind: "folded", share }` (the range's counts,
- * their tables transferred).
+ * their tables transferred). Server-metrics scrapers (one per task, off the
+ * stamping thread): `{ kind: "scrape", options }` → `{ kind: "scrape-started",
+ * active }` after the first scrape, `{ kind: "scrape-event", event }` per
+ * info or warning; `{ kind: "stop" }` → `{ kind: "scrape-stopped", result }`
+ * (or `{ kind: "scrape-error", message }`); the job's types are
+ * `ScrapeWorkerRequest` and `ScrapeWorkerReply` in server_metrics/scrape.ts.
  *
  * @module
  */
@@ -46,9 +51,10 @@ export function workerModuleUrl(): URL {
 
 /**
  * Messages a worker accepts. `Drive` is the load job's spec, `Fold` the
- * trace-reading job's; a sender of other jobs leaves them `unknown`.
+ * trace-reading job's, `Scrape` the scraper's options; a sender of other jobs
+ * leaves them `unknown`.
  */
-export type WorkerRequest<Drive = unknown, Fold = unknown> =
+export type WorkerRequest<Drive = unknown, Fold = unknown, Scrape = unknown> =
   | { kind: "init"; tokenizer: string }
   | { kind: "count"; id: number; texts: string[] }
   | {
@@ -63,11 +69,16 @@ export type WorkerRequest<Drive = unknown, Fold = unknown> =
   | { kind: "start"; t0Abs: number }
   /** Read the lines of a trace that start in [start, end). */
   | { kind: "fold"; spec: Fold; start: number; end: number }
+  /** Scrape a server's `/metrics` until `stop`. */
+  | { kind: "scrape"; options: Scrape }
   | { kind: "stop" }
   | { kind: "cancel" };
 
-/** Messages a worker sends back. `Share` is a trace reader's folded range. */
-export type WorkerReply<Share = unknown> =
+/**
+ * Messages a worker sends back. `Share` is a trace reader's folded range,
+ * `ScrapeReply` the scraper's replies (`{ kind: "scrape-…" }`).
+ */
+export type WorkerReply<Share = unknown, ScrapeReply = never> =
   | { kind: "ready" }
   | { kind: "error"; id?: number; message: string }
   | { kind: "counts"; id: number; counts: number[] }
@@ -76,4 +87,5 @@ export type WorkerReply<Share = unknown> =
   | { kind: "driven"; loopLags: CountsState }
   | { kind: "heap"; sample: HeapSample }
   | { kind: "facts"; facts: RequestFacts[] }
-  | { kind: "folded"; share: Share };
+  | { kind: "folded"; share: Share }
+  | ScrapeReply;

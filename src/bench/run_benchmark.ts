@@ -48,6 +48,8 @@ import type { HeapSample } from "./heap_sample.ts";
 import { InterruptedError, RuntimeError, throwIfInterrupted, UsageError } from "../errors.ts";
 import { redactUrl } from "../redact.ts";
 import { endpointUrl, listModels, modelsUrl, requestHeaders } from "./target.ts";
+import { type Scraper, startScrapeWorker } from "../server_metrics/scrape.ts";
+import { WORKER_NAME, workerModuleUrl } from "../worker_protocol.ts";
 
 /** How a run talks to its caller. */
 export interface RunOptions {
@@ -197,6 +199,7 @@ export async function runBenchmark(plan: Plan, options: RunOptions = {}): Promis
       print,
       settings,
       reporters: reporters.task,
+      noServerMetrics: new Set(),
     };
     const outcomes: TaskOutcome[] = [];
     let interrupted = false;
@@ -241,6 +244,7 @@ export async function runBenchmark(plan: Plan, options: RunOptions = {}): Promis
       print(
         `    ${o.paths.csv}\n    ${o.paths.json}\n    ${o.paths.requestsCsv}\n    ${o.paths.trace}\n    ${o.paths.plot}`,
       );
+      if (exists(o.paths.serverMetrics)) print(`    ${o.paths.serverMetrics}`);
       if (!options.debug) print(`    ${o.paths.log}`);
     }
     print(`  summary: ${runFiles(written).join("\n           ")}`);
@@ -261,6 +265,16 @@ function removeEmptyRun(runDir: string, configPath: string): void {
     Deno.removeSync(runDir);
   } catch {
     // something else is in it: leave it
+  }
+}
+
+/** True when a file is there (the samples file exists only for a scraped task). */
+function exists(path: string): boolean {
+  try {
+    Deno.statSync(path);
+    return true;
+  } catch {
+    return false;
   }
 }
 
@@ -486,6 +500,8 @@ interface TaskContext {
   print: (text: string) => void;
   settings: ReportSettings;
   reporters: readonly TaskReporter[];
+  /** Metrics URLs that turned out to have no metrics: not scraped again in this run. */
+  noServerMetrics: Set<string>;
 }
 
 /** A task's log: printed with `--debug`, else kept for `logs/`. */
@@ -650,6 +666,48 @@ async function recordTask(
   }
 }
 
+/** The metrics URL scraped for a task: the configured one, or `/metrics` at the server's root. */
+function serverMetricsUrl(model: ModelTask, baseUrl: string): string | undefined {
+  const setting = model.serverMetrics;
+  if (!setting) return undefined;
+  return setting.url ?? `${serverRoot(baseUrl, API_KINDS.map((k) => adapterFor(k).path))}/metrics`;
+}
+
+/**
+ * Starts scraping the task's server metrics in a worker of its own (when the
+ * model asks for it), into the task's samples file; resolves after the first
+ * scrape. Its info and warnings are printed and logged as they come; a URL
+ * without metrics is not tried again in the run.
+ */
+async function startServerMetrics(
+  ctx: TaskContext,
+  where: { task: Task; baseUrl: string; paths: TaskPaths; log: (line: string) => void },
+): Promise<Scraper | undefined> {
+  const { task, baseUrl, paths, log } = where;
+  const url = serverMetricsUrl(task.model, baseUrl);
+  if (url === undefined) return undefined;
+  if (ctx.noServerMetrics.has(url)) {
+    log(`server metrics: none at ${redactUrl(url)} (found in an earlier task)`);
+    return undefined;
+  }
+  const { "content-type": _, ...headers } = requestHeaders(task.model);
+  log(`server metrics: ${redactUrl(url)} every ${task.model.serverMetrics!.intervalMs / 1000} s`);
+  const scraper = await startScrapeWorker(
+    { url, file: paths.serverMetrics, intervalMs: task.model.serverMetrics!.intervalMs, headers },
+    {
+      spawn: () => new Worker(workerModuleUrl(), { type: "module", name: WORKER_NAME }),
+      onEvent: (event) => {
+        const line = `${event.level === "info" ? "note" : "warning"}: ${event.message}`;
+        log(line);
+        if (!ctx.options.debug) ctx.print(line);
+      },
+    },
+  );
+  // A server without metrics is said once per run, not once per task.
+  if (!scraper.active) ctx.noServerMetrics.add(url);
+  return scraper;
+}
+
 /** Runs one task: prepare, drive and record, then report from its trace. */
 async function runTask(
   ctx: TaskContext,
@@ -668,7 +726,17 @@ async function runTask(
     identity: identityOf(task, prepared.servedModel),
     task: redactTask(task),
   });
-  await recordTask(ctx, { task, prepared, trace });
+  const scraper = await startServerMetrics(ctx, { ...where, paths, log });
+  try {
+    await recordTask(ctx, { task, prepared, trace });
+  } finally {
+    const scraped = await scraper?.stop();
+    if (scraped && scraped.scrapes > 0) {
+      log(
+        `server metrics: ${scraped.scrapes} scrapes (${scraped.failures} failed, ${scraped.skipped} intervals skipped) in ${paths.serverMetrics}`,
+      );
+    }
+  }
   // The report is the trace's, read back as `report --reuse` would: nothing is kept per request.
   const report = await reportTrace(paths.trace, {
     settings: settingsOf(plan),

@@ -2,7 +2,7 @@
  * A small, strict flag parser driven by a table of flag specs, which also
  * renders `--help`. It takes `--flag value`, `--flag=value`, lists as
  * `--flag 1 2 3` or `--flag 1,2,3`, repeatable flags, and `--no-<flag>` for
- * booleans. A table declared `as const satisfies readonly FlagSpec[]` gives
+ * booleans and for flags whose value is optional (`--flag [V]`). A table declared `as const satisfies readonly FlagSpec[]` gives
  * typed values ({@link FlagValues}): no casts where they are used. Unknown
  * flags suggest the nearest name; an alias given with its main flag (or
  * with another alias of it) is an error; bad values are UsageErrors naming
@@ -34,10 +34,17 @@ export interface FlagSpec {
   readonly choices?: readonly string[];
   /** Another tool's name for the flag `aliasOf`: its value is stored under that name. */
   readonly aliasOf?: string;
+  /**
+   * For strings: the value may be left out (`--flag` alone is `true`; the
+   * next argument is its value unless it starts with `-`), and `--no-<flag>`
+   * gives `false`.
+   */
+  readonly optionalValue?: true;
 }
 
 /** The value type one spec produces. */
 export type FlagValueOf<S extends FlagSpec> = S["type"] extends "boolean" ? boolean
+  : S extends { readonly optionalValue: true } ? string | boolean
   : S["type"] extends "number" | "integer" ? number
   : S["type"] extends "integers" ? number[]
   : S["type"] extends "list" ? string[]
@@ -152,6 +159,10 @@ function readValue(
       checkNumber(name, raw, { integer: true, min: spec.min ?? 1 })
     );
   }
+  if (inline === undefined && spec.optionalValue) {
+    const next = argv[at.i + 1];
+    if (next === undefined || next.startsWith("-")) return true;
+  }
   if (inline === undefined) {
     if (at.i + 1 >= argv.length) throw new UsageError(`--${name}: expected a value`);
     inline = argv[++at.i]!;
@@ -206,7 +217,8 @@ export function parseFlags<const S extends readonly FlagSpec[]>(
     const inline = eq >= 0 ? arg.slice(eq + 1) : undefined;
     let spec = byName.get(name);
     let value: unknown;
-    if (!spec && name.startsWith("no-") && byName.get(name.slice(3))?.type === "boolean") {
+    const negated = name.startsWith("no-") ? byName.get(name.slice(3)) : undefined;
+    if (!spec && (negated?.type === "boolean" || negated?.optionalValue)) {
       spec = byName.get(name.slice(3))!;
       if (inline !== undefined) throw new UsageError(`--${name}: takes no value, got "${inline}"`);
       value = false;
@@ -244,6 +256,8 @@ export function renderFlagHelp(specs: readonly FlagSpec[]): string {
   const left = specs.map((s) => {
     const placeholder = s.type === "boolean"
       ? ""
+      : s.optionalValue
+      ? ` [${s.value ?? "V"}]`
       : ` ${
         s.value ?? (s.type === "list" || s.type === "integers" ? "V [V …]" : s.type.toUpperCase())
       }`;

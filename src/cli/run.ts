@@ -89,6 +89,24 @@ export const RUN_FLAGS = [
     defaultText: "true",
   },
   {
+    name: "server-metrics",
+    type: "string",
+    value: "URL",
+    optionalValue: true,
+    help:
+      "Scrape the server's Prometheus metrics during each task (in a worker of its own, off the measured path) into <task>_server_metrics.jsonl; the report adds the server's running/waiting requests, KV-cache usage, prefix-cache hit rate and histogram latencies beside the client's. A server without metrics gives one note and the run goes on. --no-server-metrics skips it.",
+    defaultText:
+      "on: /metrics at the server's root (a model config's server_metrics: true | false | URL)",
+  },
+  {
+    name: "server-metrics-interval",
+    type: "number",
+    min: 0.05,
+    value: "SECONDS",
+    help: "Time between scrapes with --server-metrics (0.05 to 3600).",
+    defaultText: "1 (a model config's server_metrics_interval_s)",
+  },
+  {
     name: "api",
     type: "string",
     choices: [...API_KINDS, "auto"],
@@ -435,6 +453,8 @@ export function planInputs(
   set("caCert", values["ca-cert"]);
   if (values.insecure === true) inputs.insecure = true;
   if (values["model-check"] === false) inputs.modelCheck = false;
+  set("serverMetrics", values["server-metrics"]);
+  set("serverMetricsIntervalS", values["server-metrics-interval"]);
   set("transport", values.transport);
   set("workers", values.workers);
   set("tokenCount", values["token-count"]);

@@ -91,6 +91,14 @@ export const SIM_FLAGS = [
     help: "Requests decoding at once; the rest queue.",
     defaultText: "unlimited",
   },
+  {
+    name: "kv-cache-tokens",
+    type: "integer",
+    min: 1,
+    help:
+      "KV-cache size in tokens: GET /metrics reports the decoding requests' prompt and generated tokens over it as vllm:kv_cache_usage_perc.",
+    defaultText: "65536",
+  },
   { name: "seed", type: "integer", help: "Seed of jitter and text.", defaultText: "0" },
   {
     name: "server",
@@ -179,6 +187,7 @@ export function simOptionsFromFlags(argv: readonly string[]): SimOptions | undef
   set("tokensPerChunk", values["tokens-per-chunk"]);
   set("reasoningTokens", values["reasoning-tokens"]);
   set("maxBatch", values["max-batch"]);
+  set("kvCacheTokens", values["kv-cache-tokens"]);
   set("seed", values.seed);
   set("usageScale", values["usage-scale"]);
   const problems: string[] = [];

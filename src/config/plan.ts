@@ -58,6 +58,16 @@ export interface ModelTask {
   insecure?: boolean;
   /** Send `model` without checking it against the server's model list (`--no-model-check`). */
   skipModelCheck?: boolean;
+  /** Scrape the server's Prometheus metrics during each task; absent → not scraped. */
+  serverMetrics?: ServerMetricsSetting;
+}
+
+/** Scraping a server's Prometheus metrics during each task (`--server-metrics`). */
+export interface ServerMetricsSetting {
+  /** The metrics URL; absent → `/metrics` at the server's root (tried; skipped if it does not answer). */
+  url?: string;
+  /** Time between scrapes. */
+  intervalMs: number;
 }
 
 /** What to send (AISBench's dataset task). */
@@ -156,6 +166,9 @@ export function redactModel(model: ModelTask): Record<string, unknown> {
   const { apiKey, ...rest } = model;
   const out: Record<string, unknown> = { ...rest, headers: redactHeaders(model.headers) };
   if (model.baseUrl !== undefined) out.baseUrl = redactUrl(model.baseUrl);
+  if (model.serverMetrics?.url !== undefined) {
+    out.serverMetrics = { ...model.serverMetrics, url: redactUrl(model.serverMetrics.url) };
+  }
   if (apiKey !== undefined) out.api_key = REDACTED;
   return out;
 }

@@ -28,7 +28,8 @@ import {
   loadFromFlags,
   loadPoints,
 } from "./load_block.ts";
-import type { DatasetTask, ModelTask, Plan, Task } from "./plan.ts";
+import type { DatasetTask, ModelTask, Plan, ServerMetricsSetting, Task } from "./plan.ts";
+import { DEFAULT_SCRAPE_INTERVAL_MS } from "../server_metrics/scrape.ts";
 import { redactUrl } from "../redact.ts";
 import { type ConfigSource, findConfig } from "./registry.ts";
 import type { DatasetConfig, ModelConfig, SummarizerConfig } from "./schema.ts";
@@ -65,6 +66,10 @@ export interface PlanInputs {
   insecure?: boolean;
   /** False: do not check the model name against the server's list (`--no-model-check`). */
   modelCheck?: boolean;
+  /** `--server-metrics [URL]`: true (the server's `/metrics`), the URL, or false (`--no-server-metrics`). */
+  serverMetrics?: boolean | string;
+  /** `--server-metrics-interval`, seconds. */
+  serverMetricsIntervalS?: number;
   transport?: TransportKind;
   workers?: number;
   maxTokens?: number;
@@ -218,6 +223,7 @@ function simOptions(cfg: NonNullable<ModelConfig["sim"]>): SimOptions {
   if (cfg.tokens_per_chunk !== undefined) o.tokensPerChunk = cfg.tokens_per_chunk;
   if (cfg.reasoning_tokens !== undefined) o.reasoningTokens = cfg.reasoning_tokens;
   if (cfg.max_batch !== undefined) o.maxBatch = cfg.max_batch;
+  if (cfg.kv_cache_tokens !== undefined) o.kvCacheTokens = cfg.kv_cache_tokens;
   if (cfg.seed !== undefined) o.seed = cfg.seed;
   if (cfg.usage_scale !== undefined) o.usageScale = cfg.usage_scale;
   if (cfg.tokenizer !== undefined) o.tokenizer = cfg.tokenizer;
@@ -238,6 +244,63 @@ export function faultPlan(f: NonNullable<NonNullable<ModelConfig["sim"]>["faults
   if (f.after_tokens !== undefined) plan.afterTokens = f.after_tokens;
   if (f.discovery_delay_ms !== undefined) plan.discoveryDelayMs = f.discovery_delay_ms;
   return plan;
+}
+
+/**
+ * The server-metrics scraping of a model task: flags over the config's
+ * `server_metrics` / `server_metrics_interval_s`; on by default (the server's
+ * `/metrics`, every second).
+ */
+function serverMetricsSetting(
+  cfg: ModelConfig,
+  inputs: PlanInputs,
+  at: { where: string; problems: string[] },
+): ServerMetricsSetting | undefined {
+  // `--server-metrics` alone turns scraping on, at the config's URL when it names one.
+  const fromFlag = inputs.serverMetrics !== undefined &&
+    !(inputs.serverMetrics === true && typeof cfg.server_metrics === "string");
+  const given = fromFlag ? inputs.serverMetrics! : cfg.server_metrics ?? true;
+  const intervalS = inputs.serverMetricsIntervalS ?? cfg.server_metrics_interval_s;
+  const where = fromFlag ? "--server-metrics" : `${at.where}: server_metrics`;
+  if (given === false) {
+    if (intervalS !== undefined) {
+      at.problems.push(
+        `${
+          inputs.serverMetricsIntervalS !== undefined
+            ? "--server-metrics-interval"
+            : `${at.where}: server_metrics_interval_s`
+        }: not used: server metrics are off (${
+          inputs.serverMetrics === false
+            ? "--no-server-metrics"
+            : `${at.where}: server_metrics: false`
+        })`,
+      );
+    }
+    return undefined;
+  }
+  if (intervalS !== undefined && intervalS > 3600) {
+    at.problems.push(
+      `${
+        inputs.serverMetricsIntervalS !== undefined
+          ? "--server-metrics-interval"
+          : `${at.where}: server_metrics_interval_s`
+      }: expected at most 3600 seconds, got ${intervalS}`,
+    );
+  }
+  const setting: ServerMetricsSetting = {
+    intervalMs: (intervalS ?? DEFAULT_SCRAPE_INTERVAL_MS / 1000) * 1000,
+  };
+  if (typeof given === "string") {
+    const p = urlProblem(given, where);
+    if (p) at.problems.push(p);
+    else if (new URL(given).username || new URL(given).password) {
+      at.problems.push(
+        `${where}: a user or password in the URL cannot be sent; give credentials with --header instead`,
+      );
+    }
+    setting.url = given;
+  }
+  return setting;
 }
 
 /** A model config + the overriding flags → a model task (with its load settings). */
@@ -408,6 +471,8 @@ function modelTask(
   }
   if (apiKey) model.apiKey = apiKey;
   if (inputs.modelCheck === false) model.skipModelCheck = true;
+  const scraping = serverMetricsSetting(cfg, inputs, { where, problems });
+  if (scraping) model.serverMetrics = scraping;
   return model;
 }
 

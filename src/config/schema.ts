@@ -38,6 +38,7 @@ export const SimSchema = z.strictObject({
   tokens_per_chunk: positiveInt.optional(),
   reasoning_tokens: z.number().int().min(0).optional(),
   max_batch: positiveInt.optional(),
+  kv_cache_tokens: positiveInt.optional(),
   seed: z.number().int().optional(),
   usage_scale: z.number().min(0).optional(),
   tokenizer: z.string().min(1).optional(),
@@ -71,6 +72,10 @@ export const ModelConfigSchema = z.strictObject({
   /** The load, as the load flags would say it: `{kind: rate, rate: 2, …}` (see src/load/). */
   load: z.record(z.string(), z.unknown()).optional(),
   timeout_s: z.number().positive().default(600),
+  /** Scrape the server's Prometheus metrics per task: true (its `/metrics`), false, or the URL. */
+  server_metrics: z.union([z.boolean(), z.string().min(1)]).optional(),
+  /** Seconds between scrapes. */
+  server_metrics_interval_s: z.number().min(0.05).max(3600).optional(),
   generation_kwargs: z.record(z.string(), z.unknown()).default({}),
 });
 /** A parsed model config. */

@@ -59,10 +59,15 @@ export interface TaskPaths {
   trace: string;
   plot: string;
   log: string;
+  /** The server's Prometheus samples, appended as scraped (`--server-metrics`). */
+  serverMetrics: string;
 }
 
 /** The suffix of trace files. */
 export const TRACE_SUFFIX = "_details.jsonl";
+
+/** The suffix of server-metrics samples files. */
+export const SERVER_METRICS_SUFFIX = "_server_metrics.jsonl";
 
 /** The files of task `stem`, in `dir`, its log in `logDir`. */
 function filesOf(dir: string, logDir: string, stem: string, trace: string): TaskPaths {
@@ -74,6 +79,7 @@ function filesOf(dir: string, logDir: string, stem: string, trace: string): Task
     trace,
     plot: `${dir}/${stem}_plot.html`,
     log: `${logDir}/${stem}.log`,
+    serverMetrics: `${dir}/${stem}${SERVER_METRICS_SUFFIX}`,
   };
 }
 

@@ -4,7 +4,10 @@
  *
  * Task page: a request timeline (a bar per request, TTFT red, decode blue,
  * failed orange) over the concurrency (a green step line), x zoom and pan
- * linked; histograms of TTFT, ITL and E2EL; the stable window shaded.
+ * linked; under them, when the server's metrics were scraped, its running and
+ * waiting requests against the client's in-flight count, its KV-cache usage
+ * and prefix-cache hit rate on the same time axis; histograms of TTFT, ITL
+ * and E2EL; the stable window shaded.
  * Run page: headline metrics across model × dataset cells, and for sweeps a
  * throughput-vs-latency curve per model.
  *
@@ -20,6 +23,13 @@ import type { RequestFacts } from "../record/record.ts";
 import { type Chart, escapeHtml, htmlPage } from "./html.ts";
 import { commonRows, formatValue } from "./table.ts";
 import type { TaskResultJson } from "./result_json.ts";
+import {
+  compareLatency,
+  describeServerBlock,
+  LATENCY_COMPARISON_METHOD,
+  type PanelSeries,
+  type ServerSummary,
+} from "../server_metrics/mod.ts";
 
 /** Above this many requests the timeline shows bins of consecutive requests. */
 export const TIMELINE_EXACT_MAX = 5_000;
@@ -342,11 +352,131 @@ function concurrencyLayers(conc: ReturnType<typeof concurrencyRows>) {
   }];
 }
 
-/** The timeline over the concurrency curve, x zoom and pan linked. */
+const SERVER_SERIES = ["in flight (client)", "running (server)", "waiting (server)"];
+
+/** The server's running and waiting requests (at each scrape) over the client's in-flight steps. */
+function serverLoadView(
+  panels: readonly PanelSeries[],
+  conc: ReturnType<typeof concurrencyRows>,
+  window: Window,
+) {
+  const values: Array<{ t: number; v: number; series: string; metric?: string }> = [];
+  for (const r of conc.rows) {
+    values.push({ t: r.t, v: "c" in r ? r.c : r.hi, series: SERVER_SERIES[0]! });
+  }
+  for (const [i, key] of [[1, "running"], [2, "waiting"]] as const) {
+    const p = panels.find((x) => x.panel === key);
+    for (const pt of p?.points ?? []) {
+      values.push({
+        t: r3(pt.t_ms / 1000),
+        v: pt.value,
+        series: SERVER_SERIES[i]!,
+        metric: p!.metric,
+      });
+    }
+  }
+  const color = {
+    field: "series",
+    type: "nominal" as const,
+    title: null,
+    scale: { domain: SERVER_SERIES, range: [COLORS.concurrency, "#9467bd", "#8c564b"] },
+  };
+  const x = { field: "t", type: "quantitative" as const, title: "seconds since the task started" };
+  const tooltip = [
+    { field: "series", title: "series" },
+    {
+      field: "t",
+      title: "time (s)",
+      format: ".3f",
+    },
+    { field: "v", title: "requests" },
+    { field: "metric", title: "metric" },
+  ];
+  return {
+    width: WIDTH,
+    height: 140,
+    title: "Server: requests running and waiting (at each scrape) vs the client's in flight",
+    data: { values },
+    layer: [
+      {
+        mark: { type: "line" as const, interpolate: "step-after" as const },
+        encoding: { x, y: { field: "v", type: "quantitative" as const, title: "requests" }, color },
+      },
+      {
+        transform: [{ filter: `datum.series != '${SERVER_SERIES[0]}'` }],
+        mark: { type: "point" as const, filled: true, size: 30 },
+        encoding: { x, y: { field: "v", type: "quantitative" as const }, color, tooltip },
+      },
+      ...windowLayers(window),
+    ],
+  };
+}
+
+/** One ratio panel of the server (KV-cache usage, prefix-cache hit rate): a line through its scrapes. */
+function serverRatioView(panel: PanelSeries, title: string, window: Window) {
+  const values = panel.points.map((p) => ({ t: r3(p.t_ms / 1000), v: p.value }));
+  const x = { field: "t", type: "quantitative" as const, title: "seconds since the task started" };
+  const y = {
+    field: "v",
+    type: "quantitative" as const,
+    title: "ratio",
+    scale: { domain: [0, 1] },
+    axis: { format: "%" },
+  };
+  return {
+    width: WIDTH,
+    height: 110,
+    title: `${title} (${panel.metric})`,
+    data: { values },
+    layer: [
+      { mark: { type: "line" as const, color: "#17becf" }, encoding: { x, y } },
+      {
+        mark: { type: "point" as const, filled: true, size: 30, color: "#17becf" },
+        encoding: {
+          x,
+          y,
+          tooltip: [{ field: "t", title: "time (s)", format: ".3f" }, {
+            field: "v",
+            title: "ratio",
+            format: ".3f",
+          }],
+        },
+      },
+      ...windowLayers(window),
+    ],
+  };
+}
+
+/** The server panels under the timeline: the ones the scraped metrics have points for. */
+function serverViews(
+  server: ServerSummary | undefined,
+  conc: ReturnType<typeof concurrencyRows>,
+  window: Window,
+): unknown[] {
+  const panels = server?.panels ?? [];
+  if (!panels.some((p) => p.points.length > 0)) return [];
+  const views: unknown[] = [];
+  if (panels.some((p) => (p.panel === "running" || p.panel === "waiting") && p.points.length)) {
+    views.push(serverLoadView(panels, conc, window));
+  }
+  const ratios: Array<[PanelSeries["panel"], string]> = [
+    ["kv_usage", "Server: KV-cache usage"],
+    ["prefix_hit_rate", "Server: prefix-cache hit rate per scrape interval"],
+    ["spec_accept_rate", "Server: speculative-decoding acceptance per scrape interval"],
+  ];
+  for (const [key, title] of ratios) {
+    const p = panels.find((x) => x.panel === key);
+    if (p && p.points.length) views.push(serverRatioView(p, title, window));
+  }
+  return views;
+}
+
+/** The timeline over the concurrency curve (and the server's panels), x zoom and pan linked. */
 function timelineSpec(
   rows: TimelineRow[],
   conc: ReturnType<typeof concurrencyRows>,
   window: Window,
+  server?: ServerSummary,
 ): TopLevelSpec {
   return {
     $schema: "https://vega.github.io/schema/vega-lite/v6.json",
@@ -361,8 +491,9 @@ function timelineSpec(
         data: { values: conc.rows },
         layer: [...concurrencyLayers(conc), ...windowLayers(window)],
       },
+      ...serverViews(server, conc, window),
     ],
-    resolve: { scale: { x: "shared" } },
+    resolve: { scale: { x: "shared", color: "independent" } },
   } as TopLevelSpec;
 }
 
@@ -412,6 +543,39 @@ function percentileTable(json: TaskResultJson): string {
   return `<table class="metrics">${head}${body}</table>`;
 }
 
+const fmtMs = (v: number | undefined) =>
+  v === undefined || !Number.isFinite(v) ? "-" : v.toFixed(2);
+
+/** The server-side vs client-side latency table, with its method; empty without server histograms. */
+function serverLatencyTable(json: TaskResultJson): string {
+  if (!json.server) return "";
+  const rows = compareLatency(json.server, json.metrics);
+  if (rows.length === 0) return "";
+  const cols = ["mean", "p50", "p90", "p99"] as const;
+  const head = `<tr><th>Latency (ms)</th><th>side</th>${
+    cols.map((c) => `<th>${c}</th>`).join("")
+  }<th>client − server mean</th></tr>`;
+  const body = rows.map((r) =>
+    `<tr><td>${escapeHtml(r.client_metric)}</td><td>client</td>${
+      cols.map((c) => `<td>${fmtMs(r.client_ms[c])}</td>`).join("")
+    }<td rowspan="2">${fmtMs(r.mean_difference_ms)}</td></tr><tr><td>${
+      escapeHtml(r.server_metric)
+    }${r.note ? ` <small>(${escapeHtml(r.note)})</small>` : ""}</td><td>server</td>${
+      cols.map((c) => `<td>${fmtMs(r.server_ms[c])}</td>`).join("")
+    }</tr>`
+  ).join("");
+  return `<h2>Server-side vs client-side latency</h2><table class="metrics" id="server-latency">${head}${body}</table><div class="meta">Method: ${
+    escapeHtml(LATENCY_COMPARISON_METHOD)
+  }.</div>`;
+}
+
+/** The server block's headline numbers, one line. */
+function serverLine(json: TaskResultJson): string {
+  return json.server
+    ? `<div class="meta">${escapeHtml(describeServerBlock(json.server))}</div>`
+    : "";
+}
+
 /** What a task's page shows besides its identity. */
 export interface TaskPageInput {
   /** Every request's facts. */
@@ -423,6 +587,8 @@ export interface TaskPageInput {
   /** Why there is no summary. */
   error?: string;
   warnings?: readonly string[];
+  /** The server's metrics over the task window, when scraped (panels under the timeline). */
+  server?: ServerSummary;
 }
 
 /** The page of one task. */
@@ -453,7 +619,11 @@ export function taskPage(identity: TaskIdentity, result: TaskPageInput): string 
   if (window) {
     notes.push(`The shaded band is the stable stage: ${window.open} s to ${window.close} s.`);
   }
-  const charts: Chart[] = [{ id: "timeline", spec: toVega(timelineSpec(rows, conc, window)) }];
+  for (const n of result.server?.notes ?? []) notes.push(n);
+  const charts: Chart[] = [{
+    id: "timeline",
+    spec: toVega(timelineSpec(rows, conc, window, result.server)),
+  }];
   const s = result.summary;
   if (s) {
     for (const m of metricsIn("histogram")) {
@@ -489,6 +659,7 @@ ${(result.warnings ?? []).map((w) => `<div class="note warn">${escapeHtml(w)}</d
 ${s ? metricsTable(s) : ""}
 ${result.json ? percentileTable(result.json) : ""}
 ${errors}
+${result.json ? serverLine(result.json) + serverLatencyTable(result.json) : ""}
 <h2>Timeline and concurrency</h2><div class="meta">Drag or scroll on the timeline to zoom and pan; the concurrency follows. Hover a bar for its request. Export from the ⋯ menu.</div>`;
   return htmlPage(title, body, charts);
 }

@@ -13,6 +13,7 @@ import type { TaskSummary } from "../metrics/summarize.ts";
 import type { RequestFacts } from "../record/record.ts";
 import type { TaskPaths } from "./paths.ts";
 import type { ReportSettings, TaskResultJson } from "./result_json.ts";
+import type { ServerSummary } from "../server_metrics/mod.ts";
 
 /** Where a reporter's bytes go: text, written in order, in as many calls as it likes. */
 export interface Writer {
@@ -38,6 +39,8 @@ export interface TaskView {
   json?: TaskResultJson;
   error?: string;
   warnings: readonly string[];
+  /** The server's metrics over the task window, when they were scraped. */
+  server?: ServerSummary;
 }
 
 /** What a task's report holds for the run's reporters. */

@@ -12,6 +12,7 @@ import type { TokenCountMode } from "../metrics/request.ts";
 import type { SummarizerName, TaskSummary } from "../metrics/summarize.ts";
 import type { SelfCheck } from "../bench/self_check.ts";
 import { percentileView } from "./percentiles.ts";
+import type { ServerBlock } from "../server_metrics/mod.ts";
 
 /** How to summarize and what to add. */
 export interface ReportSettings {
@@ -40,6 +41,12 @@ export interface TaskResultJson {
   token_counts?: TaskSummary["tokenCounts"];
   /** Timings the server reported, by name: mean ms and requests (labelled apart from the client's). */
   server_timings_ms?: TaskSummary["serverTimings"];
+  /**
+   * The server's own metrics over the task window (`--server-metrics`): peaks
+   * and means of its gauges, ratios and histogram percentiles; absent when
+   * nothing was scraped.
+   */
+  server?: ServerBlock;
   /** The client's self-check during the run (absent for a killed run). */
   client?: SelfCheck;
   percentiles?: Record<string, Record<string, number>>;

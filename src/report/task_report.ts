@@ -30,6 +30,12 @@ import { renderTaskTables } from "./table.ts";
 import { type ReportSettings, resultJson, type TaskResultJson } from "./result_json.ts";
 import { fileSink, runReporters, type Sink, type TaskReporter, type TaskView } from "./reporter.ts";
 import { LOOP_LAG_WARN_MS, type SelfCheck } from "../bench/self_check.ts";
+import {
+  describeServerBlock,
+  readServerMetrics,
+  type ServerSummary,
+  summarizeServerMetrics,
+} from "../server_metrics/mod.ts";
 
 export { type ReportSettings, resultJson, type TaskResultJson } from "./result_json.ts";
 
@@ -259,6 +265,43 @@ async function summarize(
 }
 
 /**
+ * The task's server metrics over its window (the stable window, else first
+ * counted start to last counted end), when its samples file exists; panel
+ * times relative to the trace's anchor, as the page's timeline.
+ */
+async function serverMetricsOf(
+  path: string,
+  selection: Selection,
+  originMs: number,
+): Promise<ServerSummary | undefined> {
+  try {
+    await Deno.stat(path);
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return undefined;
+    throw error;
+  }
+  let startMs = Infinity;
+  let endMs = -Infinity;
+  if (selection.window) {
+    startMs = selection.window.openMs;
+    endMs = selection.window.closeMs;
+  } else {
+    for (const f of selection.counted) {
+      startMs = Math.min(startMs, f.startMs);
+      endMs = Math.max(endMs, f.endMs);
+    }
+  }
+  try {
+    return await summarizeServerMetrics(readServerMetrics(path), { startMs, endMs, originMs });
+  } catch (error) {
+    throw new RuntimeError(
+      `Cannot read the server metrics file "${path}": ${errorMessage(error)}`,
+      { cause: error },
+    );
+  }
+}
+
+/**
  * Streams a task's trace, summarizes it and runs the task reporters over it.
  * A summarizer that finds nothing to summarize (no stable window) is reported
  * in `error`; the reporters that need no summary (requests CSV, page) still run.
@@ -298,6 +341,11 @@ export async function reportTrace(
     generatedAt: options.generatedAt ?? new Date(),
   });
   if (read.selfCheck) json.client = read.selfCheck;
+  const server = await serverMetricsOf(paths.serverMetrics, selection, anchorMs);
+  // Histogram deltas need only the scrapes around the window; a short task may have none inside.
+  if (server && (server.server.scrapes > 0 || server.server.family !== undefined)) {
+    json.server = server.server;
+  }
   const warnings = [
     ...planWarnings,
     ...windowWarnings(summary),
@@ -306,10 +354,13 @@ export async function reportTrace(
     ...clientWarnings(read.selfCheck),
   ];
   if (warnings.length) json.warnings = warnings;
-  runReporters(options.reporters, { view: { ...view, summary, json, warnings }, sink });
+  const full: TaskView = { ...view, summary, json, warnings };
+  if (server) full.server = server;
+  runReporters(options.reporters, { view: full, sink });
   let text = renderTaskTables(summary, settings.stats);
   if (warnings.length) text += "\n" + warnings.map((w) => `warning: ${w}`).join("\n");
   if (json.percentiles) text += "\n" + renderPercentileTable(json.percentiles);
+  if (json.server) text += "\n" + describeServerBlock(json.server);
   const checks = settings.failOn ? checkGates(settings.failOn, summary) : [];
   const breaches = checks.filter((c) => c.holds).map(({ gate, observed }) => ({ gate, observed }));
   return { ...base, summary, json, breaches, checks, text };

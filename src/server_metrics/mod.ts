@@ -43,6 +43,7 @@ export {
 } from "./scrape.ts";
 export {
   compareLatency,
+  describeServerBlock,
   histogramQuantile,
   LATENCY_COMPARISON_METHOD,
   type LatencyComparisonRow,

@@ -43,7 +43,9 @@ import type { SeriesInfo, ServerMetricsEntry } from "./scrape.ts";
 export const SERVER_METRICS_METHOD =
   "gauges read at each scrape in the task window (peak, mean over scrapes); counters and " +
   "histogram buckets as increments between the last scrape at or before the window's start and " +
-  "the first at or after its end (a drop is a restart); percentiles by Prometheus' " +
+  "the first at or after its end (a drop is a restart), so requests just outside the window " +
+  "(warm-up ones among them) can count in its first and last intervals — a shorter scrape " +
+  "interval narrows that; percentiles by Prometheus' " +
   "histogram_quantile rule: linear interpolation inside the bucket holding the rank, lower " +
   "bound 0 for the first bucket, the largest finite bound for a rank in +Inf";
 
@@ -118,7 +120,7 @@ export interface ServerBlock {
   method: string;
 }
 
-/** One panel's series, ready to draw: times relative to the task start. */
+/** One panel's series, ready to draw: times relative to the window's `originMs`. */
 export interface PanelSeries {
   panel: GaugePanel | RatioPanel | "preemptions";
   /** The metric the values come from. */
@@ -139,6 +141,8 @@ export interface ServerSummary {
 export interface ServerWindow {
   startMs: number;
   endMs: number;
+  /** Panel times are relative to this (e.g. the trace's anchor); default `startMs`. */
+  originMs?: number;
   /** Force a family instead of detecting it. */
   family?: ServerFamily;
 }
@@ -251,7 +255,8 @@ export class ServerMetricsFold {
   ) {
     let p = this.#panels.get(key);
     if (!p) this.#panels.set(key, p = { panel: key, metric, unit, points: [] });
-    p.points.push({ t_ms: Math.round((t - this.#window.startMs) * 1000) / 1000, value: v });
+    const origin = this.#window.originMs ?? this.#window.startMs;
+    p.points.push({ t_ms: Math.round((t - origin) * 1000) / 1000, value: v });
   }
 
   /** Combined value of the first ref that has a value at this scrape. */
@@ -424,8 +429,9 @@ export class ServerMetricsFold {
     }
     if (src.gauge) {
       const p = this.#panels.get(panel);
+      const { startMs, endMs, originMs = startMs } = this.#window;
       const inside = (p?.points ?? []).filter((x) =>
-        x.t_ms >= 0 && x.t_ms <= this.#window.endMs - this.#window.startMs
+        x.t_ms >= startMs - originMs && x.t_ms <= endMs - originMs
       );
       if (inside.length > 0) return inside.reduce((a, x) => a + x.value, 0) / inside.length;
     }
@@ -534,4 +540,25 @@ export function compareLatency(
     rows.push(row);
   }
   return rows;
+}
+
+/**
+ * The block's headline in one line of plain text (the console's line under a
+ * task's tables, the page's line over its latency table): scrapes, peaks,
+ * KV-cache usage, hit rate and preemptions, "-" where the server has none.
+ */
+export function describeServerBlock(block: ServerBlock): string {
+  const pct = (v: number | undefined) => v === undefined ? "-" : `${(v * 100).toFixed(1)}%`;
+  const parts = [
+    `${block.scrapes} scrapes in the task window`,
+    `peak running ${block.peak_running_requests ?? "-"}`,
+    `peak waiting ${block.peak_waiting_requests ?? "-"}`,
+    `KV-cache usage mean ${pct(block.mean_kv_cache_usage_ratio)}, peak ${
+      pct(block.peak_kv_cache_usage_ratio)
+    }`,
+    `prefix-cache hit rate ${pct(block.prefix_cache_hit_ratio)}`,
+  ];
+  if (block.preemptions !== undefined) parts.push(`preemptions ${block.preemptions}`);
+  if (block.ttft_ms) parts.push(`TTFT mean ${block.ttft_ms.mean.toFixed(2)} ms`);
+  return `Server${block.family ? ` (${block.family} metrics)` : ""}: ${parts.join(" · ")}`;
 }

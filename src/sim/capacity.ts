@@ -1,7 +1,10 @@
 /**
  * The simulator's decode capacity: at most `maxBatch` requests decode at
  * once, the rest wait in a queue (first come, first served), and counters of
- * requests held, decoding and queued.
+ * requests held, decoding (`active`: vLLM's running) and queued (vLLM's
+ * waiting). The counts are the truth the simulator's `/metrics` reports, so
+ * every path keeps them exact: a request cancelled while queued leaves the
+ * queue (it is never admitted later), and an admitted one frees its slot.
  *
  * @module
  */
@@ -37,10 +40,20 @@ export class Capacity {
     queued: 0,
   };
   readonly #maxBatch: number;
-  readonly #waiting: Array<() => void> = [];
+  readonly #waiting: Array<(at: number) => void> = [];
+  readonly #onChange: ((active: number, queued: number) => void) | undefined;
 
-  constructor(maxBatch: number) {
+  /**
+   * @param maxBatch requests decoding at once
+   * @param onChange called after every change of `active` or `queued` (tests' ground truth)
+   */
+  constructor(maxBatch: number, onChange?: (active: number, queued: number) => void) {
     this.#maxBatch = maxBatch;
+    this.#onChange = onChange;
+  }
+
+  #changed(): void {
+    this.#onChange?.(this.stats.active, this.stats.queued);
   }
 
   /** A request is open (its response not yet finished). */
@@ -59,15 +72,12 @@ export class Capacity {
     if (stats.active < this.#maxBatch) {
       stats.active++;
       if (stats.active > stats.peakActive) stats.peakActive = stats.active;
+      this.#changed();
       begin(arrived);
     } else {
       stats.queued++;
-      this.#waiting.push(() => {
-        stats.queued--;
-        stats.active++;
-        if (stats.active > stats.peakActive) stats.peakActive = stats.active;
-        begin(performance.now());
-      });
+      this.#waiting.push(begin);
+      this.#changed();
     }
   }
 
@@ -79,13 +89,25 @@ export class Capacity {
     if (cancelled) stats.cancelled++;
     else stats.completed++;
     const next = this.#waiting.shift();
-    if (next) next();
+    if (next) {
+      stats.queued--;
+      stats.active++;
+      if (stats.active > stats.peakActive) stats.peakActive = stats.active;
+    }
+    this.#changed();
+    next?.(performance.now());
   }
 
-  /** A request still queued was cancelled by its client. */
-  drop(): void {
+  /** A request still queued (`begin` as given to {@link admit}) was cancelled by its client. */
+  drop(begin: (at: number) => void): void {
+    const i = this.#waiting.indexOf(begin);
+    if (i >= 0) {
+      this.#waiting.splice(i, 1);
+      this.stats.queued--;
+    }
     this.stats.held--;
     this.stats.cancelled++;
+    this.#changed();
   }
 
   /** Zeroes the counters (not the open requests). */

@@ -1,5 +1,6 @@
 /**
- * The simulator's HTTP routing: the model list, health and stats pages, and
+ * The simulator's HTTP routing: the model list, health, stats and `/metrics`
+ * (vLLM's names, engine_metrics.ts) pages, and
  * each completions path to its wire format; a request body that is not a
  * JSON object, or that its wire rejects, is answered before it counts.
  *
@@ -18,6 +19,7 @@ import { responsesWire } from "./responses_wire.ts";
 import { embeddingsWire } from "./embeddings_wire.ts";
 import { type SimCore, streamResponse, wholeResponse } from "./stream.ts";
 import type { Json, SimWire } from "./wire.ts";
+import { VLLM_METRICS_CONTENT_TYPE } from "./metrics_exposition.ts";
 import { tgiInfo, tgiWire } from "./tgi_wire.ts";
 import { llamacppProps, llamacppWire } from "./llamacpp_wire.ts";
 import { sglangModelInfo, sglangWire } from "./sglang_wire.ts";
@@ -105,6 +107,12 @@ export function simRouter(
       if (discovery && path === discovery[0]) return discovery[1](model);
       if (path === "/health") return new Response(null, { status: 200 });
       if (path === "/sim/stats") return Response.json(capacity.stats);
+      if (path === "/metrics") {
+        const { active: running, queued: waiting } = capacity.stats;
+        return new Response(core.metrics.exposition({ running, waiting }), {
+          headers: { "content-type": VLLM_METRICS_CONTENT_TYPE },
+        });
+      }
     }
     const wire = Object.hasOwn(wires, path) ? wires[path] : undefined;
     if (req.method !== "POST" || !wire) {

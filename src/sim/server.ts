@@ -3,7 +3,8 @@
  * demos. It speaks vLLM's wire format (openai_wire.ts), times every token on
  * an absolute schedule (stream.ts), models a decode capacity (at most
  * `maxBatch` requests decode at once; the rest queue: capacity.ts), injects
- * faults (faults.ts), and stamps each event with its own send time in an
+ * faults (faults.ts), reports vLLM's `/metrics` from its own state
+ * (engine_metrics.ts), and stamps each event with its own send time in an
  * extra `sim_sent_ms` field. This module starts it: settings, the shared
  * core, the listener and shutdown; routing is router.ts.
  *
@@ -14,6 +15,7 @@ import { Random } from "../random.ts";
 import { DeadlineScheduler } from "./scheduler.ts";
 import { loadTokenizer } from "../tokenizer/tokenizer.ts";
 import { Capacity, type SimStats } from "./capacity.ts";
+import { EngineMetrics } from "./engine_metrics.ts";
 import { FaultPicker } from "./faults.ts";
 import { promptCounter } from "./openai_wire.ts";
 import { simRouter } from "./router.ts";
@@ -25,6 +27,9 @@ export type { SimStats } from "./capacity.ts";
 export type { SendTimes } from "./stream.ts";
 export { SIM_SERVERS, type SimOptions, type SimServerKind } from "../sim_options.ts";
 export { simPromptTokens } from "./openai_wire.ts";
+
+/** KV-cache size when the options set none, tokens. */
+export const DEFAULT_KV_CACHE_TOKENS = 65_536;
 
 /** A running simulator. */
 export interface SimServer {
@@ -52,8 +57,21 @@ export interface SimServer {
   shutdown(): Promise<void>;
 }
 
+/** Observers of the simulator's state, for tests. */
+export interface SimHooks {
+  /**
+   * Called after every change of the running (decoding) or waiting (queued)
+   * count, with the instant on the shared time axis (`performance.timeOrigin
+   * + performance.now()`): the ground truth `/metrics` reports.
+   */
+  onCounts?: (tMs: number, running: number, waiting: number) => void;
+}
+
 /** Starts the simulator and resolves once it listens. */
-export async function startSimulator(options: SimOptions = {}): Promise<SimServer> {
+export async function startSimulator(
+  options: SimOptions = {},
+  hooks: SimHooks = {},
+): Promise<SimServer> {
   const tokenizer = options.tokenizer ? await loadTokenizer(options.tokenizer) : undefined;
   const promptTokens = promptCounter(tokenizer);
   const opts = {
@@ -68,9 +86,16 @@ export async function startSimulator(options: SimOptions = {}): Promise<SimServe
     maxBatch: options.maxBatch ?? Infinity,
     seed: options.seed ?? 0,
     usageScale: options.usageScale ?? 1,
+    kvCacheTokens: options.kvCacheTokens ?? DEFAULT_KV_CACHE_TOKENS,
   };
   const random = new Random(opts.seed);
-  const capacity = new Capacity(opts.maxBatch);
+  const onCounts = hooks.onCounts;
+  const capacity = new Capacity(
+    opts.maxBatch,
+    onCounts &&
+      ((running, waiting) =>
+        onCounts(performance.timeOrigin + performance.now(), running, waiting)),
+  );
   const scheduler = new DeadlineScheduler();
   const openStreams = new Set<ReadableStreamDefaultController<Uint8Array>>();
   const stalled = new Set<ReadableStreamDefaultController<Uint8Array>>();
@@ -80,6 +105,7 @@ export async function startSimulator(options: SimOptions = {}): Promise<SimServe
     pacing: opts,
     scheduler,
     capacity,
+    metrics: new EngineMetrics(opts.model, opts.kvCacheTokens),
     jitter: () => opts.jitterMs === 0 ? 0 : (random.next() * 2 - 1) * opts.jitterMs,
     promptTokens,
     nextId: () => ++idCounter,

@@ -9,6 +9,7 @@
  */
 
 import type { Capacity } from "./capacity.ts";
+import type { EngineMetrics } from "./engine_metrics.ts";
 import type { FaultKind } from "./faults.ts";
 import type { DeadlineScheduler } from "./scheduler.ts";
 import type { Json, SimWire, WireStream } from "./wire.ts";
@@ -32,6 +33,8 @@ export interface SimCore {
   readonly pacing: Pacing;
   readonly scheduler: DeadlineScheduler;
   readonly capacity: Capacity;
+  /** What `GET /metrics` reports: histograms, counters, KV and prefix cache. */
+  readonly metrics: EngineMetrics;
   /** ± jitter of TTFT and each gap (seeded; draws in schedule order). */
   jitter(): number;
   /** The prompt's tokens as the simulator counts them. */
@@ -92,6 +95,12 @@ function tokenText(i: number, seed: number): string {
   return WORDS[(i * 7 + seed) % WORDS.length]!;
 }
 
+/** The part of a counted body the prefix cache keys on: the messages or the prompt. */
+function promptText(counted: Json): string {
+  const p = counted.messages ?? counted.prompt ?? counted.input ?? counted;
+  return typeof p === "string" ? p : JSON.stringify(p);
+}
+
 /** One streamed response, paced on the core's scheduler, with `fault` injected if given. */
 export function streamResponse(
   core: SimCore,
@@ -104,7 +113,9 @@ export function streamResponse(
   const faultAt = core.faultAfterTokens;
   let faulted = false;
   const n = wire.outputLength(body, pacing.outputTokens);
-  const prompt = core.promptTokens(wire.countBody?.(body) ?? body);
+  const counted = wire.countBody?.(body) ?? body;
+  const prompt = core.promptTokens(counted);
+  const engine = core.metrics.arrived(arrived, { tokens: prompt, text: promptText(counted) });
   const reported = Math.round(n * pacing.usageScale);
   const events: WireStream = wire.stream(body, {
     id: core.nextId(),
@@ -126,7 +137,8 @@ export function streamResponse(
     core.openStreams.delete(controller);
     core.stalled.delete(controller);
     if (admitted) capacity.release(true);
-    else capacity.drop();
+    else capacity.drop(begin);
+    core.metrics.finished(engine, performance.now(), "abort");
   };
   const send = (payload: string) => {
     if (closed) return;
@@ -144,6 +156,7 @@ export function streamResponse(
     closed = true;
     core.openStreams.delete(controller);
     capacity.release(false);
+    core.metrics.finished(engine, performance.now(), "stop");
   };
   let resume: (from: number) => void = () => {};
   /** Injects a mid-stream fault; true when this step must not go on. */
@@ -167,6 +180,7 @@ export function streamResponse(
         // A plain string: Deno logs a body stream's error value, and a string has no stack.
         controller.error("servebench sim: injected fault: connection reset mid-stream");
         capacity.release(true);
+        core.metrics.finished(engine, performance.now(), "abort");
         return true;
       case "error_event":
         send(events.errorEvent());
@@ -220,18 +234,20 @@ export function streamResponse(
     let text = "";
     for (let i = from; i < to; i++) text += tokenText(i, pacing.seed);
     send(events.token(text, from < pacing.reasoningTokens, to >= n));
+    const now = performance.now();
     if (log) {
-      const now = performance.now();
       log.firstMs ??= now;
       log.lastMs = now;
       log.events++;
     }
+    core.metrics.tokens(engine, to - from, now);
     return to;
   };
 
   const begin = (admittedAt: number) => {
     admitted = true;
     if (closed) return;
+    core.metrics.admitted(engine, admittedAt);
     const first = admittedAt +
       Math.max(0, pacing.ttftMs + prompt * pacing.prefillMsPerToken + core.jitter());
     if (n === 0) {
@@ -285,13 +301,19 @@ export function wholeResponse(
   const { pacing } = core;
   core.capacity.hold();
   const n = wire.outputLength(body, pacing.outputTokens);
-  const prompt = core.promptTokens(wire.countBody?.(body) ?? body);
+  const counted = wire.countBody?.(body) ?? body;
+  const prompt = core.promptTokens(counted);
+  const engine = core.metrics.arrived(arrived, { tokens: prompt, text: promptText(counted) });
   const reported = Math.round(n * pacing.usageScale);
   return new Promise((resolve) => {
     core.capacity.admit(arrived, (start) => {
-      const total = Math.max(0, pacing.ttftMs + prompt * pacing.prefillMsPerToken + core.jitter()) +
-        Math.max(0, n - 1) * pacing.itlMs;
+      core.metrics.admitted(engine, start);
+      const first = Math.max(0, pacing.ttftMs + prompt * pacing.prefillMsPerToken + core.jitter());
+      const total = first + Math.max(0, n - 1) * pacing.itlMs;
       core.scheduler.at(start + total, () => {
+        // Decoded in the engine on the same pacing, answered whole at the end.
+        if (n > 0) core.metrics.tokens(engine, 1, start + first);
+        if (n > 1) core.metrics.tokens(engine, n - 1, start + total);
         let text = "";
         for (let i = 0; i < n; i++) text += tokenText(i, pacing.seed);
         const json = wire.whole(body, {
@@ -303,6 +325,7 @@ export function wholeResponse(
           arrivedMs: performance.timeOrigin + arrived,
         });
         core.capacity.release(false);
+        core.metrics.finished(engine, start + total, "stop");
         const extra = wire.wholeHeaders?.({
           id: 0,
           tokens: n,

@@ -112,3 +112,89 @@ Deno.test("planFromFlags() takes fetch, not raw, when a proxy variable is set an
   assertEquals(planFromFlags({ url }, proxied).transport, "fetch");
   assertEquals(planFromFlags({ url, transport: "raw" }, proxied).transport, "raw");
 });
+
+Deno.test("parseFlags() reads a flag whose value is optional: alone, with a value, and --no-", () => {
+  const specs = [
+    { name: "server-metrics", type: "string", optionalValue: true, help: "h" },
+    { name: "c", type: "integer", help: "h" },
+  ] as const satisfies readonly FlagSpec[];
+  const parse = (argv: string[]) => parseFlags(argv, specs, { command: "t" }).values;
+  assertEquals(parse(["--server-metrics"]), { "server-metrics": true });
+  assertEquals(parse(["--server-metrics", "--c", "2"]), { "server-metrics": true, c: 2 });
+  assertEquals(parse(["--server-metrics", "http://h:1/m"]), { "server-metrics": "http://h:1/m" });
+  assertEquals(parse(["--server-metrics=http://h:1/m"]), { "server-metrics": "http://h:1/m" });
+  assertEquals(parse(["--no-server-metrics"]), { "server-metrics": false });
+});
+
+Deno.test("planFromFlags() scrapes server metrics by default, and checks --server-metrics and its interval", () => {
+  const base = { url: "http://127.0.0.1:1/v1", concurrency: [1] };
+  assertEquals(planFromFlags(base).tasks[0]!.model.serverMetrics, { intervalMs: 1000 });
+  assertEquals(
+    planFromFlags({
+      ...base,
+      "server-metrics": "http://127.0.0.1:2/m",
+      "server-metrics-interval": 0.5,
+    }).tasks[0]!.model.serverMetrics,
+    { url: "http://127.0.0.1:2/m", intervalMs: 500 },
+  );
+  assertEquals(
+    planFromFlags({ ...base, "server-metrics": false }).tasks[0]!.model.serverMetrics,
+    undefined,
+  );
+  try {
+    planFromFlags({ ...base, "server-metrics": "metrics", "server-metrics-interval": 5000 });
+    throw new Error("expected a UsageError");
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    assertEquals(error.problems, [
+      "--server-metrics-interval: expected at most 3600 seconds, got 5000",
+      '--server-metrics: expected an http:// or https:// URL with a host, got "metrics"',
+    ]);
+  }
+  try {
+    planFromFlags({ ...base, "server-metrics": false, "server-metrics-interval": 2 });
+    throw new Error("expected a UsageError");
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    assertEquals(error.problems, [
+      "--server-metrics-interval: not used: server metrics are off (--no-server-metrics)",
+    ]);
+  }
+});
+
+Deno.test("planFromFlags() takes server_metrics and server_metrics_interval_s from a model config; flags win", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const path = `${dir}/m.yaml`;
+    Deno.writeTextFileSync(
+      path,
+      "url: http://127.0.0.1:1\nserver_metrics: http://127.0.0.1:9/metrics\nserver_metrics_interval_s: 2\n",
+    );
+    assertEquals(
+      planFromFlags({ models: [path], concurrency: [1] }).tasks[0]!.model.serverMetrics,
+      { url: "http://127.0.0.1:9/metrics", intervalMs: 2000 },
+    );
+    assertEquals(
+      planFromFlags({ models: [path], concurrency: [1], "server-metrics": true }).tasks[0]!.model
+        .serverMetrics,
+      { url: "http://127.0.0.1:9/metrics", intervalMs: 2000 },
+      "--server-metrics alone keeps the config's URL",
+    );
+    assertEquals(
+      planFromFlags({
+        models: [path],
+        concurrency: [1],
+        "server-metrics": "http://127.0.0.1:8/m",
+        "server-metrics-interval": 1,
+      }).tasks[0]!.model.serverMetrics,
+      { url: "http://127.0.0.1:8/m", intervalMs: 1000 },
+    );
+    Deno.writeTextFileSync(path, "url: http://127.0.0.1:1\nserver_metrics: false\n");
+    assertEquals(
+      planFromFlags({ models: [path], concurrency: [1] }).tasks[0]!.model.serverMetrics,
+      undefined,
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

@@ -115,7 +115,7 @@ Deno.test({
         );
         assert(lines >= 1, "the concurrency line is drawn");
         const box = await browser.eval<{ x: number; y: number }>(
-          `(() => { const b = document.querySelector("#timeline g.mark-rect path").getBoundingClientRect(); return { x: b.x + b.width / 2, y: b.y + b.height / 2 }; })()`,
+          `(() => { const p = document.querySelector("#timeline g.mark-rect path"); p.scrollIntoView({ block: "center" }); const b = p.getBoundingClientRect(); return { x: b.x + b.width / 2, y: b.y + b.height / 2 }; })()`,
         );
         await browser.hover(box.x, box.y);
         await browser.waitFor(`!!document.querySelector("#vg-tooltip-element.visible")`, 5000);
@@ -184,7 +184,7 @@ Deno.test({
         assert(text.includes(XSS_MODEL), `the model name shows literally: ${text}`);
         // Hover the failed request's bar: its status shows the message as text.
         const box = await browser.eval<{ x: number; y: number }>(
-          `(() => { const ps = [...document.querySelectorAll("#timeline g.mark-symbol path")].filter((p) => p.getAttribute("fill") === "#ff7f0e"); const b = ps[0].getBoundingClientRect(); return { x: b.x + b.width / 2, y: b.y + b.height / 2 }; })()`,
+          `(() => { const ps = [...document.querySelectorAll("#timeline g.mark-symbol path")].filter((p) => p.getAttribute("fill") === "#ff7f0e"); ps[0].scrollIntoView({ block: "center" }); const b = ps[0].getBoundingClientRect(); return { x: b.x + b.width / 2, y: b.y + b.height / 2 }; })()`,
         );
         await browser.hover(box.x, box.y);
         await browser.waitFor(`!!document.querySelector("#vg-tooltip-element.visible")`, 5000);
@@ -261,6 +261,91 @@ Deno.test({
       });
     } finally {
       await browser.close();
+    }
+  },
+});
+
+Deno.test({
+  name:
+    "the task page draws the server's panels under the timeline in Chromium: one mark per scrape, the client's in-flight line, the latency table",
+  ignore: browserMissing,
+  async fn() {
+    const sim = await startSimulator({ ttftMs: 20, itlMs: 5, maxBatch: 2 });
+    const browser = await Browser.launch();
+    try {
+      await withTempDir(async (dir) => {
+        const r = await runCommand(
+          [
+            "--url",
+            sim.url,
+            "--concurrency",
+            "4",
+            "--num-prompts",
+            "16",
+            "--max-tokens",
+            "12",
+            "--server-metrics-interval",
+            "0.05",
+            "--work-dir",
+            dir,
+          ],
+          { print: quiet, env: () => undefined },
+        );
+        const paths = r!.tasks[0]!.paths;
+        const scrapes = Deno.readTextFileSync(paths.serverMetrics).split("\n")
+          .filter((l) => l.startsWith('{"t"') && l.includes('"v":')).length;
+        assert(scrapes >= 3, `scrapes: ${scrapes}`);
+        await browser.open(paths.plot);
+        await browser.waitFor(
+          `document.body.dataset.rendered === "true" || !!document.body.dataset.renderError`,
+        );
+        assertEquals(await browser.eval(`document.body.dataset.renderError ?? null`), null);
+        // Per concatenated view of the timeline: its title, its points and its lines.
+        const views = await browser.eval<
+          Array<{ title: string; points: number; lines: number; x: string | null }>
+        >(
+          `[...document.querySelectorAll("#timeline g.mark-group.role-scope")].map((g) => ({
+            title: g.querySelector("g.role-title text")?.textContent ?? "",
+            points: g.querySelectorAll("g.mark-symbol.role-mark path").length,
+            lines: g.querySelectorAll("g.mark-line.role-mark path").length,
+            x: g.querySelector('g[aria-label^="X-axis"]')?.getAttribute("aria-label") ?? null,
+          })).filter((v) => v.title)`,
+        );
+        const load = views.find((v) => v.title.startsWith("Server: requests running"));
+        const kv = views.find((v) => v.title.startsWith("Server: KV-cache usage"));
+        assert(load && kv, JSON.stringify(views));
+        assertEquals(load.points, 2 * scrapes, "a running and a waiting mark per scrape");
+        assertEquals(load.lines, 3, "client in flight, running, waiting");
+        assertEquals(kv.points, scrapes, "a KV mark per scrape");
+        const titles = views.map((v) => v.title);
+        assert(
+          titles.indexOf(load.title) > titles.findIndex((t) => t.startsWith("Requests")),
+          `under the timeline: ${titles}`,
+        );
+        // One x scale for all: every view's x axis describes the same domain.
+        const axes = new Set(views.map((v) => v.x));
+        assertEquals(axes.size, 1, JSON.stringify(views.map((v) => v.x)));
+        assert([...axes][0]?.includes("seconds since the task started"), String([...axes][0]));
+        const table = await browser.eval<string[]>(
+          `[...document.querySelectorAll("#server-latency tr td:first-child")].map((td) => td.textContent)`,
+        );
+        assert(
+          table.includes("ttft_ms") && table.some((t) => t.startsWith("vllm:time_to_first_token")),
+          JSON.stringify(table),
+        );
+        assert(
+          await browser.eval<boolean>(
+            `document.body.textContent.includes("Method: client statistics are exact")`,
+          ),
+          "the table states its method",
+        );
+        Deno.mkdirSync(ARTIFACTS, { recursive: true });
+        await browser.screenshot(`${ARTIFACTS}task_report_server.png`);
+        assertEquals(browser.consoleErrors, []);
+      });
+    } finally {
+      await browser.close();
+      await sim.shutdown();
     }
   },
 });

@@ -2,6 +2,7 @@ import { assert, assertClose, assertEquals } from "../helpers.ts";
 import type { SeriesInfo, ServerMetricsEntry } from "../../src/server_metrics/scrape.ts";
 import {
   compareLatency,
+  describeServerBlock,
   histogramQuantile,
   summarizeServerMetrics,
 } from "../../src/server_metrics/summary.ts";
@@ -204,4 +205,18 @@ Deno.test("compareLatency() pairs server histograms with the client's metrics of
   assertEquals(rows[0]!.client_ms, { mean: 150, p50: 90, p90: 240, p99: 260 });
   assertClose(rows[0]!.server_ms.p50, 87.5, 1e-9, "server p50");
   assertClose(rows[0]!.mean_difference_ms!, 150 - 2000 / 15, 1e-9, "mean difference");
+});
+
+Deno.test("describeServerBlock() says each headline number, and '-' where the server has none", () => {
+  assertEquals(
+    describeServerBlock({
+      family: "vllm",
+      scrapes: 3,
+      peak_running_requests: 4,
+      mean_kv_cache_usage_ratio: 0.25,
+      peak_kv_cache_usage_ratio: 0.5,
+      method: "m",
+    }),
+    "Server (vllm metrics): 3 scrapes in the task window · peak running 4 · peak waiting - · KV-cache usage mean 25.0%, peak 50.0% · prefix-cache hit rate -",
+  );
 });
