@@ -11,10 +11,11 @@ import { REPORT_HELP, reportCommand } from "./src/cli/report.ts";
 import { breachLines } from "./src/cli/_report_flags.ts";
 import { SIM_HELP, simCommand } from "./src/cli/sim.ts";
 import { LIST_HELP, listCommand } from "./src/cli/list.ts";
+import { MERGE_HELP, mergeCommand } from "./src/cli/merge.ts";
 import { MAIN_HELP, VERSION } from "./src/cli/help.ts";
 import { ExitCode, UsageError } from "./src/errors.ts";
 
-const COMMANDS = ["run", "sim", "report", "list", "help", "version"];
+const COMMANDS = ["run", "sim", "report", "merge", "list", "help", "version"];
 
 /** Prints the `--fail-on` conditions that held; returns the exit code. */
 function gateExit(lines: string[]): number {
@@ -50,6 +51,7 @@ async function main(args: string[]): Promise<number> {
         run: RUN_HELP,
         sim: SIM_HELP,
         report: REPORT_HELP,
+        merge: MERGE_HELP,
         list: LIST_HELP,
       };
       print((sub && helps[sub]) || MAIN_HELP);
@@ -71,6 +73,10 @@ async function main(args: string[]): Promise<number> {
     }
     if (command === "report") {
       const result = await reportCommand(rest, print);
+      return result ? gateExit(breachLines(result.reports)) : ExitCode.ok;
+    }
+    if (command === "merge") {
+      const result = await mergeCommand(rest, print);
       return result ? gateExit(breachLines(result.reports)) : ExitCode.ok;
     }
     if (command === "sim") {

@@ -19,13 +19,14 @@ import {
 import { MAX_PREPARED, needsTokenizer, prepareSpecs } from "../dataset/mod.ts";
 import { BatchedCounter, TokenizerPool } from "../tokenizer/pool.ts";
 import { loadTokenizer } from "../tokenizer/tokenizer.ts";
-import { describeLoad } from "../load/mod.ts";
+import { describeLoad, type LoadPart } from "../load/mod.ts";
 import type { RequestSpec } from "../protocol/openai.ts";
 import { adapterFor, API_KINDS, type ApiKind } from "../protocol/mod.ts";
 import { probeApi, serverRoot } from "./probe.ts";
 import { createTransport } from "../protocol/transport.ts";
 import type { RequestRecord } from "../record/record.ts";
-import { TraceWriter } from "../record/trace.ts";
+import { type ShardStamp, TraceWriter } from "../record/trace.ts";
+import { planFingerprint, planHash } from "../config/shard.ts";
 import { createRunDir, safeName, type TaskPaths, taskPaths } from "../report/paths.ts";
 import { Progress, type ProgressSink } from "../report/progress.ts";
 import { recommend, renderSummaryTable, renderTradeoffTable } from "../report/summary.ts";
@@ -135,6 +136,52 @@ export function reportRun(
   return written;
 }
 
+/**
+ * The estimated offset of the wall clock (`Date.now()`) from the shared time
+ * axis (`performance.timeOrigin + performance.now()`) right now, ms: what
+ * turns a wall-clock instant into one on the axis records are stamped on.
+ */
+export function wallOffsetMs(): number {
+  return Date.now() - (performance.timeOrigin + performance.now());
+}
+
+/** Where a shard's wall-clock time comes from (a merged report repeats it). */
+export const CLOCK_SOURCE = "system wall clock (Date.now); the hosts are assumed NTP-synchronised";
+
+/** The shard stamp of a trace header: which shard, and how it kept time. */
+function shardStamp(plan: Plan, part: LoadPart): ShardStamp {
+  return {
+    index: part.index,
+    count: part.count,
+    clock_source: CLOCK_SOURCE,
+    wall_offset_ms: Math.round(wallOffsetMs() * 1000) / 1000,
+    ...(plan.startAtMs !== undefined ? { start_at: new Date(plan.startAtMs).toISOString() } : {}),
+  };
+}
+
+/** The name of a shard run folder's own file: its shard, plan hash and fingerprint. */
+export const SHARD_FILE = "shard.json";
+
+/** What {@link SHARD_FILE} holds. */
+export interface ShardFile {
+  shard: ShardStamp;
+  plan_hash: string;
+  /** The plan as every shard must have it ({@link planFingerprint}). */
+  plan: Record<string, unknown>;
+}
+
+function writeShardFile(
+  runDir: string,
+  what: { plan: Plan; hash: string; fingerprint: Record<string, unknown> },
+): void {
+  const file: ShardFile = {
+    shard: shardStamp(what.plan, what.plan.shard!),
+    plan_hash: what.hash,
+    plan: what.fingerprint,
+  };
+  Deno.writeTextFileSync(`${runDir}/${SHARD_FILE}`, JSON.stringify(file, null, 2) + "\n");
+}
+
 /** Runs a whole plan. The plan must already be valid (see resolvePlan). */
 export async function runBenchmark(plan: Plan, options: RunOptions = {}): Promise<RunResult> {
   const print = options.print ?? ((t: string) => console.log(t));
@@ -172,10 +219,13 @@ export async function runBenchmark(plan: Plan, options: RunOptions = {}): Promis
         );
       }
     }
+    const fingerprint = planFingerprint(plan);
+    const hash = await planHash(fingerprint);
     const { dir: runDir, stamp } = createRunDir(plan.workDir, options.now?.() ?? new Date());
     Deno.mkdirSync(`${runDir}/configs`, { recursive: true });
     const configPath = `${runDir}/configs/${stamp}.yaml`;
     Deno.writeTextFileSync(configPath, toYaml(redactPlan(plan), { aliasDuplicateObjects: false }));
+    if (plan.shard) writeShardFile(runDir, { plan, hash, fingerprint });
     const settings = settingsOf(plan);
     if (options.outputs) settings.outputs = options.outputs;
     const reporters = chooseReporters(settings);
@@ -187,6 +237,7 @@ export async function runBenchmark(plan: Plan, options: RunOptions = {}): Promis
       print,
       settings,
       reporters: reporters.task,
+      planHash: hash,
     };
     const outcomes: TaskOutcome[] = [];
     let interrupted = false;
@@ -201,7 +252,9 @@ export async function runBenchmark(plan: Plan, options: RunOptions = {}): Promis
         }`,
       );
       const baseUrl = task.model.baseUrl ?? sims.get(task.model)!.url;
-      outcomes.push(await runTask(ctx, { task, baseUrl }));
+      // The start instant is the first task's; later tasks follow as each shard finishes.
+      const startAt = i === 0 && plan.startAtMs !== undefined ? { startAtMs: plan.startAtMs } : {};
+      outcomes.push(await runTask(ctx, { task, baseUrl, ...startAt }));
       if (options.signal?.aborted) interrupted = true;
     }
     const jsons = outcomes.flatMap((o) => (o.report.json ? [o.report.json] : []));
@@ -447,6 +500,8 @@ interface TaskContext {
   print: (text: string) => void;
   settings: ReportSettings;
   reporters: readonly TaskReporter[];
+  /** The plan's fingerprint hash, written into every trace header. */
+  planHash: string;
 }
 
 /** A task's log: printed with `--debug`, else kept for `logs/`. */
@@ -462,7 +517,7 @@ function taskLog(ctx: TaskContext): { log: (line: string) => void; lines: string
 /** Everything a task needs before its first request: the served model, its requests, a counter. */
 async function prepareTask(
   ctx: TaskContext,
-  where: { task: Task; baseUrl: string; log: (line: string) => void },
+  where: TaskWhere & { log: (line: string) => void },
 ): Promise<{ spec: DriveSpec; servedModel: string; counter?: BatchedCounter; workers: number }> {
   const { plan, shared, options } = ctx;
   const { task, baseUrl, log } = where;
@@ -493,7 +548,7 @@ async function prepareTask(
     }`,
   );
   const counter = await counterFor(task, shared);
-  const workers = workerCount(task.load, plan.workers);
+  const workers = workerCount(task.load, plan.workers, plan.shard ? { part: plan.shard } : {});
   log(
     `client: ${
       workers === 0 ? "the main thread" : `${workers} load worker${workers > 1 ? "s" : ""}`
@@ -520,7 +575,24 @@ async function prepareTask(
     total: plan.warmup + (task.load.numRequests ?? Infinity),
     ...(task.load.durationS !== undefined ? { durationMs: task.load.durationS * 1000 } : {}),
     ...(options.workerHeap ? { heapSampleMs: options.workerHeap.intervalMs } : {}),
+    ...(plan.shard ? { part: plan.shard } : {}),
+    ...(where.startAtMs !== undefined ? { startAtMs: where.startAtMs - wallOffsetMs() } : {}),
   };
+  if (plan.shard) {
+    log(
+      `shard: ${plan.shard.index}/${plan.shard.count} (indices ${plan.shard.index}, ${
+        plan.shard.index + plan.shard.count
+      }, …)`,
+    );
+  }
+  if (where.startAtMs !== undefined) {
+    const ahead = where.startAtMs - Date.now();
+    ctx.print(
+      `Starting at ${new Date(where.startAtMs).toISOString()} (${(ahead / 1000).toFixed(1)} s ${
+        ahead >= 0 ? "from now" : "ago: late, so the first sends are behind their schedule"
+      })`,
+    );
+  }
   return { spec, servedModel, workers, ...(counter ? { counter } : {}) };
 }
 
@@ -599,11 +671,15 @@ async function recordTask(
   }
 }
 
+/** Where a task runs, and when its load starts (wall clock, epoch ms) if at a set instant. */
+interface TaskWhere {
+  task: Task;
+  baseUrl: string;
+  startAtMs?: number;
+}
+
 /** Runs one task: prepare, drive and record, then report from its trace. */
-async function runTask(
-  ctx: TaskContext,
-  where: { task: Task; baseUrl: string },
-): Promise<TaskOutcome> {
+async function runTask(ctx: TaskContext, where: TaskWhere): Promise<TaskOutcome> {
   const { plan, runDir, options, print } = ctx;
   const { task } = where;
   const paths = taskPaths(runDir, { modelAbbr: task.model.abbr, name: task.outputName });
@@ -615,6 +691,8 @@ async function runTask(
     created: new Date().toISOString(),
     identity: identityOf(task, prepared.servedModel),
     task: redactTask(task),
+    plan_hash: ctx.planHash,
+    ...(plan.shard ? { shard: shardStamp(plan, plan.shard) } : {}),
   });
   await recordTask(ctx, { task, prepared, trace });
   // The report is the trace's, read back as `report --reuse` would: nothing is kept per request.

@@ -24,6 +24,7 @@ Commands:
   run        Benchmark a service (or, with no --url, the built-in simulator)
   sim        Run the built-in OpenAI-compatible simulator
   report     Recompute a run's reports from its raw traces (report --reuse <run>)
+  merge      Join the run folders of a sharded run's shards into one (merge DIR… -o OUT)
   list       List the model, dataset and summarizer configs and where each comes from
   help       Show this help, or a command's: servebench help run
   version    Print the version
