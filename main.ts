@@ -12,7 +12,8 @@ import { breachLines } from "./src/cli/_report_flags.ts";
 import { SIM_HELP, simCommand } from "./src/cli/sim.ts";
 import { LIST_HELP, listCommand } from "./src/cli/list.ts";
 import { MERGE_HELP, mergeCommand } from "./src/cli/merge.ts";
-import { MAIN_HELP, VERSION } from "./src/cli/help.ts";
+import { MAIN_HELP } from "./src/cli/help.ts";
+import { BUILD, versionText } from "./src/build_info.ts";
 import { ExitCode, UsageError } from "./src/errors.ts";
 
 const COMMANDS = ["run", "sim", "report", "merge", "list", "help", "version"];
@@ -58,7 +59,7 @@ async function main(args: string[]): Promise<number> {
       return ExitCode.ok;
     }
     if (first === "version" || first === "--version") {
-      print(`servebench ${VERSION}`);
+      print(versionText(BUILD, Deno.version.deno));
       return ExitCode.ok;
     }
     if (!first.startsWith("-") && !COMMANDS.includes(first)) {
