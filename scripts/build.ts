@@ -47,8 +47,14 @@ async function git(args: string[]): Promise<string | undefined> {
   }
 }
 
-/** The commit to stamp: the short hash, `-dirty` when tracked files have changes. */
+/**
+ * The commit to stamp: `SERVEBENCH_COMMIT` when set (a build without .git:
+ * `docker build --build-arg COMMIT=…`), else the short hash, `-dirty` when
+ * tracked files have changes.
+ */
 async function commitOf(): Promise<string | undefined> {
+  const given = Deno.env.get("SERVEBENCH_COMMIT");
+  if (given) return given;
   const hash = await git(["rev-parse", "--short=12", "HEAD"]);
   if (hash === undefined) return undefined;
   const changes = await git(["status", "--porcelain", "--untracked-files=no"]);

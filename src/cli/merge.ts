@@ -32,6 +32,8 @@ export const MERGE_FLAGS = [
 /** `servebench merge --help`. */
 export const MERGE_HELP = `Usage: servebench merge DIR [DIR …] -o OUT [flags]
 
+DIR is a shard's run folder, or a folder holding them (up to two levels down:
+/results/shard-0/<run>, /results/shard-1/<run>, … from 'merge /results').
 Joins the run folders of every shard of one run (servebench run --shard I/N, or
 --shards N in a Kubernetes Indexed Job) into the run folder OUT: each task's
 traces become one (every request once, with the shard that sent it, times on
@@ -50,6 +52,44 @@ interface ShardDir {
   file: ShardFile;
   /** Its traces, by path under the folder (`performances/<abbr>/<name>_details.jsonl`). */
   traces: Map<string, string>;
+}
+
+function isFile(path: string): boolean {
+  try {
+    return Deno.statSync(path).isFile;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The shard run folders a DIR argument names: itself when it holds
+ * {@link SHARD_FILE}, else those found up to two levels below it (a work
+ * folder per shard, each holding its run folder: `/results/shard-0/<stamp>`),
+ * in name order.
+ */
+export function shardFolders(dir: string): string[] {
+  let entries: Deno.DirEntry[] = [];
+  try {
+    entries = [...Deno.readDirSync(dir)];
+  } catch (error) {
+    throw new UsageError(`Cannot read the folder "${dir}": ${errorMessage(error)}`);
+  }
+  return findShards(dir, entries, 2);
+}
+
+/** `dir` when it is a shard's run folder, else the ones `depth` levels below it. */
+function findShards(dir: string, entries: readonly Deno.DirEntry[], depth: number): string[] {
+  if (isFile(`${dir}/${SHARD_FILE}`)) return [dir];
+  if (depth === 0) return [];
+  return entries.filter((e) => e.isDirectory).map((e) => e.name).sort().flatMap((name) => {
+    const sub = `${dir}/${name}`;
+    try {
+      return findShards(sub, [...Deno.readDirSync(sub)], depth - 1);
+    } catch {
+      return []; // a folder below that cannot be read (lost+found) holds no shard of ours
+    }
+  });
 }
 
 function readShardDir(dir: string): ShardDir {
@@ -157,7 +197,17 @@ export async function mergeCommand(
   if (values.out === undefined) problems.push("-o: expected the run folder to create (-o OUT)");
   const settings = reportSettingsFromFlags(values, problems);
   if (problems.length || values.out === undefined) throw new UsageError(problems);
-  const dirs = positionals.map((d) => readShardDir(d.replace(/\/+$/, "")));
+  const folders = positionals.flatMap((d) => {
+    const found = shardFolders(d.replace(/\/+$/, ""));
+    if (!found.length) {
+      problems.push(
+        `"${d}" is not a shard's run folder and holds none (no ${SHARD_FILE} in it or two levels below)`,
+      );
+    }
+    return found;
+  });
+  if (problems.length) throw new UsageError(problems);
+  const dirs = folders.map(readShardDir);
   const wrong = mismatches(dirs);
   if (wrong.length) throw new UsageError(wrong);
   const out = values.out.replace(/\/+$/, "");

@@ -9,11 +9,19 @@ Deno.test("the bundled servebench.js (scripts/build.ts) runs the default benchma
     const bundle = `${dir}/servebench.js`;
     const before = Deno.readTextFileSync(STAMP_FILE);
     const built = await new Deno.Command(Deno.execPath(), {
-      args: ["run", "--allow-run", "--allow-read", "--allow-write", "scripts/build.ts", "bundle"]
-        .concat(["-o", bundle]),
+      args: [
+        "run",
+        "--allow-run",
+        "--allow-read",
+        "--allow-write",
+        "--allow-env",
+        "scripts/build.ts",
+      ]
+        .concat(["bundle", "-o", bundle]),
       cwd: ROOT,
       stdout: "piped",
       stderr: "piped",
+      env: { SERVEBENCH_COMMIT: "" },
     }).output();
     assertEquals(built.code, 0, new TextDecoder().decode(built.stderr));
     assertEquals(Deno.readTextFileSync(STAMP_FILE), before, "the build stamp is put back");

@@ -73,7 +73,9 @@ Deno.test("3 shard processes started --start-at one instant and merged: every in
         assertEquals(file.plan_hash.length, 64);
       }
 
-      const merged = await mergeCommand([...folders, "-o", `${dir}/merged`], quiet);
+      // Each shard's work folder is given: merge finds the run folder in it.
+      const workDirs = folders.map((f) => f.slice(0, f.lastIndexOf("/")));
+      const merged = await mergeCommand([...workDirs, "-o", `${dir}/merged`], quiet);
       const trace = findTraces(`${dir}/merged`);
       assertEquals(trace.length, 1);
       const records = await readTraceRecords(trace[0]!);
