@@ -7,6 +7,7 @@
 import type { ModelTask, Plan, Task } from "../src/config/plan.ts";
 import { DEFAULT_STATS, parseStats } from "../src/metrics/stats.ts";
 import { TraceWriter } from "../src/record/trace.ts";
+import type { Clock } from "../src/load/clock.ts";
 
 /** Asserts a condition with a message (keeps tests free of a JSR assert library). */
 export function assert(condition: unknown, message = "assertion failed"): asserts condition {
@@ -226,4 +227,17 @@ export function createTestTrace(
     identity: { ...TEST_IDENTITY, max_concurrency: options.maxConcurrency ?? 1 },
     task: options.task ?? {},
   });
+}
+
+/** A clock that jumps to each deadline at once (schedules run without waiting), from `t` ms. */
+export class FakeClock implements Clock {
+  t: number;
+  constructor(t = 0) {
+    this.t = t;
+  }
+  now = () => this.t;
+  sleepUntil(at: number): Promise<void> {
+    if (at > this.t) this.t = at;
+    return Promise.resolve();
+  }
 }

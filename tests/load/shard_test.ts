@@ -6,17 +6,7 @@ import {
   shardOfPart,
   wholeLoad,
 } from "../../src/load/mod.ts";
-import { assert, assertEquals } from "../helpers.ts";
-
-/** A clock that jumps to each deadline at once. */
-class FakeClock implements Clock {
-  t = 1000;
-  now = () => this.t;
-  sleepUntil(at: number): Promise<void> {
-    if (at > this.t) this.t = at;
-    return Promise.resolve();
-  }
-}
+import { assert, assertEquals, FakeClock } from "../helpers.ts";
 
 /** Every send of one run of `profile` on `shard`: index → due time (ms after t0), and the peak in flight. */
 async function sends(
@@ -24,7 +14,7 @@ async function sends(
   total: number,
   shard: (clock: Clock) => Shard,
 ): Promise<{ due: Map<number, number>; peak: number }> {
-  const clock = new FakeClock();
+  const clock = new FakeClock(1000);
   const s = shard(clock);
   const due = new Map<number, number>();
   let inFlight = 0;
