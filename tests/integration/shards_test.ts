@@ -2,7 +2,7 @@ import { mergeCommand } from "../../src/cli/merge.ts";
 import { findTraces, reportCommand } from "../../src/cli/report.ts";
 import { TRACE_SUFFIX } from "../../src/report/paths.ts";
 import { runCommand } from "../../src/cli/run.ts";
-import { readTraceRecords } from "../../src/record/trace.ts";
+import { readTraceHeader, readTraceRecords } from "../../src/record/trace.ts";
 import { startSimulator } from "../../src/sim/server.ts";
 import type { TaskResultJson } from "../../src/report/task_report.ts";
 import {
@@ -47,20 +47,16 @@ Deno.test("3 shard processes started --start-at one instant and merged: every in
     await withTempDir(async (dir) => {
       // Far enough ahead for three CLI processes to start on a loaded 2-core machine.
       const startAt = new Date(Date.now() + 12_000).toISOString();
+      // The last shard takes its index from JOB_COMPLETION_INDEX, as in a Kubernetes Indexed Job.
       const shards = await Promise.all(
-        Array.from({ length: SHARDS }, (_, i) =>
-          runCli([
-            "run",
-            "--url",
-            sim.url,
-            ...PLAN,
-            "--shard",
-            `${i}/${SHARDS}`,
-            "--start-at",
-            startAt,
-            "--work-dir",
-            `${dir}/shard${i}`,
-          ])),
+        Array.from({ length: SHARDS }, (_, i) => {
+          const which = i < SHARDS - 1 ? ["--shard", `${i}/${SHARDS}`] : ["--shards", `${SHARDS}`];
+          return runCli(
+            ["run", "--url", sim.url, ...PLAN, ...which, "--start-at", startAt]
+              .concat(["--work-dir", `${dir}/shard${i}`]),
+            { env: { JOB_COMPLETION_INDEX: String(i) } },
+          );
+        }),
       );
       for (const [i, s] of shards.entries()) assertEquals(s.code, 0, `shard ${i}: ${s.stderr}`);
       const folders = Array.from({ length: SHARDS }, (_, i) => runDir(`${dir}/shard${i}`));
@@ -71,6 +67,15 @@ Deno.test("3 shard processes started --start-at one instant and merged: every in
         assert(file.shard.clock_source.includes("NTP"), file.shard.clock_source);
         assertEquals(typeof file.shard.wall_offset_ms, "number");
         assertEquals(file.plan_hash.length, 64);
+        assertEquals(
+          file.plan_hash,
+          JSON.parse(Deno.readTextFileSync(`${folders[0]}/shard.json`)).plan_hash,
+        );
+        const header = await readTraceHeader(findTraces(f)[0]!);
+        assertEquals(header.plan_hash, file.plan_hash, "the trace header records the plan hash");
+        // The header's offset is estimated again at the task's start.
+        assertEquals([header.shard?.index, header.shard?.count], [i, SHARDS]);
+        assertEquals(typeof header.shard?.wall_offset_ms, "number");
       }
 
       // Each shard's work folder is given: merge finds the run folder in it.
