@@ -15,11 +15,12 @@ import {
   redactPlan,
   redactTask,
   type Task,
+  type TaskIdentity,
 } from "../config/plan.ts";
 import { MAX_PREPARED, needsTokenizer, prepareSpecs } from "../dataset/mod.ts";
 import { BatchedCounter, TokenizerPool } from "../tokenizer/pool.ts";
 import { loadTokenizer } from "../tokenizer/tokenizer.ts";
-import { describeLoad, type LoadPart } from "../load/mod.ts";
+import { describeLoad, type LoadPart, partShare } from "../load/mod.ts";
 import type { RequestSpec } from "../protocol/openai.ts";
 import { adapterFor, API_KINDS, type ApiKind } from "../protocol/mod.ts";
 import { probeApi, serverRoot } from "./probe.ts";
@@ -157,6 +158,16 @@ function shardStamp(plan: Plan, part: LoadPart): ShardStamp {
     wall_offset_ms: Math.round(wallOffsetMs() * 1000) / 1000,
     ...(plan.startAtMs !== undefined ? { start_at: new Date(plan.startAtMs).toISOString() } : {}),
   };
+}
+
+/**
+ * A task's identity as one shard reports it: its cap is the shard's share (so
+ * a shard's own stable window can reach it); `merge` sums the shares back.
+ */
+function shardIdentity(identity: TaskIdentity, part: LoadPart | undefined): TaskIdentity {
+  return part
+    ? { ...identity, max_concurrency: partShare(identity.max_concurrency, part) }
+    : identity;
 }
 
 /** The name of a shard run folder's own file: its shard, plan hash and fingerprint. */
@@ -689,7 +700,7 @@ async function runTask(ctx: TaskContext, where: TaskWhere): Promise<TaskOutcome>
   const trace = TraceWriter.create(paths.trace, {
     anchor_ms: anchorMs,
     created: new Date().toISOString(),
-    identity: identityOf(task, prepared.servedModel),
+    identity: shardIdentity(identityOf(task, prepared.servedModel), plan.shard),
     task: redactTask(task),
     plan_hash: ctx.planHash,
     ...(plan.shard ? { shard: shardStamp(plan, plan.shard) } : {}),

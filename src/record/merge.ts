@@ -1,6 +1,7 @@
 /**
  * Merging the traces one task's shards wrote (`servebench merge`) into one
- * trace: every record once, with the shard that sent it, on one time axis.
+ * trace: every record once, with the shard that sent it, on one time axis,
+ * the task's cap the sum of the shards' shares.
  * Each shard's times are moved onto the wall clock by its own offset estimate
  * (its header's `wall_offset_ms`), so records of shards on hosts whose clocks
  * agree (NTP) line up. Records are interleaved by end time, as one process
@@ -79,7 +80,11 @@ export async function mergeTraces(paths: readonly string[], out: string): Promis
   const writer = TraceWriter.create(out, {
     anchor_ms: anchorMs,
     created,
-    identity: first.header.identity,
+    // Each shard's cap is its share; the shares sum to the run's cap (0, none, stays 0).
+    identity: {
+      ...first.header.identity,
+      max_concurrency: shards.reduce((sum, s) => sum + s.header.identity.max_concurrency, 0),
+    },
     task: first.header.task,
     ...(first.header.plan_hash !== undefined ? { plan_hash: first.header.plan_hash } : {}),
     shards: shards.map((s) => s.stamp),

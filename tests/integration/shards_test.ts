@@ -76,6 +76,7 @@ Deno.test("3 shard processes started --start-at one instant and merged: every in
         // The header's offset is estimated again at the task's start.
         assertEquals([header.shard?.index, header.shard?.count], [i, SHARDS]);
         assertEquals(typeof header.shard?.wall_offset_ms, "number");
+        assertEquals(header.identity.max_concurrency, 2, "a shard's cap is its share of 6");
       }
 
       // Each shard's work folder is given: merge finds the run folder in it.
@@ -112,6 +113,7 @@ Deno.test("3 shard processes started --start-at one instant and merged: every in
         assertEquals(m.common[key], s.common[key], `common.${key}`);
       }
       assertEquals(m.common.total_requests, 90);
+      assertEquals(m.common.max_concurrency, 6, "the shards' caps (2 + 2 + 2) sum to the run's");
       assertEquals(m.delivery.target_rate_rps, 30);
       assertClose(m.delivery.achieved_rate_rps!, 30, 1.5, "achieved rate of the merged run");
       assertEquals(m.shards?.map((x) => x.index), [0, 1, 2]);
