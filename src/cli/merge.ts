@@ -69,7 +69,7 @@ function isFile(path: string): boolean {
  * in name order.
  */
 export function shardFolders(dir: string): string[] {
-  let entries: Deno.DirEntry[] = [];
+  let entries: Deno.DirEntry[];
   try {
     entries = [...Deno.readDirSync(dir)];
   } catch (error) {
