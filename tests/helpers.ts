@@ -204,7 +204,7 @@ export async function waitForTrace(workDir: string, lines: number, model = "mode
 }
 
 /** The identity of a test trace's task. */
-const TEST_IDENTITY = {
+export const TEST_IDENTITY = {
   model: "m",
   model_abbr: "m",
   dataset: "d",
