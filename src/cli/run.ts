@@ -494,12 +494,11 @@ export function planFromFlags(
       ...(values.shard !== undefined ? { shard: values.shard } : {}),
       ...(values.shards !== undefined ? { shards: values.shards } : {}),
     },
-    env,
-    problems,
+    { env, problems },
   );
   if (part) inputs.shard = part;
   if (values["start-at"] !== undefined) {
-    const at = startAtMs(values["start-at"], (options.now ?? Date.now)(), problems);
+    const at = startAtMs(values["start-at"], { nowMs: (options.now ?? Date.now)(), problems });
     if (at !== undefined) inputs.startAtMs = at;
   }
   if (gates.slo) inputs.slo = gates.slo;

@@ -44,15 +44,18 @@ function parsePart(text: string, problems: string[]): LoadPart | undefined {
   return { index, count };
 }
 
+/** Where shard flags are read against: the environment, and the list problems go to. */
+export interface FlagContext {
+  readonly env: (name: string) => string | undefined;
+  readonly problems: string[];
+}
+
 /**
  * The load part of `--shard` or `--shards` (undefined when neither is given);
- * every problem is pushed to `problems`.
+ * every problem is pushed to `context.problems`.
  */
-export function shardPart(
-  flags: ShardFlags,
-  env: (name: string) => string | undefined,
-  problems: string[],
-): LoadPart | undefined {
+export function shardPart(flags: ShardFlags, context: FlagContext): LoadPart | undefined {
+  const { env, problems } = context;
   if (flags.shard !== undefined && flags.shards !== undefined) {
     problems.push("--shard and --shards: give one (--shards takes the index from the environment)");
     return undefined;
@@ -87,9 +90,13 @@ const UNIT_MS: Readonly<Record<string, number>> = { ms: 1, s: 1000, m: 60_000, h
  * The wall-clock instant (epoch ms) of `--start-at`: an ISO 8601 date-time
  * with a zone (`2026-12-02T01:30:00Z`) or `+DURATION` from `nowMs` (`+30s`,
  * `+1.5m`, `+500ms`, `+2h`; a bare number is seconds). It must lie ahead, at
- * most 24 h.
+ * most 24 h; problems are pushed to `context.problems`.
  */
-export function startAtMs(text: string, nowMs: number, problems: string[]): number | undefined {
+export function startAtMs(
+  text: string,
+  context: { readonly nowMs: number; readonly problems: string[] },
+): number | undefined {
+  const { nowMs, problems } = context;
   const rel = /^\+(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(text.trim());
   let at: number;
   if (rel) {
@@ -187,7 +194,14 @@ export async function planHash(fingerprint: Record<string, unknown>): Promise<st
 export function firstDifference(
   a: unknown,
   b: unknown,
-  path = "",
+): { field: string; a: string; b: string } | undefined {
+  return differenceAt(a, b, "");
+}
+
+function differenceAt(
+  a: unknown,
+  b: unknown,
+  path: string,
 ): { field: string; a: string; b: string } | undefined {
   const bothObjects = a !== null && b !== null && typeof a === "object" && typeof b === "object";
   if (!bothObjects || Array.isArray(a) !== Array.isArray(b)) {
@@ -204,7 +218,7 @@ export function firstDifference(
     : [...new Set([...Object.keys(ra), ...Object.keys(rb)])].sort();
   for (const key of keys) {
     const sub = Array.isArray(a) ? `${path}[${key}]` : path ? `${path}.${key}` : key;
-    const d = firstDifference(ra[key], rb[key], sub);
+    const d = differenceAt(ra[key], rb[key], sub);
     if (d) return d;
   }
   return undefined;

@@ -1,4 +1,4 @@
-import { firstDifference, shardPart, startAtMs } from "../../src/config/shard.ts";
+import { firstDifference, type ShardFlags, shardPart, startAtMs } from "../../src/config/shard.ts";
 import { planFromFlags } from "../../src/cli/run.ts";
 import { assert, assertEquals } from "../helpers.ts";
 
@@ -9,47 +9,63 @@ function parsed<T>(fn: (problems: string[]) => T): { value: T; problems: string[
   return { value: fn(problems), problems };
 }
 
+const startAt = (text: string) => parsed((problems) => startAtMs(text, { nowMs: NOW, problems }));
+
+const shard = (flags: ShardFlags, env: (name: string) => string | undefined) =>
+  parsed((problems) => shardPart(flags, { env, problems }));
+
 Deno.test("startAtMs() reads ISO instants with a zone and +DURATION, and names the flag for anything else", () => {
-  assertEquals(parsed((p) => startAtMs("2026-12-02T01:00:30Z", NOW, p)).value, NOW + 30_000);
-  assertEquals(parsed((p) => startAtMs("2026-12-02T02:00:30+01:00", NOW, p)).value, NOW + 30_000);
-  assertEquals(parsed((p) => startAtMs("+30s", NOW, p)).value, NOW + 30_000);
-  assertEquals(parsed((p) => startAtMs("+1.5m", NOW, p)).value, NOW + 90_000);
-  assertEquals(parsed((p) => startAtMs("+500ms", NOW, p)).value, NOW + 500);
-  assertEquals(parsed((p) => startAtMs("+20", NOW, p)).value, NOW + 20_000);
+  assertEquals(
+    startAt("2026-12-02T01:00:30Z").value,
+    NOW + 30_000,
+  );
+  assertEquals(
+    startAt("2026-12-02T02:00:30+01:00").value,
+    NOW + 30_000,
+  );
+  assertEquals(startAt("+30s").value, NOW + 30_000);
+  assertEquals(startAt("+1.5m").value, NOW + 90_000);
+  assertEquals(startAt("+500ms").value, NOW + 500);
+  assertEquals(startAt("+20").value, NOW + 20_000);
   for (const bad of ["soon", "2026-12-02 01:00:30", "2026-12-02T01:00:30", "-5s"]) {
-    const r = parsed((p) => startAtMs(bad, NOW, p));
+    const r = startAt(bad);
     assertEquals(r.value, undefined, bad);
     assert(r.problems[0]?.startsWith("--start-at: expected"), r.problems.join());
   }
-  const past = parsed((p) => startAtMs("2026-12-02T00:59:50Z", NOW, p));
+  const past = startAt("2026-12-02T00:59:50Z");
   assertEquals(past.problems, [
     '--start-at: "2026-12-02T00:59:50Z" is 10.0 s in the past (now 2026-12-02T01:00:00.000Z)',
   ]);
-  assertEquals(parsed((p) => startAtMs("+25h", NOW, p)).problems, [
+  assertEquals(startAt("+25h").problems, [
     '--start-at: "+25h" is more than 24 h ahead',
   ]);
 });
 
 Deno.test("shardPart() reads --shard I/N, or --shards N with JOB_COMPLETION_INDEX, and says what is wrong", () => {
   const noEnv = () => undefined;
-  assertEquals(parsed((p) => shardPart({ shard: "2/3" }, noEnv, p)).value, { index: 2, count: 3 });
+  assertEquals(shard({ shard: "2/3" }, noEnv).value, {
+    index: 2,
+    count: 3,
+  });
   const env = (name: string) => (name === "JOB_COMPLETION_INDEX" ? "4" : undefined);
-  assertEquals(parsed((p) => shardPart({ shards: 5 }, env, p)).value, { index: 4, count: 5 });
-  assertEquals(parsed((p) => shardPart({}, env, p)).value, undefined);
-  const cases: Array<[Parameters<typeof shardPart>[0], (n: string) => string | undefined, RegExp]> =
+  assertEquals(shard({ shards: 5 }, env).value, {
+    index: 4,
+    count: 5,
+  });
+  assertEquals(shard({}, env).value, undefined);
+  const cases: Array<[ShardFlags, (n: string) => string | undefined, RegExp]> = [
+    [{ shard: "3/3" }, noEnv, /^--shard: expected INDEX\/COUNT with 0 ≤ INDEX < COUNT/],
+    [{ shard: "1" }, noEnv, /^--shard: expected/],
+    [{ shard: "0/2", shards: 2 }, env, /^--shard and --shards: give one/],
+    [{ shards: 3 }, noEnv, /^--shards 3: needs the shard index in JOB_COMPLETION_INDEX/],
     [
-      [{ shard: "3/3" }, noEnv, /^--shard: expected INDEX\/COUNT with 0 ≤ INDEX < COUNT/],
-      [{ shard: "1" }, noEnv, /^--shard: expected/],
-      [{ shard: "0/2", shards: 2 }, env, /^--shard and --shards: give one/],
-      [{ shards: 3 }, noEnv, /^--shards 3: needs the shard index in JOB_COMPLETION_INDEX/],
-      [
-        { shards: 3 },
-        env,
-        /^--shards 3: JOB_COMPLETION_INDEX must be an integer from 0 to 2, got "4"/,
-      ],
-    ];
+      { shards: 3 },
+      env,
+      /^--shards 3: JOB_COMPLETION_INDEX must be an integer from 0 to 2, got "4"/,
+    ],
+  ];
   for (const [flags, e, pattern] of cases) {
-    const r = parsed((p) => shardPart(flags, e, p));
+    const r = shard(flags, e);
     assertEquals(r.value, undefined);
     assert(pattern.test(r.problems[0] ?? ""), r.problems.join());
   }
