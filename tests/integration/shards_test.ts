@@ -4,6 +4,7 @@ import { TRACE_SUFFIX } from "../../src/report/paths.ts";
 import { runCommand } from "../../src/cli/run.ts";
 import { readTraceHeader, readTraceRecords } from "../../src/record/trace.ts";
 import { startSimulator } from "../../src/sim/server.ts";
+import { arrivalOffsets } from "../../src/load/mod.ts";
 import type { TaskResultJson } from "../../src/report/task_report.ts";
 import {
   assert,
@@ -40,7 +41,7 @@ function resultOf(json: TaskResultJson | undefined): Omit<TaskResultJson, "gener
   return rest;
 }
 
-Deno.test("3 shard processes started --start-at one instant and merged: every index once, totals as one process, the rate within 5%, the sim never past the cap, the merged report = report --reuse", async () => {
+Deno.test("3 shard processes started --start-at one instant and merged: every index once, due at the instant + its global offset, totals as one process, the rate within 5%, the sim never past the cap, the merged report = report --reuse", async () => {
   const sim = await startSimulator(SIM);
   const single = await startSimulator(SIM);
   try {
@@ -91,6 +92,22 @@ Deno.test("3 shard processes started --start-at one instant and merged: every in
         0,
         "shard = i mod 3",
       );
+      // Every send was due at the one start instant plus its offset in the one global schedule
+      // (on the wall clock, whichever process sent it).
+      const offsets = [
+        ...arrivalOffsets(
+          { kind: "rate", rate: 30, arrival: "poisson", burstiness: 1, seed: 0 },
+          90,
+        ),
+      ];
+      for (const r of records) {
+        assertClose(
+          r.scheduledMs - Date.parse(startAt),
+          offsets[r.index]!,
+          2,
+          `due time of ${r.index}`,
+        );
+      }
       // The sends of the three shards together never had more than the cap at the server.
       assert(sim.stats().peakHeld <= 6, `simulator peak ${sim.stats().peakHeld} > cap 6`);
       assertEquals(sim.stats().requests, 90, "the simulator got every request once");
