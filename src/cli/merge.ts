@@ -44,6 +44,10 @@ folders of one shard. The shards' clocks are assumed NTP-synchronised.
 
 Flags:
 ${renderFlagHelp(MERGE_FLAGS)}
+
+Exit codes: 0 ok, 1 a trace that cannot be read or whose records are not its
+shard's, 2 bad flags or folders that are not one run's shards (nothing written),
+3 a --fail-on condition held.
 `;
 
 /** A shard's run folder, read. */

@@ -402,6 +402,8 @@ Examples:
   servebench run --url http://127.0.0.1:8000 --request-rate 1 2 4 inf --num-prompts 200
   servebench --models vllm_api_stream_chat --datasets synthetic synthetic_zipf --url http://gpu:8000
   servebench --models ./my_model.yaml --datasets synthetic --search
+  servebench run --url http://gpu:8000 --request-rate 300 --num-prompts 60000 \\
+    --shard 0/3 --start-at 2026-12-02T01:30:00Z     # then 'servebench merge' the 3 run folders
 
 ${EXIT_CODES_HELP}`;
 
