@@ -11,10 +11,12 @@ import { REPORT_HELP, reportCommand } from "./src/cli/report.ts";
 import { breachLines } from "./src/cli/_report_flags.ts";
 import { SIM_HELP, simCommand } from "./src/cli/sim.ts";
 import { LIST_HELP, listCommand } from "./src/cli/list.ts";
-import { MAIN_HELP, VERSION } from "./src/cli/help.ts";
+import { MERGE_HELP, mergeCommand } from "./src/cli/merge.ts";
+import { MAIN_HELP } from "./src/cli/help.ts";
+import { BUILD, versionText } from "./src/build_info.ts";
 import { ExitCode, InterruptedError, UsageError } from "./src/errors.ts";
 
-const COMMANDS = ["run", "sim", "report", "list", "help", "version"];
+const COMMANDS = ["run", "sim", "report", "merge", "list", "help", "version"];
 
 /** Prints the `--fail-on` conditions that held; returns the exit code. */
 function gateExit(lines: string[]): number {
@@ -50,13 +52,14 @@ async function main(args: string[]): Promise<number> {
         run: RUN_HELP,
         sim: SIM_HELP,
         report: REPORT_HELP,
+        merge: MERGE_HELP,
         list: LIST_HELP,
       };
       print((sub && helps[sub]) || MAIN_HELP);
       return ExitCode.ok;
     }
     if (first === "version" || first === "--version") {
-      print(`servebench ${VERSION}`);
+      print(versionText(BUILD, Deno.version.deno));
       return ExitCode.ok;
     }
     if (!first.startsWith("-") && !COMMANDS.includes(first)) {
@@ -71,6 +74,10 @@ async function main(args: string[]): Promise<number> {
     }
     if (command === "report") {
       const result = await reportCommand(rest, print);
+      return result ? gateExit(breachLines(result.reports)) : ExitCode.ok;
+    }
+    if (command === "merge") {
+      const result = await mergeCommand(rest, print);
       return result ? gateExit(breachLines(result.reports)) : ExitCode.ok;
     }
     if (command === "sim") {

@@ -3,7 +3,8 @@
  * {@link runBenchmark}, or start the built-in simulator with
  * {@link startSimulator}. A task's requests are in its trace: stream them
  * with {@link readTrace}, read them whole with {@link readTraceRecords}, and
- * summarize records held in memory with {@link summarizeRecords}.
+ * summarize records held in memory with {@link summarizeRecords}; join the
+ * traces of a sharded run's shards with {@link mergeTraces}.
  *
  * @example
  * ```ts
@@ -27,6 +28,7 @@ export { startSimulator } from "./src/sim/server.ts";
 export type { SimOptions, SimServer, SimStats } from "./src/sim/server.ts";
 export type { RequestFacts, RequestRecord } from "./src/record/record.ts";
 export { readTrace, readTraceRecords } from "./src/record/trace.ts";
-export type { TraceEntry, TraceHeader, TraceReader } from "./src/record/trace.ts";
+export type { ShardStamp, TraceEntry, TraceHeader, TraceReader } from "./src/record/trace.ts";
+export { mergeTraces } from "./src/record/merge.ts";
 export { summarizeRecords } from "./src/metrics/summarize.ts";
 export type { SummaryOptions, TaskSummary } from "./src/metrics/summarize.ts";

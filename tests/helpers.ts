@@ -8,6 +8,7 @@ import type { ModelTask, Plan, Task } from "../src/config/plan.ts";
 import { DEFAULT_STATS, parseStats } from "../src/metrics/stats.ts";
 import { TraceWriter } from "../src/record/trace.ts";
 import type { SendTimes } from "../src/sim/server.ts";
+import type { Clock } from "../src/load/clock.ts";
 
 /** Asserts a condition with a message (keeps tests free of a JSR assert library). */
 export function assert(condition: unknown, message = "assertion failed"): asserts condition {
@@ -204,7 +205,7 @@ export async function waitForTrace(workDir: string, lines: number, model = "mode
 }
 
 /** The identity of a test trace's task. */
-const TEST_IDENTITY = {
+export const TEST_IDENTITY = {
   model: "m",
   model_abbr: "m",
   dataset: "d",
@@ -248,4 +249,17 @@ export function sendTruth(times: readonly SendTimes[]): { ttftMs: number; itlMs:
     gaps += t.events - 1;
   }
   return { ttftMs: ttft / n, itlMs: span / gaps };
+}
+
+/** A clock that jumps to each deadline at once (schedules run without waiting), from `t` ms. */
+export class FakeClock implements Clock {
+  t: number;
+  constructor(t = 0) {
+    this.t = t;
+  }
+  now = () => this.t;
+  sleepUntil(at: number): Promise<void> {
+    if (at > this.t) this.t = at;
+    return Promise.resolve();
+  }
 }

@@ -8,7 +8,16 @@
  */
 
 import type { LoadPoint } from "../config/plan.ts";
-import { maxInFlight, runShape, type Shard, wholeLoad } from "../load/mod.ts";
+import {
+  type LoadPart,
+  maxInFlight,
+  partShare,
+  runShape,
+  type Shard,
+  shardOfPart,
+  WHOLE,
+  wholeLoad,
+} from "../load/mod.ts";
 import { capShare, realClock } from "../load/clock.ts";
 import { type HttpTarget, type SendMeta, sendRequest } from "../protocol/client.ts";
 import type { RequestSpec } from "../protocol/openai.ts";
@@ -62,6 +71,13 @@ export interface DriveSpec {
   /** Most sends, warm-up included (Infinity when bounded by time only). */
   readonly total: number;
   readonly durationMs?: number;
+  /**
+   * This process's part of a load split over several processes (`--shard`);
+   * absent → the whole load. Send indices stay global.
+   */
+  readonly part?: LoadPart;
+  /** When the load starts, on the shared time axis (ms; `--start-at`); absent → once connections are open. */
+  readonly startAtMs?: number;
   /** Load workers post their heap in use this often (ms; `deno task bench soak`); absent → never. */
   readonly heapSampleMs?: number;
 }
@@ -211,11 +227,17 @@ export const STREAMS_PER_WORKER = 32;
  * The worker count for a load: `requested` when given (0 = the main thread),
  * else one per {@link STREAMS_PER_WORKER} streams in flight (bounded by the
  * request count), at least one, at most the machine's cores; never more than
- * the load has lanes (its cap on requests in flight) to split.
+ * the load has lanes (its cap on requests in flight) to split — of this
+ * process's part, with `options.part`.
  */
-export function workerCount(load: LoadPoint, requested?: number): number {
-  const lanes = maxInFlight(load);
-  const streams = Math.min(lanes, load.numRequests ?? Infinity);
+export function workerCount(
+  load: LoadPoint,
+  requested?: number,
+  options: { part?: LoadPart } = {},
+): number {
+  const part = options.part ?? WHOLE;
+  const lanes = partShare(maxInFlight(load), part);
+  const streams = Math.min(lanes, partShare(load.numRequests ?? Infinity, part));
   const wanted = requested ??
     Math.min(
       navigator.hardwareConcurrency ?? 1,
@@ -268,16 +290,18 @@ export async function drive(
   options: DriveOptions,
 ): Promise<DriveResult> {
   const { workers, stop, cancel } = options;
+  const part = d.part ?? WHOLE;
   if (workers === 0) {
     const transport = createTransport(d.transport.kind, d.transport);
     try {
-      await warmConnections(d, transport, wholeLoad(realClock));
-      await driveShard(d, sink, {
-        transport,
-        shard: wholeLoad(realClock),
-        stop,
-        cancel,
-      });
+      await warmConnections(d, transport, shardOfPart(wholeLoad(realClock), part));
+      let shard = wholeLoad(realClock);
+      if (d.startAtMs !== undefined) {
+        const t0 = d.startAtMs - performance.timeOrigin;
+        await realClock.sleepUntil(t0, stop);
+        shard = { ...shard, t0 };
+      }
+      await driveShard(d, sink, { transport, shard: shardOfPart(shard, part), stop, cancel });
     } finally {
       transport.close();
     }
@@ -321,7 +345,7 @@ export async function drive(
     const failed = Promise.race(done).then(() => {}, () => {});
     await Promise.race([allReady, failed]);
     // A few ms ahead, so the start message has reached every worker by then.
-    const t0Abs = performance.timeOrigin + performance.now() + 5;
+    const t0Abs = d.startAtMs ?? performance.timeOrigin + performance.now() + 5;
     for (const w of pool) w.postMessage({ kind: "start", t0Abs } satisfies WorkerRequest);
     // Messages keep their order: a stop sent now reaches a worker after its drive.
     if (stop.aborted) onStop();
@@ -354,12 +378,13 @@ export async function serveDrive(
 ): Promise<void> {
   const { start, stop, cancel } = options;
   const cell = new Int32Array(msg.counter);
-  const shardAt = (t0: number): Shard => ({
-    worker: msg.worker,
-    workers: msg.workers,
-    claim: () => Atomics.add(cell, 0, 1),
-    t0,
-  });
+  const shardAt = (t0: number): Shard =>
+    shardOfPart({
+      worker: msg.worker,
+      workers: msg.workers,
+      claim: () => Atomics.add(cell, 0, 1),
+      t0,
+    }, msg.spec.part ?? WHOLE);
   const transport = createTransport(msg.spec.transport.kind, msg.spec.transport);
   let heap: { stop(): void } | undefined;
   try {

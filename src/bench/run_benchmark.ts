@@ -15,17 +15,19 @@ import {
   redactPlan,
   redactTask,
   type Task,
+  type TaskIdentity,
 } from "../config/plan.ts";
 import { MAX_PREPARED, needsTokenizer, prepareSpecs } from "../dataset/mod.ts";
 import { BatchedCounter, TokenizerPool } from "../tokenizer/pool.ts";
 import { loadTokenizer } from "../tokenizer/tokenizer.ts";
-import { describeLoad } from "../load/mod.ts";
+import { describeLoad, type LoadPart, partShare } from "../load/mod.ts";
 import type { RequestSpec } from "../protocol/openai.ts";
 import { adapterFor, API_KINDS, type ApiKind } from "../protocol/mod.ts";
 import { probeApi, serverRoot } from "./probe.ts";
 import { createTransport } from "../protocol/transport.ts";
 import type { RequestRecord } from "../record/record.ts";
-import { type TraceFooter, TraceWriter } from "../record/trace.ts";
+import { type ShardStamp, type TraceFooter, TraceWriter } from "../record/trace.ts";
+import { planFingerprint, planHash } from "../config/shard.ts";
 import { createRunDir, safeName, type TaskPaths, taskPaths } from "../report/paths.ts";
 import { Progress, type ProgressSink } from "../report/progress.ts";
 import { recommend, renderSummaryTable, renderTradeoffTable } from "../report/summary.ts";
@@ -147,6 +149,62 @@ export function reportRun(
   return written;
 }
 
+/**
+ * The estimated offset of the wall clock (`Date.now()`) from the shared time
+ * axis (`performance.timeOrigin + performance.now()`) right now, ms: what
+ * turns a wall-clock instant into one on the axis records are stamped on.
+ */
+export function wallOffsetMs(): number {
+  return Date.now() - (performance.timeOrigin + performance.now());
+}
+
+/** Where a shard's wall-clock time comes from (a merged report repeats it). */
+export const CLOCK_SOURCE = "system wall clock (Date.now); the hosts are assumed NTP-synchronised";
+
+/** The shard stamp of a trace header: which shard, and how it kept time. */
+function shardStamp(plan: Plan, part: LoadPart): ShardStamp {
+  return {
+    index: part.index,
+    count: part.count,
+    clock_source: CLOCK_SOURCE,
+    wall_offset_ms: Math.round(wallOffsetMs() * 1000) / 1000,
+    ...(plan.startAtMs !== undefined ? { start_at: new Date(plan.startAtMs).toISOString() } : {}),
+  };
+}
+
+/**
+ * A task's identity as one shard reports it: its cap is the shard's share (so
+ * a shard's own stable window can reach it); `merge` sums the shares back.
+ */
+function shardIdentity(identity: TaskIdentity, part: LoadPart | undefined): TaskIdentity {
+  return part
+    ? { ...identity, max_concurrency: partShare(identity.max_concurrency, part) }
+    : identity;
+}
+
+/** The name of a shard run folder's own file: its shard, plan hash and fingerprint. */
+export const SHARD_FILE = "shard.json";
+
+/** What {@link SHARD_FILE} holds. */
+export interface ShardFile {
+  shard: ShardStamp;
+  plan_hash: string;
+  /** The plan as every shard must have it ({@link planFingerprint}). */
+  plan: Record<string, unknown>;
+}
+
+function writeShardFile(
+  runDir: string,
+  what: { plan: Plan; hash: string; fingerprint: Record<string, unknown> },
+): void {
+  const file: ShardFile = {
+    shard: shardStamp(what.plan, what.plan.shard!),
+    plan_hash: what.hash,
+    plan: what.fingerprint,
+  };
+  Deno.writeTextFileSync(`${runDir}/${SHARD_FILE}`, JSON.stringify(file, null, 2) + "\n");
+}
+
 /** Runs a whole plan. The plan must already be valid (see resolvePlan). */
 export async function runBenchmark(plan: Plan, options: RunOptions = {}): Promise<RunResult> {
   const print = options.print ?? ((t: string) => console.log(t));
@@ -184,10 +242,13 @@ export async function runBenchmark(plan: Plan, options: RunOptions = {}): Promis
         );
       }
     }
+    const fingerprint = planFingerprint(plan);
+    const hash = await planHash(fingerprint);
     const { dir: runDir, stamp } = createRunDir(plan.workDir, options.now?.() ?? new Date());
     Deno.mkdirSync(`${runDir}/configs`, { recursive: true });
     const configPath = `${runDir}/configs/${stamp}.yaml`;
     Deno.writeTextFileSync(configPath, toYaml(redactPlan(plan), { aliasDuplicateObjects: false }));
+    if (plan.shard) writeShardFile(runDir, { plan, hash, fingerprint });
     const settings = settingsOf(plan);
     if (options.outputs) settings.outputs = options.outputs;
     const reporters = chooseReporters(settings);
@@ -200,6 +261,7 @@ export async function runBenchmark(plan: Plan, options: RunOptions = {}): Promis
       settings,
       reporters: reporters.task,
       noServerMetrics: new Set(),
+      planHash: hash,
     };
     const outcomes: TaskOutcome[] = [];
     let interrupted = false;
@@ -214,8 +276,10 @@ export async function runBenchmark(plan: Plan, options: RunOptions = {}): Promis
         }`,
       );
       const baseUrl = task.model.baseUrl ?? sims.get(task.model)!.url;
+      // The start instant is the first task's; later tasks follow as each shard finishes.
+      const startAt = i === 0 && plan.startAtMs !== undefined ? { startAtMs: plan.startAtMs } : {};
       try {
-        outcomes.push(await runTask(ctx, { task, baseUrl }));
+        outcomes.push(await runTask(ctx, { task, baseUrl, ...startAt }));
       } catch (error) {
         // Interrupted before this task sent anything: the tasks before it are the results.
         if (!(error instanceof InterruptedError)) throw error;
@@ -502,6 +566,8 @@ interface TaskContext {
   reporters: readonly TaskReporter[];
   /** Metrics URLs that turned out to have no metrics: not scraped again in this run. */
   noServerMetrics: Set<string>;
+  /** The plan's fingerprint hash, written into every trace header. */
+  planHash: string;
 }
 
 /** A task's log: printed with `--debug`, else kept for `logs/`. */
@@ -517,7 +583,7 @@ function taskLog(ctx: TaskContext): { log: (line: string) => void; lines: string
 /** Everything a task needs before its first request: the served model, its requests, a counter. */
 async function prepareTask(
   ctx: TaskContext,
-  where: { task: Task; baseUrl: string; log: (line: string) => void },
+  where: TaskWhere & { log: (line: string) => void },
 ): Promise<{ spec: DriveSpec; servedModel: string; counter?: BatchedCounter; workers: number }> {
   const { plan, shared, options } = ctx;
   const { task, baseUrl, log } = where;
@@ -549,7 +615,7 @@ async function prepareTask(
   );
   const counter = await counterFor(task, shared);
   throwIfInterrupted(options.signal, `preparing "${task.model.abbr}/${task.outputName}"`);
-  const workers = workerCount(task.load, plan.workers);
+  const workers = workerCount(task.load, plan.workers, plan.shard ? { part: plan.shard } : {});
   log(
     `client: ${
       workers === 0 ? "the main thread" : `${workers} load worker${workers > 1 ? "s" : ""}`
@@ -576,7 +642,24 @@ async function prepareTask(
     total: plan.warmup + (task.load.numRequests ?? Infinity),
     ...(task.load.durationS !== undefined ? { durationMs: task.load.durationS * 1000 } : {}),
     ...(options.workerHeap ? { heapSampleMs: options.workerHeap.intervalMs } : {}),
+    ...(plan.shard ? { part: plan.shard } : {}),
+    ...(where.startAtMs !== undefined ? { startAtMs: where.startAtMs - wallOffsetMs() } : {}),
   };
+  if (plan.shard) {
+    log(
+      `shard: ${plan.shard.index}/${plan.shard.count} (indices ${plan.shard.index}, ${
+        plan.shard.index + plan.shard.count
+      }, …)`,
+    );
+  }
+  if (where.startAtMs !== undefined) {
+    const ahead = where.startAtMs - Date.now();
+    ctx.print(
+      `Starting at ${new Date(where.startAtMs).toISOString()} (${(ahead / 1000).toFixed(1)} s ${
+        ahead >= 0 ? "from now" : "ago: late, so the first sends are behind their schedule"
+      })`,
+    );
+  }
   return { spec, servedModel, workers, ...(counter ? { counter } : {}) };
 }
 
@@ -708,11 +791,15 @@ async function startServerMetrics(
   return scraper;
 }
 
+/** Where a task runs, and when its load starts (wall clock, epoch ms) if at a set instant. */
+interface TaskWhere {
+  task: Task;
+  baseUrl: string;
+  startAtMs?: number;
+}
+
 /** Runs one task: prepare, drive and record, then report from its trace. */
-async function runTask(
-  ctx: TaskContext,
-  where: { task: Task; baseUrl: string },
-): Promise<TaskOutcome> {
+async function runTask(ctx: TaskContext, where: TaskWhere): Promise<TaskOutcome> {
   const { plan, runDir, options, print } = ctx;
   const { task } = where;
   const { log, lines } = taskLog(ctx);
@@ -723,8 +810,10 @@ async function runTask(
   const trace = TraceWriter.create(paths.trace, {
     anchor_ms: anchorMs,
     created: new Date().toISOString(),
-    identity: identityOf(task, prepared.servedModel),
+    identity: shardIdentity(identityOf(task, prepared.servedModel), plan.shard),
     task: redactTask(task),
+    plan_hash: ctx.planHash,
+    ...(plan.shard ? { shard: shardStamp(plan, plan.shard) } : {}),
   });
   const scraper = await startServerMetrics(ctx, { ...where, paths, log });
   try {

@@ -4,8 +4,7 @@
  * @module
  */
 
-/** The tool's version (kept equal to deno.json's). */
-export const VERSION = "0.1.0";
+import { VERSION } from "../build_info.ts";
 
 /** The exit codes, as `--help` lists them (README's table says the same). */
 export const EXIT_CODES_HELP =
@@ -25,9 +24,10 @@ Commands:
   run        Benchmark a service (or, with no --url, the built-in simulator)
   sim        Run the built-in OpenAI-compatible simulator
   report     Recompute a run's reports from its raw traces (report --reuse <run>)
+  merge      Join the run folders of a sharded run's shards into one (merge DIR… -o OUT)
   list       List the model, dataset and summarizer configs and where each comes from
   help       Show this help, or a command's: servebench help run
-  version    Print the version
+  version    Print the version, the commit and the Deno version (also --version)
 
 Flags given without a command run "servebench run"; AISBench's
 "servebench --mode perf_viz --reuse <timestamp>" runs "servebench report".

@@ -71,7 +71,8 @@ function findRunDir(reuse: string, workDir: string): string {
   throw new UsageError(`--reuse: no run folder "${reuse}" (nor "${workDir}/${reuse}")`);
 }
 
-function findTraces(runDir: string): string[] {
+/** The trace files of a run folder (`performances/<abbr>/<name>_details.jsonl`); throws when there are none. */
+export function findTraces(runDir: string): string[] {
   const root = `${runDir}/performances`;
   const traces: string[] = [];
   try {

@@ -10,6 +10,7 @@ import { DEFAULT_GRACE_MS, runBenchmark, type RunResult } from "../bench/run_ben
 import type { Plan } from "../config/plan.ts";
 import { DEFAULT_CONCURRENCY, type PlanInputs, resolvePlan, select } from "../config/resolve.ts";
 import { UsageError } from "../errors.ts";
+import { shardPart, startAtMs } from "../config/shard.ts";
 import { EXIT_CODES_HELP } from "./help.ts";
 import { redactUrl } from "../redact.ts";
 import { ARRIVALS, RAMP_CHOICES, shapeFlags } from "../load/mod.ts";
@@ -319,6 +320,28 @@ export const RUN_FLAGS = [
     defaultText: String(DEFAULT_GRACE_MS / 1000),
   },
   {
+    name: "shard",
+    type: "string",
+    value: "I/N",
+    help:
+      "Send shard I of N (from 0) of every task: request indices I, I+N, I+2N, … of the one global schedule, and an exact share of any cap on requests in flight (floor or ceiling of cap/N, summing to the cap). Merge the N run folders with 'servebench merge'.",
+  },
+  {
+    name: "shards",
+    type: "integer",
+    min: 1,
+    value: "N",
+    help:
+      "As --shard I/N, with I from the environment variable JOB_COMPLETION_INDEX (set by a Kubernetes Indexed Job).",
+  },
+  {
+    name: "start-at",
+    type: "string",
+    value: "TIME",
+    help:
+      "Start the first task's load at this wall-clock instant: ISO 8601 with a zone (2026-12-02T01:30:00Z) or +DURATION from now (+30s, +2m). Give every shard the same ISO instant; their clocks are assumed NTP-synchronised.",
+  },
+  {
     name: "timeout",
     type: "number",
     min: 0.001,
@@ -406,6 +429,8 @@ Examples:
   servebench run --url http://127.0.0.1:8000 --request-rate 1 2 4 inf --num-prompts 200
   servebench --models vllm_api_stream_chat --datasets synthetic synthetic_zipf --url http://gpu:8000
   servebench --models ./my_model.yaml --datasets synthetic --search
+  servebench run --url http://gpu:8000 --request-rate 300 --num-prompts 60000 \\
+    --shard 0/3 --start-at 2026-12-02T01:30:00Z     # then 'servebench merge' the 3 run folders
 
 ${EXIT_CODES_HELP}`;
 
@@ -480,16 +505,33 @@ function runFlagProblems(values: RunFlagValues): string[] {
 /**
  * Builds a validated Plan from typed `run` flags (`{ url, concurrency: [8] }`);
  * every problem is reported at once. `options.extra` holds the shapes' own
- * flags (`ramp-step`, …) by name.
+ * flags (`ramp-step`, …) by name. `env` gives API keys and the shard index
+ * of `--shards` (JOB_COMPLETION_INDEX).
  */
 export function planFromFlags(
   values: RunFlagValues,
   env: (name: string) => string | undefined = () => undefined,
-  options: { extra?: ParsedFlags<typeof RUN_FLAGS>["extra"] } = {},
+  options: {
+    extra?: ParsedFlags<typeof RUN_FLAGS>["extra"];
+    /** The wall clock `--start-at +DURATION` counts from (epoch ms); default `Date.now`. */
+    now?: () => number;
+  } = {},
 ): Plan {
   const problems: string[] = runFlagProblems(values);
   const gates = gateFlagValues(values, problems);
   const inputs = planInputs(values, options.extra);
+  const part = shardPart(
+    {
+      ...(values.shard !== undefined ? { shard: values.shard } : {}),
+      ...(values.shards !== undefined ? { shards: values.shards } : {}),
+    },
+    { env, problems },
+  );
+  if (part) inputs.shard = part;
+  if (values["start-at"] !== undefined) {
+    const at = startAtMs(values["start-at"], { nowMs: (options.now ?? Date.now)(), problems });
+    if (at !== undefined) inputs.startAtMs = at;
+  }
   if (gates.slo) inputs.slo = gates.slo;
   if (gates.failOn) inputs.failOn = gates.failOn;
   return resolvePlan(inputs, env, { earlier: problems });

@@ -8,7 +8,7 @@
  */
 
 import type { DatasetSource } from "../dataset/mod.ts";
-import { type LoadProfile, maxInFlight } from "../load/mod.ts";
+import { type LoadPart, type LoadProfile, maxInFlight } from "../load/mod.ts";
 import type { SummarizerName } from "../metrics/summarize.ts";
 import type { TokenCountMode } from "../metrics/request.ts";
 import type { Gate } from "../metrics/gates.ts";
@@ -159,6 +159,10 @@ export interface Plan {
   workers?: number;
   /** How requests travel (`--transport`); a model with `insecure` always uses `node`. */
   transport: TransportKind;
+  /** This process's part of a load split over several (`--shard`, `--shards`); absent → all. */
+  shard?: LoadPart;
+  /** When the first task's load starts, wall clock (epoch ms, `--start-at`); absent → when ready. */
+  startAtMs?: number;
 }
 
 /** The model task as it may be written: no key, secret headers and URL credentials redacted. */
@@ -193,6 +197,8 @@ export function redactPlan(plan: Plan): Record<string, unknown> {
     ...(plan.slo ? { slo: formatSlo(plan.slo) } : {}),
     ...(plan.failOn ? { failOn: plan.failOn.map((g) => g.text).join(",") } : {}),
     ...(plan.tokenCount ? { tokenCount: plan.tokenCount } : {}),
+    ...(plan.shard ? { shard: `${plan.shard.index}/${plan.shard.count}` } : {}),
+    ...(plan.startAtMs !== undefined ? { startAt: new Date(plan.startAtMs).toISOString() } : {}),
     tasks: plan.tasks.map(redactTask),
   };
 }

@@ -10,7 +10,13 @@
 import { UsageError } from "../errors.ts";
 import type { TokenCountMode } from "../metrics/request.ts";
 import { datasetKind, pathExtensions, readsFile, sourceFromPath } from "../dataset/mod.ts";
-import { defaultRequests, loadLabel, type LoadProfile, type ShapeContext } from "../load/mod.ts";
+import {
+  defaultRequests,
+  loadLabel,
+  type LoadPart,
+  type LoadProfile,
+  type ShapeContext,
+} from "../load/mod.ts";
 import type { Gate } from "../metrics/gates.ts";
 import type { Objective } from "../metrics/goodput.ts";
 import { DEFAULT_STATS, parseStats, type StatSpec } from "../metrics/stats.ts";
@@ -32,6 +38,7 @@ import type { DatasetTask, ModelTask, Plan, ServerMetricsSetting, Task } from ".
 import { DEFAULT_SCRAPE_INTERVAL_MS } from "../server_metrics/scrape.ts";
 import { redactUrl } from "../redact.ts";
 import { type ConfigSource, findConfig } from "./registry.ts";
+import { partProblems } from "./shard.ts";
 import type { DatasetConfig, ModelConfig, SummarizerConfig } from "./schema.ts";
 
 /** Everything resolution reads, already parsed from flags (undefined = not given). */
@@ -72,6 +79,10 @@ export interface PlanInputs {
   serverMetricsIntervalS?: number;
   transport?: TransportKind;
   workers?: number;
+  /** This process's part of a sharded run (`--shard`, `--shards`). */
+  shard?: LoadPart;
+  /** The wall-clock start instant (epoch ms, `--start-at`). */
+  startAtMs?: number;
   maxTokens?: number;
   extraArgs?: string;
   timeoutS?: number;
@@ -866,6 +877,9 @@ export function resolvePlan(
     ...(inputs.numPrompts ? { numPrompts: inputs.numPrompts } : {}),
     problems,
   });
+  if (inputs.shard) {
+    problems.push(...partProblems({ tasks, warmup: inputs.warmup ?? 0 }, inputs.shard));
+  }
   if (problems.length) throw new UsageError(problems);
   const sumCfg = selection.summarizer.cfg;
   const plan: Plan = {
@@ -881,5 +895,7 @@ export function resolvePlan(
   if (inputs.percentiles ?? sumCfg?.percentiles) plan.percentiles = true;
   if (inputs.tokenCount) plan.tokenCount = inputs.tokenCount;
   if (inputs.workers !== undefined) plan.workers = inputs.workers;
+  if (inputs.shard && inputs.shard.count > 1) plan.shard = inputs.shard;
+  if (inputs.startAtMs !== undefined) plan.startAtMs = inputs.startAtMs;
   return plan;
 }

@@ -63,10 +63,47 @@ export function wholeLoad(clock: Clock): Shard {
   return { worker: 0, workers: 1, claim: () => next++, t0: clock.now() };
 }
 
+/**
+ * A process's part of a load split over `count` processes (`--shard index/count`):
+ * the global send indices `index`, `index + count`, …, the lanes likewise.
+ */
+export interface LoadPart {
+  /** From 0. */
+  readonly index: number;
+  readonly count: number;
+}
+
+/** The whole load: one part. */
+export const WHOLE: LoadPart = { index: 0, count: 1 };
+
+/**
+ * A worker's shard within process part `part`: the worker's slot among all
+ * `part.count × shard.workers` of the global load is `part.index + part.count
+ * × shard.worker`, so open-loop index `i` goes to part `i mod count` (then to
+ * one of its workers), lanes likewise, and a claimed local index `k` becomes
+ * the global `part.index + part.count × k`. Caps split the same way: the
+ * slots `0 … cap−1` are dealt round-robin, so part p gets
+ * `floor(cap / count) + (p < cap mod count ? 1 : 0)` and the parts sum to the cap.
+ */
+export function shardOfPart(shard: Shard, part: LoadPart): Shard {
+  if (part.count === 1) return shard;
+  return {
+    worker: part.index + part.count * shard.worker,
+    workers: part.count * shard.workers,
+    claim: () => part.index + part.count * shard.claim(),
+    t0: shard.t0,
+  };
+}
+
 /** This shard's part of a cap of `cap` requests in flight (Infinity stays Infinity). */
 export function capShare(cap: number, shard: Shard): number {
-  if (!Number.isFinite(cap)) return cap;
-  return Math.floor(cap / shard.workers) + (shard.worker < cap % shard.workers ? 1 : 0);
+  return partShare(cap, { index: shard.worker, count: shard.workers });
+}
+
+/** Part `part.index`'s share of `n` slots dealt round-robin over `part.count` parts (Infinity stays Infinity). */
+export function partShare(n: number, part: LoadPart): number {
+  if (!Number.isFinite(n)) return n;
+  return Math.floor(n / part.count) + (part.index < n % part.count ? 1 : 0);
 }
 
 /** Sends one request; resolves when it has been recorded. `scheduledMs` is absolute (time origin + now). */

@@ -17,8 +17,8 @@ import { rateShape } from "./rate.ts";
 import { stepShape } from "./step.ts";
 import type { LoadShape, ShapeFlag, ShapeRun } from "./shape.ts";
 
-export type { Clock, Send, Shard, StopRule } from "./clock.ts";
-export { realClock, wholeLoad } from "./clock.ts";
+export type { Clock, LoadPart, Send, Shard, StopRule } from "./clock.ts";
+export { partShare, realClock, shardOfPart, WHOLE, wholeLoad } from "./clock.ts";
 export type { ConcurrencyProfile } from "./concurrency.ts";
 export type { PressureProfile } from "./pressure.ts";
 export { RAMP_CURVES, rampOffsets, type RampProfile } from "./ramp.ts";

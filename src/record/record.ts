@@ -50,6 +50,8 @@ export interface RequestRecord {
   index: number;
   /** Sent before measurement started; kept in the trace, out of the metrics. */
   warmup?: boolean;
+  /** The shard of a distributed run that sent it (in a merged trace; `--shard`). */
+  shard?: number;
   /** When the load profile wanted it sent. */
   scheduledMs: number;
   /** When it was handed to fetch. */

@@ -37,10 +37,34 @@ export interface TraceHeader {
   identity: TaskIdentity;
   /** The task as resolved (secrets redacted), for the record. */
   task: Record<string, unknown>;
+  /** The SHA-256 of the run's plan fingerprint: equal for every shard of one run. */
+  plan_hash?: string;
+  /** The shard that wrote this trace (`--shard`). */
+  shard?: ShardStamp;
+  /** The shards a merged trace was made of, by index (`servebench merge`). */
+  shards?: ShardStamp[];
+}
+
+/** Which shard of a distributed run wrote a trace, and how it kept time. */
+export interface ShardStamp {
+  /** From 0. */
+  index: number;
+  count: number;
+  /** Where its wall-clock time came from. */
+  clock_source: string;
+  /**
+   * The wall clock minus the trace's time axis at the task's start (ms): what
+   * puts this shard's record times on the wall clock, so shards' records line up.
+   */
+  wall_offset_ms: number;
+  /** The start instant asked for (`--start-at`), ISO 8601. */
+  start_at?: string;
 }
 
 interface TraceLine {
   i: number;
+  /** The shard that sent it (a merged trace). */
+  sh?: number;
   w?: 1;
   sched: number;
   start: number;
@@ -188,6 +212,8 @@ export function encodeRecord(record: RequestRecord, anchorMs: number): string {
     stream: record.stream,
     attempts: record.attempts,
   };
+  // A number before "c", where the reader's scan for "c" allows it.
+  if (record.shard !== undefined) line.sh = record.shard;
   if (ordered) line.c = encodeDeltas(chunks);
   else line.chunks = chunks;
   if (record.warmup) line.w = 1;
@@ -318,6 +344,7 @@ export class TraceLineDecoder {
       facts.lastChunkMs = at(t);
     }
     if (l.w) facts.warmup = true;
+    if (l.sh !== undefined) facts.shard = l.sh;
     if (l.ttfo !== undefined) facts.firstContentMs = at(startUs + l.ttfo);
     if (l.status !== undefined) facts.status = l.status;
     if (l.usage) facts.usage = { promptTokens: l.usage[0], completionTokens: l.usage[1] };

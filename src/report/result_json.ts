@@ -11,6 +11,7 @@ import type { StatSpec } from "../metrics/stats.ts";
 import type { TokenCountMode } from "../metrics/request.ts";
 import type { SummarizerName, TaskSummary } from "../metrics/summarize.ts";
 import type { SelfCheck } from "../bench/self_check.ts";
+import type { ShardStamp } from "../record/trace.ts";
 import { percentileView } from "./percentiles.ts";
 import type { ServerBlock } from "../server_metrics/mod.ts";
 
@@ -47,8 +48,14 @@ export interface TaskResultJson {
    * nothing was scraped.
    */
   server?: ServerBlock;
-  /** The client's self-check during the run (absent for a killed run). */
+  /** The client's self-check during the run (absent for a killed run; a merged run's: its busiest shard's). */
   client?: SelfCheck;
+  /**
+   * The shards of a distributed run (`--shard`): every shard of a merged run,
+   * or the one whose requests alone a shard's own report counts. Their times
+   * are comparable only as far as their hosts' clocks agree (NTP assumed).
+   */
+  shards?: ShardStamp[];
   percentiles?: Record<string, Record<string, number>>;
   stable_window_ms?: { open: number; close: number };
   /** What makes these numbers doubtful, one sentence each (as the console's `warning:` lines). */

@@ -22,7 +22,7 @@ import {
 import { summarizerOf } from "../metrics/summarizers/mod.ts";
 import type { RequestFacts } from "../record/record.ts";
 import { type LoadProfile, targetRate } from "../load/mod.ts";
-import { readTraceHeader, type TraceFooter } from "../record/trace.ts";
+import { readTraceHeader, type ShardStamp, type TraceFooter } from "../record/trace.ts";
 import { foldTrace } from "./trace_fold.ts";
 import type { TaskPaths } from "./paths.ts";
 import { renderPercentileTable } from "./percentiles.ts";
@@ -173,6 +173,18 @@ export function clientWarnings(check: SelfCheck | undefined): string[] {
   ];
 }
 
+/** What a distributed run's report says about its shards and their clocks. */
+export function shardNote(shards: readonly ShardStamp[]): string {
+  const first = shards[0]!;
+  if (shards.length === 1 && first.count > 1) {
+    return `note: shard ${first.index}/${first.count} of a distributed run: these numbers count its requests only; 'servebench merge' joins every shard's run folder`;
+  }
+  const offsets = shards.map((s) => s.wall_offset_ms);
+  return `note: merged from ${shards.length} shards, each on its own clock (${first.clock_source}); wall-clock offset estimates ${
+    Math.min(...offsets).toFixed(3)
+  } to ${Math.max(...offsets).toFixed(3)} ms were applied`;
+}
+
 /** How {@link reportTrace} reports a task. */
 export interface ReportTraceOptions {
   settings: ReportSettings;
@@ -194,6 +206,8 @@ interface ReadTrace {
   facts: RequestFacts[];
   selfCheck?: SelfCheck;
   footer?: TraceFooter;
+  /** The shards of a distributed run: a merged trace's, or a shard's own. */
+  shards?: ShardStamp[];
   /** The chunk gaps of every measured request, when the summarizer counts them all. */
   gaps?: Awaited<ReturnType<typeof foldTrace>>["gaps"];
 }
@@ -225,6 +239,8 @@ async function readTrace(
   if (first.footer) read.footer = first.footer;
   const selfCheck = first.footer?.self_check as SelfCheck | undefined;
   if (selfCheck) read.selfCheck = selfCheck;
+  const shards = header.shards ?? (header.shard ? [header.shard] : undefined);
+  if (shards) read.shards = shards;
   return read;
 }
 
@@ -346,6 +362,7 @@ export async function reportTrace(
   if (server && (server.server.scrapes > 0 || server.server.family !== undefined)) {
     json.server = server.server;
   }
+  if (read.shards) json.shards = read.shards;
   const warnings = [
     ...planWarnings,
     ...windowWarnings(summary),
@@ -359,6 +376,7 @@ export async function reportTrace(
   runReporters(options.reporters, { view: full, sink });
   let text = renderTaskTables(summary, settings.stats);
   if (warnings.length) text += "\n" + warnings.map((w) => `warning: ${w}`).join("\n");
+  if (read.shards) text += "\n" + shardNote(read.shards);
   if (json.percentiles) text += "\n" + renderPercentileTable(json.percentiles);
   if (json.server) text += "\n" + describeServerBlock(json.server);
   const checks = settings.failOn ? checkGates(settings.failOn, summary) : [];

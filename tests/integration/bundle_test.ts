@@ -2,16 +2,50 @@ import { assert, assertEquals, withTempDir } from "../helpers.ts";
 
 const ROOT = new URL("../../", import.meta.url).pathname;
 
-Deno.test("the bundled servebench.js runs the default benchmark with no access to the source tree", async () => {
+const STAMP_FILE = `${ROOT}src/build_info.ts`;
+
+Deno.test("the bundled servebench.js (scripts/build.ts) runs the default benchmark with no access to the source tree, and --version names its commit and Deno", async () => {
   await withTempDir(async (dir) => {
     const bundle = `${dir}/servebench.js`;
+    const before = Deno.readTextFileSync(STAMP_FILE);
     const built = await new Deno.Command(Deno.execPath(), {
-      args: ["bundle", "--quiet", "--platform", "deno", "-o", bundle, "main.ts"],
+      args: [
+        "run",
+        "--allow-run",
+        "--allow-read",
+        "--allow-write",
+        "--allow-env",
+        "scripts/build.ts",
+      ]
+        .concat(["bundle", "-o", bundle]),
       cwd: ROOT,
       stdout: "piped",
       stderr: "piped",
+      env: { SERVEBENCH_COMMIT: "" },
     }).output();
     assertEquals(built.code, 0, new TextDecoder().decode(built.stderr));
+    assertEquals(Deno.readTextFileSync(STAMP_FILE), before, "the build stamp is put back");
+    const head = await new Deno.Command("git", {
+      args: ["rev-parse", "--short=12", "HEAD"],
+      cwd: ROOT,
+      stdout: "piped",
+    }).output();
+    const version = await new Deno.Command(Deno.execPath(), {
+      args: ["run", bundle, "--version"],
+      cwd: dir,
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    const line = new TextDecoder().decode(version.stdout).trim();
+    assertEquals(version.code, 0, new TextDecoder().decode(version.stderr));
+    assert(
+      new RegExp(
+        `^servebench \\d+\\.\\d+\\.\\d+ \\(commit ${
+          new TextDecoder().decode(head.stdout).trim()
+        }(-dirty)?, deno ${Deno.version.deno.replaceAll(".", "\\.")}, built \\S+Z\\)$`,
+      ).test(line),
+      line,
+    );
     // Reads and writes are limited to the temporary folder: the bundle must carry every asset.
     const run = await new Deno.Command(Deno.execPath(), {
       args: [

@@ -1,4 +1,5 @@
 import { startSimulator } from "../../src/sim/server.ts";
+import { VERSION } from "../../src/build_info.ts";
 import { assert, assertEquals, runCli, withTempDir } from "../helpers.ts";
 
 /** Runs the real CLI in a child process. */
@@ -6,9 +7,18 @@ import { assert, assertEquals, runCli, withTempDir } from "../helpers.ts";
 Deno.test("servebench --help exits 0 and lists the commands", async () => {
   const r = await runCli(["--help"]);
   assertEquals(r.code, 0);
-  for (const c of ["run", "sim", "help", "version"]) {
+  for (const c of ["run", "sim", "report", "merge", "help", "version"]) {
     assert(r.stdout.includes(`\n  ${c} `), `lists ${c}`);
   }
+  const v = await runCli(["--version"]);
+  assertEquals(v.code, 0);
+  assertEquals(
+    v.stdout.trim(),
+    `servebench ${VERSION} (commit unknown: run from source, deno ${Deno.version.deno})`,
+  );
+  const merge = await runCli(["merge", "--help"]);
+  assertEquals(merge.code, 0);
+  assert(merge.stdout.includes("Usage: servebench merge DIR [DIR …] -o OUT"), merge.stdout);
   const run = await runCli(["run", "--help"]);
   assertEquals(run.code, 0);
   for (const f of ["--url", "--concurrency", "--num-prompts", "--api-key", "--extra-args"]) {

@@ -1,4 +1,3 @@
-import type { Clock } from "../../src/load/clock.ts";
 import {
   arrivalOffsets,
   rampOffsets,
@@ -8,7 +7,7 @@ import {
 } from "../../src/load/mod.ts";
 import { rampLengthMs } from "../../src/load/ramp.ts";
 import { mean, stddev } from "../../src/metrics/stats.ts";
-import { assert, assertClose, assertEquals } from "../helpers.ts";
+import { assert, assertClose, assertEquals, FakeClock } from "../helpers.ts";
 
 function take(it: Iterator<number>, n: number): number[] {
   const out: number[] = [];
@@ -21,16 +20,6 @@ function take(it: Iterator<number>, n: number): number[] {
 }
 
 const gaps = (offsets: number[]) => offsets.slice(1).map((t, i) => t - offsets[i]!);
-
-/** A clock that jumps to each deadline at once, recording every sleep. */
-class FakeClock implements Clock {
-  t = 1000;
-  now = () => this.t;
-  sleepUntil(at: number): Promise<void> {
-    if (at > this.t) this.t = at;
-    return Promise.resolve();
-  }
-}
 
 const origin = performance.timeOrigin;
 
@@ -106,7 +95,7 @@ Deno.test("rampOffsets() follows the curve: arrivals i are where the rate's inte
 });
 
 Deno.test("runShape() rate: each send is scheduled at t0 + offset, and the cap holds sends back (their lag shows)", async () => {
-  const clock = new FakeClock();
+  const clock = new FakeClock(1000);
   const t0 = clock.t;
   const sent: Array<[number, number, number]> = [];
   let inFlight = 0;
@@ -142,7 +131,7 @@ Deno.test("runShape() rate: each send is scheduled at t0 + offset, and the cap h
 });
 
 Deno.test("runShape() stops starting sends at the duration", async () => {
-  const clock = new FakeClock();
+  const clock = new FakeClock(1000);
   const t0 = clock.t;
   const starts: number[] = [];
   await runShape({ kind: "rate", rate: 10, arrival: "constant", burstiness: 1, seed: 0 }, {

@@ -1,9 +1,8 @@
 import { planFromFlags } from "../../src/cli/run.ts";
 import { stepLevels, stepOffsets, type StepProfile } from "../../src/load/step.ts";
 import { describeLoad, runShape, wholeLoad } from "../../src/load/mod.ts";
-import type { Clock } from "../../src/load/clock.ts";
 import { UsageError } from "../../src/errors.ts";
-import { assertEquals } from "../helpers.ts";
+import { assertEquals, FakeClock } from "../helpers.ts";
 
 const STEP: StepProfile = { kind: "step", from: 1, to: 3, step: 1, holdS: 2 };
 
@@ -38,16 +37,6 @@ Deno.test("stepOffsets() holds each rate for hold_s, evenly spaced, and holds th
     4667,
   ]);
 });
-
-/** A clock that jumps to each deadline at once. */
-class FakeClock implements Clock {
-  t = 0;
-  now = () => this.t;
-  sleepUntil(at: number): Promise<void> {
-    if (at > this.t) this.t = at;
-    return Promise.resolve();
-  }
-}
 
 Deno.test("runShape() step: sends are scheduled at t0 + the step offsets until the count", async () => {
   const clock = new FakeClock();

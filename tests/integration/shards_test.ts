@@ -1,0 +1,189 @@
+import { mergeCommand } from "../../src/cli/merge.ts";
+import { findTraces, reportCommand } from "../../src/cli/report.ts";
+import { TRACE_SUFFIX } from "../../src/report/paths.ts";
+import { runCommand } from "../../src/cli/run.ts";
+import { readTraceHeader, readTraceRecords } from "../../src/record/trace.ts";
+import { startSimulator } from "../../src/sim/server.ts";
+import { arrivalOffsets } from "../../src/load/mod.ts";
+import type { TaskResultJson } from "../../src/report/task_report.ts";
+import {
+  assert,
+  assertClose,
+  assertEquals,
+  assertRejects,
+  quiet,
+  runCli,
+  withTempDir,
+} from "../helpers.ts";
+
+/** A rate plan: `prompts` requests at `rate` req/s (Poisson), at most 6 in flight. */
+function plan(o: { rate: number; prompts: number }): string[] {
+  return [
+    ...["--request-rate", String(o.rate), "--concurrency", "6", "--num-prompts", String(o.prompts)],
+    ...["--prompt", "Say something.", "--max-tokens", "8", "--workers", "0", "--quiet"],
+  ];
+}
+const PLAN = plan({ rate: 30, prompts: 90 });
+const SIM = { ttftMs: 20, itlMs: 10 };
+const SHARDS = 3;
+
+/** The one run folder under `workDir`. */
+function runDir(workDir: string): string {
+  const runs = [...Deno.readDirSync(workDir)].map((e) => e.name);
+  assertEquals(runs.length, 1, `run folders under ${workDir}`);
+  return `${workDir}/${runs[0]}`;
+}
+
+/** A task's result JSON without its generation time. */
+function resultOf(json: TaskResultJson | undefined): Omit<TaskResultJson, "generated_at"> {
+  assert(json, "the task has a result");
+  const { generated_at: _, ...rest } = json;
+  return rest;
+}
+
+Deno.test("3 shard processes started --start-at one instant and merged: every index once, due at the instant + its global offset, totals as one process, the rate within 5%, the sim never past the cap, the merged report = report --reuse", async () => {
+  const sim = await startSimulator(SIM);
+  const single = await startSimulator(SIM);
+  try {
+    await withTempDir(async (dir) => {
+      // Far enough ahead for three CLI processes to start on a loaded 2-core machine.
+      const startAt = new Date(Date.now() + 12_000).toISOString();
+      // The last shard takes its index from JOB_COMPLETION_INDEX, as in a Kubernetes Indexed Job.
+      const shards = await Promise.all(
+        Array.from({ length: SHARDS }, (_, i) => {
+          const which = i < SHARDS - 1 ? ["--shard", `${i}/${SHARDS}`] : ["--shards", `${SHARDS}`];
+          return runCli(
+            ["run", "--url", sim.url, ...PLAN, ...which, "--start-at", startAt]
+              .concat(["--work-dir", `${dir}/shard${i}`]),
+            { env: { JOB_COMPLETION_INDEX: String(i) } },
+          );
+        }),
+      );
+      for (const [i, s] of shards.entries()) assertEquals(s.code, 0, `shard ${i}: ${s.stderr}`);
+      const folders = Array.from({ length: SHARDS }, (_, i) => runDir(`${dir}/shard${i}`));
+      for (const [i, f] of folders.entries()) {
+        const file = JSON.parse(Deno.readTextFileSync(`${f}/shard.json`));
+        assertEquals([file.shard.index, file.shard.count], [i, SHARDS]);
+        assertEquals(file.shard.start_at, startAt);
+        assert(file.shard.clock_source.includes("NTP"), file.shard.clock_source);
+        assertEquals(typeof file.shard.wall_offset_ms, "number");
+        assertEquals(file.plan_hash.length, 64);
+        assertEquals(
+          file.plan_hash,
+          JSON.parse(Deno.readTextFileSync(`${folders[0]}/shard.json`)).plan_hash,
+        );
+        const header = await readTraceHeader(findTraces(f)[0]!);
+        assertEquals(header.plan_hash, file.plan_hash, "the trace header records the plan hash");
+        // The header's offset is estimated again at the task's start.
+        assertEquals([header.shard?.index, header.shard?.count], [i, SHARDS]);
+        assertEquals(typeof header.shard?.wall_offset_ms, "number");
+        assertEquals(header.identity.max_concurrency, 2, "a shard's cap is its share of 6");
+      }
+
+      // Each shard's work folder is given: merge finds the run folder in it.
+      const workDirs = folders.map((f) => f.slice(0, f.lastIndexOf("/")));
+      const merged = await mergeCommand([...workDirs, "-o", `${dir}/merged`], quiet);
+      const trace = findTraces(`${dir}/merged`);
+      assertEquals(trace.length, 1);
+      const records = await readTraceRecords(trace[0]!);
+      assertEquals(records.map((r) => r.index), Array.from({ length: 90 }, (_, i) => i));
+      assertEquals(
+        records.filter((r) => r.shard !== r.index % SHARDS).length,
+        0,
+        "shard = i mod 3",
+      );
+      // Every send was due at the one start instant plus its offset in the one global schedule
+      // (on the wall clock, whichever process sent it).
+      const offsets = [
+        ...arrivalOffsets(
+          { kind: "rate", rate: 30, arrival: "poisson", burstiness: 1, seed: 0 },
+          90,
+        ),
+      ];
+      for (const r of records) {
+        assertClose(
+          r.scheduledMs - Date.parse(startAt),
+          offsets[r.index]!,
+          2,
+          `due time of ${r.index}`,
+        );
+      }
+      // The sends of the three shards together never had more than the cap at the server.
+      assert(sim.stats().peakHeld <= 6, `simulator peak ${sim.stats().peakHeld} > cap 6`);
+      assertEquals(sim.stats().requests, 90, "the simulator got every request once");
+
+      const one = await runCommand(
+        ["--url", single.url, ...PLAN, "--work-dir", `${dir}/single`],
+        { print: quiet, env: () => undefined },
+      );
+      const m = merged!.reports[0]!.json!;
+      const s = one!.tasks[0]!.report.json!;
+      for (
+        const key of [
+          "total_requests",
+          "success_requests",
+          "failed_requests",
+          "total_input_tokens",
+          "total_output_tokens",
+        ] as const
+      ) {
+        assertEquals(m.common[key], s.common[key], `common.${key}`);
+      }
+      assertEquals(m.common.total_requests, 90);
+      assertEquals(m.common.max_concurrency, 6, "the shards' caps (2 + 2 + 2) sum to the run's");
+      assertEquals(m.delivery.target_rate_rps, 30);
+      assertClose(m.delivery.achieved_rate_rps!, 30, 1.5, "achieved rate of the merged run");
+      assertEquals(m.shards?.map((x) => x.index), [0, 1, 2]);
+
+      const again = await reportCommand(["--reuse", `${dir}/merged`], quiet);
+      assertEquals(resultOf(again!.reports[0]!.json), resultOf(m));
+      const written = JSON.parse(
+        Deno.readTextFileSync(trace[0]!.replace(TRACE_SUFFIX, ".json")),
+      );
+      assertEquals(resultOf(written), resultOf(m));
+    });
+  } finally {
+    await sim.shutdown();
+    await single.shutdown();
+  }
+});
+
+Deno.test("merge refuses shards of different plans, naming the field that differs", async () => {
+  const sim = await startSimulator(SIM);
+  try {
+    await withTempDir(async (dir) => {
+      const folders: string[] = [];
+      for (const [i, rate] of [[0, 30], [1, 31]] as const) {
+        await runCommand(
+          [
+            ...["--url", sim.url, ...plan({ rate, prompts: 4 })],
+            ...["--shard", `${i}/2`, "--work-dir", `${dir}/s${i}`],
+          ],
+          { print: quiet, env: () => undefined },
+        );
+        folders.push(runDir(`${dir}/s${i}`));
+      }
+      const error = await assertRejects(
+        () => mergeCommand([...folders, "-o", `${dir}/merged`], quiet),
+        /not shards of one run: their plans differ at "tasks\[0\]\.load\.rate" \(30 vs 31\)/,
+      );
+      assertEquals(error.name, "UsageError");
+      // Nothing is written for folders that do not belong together.
+      assert(
+        !(() => {
+          try {
+            return Deno.statSync(`${dir}/merged`).isDirectory;
+          } catch {
+            return false;
+          }
+        })(),
+      );
+      // A shard missing is refused too, by the CLI with exit code 2.
+      const cli = await runCli(["merge", folders[0]!, "-o", `${dir}/m2`]);
+      assertEquals(cli.code, 2, cli.stderr);
+      assert(cli.stderr.includes("shard 1/2 missing"), cli.stderr);
+    });
+  } finally {
+    await sim.shutdown();
+  }
+});
