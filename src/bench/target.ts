@@ -39,7 +39,6 @@ export function modelsUrl(baseUrl: string, api: ApiKind): string | undefined {
   if (path === undefined) return undefined;
   const u = new URL(serverRoot(baseUrl, [adapterFor(api).path]));
   u.pathname = u.pathname.replace(/\/+$/, "") + path;
-  u.search = new URL(baseUrl).search;
   return u.href;
 }
 
