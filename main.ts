@@ -13,6 +13,7 @@ import { SIM_HELP, simCommand } from "./src/cli/sim.ts";
 import { LIST_HELP, listCommand } from "./src/cli/list.ts";
 import { MAIN_HELP, VERSION } from "./src/cli/help.ts";
 import { ExitCode, UsageError } from "./src/errors.ts";
+import { redactText, secretsOf } from "./src/redact.ts";
 
 const COMMANDS = ["run", "sim", "report", "list", "help", "version"];
 
@@ -22,19 +23,21 @@ function gateExit(lines: string[]): number {
   return lines.length ? ExitCode.gate : ExitCode.ok;
 }
 
-function printError(error: unknown, debug: boolean): void {
+/** Prints an error (with `--debug`, its cause chain), every line redacted: causes quote URLs raw. */
+function printError(error: unknown, debug: boolean, secrets: readonly string[]): void {
+  const say = (text: string) => console.error(redactText(text, secrets));
   if (error instanceof UsageError) {
-    for (const p of error.problems) console.error(`servebench: ${p}`);
+    for (const p of error.problems) say(`servebench: ${p}`);
     return;
   }
   const message = error instanceof Error ? error.message : String(error);
-  console.error(`servebench: ${message}`);
+  say(`servebench: ${message}`);
   if (debug) {
     let cause: unknown = error;
     while (cause instanceof Error) {
-      console.error(cause.stack ?? String(cause));
+      say(cause.stack ?? String(cause));
       cause = cause.cause;
-      if (cause !== undefined) console.error("Caused by:");
+      if (cause !== undefined) say("Caused by:");
     }
   }
 }
@@ -118,7 +121,7 @@ async function main(args: string[]): Promise<number> {
     for (const line of allFailed) console.error(`servebench: ${line}`);
     return allFailed.length ? ExitCode.allFailed : gate;
   } catch (error) {
-    printError(error, debug);
+    printError(error, debug, secretsOf(args, Deno.env.toObject()));
     return error instanceof UsageError ? ExitCode.usage : ExitCode.runtime;
   }
 }

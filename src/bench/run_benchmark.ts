@@ -625,7 +625,7 @@ async function runTask(
     ...(options.sink ? { sink: options.sink } : {}),
   });
   print(report.text);
-  log(report.text);
+  if (!options.debug) log(report.text); // with --debug, log() prints: once is enough
   if (!options.debug) Deno.writeTextFileSync(paths.log, lines.join("\n") + "\n");
   return { task, paths, servedModel: prepared.servedModel, report };
 }
