@@ -139,6 +139,11 @@ export async function reportCommand(
   if (values.reuse === undefined) {
     problems.push("--reuse: expected the run folder or timestamp to recompute");
   }
+  if (values["work-dir"]?.trim() === "") {
+    problems.push(
+      "--work-dir: expected a folder, got an empty value (the default is outputs/default)",
+    );
+  }
   const settings = reportSettingsFromFlags(values, problems);
   if (problems.length || values.reuse === undefined) throw new UsageError(problems);
   const runDir = findRunDir(values.reuse, values["work-dir"] ?? "outputs/default");
