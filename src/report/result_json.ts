@@ -10,7 +10,7 @@ import type { Objective } from "../metrics/goodput.ts";
 import type { StatSpec } from "../metrics/stats.ts";
 import type { TokenCountMode } from "../metrics/request.ts";
 import type { SummarizerName, TaskSummary } from "../metrics/summarize.ts";
-import type { SelfCheck } from "../bench/self_check.ts";
+import type { LagJudgement, SelfCheck } from "../bench/self_check.ts";
 import { percentileView } from "./percentiles.ts";
 
 /** How to summarize and what to add. */
@@ -42,6 +42,8 @@ export interface TaskResultJson {
   server_timings_ms?: TaskSummary["serverTimings"];
   /** The client's self-check during the run (absent for a killed run). */
   client?: SelfCheck;
+  /** The self-check judged against the task's median TTFT (or E2EL): an info line or a warning. */
+  client_lag?: LagJudgement;
   percentiles?: Record<string, Record<string, number>>;
   stable_window_ms?: { open: number; close: number };
   /** What makes these numbers doubtful, one sentence each (as the console's `warning:` lines). */
