@@ -30,6 +30,7 @@ import { createRunDir, safeName, type TaskPaths, taskPaths } from "../report/pat
 import { Progress, type ProgressSink } from "../report/progress.ts";
 import { recommend, renderSummaryTable, renderTradeoffTable } from "../report/summary.ts";
 import { type ReportSettings, reportTrace, type TaskReport } from "../report/task_report.ts";
+import { traceSettings } from "../report/settings.ts";
 import {
   fileSink,
   optInPath,
@@ -123,7 +124,7 @@ export function chooseReporters(settings: ReportSettings): ChosenReporters {
 
 /** Runs the run reporters over the tasks' reports; returns the files written, by reporter key. */
 export function reportRun(
-  view: { runDir: string; settings: ReportSettings; tasks: readonly TaskReport[] },
+  view: { runDir: string; settings: ReportSettings; tasks: readonly TaskReport[]; suffix?: string },
   options: { reporters: readonly RunReporter[]; sink?: Sink },
 ): Record<string, string> {
   runReporters(options.reporters, { view, sink: options.sink ?? fileSink });
@@ -615,6 +616,7 @@ async function runTask(
     created: new Date().toISOString(),
     identity: identityOf(task, prepared.servedModel),
     task: redactTask(task),
+    settings: traceSettings(ctx.settings),
   });
   await recordTask(ctx, { task, prepared, trace });
   // The report is the trace's, read back as `report --reuse` would: nothing is kept per request.

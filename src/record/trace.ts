@@ -37,6 +37,24 @@ export interface TraceHeader {
   identity: TaskIdentity;
   /** The task as resolved (secrets redacted), for the record. */
   task: Record<string, unknown>;
+  /** The settings the run reported with (absent in traces of older builds). */
+  settings?: TraceSettings;
+}
+
+/**
+ * The report settings of a run, as text the flags' parsers read again:
+ * `report --reuse` applies them unless told otherwise.
+ */
+export interface TraceSettings {
+  summarizer: string;
+  /** Statistic labels: `Average`, `Median`, `P99.9`. */
+  stats: string[];
+  percentiles?: boolean;
+  token_count?: string;
+  /** `--slo` as text: `ttft:500ms,tpot:50ms`. */
+  slo?: string;
+  /** `--fail-on` as text: `ttft.p99>500ms,failed>0`. */
+  fail_on?: string;
 }
 
 interface TraceLine {

@@ -53,10 +53,7 @@ Deno.test("the self-check warns, in the console, the JSON and the page, when the
       const page = Deno.readTextFileSync(task.paths.plot);
       assert(page.includes(`<div class="note warn">the client&#39;s stamps may be late`), "page");
       // The self-check is the trace's last line: a recomputed report keeps it, and its judgement.
-      const re = await recomputeRun(starved.runDir, {
-        stats: plan.stats,
-        summarizer: "default_perf",
-      }, quiet);
+      const re = await recomputeRun(starved.runDir, { print: quiet });
       assertEquals(re.reports[0]!.json!.client, json.client);
       assertEquals(re.reports[0]!.json!.client_lag, lag);
 
