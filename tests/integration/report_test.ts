@@ -207,113 +207,100 @@ Deno.test("report --reuse rebuilds with the run's own summarizer, stats, percent
   }
 });
 
-Deno.test("report --reuse with other settings writes a suffixed set beside the originals, never over them", async () => {
+/** Runs a small plan (concurrency 2) against a fresh simulator, then `fn` on its result. */
+async function withSimRun(
+  requests: number,
+  fn: (run: Awaited<ReturnType<typeof runBenchmark>>, dir: string) => Promise<void>,
+): Promise<void> {
   const sim = await startSimulator({ ttftMs: 5, itlMs: 1 });
   try {
     await withTempDir(async (dir) => {
-      const plan = simplePlan(modelAt(sim.url), { concurrency: 2, requests: 12, workDir: dir });
-      const run = await runBenchmark(plan, { print: quiet });
-      const before = filesOf(run.runDir);
-      const r = await runCli([
-        "report",
-        "--reuse",
-        run.runDir,
-        "--summarizer",
-        "stable_stage",
-        "--suffix",
-        "stable",
-      ]);
-      assertEquals(r.code, 0, r.stderr);
-      assert(
-        r.stdout.includes(
-          'with other settings than the run\'s — summarizer stable_stage (ran with default_perf) — into files suffixed "@stable" beside the originals',
-        ),
-        r.stdout,
-      );
-      const after = filesOf(run.runDir);
-      for (const [path, text] of before) assertEquals(after.get(path), text, `${path} untouched`);
-      const added = [...after.keys()].filter((p) => !before.has(p)).sort();
-      assertEquals(added, [
-        "performances/m/synthetic@stable.csv",
-        "performances/m/synthetic@stable.json",
-        "performances/m/synthetic@stable_plot.html",
-        "performances/m/synthetic@stable_requests.csv",
-        "summary@stable.csv",
-        "summary@stable.html",
-        "summary@stable.json",
-      ]);
-      const json = JSON.parse(after.get("performances/m/synthetic@stable.json")!);
-      assertEquals(json.task.summarizer, "stable_stage");
-      // The same suffix again would overwrite that set: refused.
-      const again = await runCli([
-        "report",
-        "--reuse",
-        run.runDir,
-        "--summarizer",
-        "stable_stage",
-        "--suffix",
-        "stable",
-      ]);
-      assertEquals(again.code, 2, again.stderr);
-      assert(
-        again.stderr.includes('--suffix: files suffixed "@stable" exist already'),
-        again.stderr,
-      );
-      // Without --suffix: the report's time names the set.
-      const stamped = await recomputeRun(run.runDir, {
-        settings: { percentiles: true },
-        print: quiet,
-        now: () => new Date(2030, 0, 2, 3, 4, 5),
-      });
-      assertEquals(stamped.suffix, "20300102_030405");
-      assert(Deno.statSync(`${run.runDir}/summary@20300102_030405.json`).isFile);
-      for (const [path, text] of before) {
-        assertEquals(Deno.readTextFileSync(`${run.runDir}/${path}`), text, `${path} untouched`);
-      }
+      const plan = simplePlan(modelAt(sim.url), { concurrency: 2, requests, workDir: dir });
+      await fn(await runBenchmark(plan, { print: quiet }), dir);
     });
   } finally {
     await sim.shutdown();
   }
+}
+
+Deno.test("report --reuse with other settings writes a suffixed set beside the originals, never over them", async () => {
+  await withSimRun(12, async (run) => {
+    const before = filesOf(run.runDir);
+    const args = ["report", "--reuse", run.runDir, "--summarizer", "stable_stage", "--suffix"];
+    const r = await runCli([...args, "stable"]);
+    assertEquals(r.code, 0, r.stderr);
+    assert(
+      r.stdout.includes(
+        'with other settings than the run\'s — summarizer stable_stage (ran with default_perf) — into files suffixed "@stable" beside the originals',
+      ),
+      r.stdout,
+    );
+    const after = filesOf(run.runDir);
+    for (const [path, text] of before) assertEquals(after.get(path), text, `${path} untouched`);
+    const added = [...after.keys()].filter((p) => !before.has(p)).sort();
+    assertEquals(added, [
+      "performances/m/synthetic@stable.csv",
+      "performances/m/synthetic@stable.json",
+      "performances/m/synthetic@stable_plot.html",
+      "performances/m/synthetic@stable_requests.csv",
+      "summary@stable.csv",
+      "summary@stable.html",
+      "summary@stable.json",
+    ]);
+    const json = JSON.parse(after.get("performances/m/synthetic@stable.json")!);
+    assertEquals(json.task.summarizer, "stable_stage");
+    // The same suffix again would overwrite that set: refused.
+    const again = await runCli([...args, "stable"]);
+    assertEquals(again.code, 2, again.stderr);
+    assert(
+      again.stderr.includes('--suffix: files suffixed "@stable" exist already'),
+      again.stderr,
+    );
+    // Without --suffix: the report's time names the set.
+    const stamped = await recomputeRun(run.runDir, {
+      settings: { percentiles: true },
+      print: quiet,
+      now: () => new Date(2030, 0, 2, 3, 4, 5),
+    });
+    assertEquals(stamped.suffix, "20300102_030405");
+    assert(Deno.statSync(`${run.runDir}/summary@20300102_030405.json`).isFile);
+    for (const [path, text] of before) {
+      assertEquals(Deno.readTextFileSync(`${run.runDir}/${path}`), text, `${path} untouched`);
+    }
+  });
 });
 
 Deno.test("report --config-dir finds a summarizer config by name, as run does", async () => {
-  const sim = await startSimulator({ ttftMs: 5, itlMs: 1 });
-  try {
-    await withTempDir(async (dir) => {
-      const plan = simplePlan(modelAt(sim.url), { concurrency: 2, requests: 8, workDir: dir });
-      const run = await runBenchmark(plan, { print: quiet });
-      const configs = `${dir}/configs`;
-      Deno.mkdirSync(`${configs}/summarizers`, { recursive: true });
-      Deno.writeTextFileSync(
-        `${configs}/summarizers/mine.yaml`,
-        "summarizer: default_perf\nstats_list: [Median, P95]\n",
-      );
-      const unknown = await runCli(["report", "--reuse", run.runDir, "--summarizer", "mine"]);
-      assertEquals(unknown.code, 2, unknown.stderr);
-      assert(unknown.stderr.includes('Unknown summarizer "mine"'), unknown.stderr);
-      const missing = await runCli(["report", "--reuse", run.runDir, "--config-dir", `${dir}/no`]);
-      assertEquals(missing.code, 2, missing.stderr);
-      assert(missing.stderr.includes(`--config-dir: no folder "${dir}/no"`), missing.stderr);
-      const r = await runCli([
-        "report",
-        "--reuse",
-        run.runDir,
-        "--config-dir",
-        configs,
-        "--summarizer",
-        "mine",
-        "--suffix",
-        "mine",
-      ]);
-      assertEquals(r.code, 0, r.stderr);
-      const json = JSON.parse(
-        Deno.readTextFileSync(`${run.runDir}/performances/m/synthetic@mine.json`),
-      );
-      assertEquals(Object.keys(json.metrics.ttft_ms), ["median", "p95", "n"]);
-    });
-  } finally {
-    await sim.shutdown();
-  }
+  await withSimRun(8, async (run, dir) => {
+    const configs = `${dir}/configs`;
+    Deno.mkdirSync(`${configs}/summarizers`, { recursive: true });
+    Deno.writeTextFileSync(
+      `${configs}/summarizers/mine.yaml`,
+      "summarizer: default_perf\nstats_list: [Median, P95]\n",
+    );
+    const unknown = await runCli(["report", "--reuse", run.runDir, "--summarizer", "mine"]);
+    assertEquals(unknown.code, 2, unknown.stderr);
+    assert(unknown.stderr.includes('Unknown summarizer "mine"'), unknown.stderr);
+    const missing = await runCli(["report", "--reuse", run.runDir, "--config-dir", `${dir}/no`]);
+    assertEquals(missing.code, 2, missing.stderr);
+    assert(missing.stderr.includes(`--config-dir: no folder "${dir}/no"`), missing.stderr);
+    const r = await runCli([
+      "report",
+      "--reuse",
+      run.runDir,
+      "--config-dir",
+      configs,
+      "--summarizer",
+      "mine",
+      "--suffix",
+      "mine",
+    ]);
+    assertEquals(r.code, 0, r.stderr);
+    const json = JSON.parse(
+      Deno.readTextFileSync(`${run.runDir}/performances/m/synthetic@mine.json`),
+    );
+    assertEquals(Object.keys(json.metrics.ttft_ms), ["median", "p95", "n"]);
+  });
 });
 
 Deno.test("deno task report is servebench report", async () => {

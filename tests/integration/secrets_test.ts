@@ -250,40 +250,30 @@ Deno.test("run --debug: an error's cause chain and a server's echo name no URL k
       }, { status: 401 }),
   );
   try {
-    await withTempDir(async (dir) => {
-      const r = await runCli([
+    /** A run against the echo with the key and --debug (and `extra`). */
+    const echoRun = (dir: string, prompts: number, extra: string[] = []) =>
+      runCli([
         "run",
         ...runFlags(`http://127.0.0.1:${echo.addr.port}/v1`, {
           concurrency: 1,
-          prompts: 1,
+          prompts,
           maxTokens: 4,
           workDir: dir,
         }),
         "--api-key",
         "APIKEYSECRET3",
         "--debug",
+        ...extra,
       ]);
+    await withTempDir(async (dir) => {
+      const r = await echoRun(dir, 1);
       assertEquals(r.code, 1, r.stderr);
       assert(r.stderr.includes("answered HTTP 401"), r.stderr);
       assertNowhere(["APIKEYSECRET3"], [["stdout", r.stdout], ["stderr", r.stderr]]);
     });
     // The same echo in every request's error: kept out of the trace, CSVs, page and console.
     await withTempDir(async (dir) => {
-      const r = await runCli([
-        "run",
-        ...runFlags(`http://127.0.0.1:${echo.addr.port}/v1`, {
-          concurrency: 1,
-          prompts: 2,
-          maxTokens: 4,
-          workDir: dir,
-        }),
-        "--api-key",
-        "APIKEYSECRET3",
-        "--model",
-        "m",
-        "--no-model-check",
-        "--debug",
-      ]);
+      const r = await echoRun(dir, 2, ["--model", "m", "--no-model-check"]);
       assertEquals(r.code, 4, r.stderr);
       assert(r.stdout.includes("Incorrect API key provided: <redacted>"), r.stdout);
       assertNowhere(["APIKEYSECRET3"], [...filesUnder(dir), ["stdout", r.stdout], [
