@@ -15,6 +15,7 @@ import { MERGE_HELP, mergeCommand } from "./src/cli/merge.ts";
 import { MAIN_HELP } from "./src/cli/help.ts";
 import { BUILD, versionText } from "./src/build_info.ts";
 import { ExitCode, InterruptedError, UsageError } from "./src/errors.ts";
+import { redactText, secretsOf } from "./src/redact.ts";
 
 const COMMANDS = ["run", "sim", "report", "merge", "list", "help", "version"];
 
@@ -24,19 +25,21 @@ function gateExit(lines: string[]): number {
   return lines.length ? ExitCode.gate : ExitCode.ok;
 }
 
-function printError(error: unknown, debug: boolean): void {
+/** Prints an error (with `--debug`, its cause chain), every line redacted: causes quote URLs raw. */
+function printError(error: unknown, debug: boolean, secrets: readonly string[]): void {
+  const say = (text: string) => console.error(redactText(text, secrets));
   if (error instanceof UsageError) {
-    for (const p of error.problems) console.error(`servebench: ${p}`);
+    for (const p of error.problems) say(`servebench: ${p}`);
     return;
   }
   const message = error instanceof Error ? error.message : String(error);
-  console.error(`servebench: ${message}`);
+  say(`servebench: ${message}`);
   if (debug) {
     let cause: unknown = error;
     while (cause instanceof Error) {
-      console.error(cause.stack ?? String(cause));
+      say(cause.stack ?? String(cause));
       cause = cause.cause;
-      if (cause !== undefined) console.error("Caused by:");
+      if (cause !== undefined) say("Caused by:");
     }
   }
 }
@@ -144,7 +147,7 @@ async function main(args: string[]): Promise<number> {
     for (const line of allFailed) console.error(`servebench: ${line}`);
     return allFailed.length ? ExitCode.allFailed : gate;
   } catch (error) {
-    printError(error, debug);
+    printError(error, debug, secretsOf(args, Deno.env.toObject()));
     if (error instanceof InterruptedError) return ExitCode.interrupted;
     return error instanceof UsageError ? ExitCode.usage : ExitCode.runtime;
   }

@@ -21,7 +21,6 @@ import { sendRequest } from "../src/protocol/client.ts";
 import { drive, type DriveSpec } from "../src/bench/drive.ts";
 import { recomputeRun } from "../src/cli/report.ts";
 import { encodeRecord, TRACE_VERSION } from "../src/record/trace.ts";
-import { DEFAULT_STATS, parseStats } from "../src/metrics/stats.ts";
 import { createTransport, type TransportKind, TRANSPORTS } from "../src/protocol/transport.ts";
 import { openaiChat } from "../src/protocol/openai_chat.ts";
 import { realClock, runShape, wholeLoad } from "../src/load/mod.ts";
@@ -402,11 +401,7 @@ async function scale(quick: boolean) {
 /** The child side of the scale benchmark: recompute a run folder, print time and peak RSS. */
 async function recomputeProbe(runDir: string) {
   const t0 = performance.now();
-  await recomputeRun(
-    runDir,
-    { stats: parseStats(DEFAULT_STATS), summarizer: "default_perf" },
-    () => {},
-  );
+  await recomputeRun(runDir);
   console.log(JSON.stringify({
     recompute_s: round((performance.now() - t0) / 1000, 2),
     peak_rss_mb: peakRssMb(),

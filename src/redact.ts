@@ -46,7 +46,10 @@ export function redactUrl(url: string): string {
   let secretParam = false;
   const query = u.search.slice(1).split("&").filter((p) => p !== "").map((pair) => {
     const eq = pair.indexOf("=");
-    if (eq < 0 || !SECRET_PARAM.test(decodeParam(pair.slice(0, eq)))) return pair;
+    // An empty value hides nothing (and is what an already redacted URL ends in, cut at its "<").
+    if (eq < 0 || eq === pair.length - 1 || !SECRET_PARAM.test(decodeParam(pair.slice(0, eq)))) {
+      return pair;
+    }
     secretParam = true;
     return `${pair.slice(0, eq)}=${REDACTED}`;
   });
@@ -71,4 +74,67 @@ function decodeParam(name: string): string {
  */
 export function redactUrls(text: string): string {
   return text.replace(/https?:\/\/[^\s"'<>)]+/g, (url) => redactUrl(url));
+}
+
+/**
+ * Credential-looking words inside a text: `Bearer …` or `Basic …` and a token
+ * (8 characters or more, a digit among them, so "Basic auth" stays), `sk-…`.
+ */
+const SECRET_WORD = /\b(?:(?:bearer|basic)\s+(?=[\w.~+/=-]*\d)[\w.~+/=-]{8,}|sk-[\w-]{4,})/gi;
+/** Shorter known secrets are not replaced: they would mangle ordinary words. */
+const MIN_SECRET_LENGTH = 4;
+
+/**
+ * Any text as it may be shown (an error's cause chain with `--debug`): URLs
+ * redacted as {@link redactUrls} does, credential-looking words (`Bearer …`,
+ * `sk-…`) and every one of `secrets` (the API key, credential header values)
+ * replaced by `<redacted>`.
+ */
+export function redactText(text: string, secrets: readonly string[] = []): string {
+  let out = redactUrls(text).replace(SECRET_WORD, REDACTED);
+  const known = secrets.filter((s) => s.length >= MIN_SECRET_LENGTH);
+  for (const secret of known.sort((a, b) => b.length - a.length)) {
+    out = out.split(secret).join(REDACTED);
+  }
+  return out;
+}
+
+/** Environment variables whose names say they hold credentials (`OPENAI_API_KEY`, `HF_TOKEN`, …). */
+const SECRET_ENV_NAME = /key|token|secret|password|auth|credential/i;
+
+/**
+ * The secrets a command line and environment hold, for {@link redactText}:
+ * `--api-key` values, the values of credential `--header`s (see
+ * {@link isSecretHeader}), the password of any URL, and the values (of 8
+ * characters or more) of credential-named environment variables.
+ */
+export function secretsOf(
+  argv: readonly string[],
+  env: Readonly<Record<string, string>>,
+): string[] {
+  const out: string[] = [];
+  for (const [i, arg] of argv.entries()) {
+    const [flag, inline] = arg.startsWith("--") && arg.includes("=")
+      ? [arg.slice(0, arg.indexOf("=")), arg.slice(arg.indexOf("=") + 1)]
+      : [arg, argv[i + 1]];
+    for (const url of arg.match(/\w+:\/\/[^\s]+/g) ?? []) {
+      try {
+        const u = new URL(url);
+        if (u.password) out.push(decodeParam(u.password));
+      } catch {
+        // not a URL
+      }
+    }
+    if (inline === undefined) continue;
+    if (flag === "--api-key") out.push(inline);
+    if (flag === "--header") {
+      const colon = inline.indexOf(":");
+      const [name, value] = [inline.slice(0, colon), inline.slice(colon + 1).trim()];
+      if (colon > 0 && isSecretHeader(name, value)) out.push(value);
+    }
+  }
+  for (const [name, value] of Object.entries(env)) {
+    if (SECRET_ENV_NAME.test(name) && value.length >= 8) out.push(value);
+  }
+  return out;
 }

@@ -10,9 +10,9 @@
  */
 
 import { errorMessage, RuntimeError, throwIfInterrupted } from "../errors.ts";
-import { redactUrl } from "../redact.ts";
 import { type ApiKind, isApiKind } from "../protocol/mod.ts";
 import type { Transport } from "../protocol/transport.ts";
+import { redactUrl, redactUrls } from "../redact.ts";
 
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => typeof v === "object" && v !== null;
@@ -86,7 +86,10 @@ export interface ProbeOptions {
   readonly signal?: AbortSignal;
 }
 
-/** The server's root for a base or endpoint URL: its origin and any prefix before `/v1` or a route. */
+/**
+ * The server's root for a base or endpoint URL: its origin and any prefix
+ * before `/v1` or a route, its query string (`?api-version=…`) kept.
+ */
 export function serverRoot(url: string, routes: readonly string[]): string {
   const u = new URL(url);
   let path = u.pathname.replace(/\/+$/, "");
@@ -98,7 +101,14 @@ export function serverRoot(url: string, routes: readonly string[]): string {
       break;
     }
   }
-  return u.origin + path;
+  return u.origin + path + u.search;
+}
+
+/** A page of the server at `root`: the path appended to the root's, its query string kept. */
+function pageUrl(root: string, path: string): string {
+  const u = new URL(root);
+  u.pathname = u.pathname.replace(/\/+$/, "") + path;
+  return u.href;
 }
 
 /**
@@ -116,7 +126,7 @@ export async function probeApi(root: string, options: ProbeOptions): Promise<Pro
       isApiKind(a) && (!options.among || options.among.includes(a))
     );
     if (api === undefined) continue;
-    const url = root + probe.path;
+    const url = pageUrl(root, probe.path);
     let answer: string;
     let seen: string | boolean = false;
     try {
@@ -138,9 +148,9 @@ export async function probeApi(root: string, options: ProbeOptions): Promise<Pro
       }
     } catch (error) {
       throwIfInterrupted(options.signal, `probing "${redactUrl(url)}" for its API`);
-      answer = errorMessage(error);
+      answer = redactUrls(errorMessage(error));
     }
-    tried.push(`GET ${url} (${probe.server}): ${answer}`);
+    tried.push(`GET ${redactUrl(url)} (${probe.server}): ${answer}`);
     if (!seen) continue;
     found.push(
       `${probe.server} (GET ${probe.path})${typeof seen === "string" ? `: model "${seen}"` : ""}`,
@@ -151,7 +161,7 @@ export async function probeApi(root: string, options: ProbeOptions): Promise<Pro
   }
   if (!chosen) {
     throw new RuntimeError(
-      `No known API answered at "${root}"; tried:\n  ${tried.join("\n  ")}`,
+      `No known API answered at "${redactUrl(root)}"; tried:\n  ${tried.join("\n  ")}`,
     );
   }
   return { ...chosen, found };

@@ -32,6 +32,7 @@ import { createRunDir, safeName, type TaskPaths, taskPaths } from "../report/pat
 import { Progress, type ProgressSink } from "../report/progress.ts";
 import { recommend, renderSummaryTable, renderTradeoffTable } from "../report/summary.ts";
 import { type ReportSettings, reportTrace, type TaskReport } from "../report/task_report.ts";
+import { traceSettings } from "../report/settings.ts";
 import {
   fileSink,
   optInPath,
@@ -137,7 +138,7 @@ export function chooseReporters(settings: ReportSettings): ChosenReporters {
 
 /** Runs the run reporters over the tasks' reports; returns the files written, by reporter key. */
 export function reportRun(
-  view: { runDir: string; settings: ReportSettings; tasks: readonly TaskReport[] },
+  view: { runDir: string; settings: ReportSettings; tasks: readonly TaskReport[]; suffix?: string },
   options: { reporters: readonly RunReporter[]; sink?: Sink },
 ): Record<string, string> {
   runReporters(options.reporters, { view, sink: options.sink ?? fileSink });
@@ -814,6 +815,7 @@ async function runTask(ctx: TaskContext, where: TaskWhere): Promise<TaskOutcome>
     task: redactTask(task),
     plan_hash: ctx.planHash,
     ...(plan.shard ? { shard: shardStamp(plan, plan.shard) } : {}),
+    settings: traceSettings(ctx.settings),
   });
   const scraper = await startServerMetrics(ctx, { ...where, paths, log });
   try {
@@ -834,7 +836,7 @@ async function runTask(ctx: TaskContext, where: TaskWhere): Promise<TaskOutcome>
     ...(options.sink ? { sink: options.sink } : {}),
   });
   print(report.text);
-  log(report.text);
+  if (!options.debug) log(report.text); // with --debug, log() prints: once is enough
   if (!options.debug) Deno.writeTextFileSync(paths.log, lines.join("\n") + "\n");
   return { task, paths, servedModel: prepared.servedModel, report };
 }

@@ -12,7 +12,7 @@ import { authHeader } from "../protocol/adapter.ts";
 import { adapterFor, type ApiKind } from "../protocol/mod.ts";
 import type { Transport } from "../protocol/transport.ts";
 import { serverRoot } from "./probe.ts";
-import { redactUrl, redactUrls } from "../redact.ts";
+import { redactText, redactUrl, redactUrls } from "../redact.ts";
 
 /**
  * The endpoint for a base URL: accepts `http://h:p`, `http://h:p/v1` or the
@@ -39,7 +39,6 @@ export function modelsUrl(baseUrl: string, api: ApiKind): string | undefined {
   if (path === undefined) return undefined;
   const u = new URL(serverRoot(baseUrl, [adapterFor(api).path]));
   u.pathname = u.pathname.replace(/\/+$/, "") + path;
-  u.search = new URL(baseUrl).search;
   return u.href;
 }
 
@@ -120,7 +119,7 @@ export async function listModels(baseUrl: string, options: ListModelsOptions): P
   }
   if (status < 200 || status > 299) {
     throw new RuntimeError(
-      `"${redactUrl(url)}" answered HTTP ${status}: ${redactUrls(text.slice(0, 200))}`,
+      `"${redactUrl(url)}" answered HTTP ${status}: ${redactText(text.slice(0, 200))}`,
     );
   }
   try {

@@ -119,37 +119,43 @@ export function gateFlagValues(
 }
 
 /**
- * Every shared flag as report settings: the summarizer config (by name or
- * path) supplies the summarizer, its `stats_list` and `percentiles`; the
- * flags override them. Problems are appended.
+ * The shared flags given, as settings that replace a run's own (`report`):
+ * only what was given. A `--summarizer` config (by name or path, looked up in
+ * `configDir` first) brings its summarizer, and its `stats_list` and
+ * `percentiles` unless the flags set them. Problems are appended.
  */
-export function reportSettingsFromFlags(
+export function reportOverridesFromFlags(
   values: ReportFlagValues,
-  problems: string[],
-): ReportSettings {
-  const ref = values.summarizer ?? "default_perf";
-  const cfg = collect(problems, () => {
-    const src = findConfig("summarizers", ref);
-    return { src, cfg: loadConfig("summarizers", src.text, src.source) };
-  });
-  const statNames = values.stats ?? cfg?.cfg.stats_list ?? DEFAULT_STATS;
-  const stats = collect(
-    problems,
-    () =>
-      parseStats(
-        statNames,
-        values.stats ? "--stats" : `${cfg?.src.source ?? "summarizer"}: stats_list`,
-      ),
-  );
-  const settings: ReportSettings = {
-    stats: stats ?? [],
-    summarizer: cfg?.cfg.summarizer ?? "default_perf",
-    ...gateFlagValues(values, problems),
-    ...outputFlagValues(values, problems),
-  };
-  if (values.percentiles === true || cfg?.cfg.percentiles) settings.percentiles = true;
-  if (values["token-count"] !== undefined) settings.tokenCount = values["token-count"];
-  return settings;
+  options: { problems: string[]; configDir?: string },
+): Partial<ReportSettings> {
+  const { problems } = options;
+  const out: Partial<ReportSettings> = {};
+  const ref = values.summarizer;
+  if (ref !== undefined) {
+    const found = collect(problems, () => {
+      const src = findConfig("summarizers", ref, options.configDir);
+      return { src, cfg: loadConfig("summarizers", src.text, src.source) };
+    });
+    if (found) {
+      out.summarizer = found.cfg.summarizer ?? "default_perf";
+      if (values.stats === undefined && found.cfg.stats_list) {
+        const stats = collect(
+          problems,
+          () => parseStats(found.cfg.stats_list!, `${found.src.source}: stats_list`),
+        );
+        if (stats) out.stats = stats;
+      }
+      if (found.cfg.percentiles) out.percentiles = true;
+    }
+  }
+  if (values.stats !== undefined) {
+    const names = values.stats;
+    const stats = collect(problems, () => parseStats(names, "--stats"));
+    if (stats) out.stats = stats;
+  }
+  if (values.percentiles === true) out.percentiles = true;
+  if (values["token-count"] !== undefined) out.tokenCount = values["token-count"];
+  return { ...out, ...gateFlagValues(values, problems), ...outputFlagValues(values, problems) };
 }
 
 /** One line per `--fail-on` condition that held, naming the task and the observed value. */

@@ -15,7 +15,7 @@ import { mergeTraces } from "../record/merge.ts";
 import { TRACE_SUFFIX } from "../report/paths.ts";
 import { findTraces, recomputeRun, type ReportResult } from "./report.ts";
 import { type FlagSpec, parseFlags, renderFlagHelp } from "./args.ts";
-import { REPORT_FLAGS, reportSettingsFromFlags } from "./_report_flags.ts";
+import { REPORT_FLAGS, reportOverridesFromFlags } from "./_report_flags.ts";
 
 /** Every flag of `servebench merge`. */
 export const MERGE_FLAGS = [
@@ -199,7 +199,7 @@ export async function mergeCommand(
   const problems: string[] = [];
   if (!positionals.length) problems.push("merge: expected the shards' run folders (DIR …)");
   if (values.out === undefined) problems.push("-o: expected the run folder to create (-o OUT)");
-  const settings = reportSettingsFromFlags(values, problems);
+  const settings = reportOverridesFromFlags(values, { problems });
   if (problems.length || values.out === undefined) throw new UsageError(problems);
   const folders = positionals.flatMap((d) => {
     const found = shardFolders(d.replace(/\/+$/, ""));
@@ -221,5 +221,5 @@ export async function mergeCommand(
       dirs[0]!.traces.size > 1 ? "s" : ""
     }, *${TRACE_SUFFIX}) into ${out}; the shards' clocks are assumed NTP-synchronised`,
   );
-  return await recomputeRun(out, settings, print);
+  return await recomputeRun(out, { settings, print });
 }

@@ -379,6 +379,12 @@ export const RUN_FLAGS = [
     defaultText: "outputs/default",
   },
   {
+    name: "allow-huge-plan",
+    type: "boolean",
+    help:
+      "Send a plan beyond reason anyway: more than 1,000,000 requests in a task (warm-up included; rate × --duration when time-bounded) or more than 100,000 in flight. Without it such a plan is refused before any request.",
+  },
+  {
     name: "progress-interval",
     type: "number",
     min: 0.1,
@@ -490,6 +496,7 @@ export function planInputs(
   set("warmup", values.warmup);
   set("seed", values.seed);
   set("workDir", values["work-dir"]);
+  if (values["allow-huge-plan"] === true) inputs.allowHugePlan = true;
   set("stats", values.stats);
   if (values.percentiles === true) inputs.percentiles = true;
   return inputs;

@@ -12,10 +12,13 @@ import type { TokenCountMode } from "../metrics/request.ts";
 import { datasetKind, pathExtensions, readsFile, sourceFromPath } from "../dataset/mod.ts";
 import {
   defaultRequests,
+  describeLoad,
   loadLabel,
   type LoadPart,
   type LoadProfile,
+  maxInFlight,
   type ShapeContext,
+  targetRate,
 } from "../load/mod.ts";
 import type { Gate } from "../metrics/gates.ts";
 import type { Objective } from "../metrics/goodput.ts";
@@ -90,6 +93,8 @@ export interface PlanInputs {
   warmup?: number;
   seed?: number;
   workDir?: string;
+  /** Send a plan beyond {@link PLAN_LIMITS} anyway (`--allow-huge-plan`). */
+  allowHugePlan?: boolean;
   stats?: string[];
   percentiles?: boolean;
   slo?: Objective[];
@@ -564,6 +569,11 @@ interface ModelLoads {
 
 /** Problems among the flags alone, before any config is read. */
 function flagProblems(inputs: PlanInputs, problems: string[]): void {
+  if (inputs.workDir !== undefined && inputs.workDir.trim() === "") {
+    problems.push(
+      "--work-dir: expected a folder, got an empty value (the default is outputs/default)",
+    );
+  }
   if (inputs.url !== undefined) {
     const p = urlProblem(inputs.url, "--url");
     if (p) problems.push(p);
@@ -778,11 +788,69 @@ function statsOf(inputs: PlanInputs, selection: Selection, problems: string[]): 
   }
 }
 
+/**
+ * What a task may plan without `--allow-huge-plan`: requests (warm-up
+ * included; a time-bounded task's are its target rate × duration) and
+ * streams in flight. A million requests is hours at the throughput of a
+ * large server, and its trace and report take gigabytes; 100,000 streams
+ * is beyond the ephemeral ports one client address has towards one server.
+ */
+export const PLAN_LIMITS = { requests: 1_000_000, inFlight: 100_000 } as const;
+
+const formatCount = (n: number) => Math.round(n).toLocaleString("en-US");
+
+/** A task's problems with {@link PLAN_LIMITS}: the numbers, where they come from, how to override. */
+function planLimitProblems(
+  task: Task,
+  where: { key: string; count: { from: string; advice: string }; warmup: number },
+): string[] {
+  const { load } = task;
+  const out: string[] = [];
+  const override = "or pass --allow-huge-plan to send it anyway";
+  const rate = targetRate(load);
+  const timed = load.numRequests === undefined && load.durationS !== undefined &&
+    rate !== undefined && Number.isFinite(rate);
+  const planned = load.numRequests !== undefined
+    ? where.warmup + load.numRequests
+    : timed
+    ? where.warmup + rate! * load.durationS!
+    : undefined;
+  if (planned !== undefined && planned > PLAN_LIMITS.requests) {
+    const { from, advice } = timed
+      ? {
+        from: `${rate} req/s for ${load.durationS} s`,
+        advice: "lower --request-rate or --duration, or set --num-prompts",
+      }
+      : where.count;
+    out.push(
+      `Task "${where.key}" (${describeLoad(load)}) plans ${formatCount(planned)} requests (${from}${
+        where.warmup ? `, warm-up ${where.warmup} included` : ""
+      }), above the limit of ${formatCount(PLAN_LIMITS.requests)} per task: ${advice}, ${override}`,
+    );
+  }
+  const lanes = Math.min(maxInFlight(load), load.numRequests ?? Infinity);
+  if (Number.isFinite(lanes) && lanes > PLAN_LIMITS.inFlight) {
+    out.push(
+      `Task "${where.key}" (${describeLoad(load)}) plans ${
+        formatCount(lanes)
+      } requests in flight, above the limit of ${
+        formatCount(PLAN_LIMITS.inFlight)
+      } streams: lower --concurrency, ${override}`,
+    );
+  }
+  return out;
+}
+
 /** The matrix: every model × dataset × load point, each writing its own files. */
 function buildMatrix(
   models: readonly ModelLoads[],
   datasets: readonly DatasetTask[],
-  options: { numPrompts?: readonly number[]; problems: string[] },
+  options: {
+    numPrompts?: readonly number[];
+    problems: string[];
+    warmup: number;
+    allowHugePlan?: boolean;
+  },
 ): Task[] {
   const { numPrompts, problems } = options;
   const tasks: Task[] = [];
@@ -831,6 +899,17 @@ function buildMatrix(
         }
         seen.set(key, task);
         tasks.push(task);
+        if (!options.allowHugePlan) {
+          const count = explicit !== undefined
+            ? { from: "--num-prompts", advice: "lower --num-prompts" }
+            : dataset.requestCount !== undefined
+            ? { from: `${dataset.source}: request_count`, advice: "set --num-prompts" }
+            : {
+              from: "4 per stream in flight, as --num-prompts was not given",
+              advice: "set --num-prompts",
+            };
+          problems.push(...planLimitProblems(task, { key, count, warmup: options.warmup }));
+        }
       });
     }
   }
@@ -876,6 +955,8 @@ export function resolvePlan(
   const tasks = buildMatrix(models, datasets, {
     ...(inputs.numPrompts ? { numPrompts: inputs.numPrompts } : {}),
     problems,
+    warmup: inputs.warmup ?? 0,
+    ...(inputs.allowHugePlan ? { allowHugePlan: true } : {}),
   });
   if (inputs.shard) {
     problems.push(...partProblems({ tasks, warmup: inputs.warmup ?? 0 }, inputs.shard));

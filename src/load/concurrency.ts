@@ -68,6 +68,7 @@ export const concurrencyShape: LoadShape<z.infer<typeof schema>, ConcurrencyProf
   flags: { concurrency: "concurrency" },
   sweeps: ["concurrency"],
   selector: { flag: "concurrency", rank: 1 },
+  closedLoop: true,
   points(config, context) {
     return listOf(config.concurrency ?? context.batchSize).map((concurrency) => ({
       profile: { kind: "concurrency", concurrency },

@@ -88,6 +88,11 @@ export function maxInFlight(profile: LoadProfile): number {
   return shapeOf(profile).maxInFlight(profile);
 }
 
+/** True when the profile's shape is a closed loop (see LoadShape.closedLoop); false for unknown kinds. */
+export function isClosedLoop(profile: LoadProfile): boolean {
+  return loadShape(profile.kind)?.closedLoop === true;
+}
+
 /** The target rate of an open-loop profile (req/s), for achieved-vs-target reports. */
 export function targetRate(profile: LoadProfile): number | undefined {
   // Profiles read back from result files may be of a kind this build does not know.

@@ -43,6 +43,7 @@ export const pressureShape: LoadShape<z.infer<typeof schema>, PressureProfile> =
   schema,
   flags: { time_s: "pressure-time", clients: "concurrency", ramp_rate: "request-rate" },
   selector: { flag: "pressure", rank: 4 },
+  closedLoop: true,
   ownsDuration: true,
   points(config, context) {
     const rampRate = config.ramp_rate !== undefined

@@ -90,6 +90,12 @@ export interface LoadShape<
   readonly sweeps?: readonly string[];
   /** The flag (and its values, if not every value) that selects this shape from the command line. */
   readonly selector: ShapeSelector;
+  /**
+   * True for a closed loop (each next request sent as one ends): a send has
+   * no due time of its own, so lateness is worded as "started late after a
+   * stream came free", not "after its due time".
+   */
+  readonly closedLoop?: boolean;
   /** True when the shape's points carry their own time bound, so `--duration` is an error with it. */
   readonly ownsDuration?: boolean;
   /** The load points of a parsed block (several for a sweep). */

@@ -10,7 +10,7 @@
  */
 
 import { errorMessage } from "../errors.ts";
-import { redactUrls } from "../redact.ts";
+import { redactText } from "../redact.ts";
 import type { ErrorCategory, RequestError, RequestRecord } from "../record/record.ts";
 import type { ApiAdapter, EventSink, FrameDecoder, StreamOutcome } from "./adapter.ts";
 import type { Usage } from "./openai.ts";
@@ -152,8 +152,8 @@ function classifyThrown(error: unknown, signal: AbortSignal, phase: "connect" | 
     }
     return { category: "cancelled", message: "cancelled" };
   }
-  // A transport's message may name the URL, and a URL may carry a key (`?api-key=`).
-  const message = redactUrls(errorMessage(error));
+  // A transport's message may name the URL (a URL may carry a key, `?api-key=`), a server's may echo the key.
+  const message = redactText(errorMessage(error));
   return { category: phase === "connect" ? "connect" : "stream_error", message };
 }
 
@@ -210,7 +210,7 @@ export async function sendRequest(
     if (status < 200 || status > 299) {
       const text = await readLimited(response);
       const category: ErrorCategory = status >= 500 ? "http_5xx" : "http_4xx";
-      failure = { category, status, message: redactUrls(summarizeErrorBody(text)) };
+      failure = { category, status, message: redactText(summarizeErrorBody(text)) };
       const retryAfter = parseRetryAfter(response.header("retry-after"));
       if (retryAfter !== undefined) failure.retryAfterMs = retryAfter;
       return finish();

@@ -87,6 +87,8 @@ export async function mergeTraces(paths: readonly string[], out: string): Promis
     },
     task: first.header.task,
     ...(first.header.plan_hash !== undefined ? { plan_hash: first.header.plan_hash } : {}),
+    // The shards reported with the run's settings (one plan): the merged run keeps them.
+    ...(first.header.settings !== undefined ? { settings: first.header.settings } : {}),
     shards: shards.map((s) => s.stamp),
   });
   const footers: Array<TraceFooter | undefined> = shards.map(() => undefined);

@@ -43,6 +43,8 @@ export interface TraceHeader {
   shard?: ShardStamp;
   /** The shards a merged trace was made of, by index (`servebench merge`). */
   shards?: ShardStamp[];
+  /** The settings the run reported with (absent in traces of older builds). */
+  settings?: TraceSettings;
 }
 
 /** Which shard of a distributed run wrote a trace, and how it kept time. */
@@ -59,6 +61,22 @@ export interface ShardStamp {
   wall_offset_ms: number;
   /** The start instant asked for (`--start-at`), ISO 8601. */
   start_at?: string;
+}
+
+/**
+ * The report settings of a run, as text the flags' parsers read again:
+ * `report --reuse` applies them unless told otherwise.
+ */
+export interface TraceSettings {
+  summarizer: string;
+  /** Statistic labels: `Average`, `Median`, `P99.9`. */
+  stats: string[];
+  percentiles?: boolean;
+  token_count?: string;
+  /** `--slo` as text: `ttft:500ms,tpot:50ms`. */
+  slo?: string;
+  /** `--fail-on` as text: `ttft.p99>500ms,failed>0`. */
+  fail_on?: string;
 }
 
 interface TraceLine {

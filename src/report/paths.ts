@@ -12,7 +12,8 @@ import { safeName } from "../safe_name.ts";
 
 export { safeName };
 
-function stamp(date: Date): string {
+/** A run folder's name for a time: `YYYYMMDD_HHMMSS`, local time. */
+export function stamp(date: Date): string {
   const p = (n: number) => String(n).padStart(2, "0");
   return `${date.getFullYear()}${p(date.getMonth() + 1)}${p(date.getDate())}_${p(date.getHours())}${
     p(date.getMinutes())
@@ -83,13 +84,31 @@ function filesOf(dir: string, logDir: string, stem: string, trace: string): Task
   };
 }
 
-/** The paths of a task whose trace is at `tracePath` (a run being recomputed). */
-export function taskPathsOfTrace(runDir: string, tracePath: string): TaskPaths {
+/** A file stem with a report's suffix: `synthetic@stable` (`@` is in no safe name's place). */
+export function suffixed(stem: string, suffix: string | undefined): string {
+  return suffix === undefined ? stem : `${stem}@${suffix}`;
+}
+
+/**
+ * The paths of a task whose trace is at `tracePath` (a run being
+ * recomputed); with a suffix, its files are a set beside the originals
+ * (`synthetic@stable.json`, …), the trace the same.
+ */
+export function taskPathsOfTrace(runDir: string, tracePath: string, suffix?: string): TaskPaths {
   const parts = tracePath.split("/");
   const stem = parts[parts.length - 1]!.slice(0, -TRACE_SUFFIX.length);
   const logDir = `${runDir}/logs/performance/${parts[parts.length - 2]!}`;
   Deno.mkdirSync(logDir, { recursive: true });
-  return filesOf(parts.slice(0, -1).join("/"), logDir, stem, tracePath);
+  return filesOf(parts.slice(0, -1).join("/"), logDir, suffixed(stem, suffix), tracePath);
+}
+
+/** A run-level file: `<runDir>/summary.json`, or `summary@<suffix>.json` for a suffixed report. */
+export function runFilePath(
+  runDir: string,
+  file: { name: string; suffix?: string | undefined },
+): string {
+  const dot = file.name.lastIndexOf(".");
+  return `${runDir}/${suffixed(file.name.slice(0, dot), file.suffix)}${file.name.slice(dot)}`;
 }
 
 /** Lays out (and creates the folders of) one task's files. */

@@ -610,6 +610,8 @@ export function taskPage(identity: TaskIdentity, result: TaskPageInput): string 
     );
   }
   if (result.error) notes.push(`No summary: ${result.error}`);
+  // A lag judged harmless is a plain note; a harmful one is among the warnings.
+  if (result.json?.client_lag?.level === "info") notes.push(result.json.client_lag.text);
   const window = result.json?.stable_window_ms
     ? {
       open: r3(result.json.stable_window_ms.open / 1000),

@@ -57,6 +57,8 @@ export interface RunView {
   runDir: string;
   settings: ReportSettings;
   tasks: readonly TaskOutcomeView[];
+  /** A report with other settings than the run's: its run files carry this suffix (`summary@x.json`). */
+  suffix?: string;
 }
 
 /** A reporter of one task's files. */

@@ -10,7 +10,7 @@ import type { Objective } from "../metrics/goodput.ts";
 import type { StatSpec } from "../metrics/stats.ts";
 import type { TokenCountMode } from "../metrics/request.ts";
 import type { SummarizerName, TaskSummary } from "../metrics/summarize.ts";
-import type { SelfCheck } from "../bench/self_check.ts";
+import type { LagJudgement, SelfCheck } from "../bench/self_check.ts";
 import type { ShardStamp } from "../record/trace.ts";
 import { percentileView } from "./percentiles.ts";
 import type { ServerBlock } from "../server_metrics/mod.ts";
@@ -56,6 +56,8 @@ export interface TaskResultJson {
    * are comparable only as far as their hosts' clocks agree (NTP assumed).
    */
   shards?: ShardStamp[];
+  /** The self-check judged against the task's median TTFT (or E2EL): an info line or a warning. */
+  client_lag?: LagJudgement;
   percentiles?: Record<string, Record<string, number>>;
   stable_window_ms?: { open: number; close: number };
   /** What makes these numbers doubtful, one sentence each (as the console's `warning:` lines). */

@@ -21,7 +21,7 @@ import {
 } from "../metrics/summarize.ts";
 import { summarizerOf } from "../metrics/summarizers/mod.ts";
 import type { RequestFacts } from "../record/record.ts";
-import { type LoadProfile, targetRate } from "../load/mod.ts";
+import { isClosedLoop, type LoadProfile, targetRate } from "../load/mod.ts";
 import { readTraceHeader, type ShardStamp, type TraceFooter } from "../record/trace.ts";
 import { foldTrace } from "./trace_fold.ts";
 import type { TaskPaths } from "./paths.ts";
@@ -29,7 +29,7 @@ import { renderPercentileTable } from "./percentiles.ts";
 import { renderTaskTables } from "./table.ts";
 import { type ReportSettings, resultJson, type TaskResultJson } from "./result_json.ts";
 import { fileSink, runReporters, type Sink, type TaskReporter, type TaskView } from "./reporter.ts";
-import { LOOP_LAG_WARN_MS, type SelfCheck } from "../bench/self_check.ts";
+import { judgeClientLag, type LagJudgement, type SelfCheck } from "../bench/self_check.ts";
 import {
   describeServerBlock,
   readServerMetrics,
@@ -58,17 +58,22 @@ export interface TaskReport {
   text: string;
 }
 
-/** Warnings about how the load was delivered: late sends, a rate not reached. */
-export function deliveryWarnings(summary: TaskSummary): string[] {
+/**
+ * Warnings about how the load was delivered: late sends (after their due
+ * time in an open loop; after a stream came free in a closed one), a rate
+ * not reached.
+ */
+export function deliveryWarnings(summary: TaskSummary, options: { closedLoop: boolean }): string[] {
   const d = summary.delivery;
   const out: string[] = [];
   if (d.late_sends > 0) {
+    const lag = `send lag p99 ${d.send_lag_ms?.p99.toFixed(1)} ms, max ${
+      d.send_lag_ms?.max.toFixed(1)
+    } ms`;
     out.push(
-      `${d.late_sends} of ${summary.common.total_requests} requests were sent more than ${LATE_SEND_MS} ms after their due time (send lag p99 ${
-        d.send_lag_ms?.p99.toFixed(1)
-      } ms, max ${
-        d.send_lag_ms?.max.toFixed(1)
-      } ms): the concurrency cap held them back, or the client fell behind`,
+      options.closedLoop
+        ? `${d.late_sends} of ${summary.common.total_requests} requests started more than ${LATE_SEND_MS} ms after their stream came free (${lag}): the client was slow to send the next request`
+        : `${d.late_sends} of ${summary.common.total_requests} requests were sent more than ${LATE_SEND_MS} ms after their due time (${lag}): the concurrency cap held them back, or the client fell behind`,
     );
   }
   if (
@@ -161,16 +166,29 @@ function spanMs(facts: readonly RequestFacts[]): number {
   return facts.length ? last - first : 0;
 }
 
-/** Warnings when the client did not keep up: its event loop lagged. */
-export function clientWarnings(check: SelfCheck | undefined): string[] {
-  if (!check || check.loop_lag_ms.p99 <= LOOP_LAG_WARN_MS) return [];
-  return [
-    `the client fell behind: its event loop lagged ${
-      check.loop_lag_ms.p99.toFixed(1)
-    } ms at P99 (max ${check.loop_lag_ms.max.toFixed(1)} ms, ${
-      check.cpu_cores.toFixed(2)
-    } of ${check.machine_cores} cores busy), so arrival stamps and sends may be late; use fewer streams per process, or a bigger client machine`,
-  ];
+/**
+ * The self-check judged against the task's own time scale (its median TTFT
+ * when streamed, else its median E2EL; see judgeClientLag); undefined without
+ * a self-check (a killed run).
+ */
+export function clientLag(
+  check: SelfCheck | undefined,
+  summary: TaskSummary,
+  options: { closedLoop: boolean },
+): LagJudgement | undefined {
+  if (!check) return undefined;
+  const median = (key: string) => {
+    const d = summary.samples[key];
+    return d && d.n > 0 ? d.percentile(50) : undefined;
+  };
+  const ttft = median("ttft_ms");
+  const e2el = median("e2el_ms");
+  const scale = ttft !== undefined
+    ? { name: "median TTFT", ms: ttft }
+    : e2el !== undefined
+    ? { name: "median E2EL", ms: e2el }
+    : undefined;
+  return judgeClientLag(check, { scale, closedLoop: options.closedLoop });
 }
 
 /** What a distributed run's report says about its shards and their clocks. */
@@ -356,6 +374,8 @@ export async function reportTrace(
     anchorMs,
     generatedAt: options.generatedAt ?? new Date(),
   });
+  const closedLoop = isClosedLoop(identity.load as unknown as LoadProfile);
+  const lag = clientLag(read.selfCheck, summary, { closedLoop });
   if (read.selfCheck) json.client = read.selfCheck;
   const server = await serverMetricsOf(paths.serverMetrics, selection, anchorMs);
   // Histogram deltas need only the scrapes around the window; a short task may have none inside.
@@ -363,18 +383,20 @@ export async function reportTrace(
     json.server = server.server;
   }
   if (read.shards) json.shards = read.shards;
+  if (lag) json.client_lag = lag;
   const warnings = [
     ...planWarnings,
     ...windowWarnings(summary),
     ...outcomeWarnings(summary),
-    ...deliveryWarnings(summary),
-    ...clientWarnings(read.selfCheck),
+    ...deliveryWarnings(summary, { closedLoop }),
+    ...(lag?.level === "warning" ? [lag.text] : []),
   ];
   if (warnings.length) json.warnings = warnings;
   const full: TaskView = { ...view, summary, json, warnings };
   if (server) full.server = server;
   runReporters(options.reporters, { view: full, sink });
   let text = renderTaskTables(summary, settings.stats);
+  if (lag?.level === "info") text += `\nnote: ${lag.text}`;
   if (warnings.length) text += "\n" + warnings.map((w) => `warning: ${w}`).join("\n");
   if (read.shards) text += "\n" + shardNote(read.shards);
   if (json.percentiles) text += "\n" + renderPercentileTable(json.percentiles);

@@ -62,4 +62,45 @@ Deno.test("serverRoot() strips /v1… and a known route", () => {
     "http://h:1/p",
   );
   assertEquals(serverRoot("http://h:1/", []), "http://h:1");
+  assertEquals(serverRoot("http://h:1/v1/models?api-version=1", []), "http://h:1?api-version=1");
+});
+
+Deno.test("probeApi() keeps the endpoint's query string on every page it asks", async () => {
+  const asked: string[] = [];
+  const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, (req) => {
+    const url = new URL(req.url);
+    asked.push(url.pathname + url.search);
+    if (url.pathname !== "/v1/models" || url.searchParams.get("api-version") !== "2024-06-01") {
+      return new Response("nope", { status: 404 });
+    }
+    return Response.json({ object: "list", data: [{ id: "m1", object: "model" }] });
+  });
+  try {
+    const endpoint =
+      `http://127.0.0.1:${server.addr.port}/v1/chat/completions?api-version=2024-06-01`;
+    const root = serverRoot(endpoint, ["/v1/chat/completions"]);
+    const result = await probeApi(root, { transport, headers });
+    assertEquals(result.api, "openai-chat");
+    assertEquals(result.model, "m1");
+    assert(asked.length >= 2, asked.join(", "));
+    for (const a of asked) assert(a.endsWith("?api-version=2024-06-01"), `query kept: ${a}`);
+    assert(asked.includes("/info?api-version=2024-06-01"), asked.join(", "));
+  } finally {
+    await server.shutdown();
+  }
+});
+
+Deno.test("probeApi() redacts a credential in the query string of its error", async () => {
+  const server = Deno.serve(
+    { hostname: "127.0.0.1", port: 0, onListen() {} },
+    () => new Response("nope", { status: 404 }),
+  );
+  try {
+    const root = `http://127.0.0.1:${server.addr.port}?key=s3cr3t-value`;
+    const error = await assertRejects(() => probeApi(root, { transport, headers }), /No known API/);
+    assert(!error.message.includes("s3cr3t-value"), error.message);
+    assert(error.message.includes("/info?key=<redacted>"), error.message);
+  } finally {
+    await server.shutdown();
+  }
 });

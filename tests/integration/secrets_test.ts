@@ -8,7 +8,7 @@
 import { parseFlags } from "../../src/cli/args.ts";
 import { planFromFlags, RUN_FLAGS } from "../../src/cli/run.ts";
 import { UsageError } from "../../src/errors.ts";
-import { redactHeaders, redactUrl } from "../../src/redact.ts";
+import { redactHeaders, redactText, redactUrl, secretsOf } from "../../src/redact.ts";
 import { startSimulator } from "../../src/sim/server.ts";
 import { assert, assertEquals, runCli, runFlags, withTempDir } from "../helpers.ts";
 
@@ -209,4 +209,102 @@ Deno.test("redactUrl() and redactHeaders() hide credentials by name and by value
       Accept: "text/event-stream",
     },
   );
+});
+
+/** A port nothing listens on (bound, then let go). */
+function closedPort(): number {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = (listener.addr as Deno.NetAddr).port;
+  listener.close();
+  return port;
+}
+
+Deno.test("run --debug: an error's cause chain and a server's echo name no URL key, header value or API key", async () => {
+  // fetch's own error quotes the URL it was given, key and all: the cause chain printed raw leaked it.
+  await withTempDir(async (dir) => {
+    const r = await runCli([
+      "run",
+      ...runFlags(`http://127.0.0.1:${closedPort()}/v1?key=QUERYSECRET3`, {
+        concurrency: 1,
+        prompts: 1,
+        maxTokens: 4,
+        workDir: dir,
+      }),
+      "--transport",
+      "fetch",
+      "--header",
+      "X-Auth-Token: HEADERSECRET3",
+      "--debug",
+    ]);
+    assertEquals(r.code, 1, r.stderr);
+    assert(r.stderr.includes("Caused by:"), `the cause chain is printed: ${r.stderr}`);
+    assert(r.stderr.includes("?key=<redacted>"), r.stderr);
+    assertNowhere(["QUERYSECRET3", "HEADERSECRET3"], [["stdout", r.stdout], ["stderr", r.stderr]]);
+  });
+  // A server that echoes the credential it was sent in its error (as hosted APIs do, in part).
+  const echo = Deno.serve(
+    { hostname: "127.0.0.1", port: 0, onListen() {} },
+    (req) =>
+      Response.json({
+        error: { message: `Incorrect API key provided: ${req.headers.get("authorization")}` },
+      }, { status: 401 }),
+  );
+  try {
+    /** A run against the echo with the key and --debug (and `extra`). */
+    const echoRun = (dir: string, prompts: number, extra: string[] = []) =>
+      runCli([
+        "run",
+        ...runFlags(`http://127.0.0.1:${echo.addr.port}/v1`, {
+          concurrency: 1,
+          prompts,
+          maxTokens: 4,
+          workDir: dir,
+        }),
+        "--api-key",
+        "APIKEYSECRET3",
+        "--debug",
+        ...extra,
+      ]);
+    await withTempDir(async (dir) => {
+      const r = await echoRun(dir, 1);
+      assertEquals(r.code, 1, r.stderr);
+      assert(r.stderr.includes("answered HTTP 401"), r.stderr);
+      assertNowhere(["APIKEYSECRET3"], [["stdout", r.stdout], ["stderr", r.stderr]]);
+    });
+    // The same echo in every request's error: kept out of the trace, CSVs, page and console.
+    await withTempDir(async (dir) => {
+      const r = await echoRun(dir, 2, ["--model", "m", "--no-model-check"]);
+      assertEquals(r.code, 4, r.stderr);
+      assert(r.stdout.includes("Incorrect API key provided: <redacted>"), r.stdout);
+      assertNowhere(["APIKEYSECRET3"], [...filesUnder(dir), ["stdout", r.stdout], [
+        "stderr",
+        r.stderr,
+      ]]);
+    });
+  } finally {
+    await echo.shutdown();
+  }
+});
+
+Deno.test("redactText() hides URLs' credentials, credential words and the secrets given", () => {
+  assertEquals(
+    redactText("for url (http://h/v1?key=abc): Bearer tok.1234 and sk-abcdef and MYSECRET and ab", [
+      "MYSECRET",
+      "ab", // too short to replace
+    ]),
+    "for url (http://h/v1?key=<redacted>): <redacted> and <redacted> and <redacted> and ab",
+  );
+  assertEquals(redactText('"http://h/v1?key=<redacted>"'), '"http://h/v1?key=<redacted>"');
+  assertEquals(
+    redactText("Basic auth or a Bearer token required"),
+    "Basic auth or a Bearer token required",
+  );
+  assertEquals(
+    secretsOf(
+      ["--api-key", "K1", "--api-key=K2", "--header", "X-Token: T1", "--header", "Accept: a/b"],
+      { MY_API_KEY: "ENVSECRET", HOME: "/home/x", SOME_TOKEN: "short" },
+    ),
+    ["K1", "K2", "T1", "ENVSECRET"],
+  );
+  assertEquals(secretsOf(["--url", "http://u:p%40ss@h/"], {}), ["p@ss"]);
 });

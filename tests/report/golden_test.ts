@@ -10,7 +10,7 @@ import { recomputeRun } from "../../src/cli/report.ts";
 import { parseSlo } from "../../src/metrics/goodput.ts";
 import { DEFAULT_STATS, parseStats } from "../../src/metrics/stats.ts";
 import type { ReportSettings } from "../../src/report/task_report.ts";
-import { assertEquals, quiet, withTempDir } from "../helpers.ts";
+import { assert, assertEquals, quiet, withTempDir } from "../helpers.ts";
 
 const FIXTURE = new URL("../fixtures/golden_run/", import.meta.url).pathname;
 const STABLE = new URL("../fixtures/golden_stable/", import.meta.url).pathname;
@@ -40,16 +40,33 @@ function comparable(path: string, text: string): string {
   return JSON.stringify(json, null, 2);
 }
 
+/** `performances/plain/c3.json` as the suffixed file beside it: `performances/plain/c3@s.json`. */
+function suffixedFile(file: string, suffix: string): string {
+  return file.replace(/^(.*?)(_requests\.csv|\.json|\.csv)$/, `$1@${suffix}$2`);
+}
+
 async function assertRecomputes(settings: ReportSettings, expectedDir: string): Promise<void> {
   await withTempDir(async (dir) => {
     copyTraces(dir);
-    await recomputeRun(dir, settings, quiet);
+    // Traces of a build that kept no settings in them: the report is a suffixed set.
+    const { suffix } = await recomputeRun(dir, { settings, print: quiet });
+    assertEquals(typeof suffix, "string");
     for (const f of FILES) {
       const expected = Deno.readTextFileSync(`${expectedDir}/${f}`);
-      const actual = Deno.readTextFileSync(`${dir}/${f}`);
+      const actual = Deno.readTextFileSync(`${dir}/${suffixedFile(f, suffix!)}`);
       assertEquals(comparable(f, actual), comparable(f, expected), f);
+      assert(!exists(`${dir}/${f}`), `nothing written as the original ${f}`);
     }
   });
+}
+
+function exists(path: string): boolean {
+  try {
+    Deno.statSync(path);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 Deno.test("report --reuse of the golden run reproduces the files the run wrote", async () => {

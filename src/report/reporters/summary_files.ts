@@ -1,11 +1,13 @@
 /**
  * The run summary at the run folder's root: `summary.json`, `summary.csv`
- * and `summary.html`, one row per summarized task.
+ * and `summary.html` (suffixed for a report with other settings than the
+ * run's: `summary@x.json`), one row per summarized task.
  *
  * @module
  */
 
 import { summaryPage } from "../plots.ts";
+import { runFilePath } from "../paths.ts";
 import type { RunReporter, RunView } from "../reporter.ts";
 import { summaryCsvText, summaryJsonText } from "../summary.ts";
 
@@ -15,7 +17,7 @@ const jsons = (view: RunView) => view.tasks.flatMap((t) => (t.json ? [t.json] : 
 export const summaryJsonReporter: RunReporter = {
   key: "summary_json",
   scope: "run",
-  path: (view) => `${view.runDir}/summary.json`,
+  path: (view) => runFilePath(view.runDir, { name: "summary.json", suffix: view.suffix }),
   write: (view, out) => out.write(summaryJsonText(jsons(view))),
 };
 
@@ -23,7 +25,7 @@ export const summaryJsonReporter: RunReporter = {
 export const summaryCsvReporter: RunReporter = {
   key: "summary_csv",
   scope: "run",
-  path: (view) => `${view.runDir}/summary.csv`,
+  path: (view) => runFilePath(view.runDir, { name: "summary.csv", suffix: view.suffix }),
   write: (view, out) => out.write(summaryCsvText(jsons(view))),
 };
 
@@ -31,6 +33,6 @@ export const summaryCsvReporter: RunReporter = {
 export const summaryHtmlReporter: RunReporter = {
   key: "summary_html",
   scope: "run",
-  path: (view) => `${view.runDir}/summary.html`,
+  path: (view) => runFilePath(view.runDir, { name: "summary.html", suffix: view.suffix }),
   write: (view, out) => out.write(summaryPage(jsons(view))),
 };
