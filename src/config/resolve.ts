@@ -213,6 +213,8 @@ function simOptions(cfg: NonNullable<ModelConfig["sim"]>): SimOptions {
   if (cfg.seed !== undefined) o.seed = cfg.seed;
   if (cfg.usage_scale !== undefined) o.usageScale = cfg.usage_scale;
   if (cfg.tokenizer !== undefined) o.tokenizer = cfg.tokenizer;
+  if (cfg.prefix_cache_blocks !== undefined) o.prefixCacheBlocks = cfg.prefix_cache_blocks;
+  if (cfg.prefix_block_tokens !== undefined) o.prefixBlockTokens = cfg.prefix_block_tokens;
   if (cfg.faults !== undefined) o.faults = faultPlan(cfg.faults);
   return o;
 }

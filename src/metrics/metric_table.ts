@@ -223,6 +223,18 @@ export const REQUEST_METRICS = [
     },
   },
   {
+    key: "cached_tokens",
+    name: "cached_tokens",
+    label: "CachedTokens",
+    unit: "",
+    better: "neither",
+    computed:
+      "the server's `usage.prompt_tokens_details.cached_tokens`: prompt tokens its prefix cache held",
+    applies: "successful requests whose usage reports cached tokens",
+    value: (m: RequestMetrics): number | undefined => m.cachedTokens,
+    views: { stats: true },
+  },
+  {
     key: "output_tokens",
     name: "output_tokens",
     label: "OutputTokens",
@@ -334,6 +346,8 @@ export interface CommonMetricDef {
   readonly computed: string;
   /** Its `--fail-on` name, when it has one. */
   readonly gate?: string;
+  /** Left out of the console table where it does not apply (instead of a row without a value). */
+  readonly onlyWhenPresent?: true;
 }
 
 /** The common metrics, in table order (the order of the result JSON's `common` is the summarizer's). */
@@ -408,6 +422,24 @@ export const COMMON_METRICS = [
     computed: "Σ InputTokens of successful requests",
   },
   {
+    key: "total_cached_tokens",
+    label: "Total Cached Tokens",
+    unit: "",
+    better: "neither",
+    computed:
+      "Σ CachedTokens of successful requests whose usage reports them; absent when none does",
+    onlyWhenPresent: true,
+  },
+  {
+    key: "prefix_cache_hit_rate",
+    label: "Prefix Cache Hit Rate",
+    unit: "",
+    better: "higher",
+    computed:
+      "Σ CachedTokens / Σ InputTokens over successful requests whose usage reports cached tokens; absent when none does",
+    onlyWhenPresent: true,
+  },
+  {
     key: "prefill_token_throughput_tps",
     label: "Prefill Token Throughput",
     unit: "token/s",
@@ -450,8 +482,14 @@ export const COMMON_METRICS = [
 /** A common metric's key. */
 export type CommonKey = typeof COMMON_METRICS[number]["key"];
 
-/** Common metrics that do not apply to every task: prefill throughput needs a TTFT (streaming). */
-export type OptionalCommonKey = "prefill_token_throughput_tps";
+/**
+ * Common metrics that do not apply to every task: prefill throughput needs a
+ * TTFT (streaming), the cache figures a server that reports cached tokens.
+ */
+export type OptionalCommonKey =
+  | "prefill_token_throughput_tps"
+  | "total_cached_tokens"
+  | "prefix_cache_hit_rate";
 
 /** The common metrics of a task, by key (units in the names); one that does not apply is absent. */
 export type CommonMetrics =

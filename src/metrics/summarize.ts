@@ -267,6 +267,10 @@ interface Totals {
   /** TTFT and input tokens summed over the successful requests that have both. */
   sumTtft: number;
   inputForPrefill: number;
+  /** Cached and input tokens summed over the successful requests that report cached tokens. */
+  cachedTokens: number;
+  inputForCache: number;
+  cacheReported: number;
   lateSends: number;
   retried: number;
   good: number;
@@ -299,6 +303,9 @@ function addUp(
     outputTokens: 0,
     sumTtft: 0,
     inputForPrefill: 0,
+    cachedTokens: 0,
+    inputForCache: 0,
+    cacheReported: 0,
     lateSends: 0,
     retried: 0,
     good: 0,
@@ -328,6 +335,11 @@ function addUp(
     if (m.ttftMs !== undefined && m.inputTokens !== undefined) {
       t.sumTtft += m.ttftMs;
       t.inputForPrefill += m.inputTokens;
+    }
+    if (m.cachedTokens !== undefined) {
+      t.cacheReported++;
+      t.cachedTokens += m.cachedTokens;
+      t.inputForCache += m.inputTokens ?? 0;
     }
     for (let k = 0; k < PER_REQUEST.length; k++) {
       const v = PER_REQUEST[k]!.value(m);
@@ -398,6 +410,12 @@ function commonMetrics(
     total_output_tokens: t.outputTokens,
     ...(t.sumTtft > 0
       ? { prefill_token_throughput_tps: t.inputForPrefill / (t.sumTtft / 1000) }
+      : {}),
+    ...(t.cacheReported > 0
+      ? {
+        total_cached_tokens: t.cachedTokens,
+        prefix_cache_hit_rate: safeDiv(t.cachedTokens, t.inputForCache),
+      }
       : {}),
     input_token_throughput_tps: safeDiv(t.inputTokens, seconds),
     output_token_throughput_tps: safeDiv(t.outputTokens, seconds),

@@ -62,6 +62,8 @@ interface TraceLine {
   tries?: Array<{ start: number; end: number; err: NonNullable<RequestRecord["error"]> }>;
   /** Server-side timings, ms by name (after `c`, so the reader's scan for `c` holds). */
   st?: Record<string, number>;
+  /** The server's cached prompt tokens (`usage.prompt_tokens_details.cached_tokens`). */
+  cached?: number;
 }
 
 const us = (ms: number) => Math.round(ms * 1000);
@@ -207,6 +209,7 @@ export function encodeRecord(record: RequestRecord, anchorMs: number): string {
     });
   }
   if (record.serverTimings) line.st = record.serverTimings;
+  if (record.usage?.cachedTokens !== undefined) line.cached = record.usage.cachedTokens;
   return JSON.stringify(line);
 }
 
@@ -320,7 +323,10 @@ export class TraceLineDecoder {
     if (l.w) facts.warmup = true;
     if (l.ttfo !== undefined) facts.firstContentMs = at(startUs + l.ttfo);
     if (l.status !== undefined) facts.status = l.status;
-    if (l.usage) facts.usage = { promptTokens: l.usage[0], completionTokens: l.usage[1] };
+    if (l.usage) {
+      facts.usage = { promptTokens: l.usage[0], completionTokens: l.usage[1] };
+      if (l.cached !== undefined) facts.usage.cachedTokens = l.cached;
+    }
     if (l.in !== undefined) facts.inputTokens = l.in;
     if (l.tok_out !== undefined) facts.tokenizerOutputTokens = l.tok_out;
     if (l.finish !== undefined) facts.finishReason = l.finish;

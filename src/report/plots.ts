@@ -18,7 +18,7 @@ import type { Distribution } from "../metrics/stats.ts";
 import type { TaskSummary } from "../metrics/summarize.ts";
 import type { RequestFacts } from "../record/record.ts";
 import { type Chart, escapeHtml, htmlPage } from "./html.ts";
-import { COMMON_ROWS, formatValue } from "./table.ts";
+import { formatValue, shownCommonRows } from "./table.ts";
 import type { TaskResultJson } from "./result_json.ts";
 
 /** Above this many requests the timeline shows bins of consecutive requests. */
@@ -387,7 +387,7 @@ function histogramSpec(title: string, bins: ReturnType<typeof histogram>): TopLe
 }
 
 function metricsTable(summary: TaskSummary): string {
-  const rows = COMMON_ROWS.map((c) =>
+  const rows = shownCommonRows(summary).map((c) =>
     `<tr><td>${escapeHtml(c.label)}</td><td>${
       escapeHtml(formatValue(summary.common[c.key], c.unit))
     }</td></tr>`

@@ -69,6 +69,13 @@ export function performanceCsv(summary: TaskSummary, stats: readonly StatSpec[])
 /** Labels and units of the common metrics, in table order (the metric table's). */
 export const COMMON_ROWS = COMMON_METRICS;
 
+/** The common metrics a task's tables show: every row, but those that only show when they apply. */
+export function shownCommonRows(summary: TaskSummary): typeof COMMON_ROWS[number][] {
+  return COMMON_ROWS.filter((c) =>
+    !("onlyWhenPresent" in c) || summary.common[c.key] !== undefined
+  );
+}
+
 /** Longest error message the console's table shows (the result JSON keeps it whole). */
 const MESSAGE_WIDTH = 100;
 
@@ -78,7 +85,9 @@ export function renderTaskTables(summary: TaskSummary, stats: readonly StatSpec[
   const perf = performanceRows(summary, shown);
   const common = renderTable(
     ["Common Metric", "Stage", "Value"],
-    COMMON_ROWS.map((c) => [c.label, summary.stage, formatValue(summary.common[c.key], c.unit)]),
+    shownCommonRows(summary).map((
+      c,
+    ) => [c.label, summary.stage, formatValue(summary.common[c.key], c.unit)]),
   );
   const parts = [renderTable(perf.header, perf.rows), common];
   if (summary.goodput) {

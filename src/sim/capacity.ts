@@ -6,7 +6,11 @@
  * @module
  */
 
-/** Counters the simulator keeps; `peakHeld` is the most requests open at once. */
+/**
+ * Counters the simulator keeps; `peakHeld` is the most requests open at once;
+ * `promptTokens` and `cachedTokens` count the prompts of completions requests
+ * and the part of them its prefix cache held (both 0 without a cache).
+ */
 export interface SimStats {
   requests: number;
   completed: number;
@@ -16,6 +20,8 @@ export interface SimStats {
   active: number;
   peakActive: number;
   queued: number;
+  promptTokens: number;
+  cachedTokens: number;
 }
 
 /** Decode slots and the queue in front of them, with the counters. */
@@ -29,6 +35,8 @@ export class Capacity {
     active: 0,
     peakActive: 0,
     queued: 0,
+    promptTokens: 0,
+    cachedTokens: 0,
   };
   readonly #maxBatch: number;
   readonly #waiting: Array<() => void> = [];
@@ -86,6 +94,7 @@ export class Capacity {
   reset(): void {
     const stats = this.stats;
     stats.requests = stats.completed = stats.cancelled = 0;
+    stats.promptTokens = stats.cachedTokens = 0;
     stats.peakHeld = stats.held;
     stats.peakActive = stats.active;
   }

@@ -15,7 +15,8 @@ import { DeadlineScheduler } from "./scheduler.ts";
 import { loadTokenizer } from "../tokenizer/tokenizer.ts";
 import { Capacity, type SimStats } from "./capacity.ts";
 import { FaultPicker } from "./faults.ts";
-import { promptCounter } from "./openai_wire.ts";
+import { promptCounter, promptIdReader } from "./openai_wire.ts";
+import { PrefixCache } from "./prefix_cache.ts";
 import { simRouter } from "./router.ts";
 import type { SimOptions } from "../sim_options.ts";
 import type { SimCore } from "./stream.ts";
@@ -44,7 +45,7 @@ export interface SimServer {
 /** Starts the simulator and resolves once it listens. */
 export async function startSimulator(options: SimOptions = {}): Promise<SimServer> {
   const tokenizer = options.tokenizer ? await loadTokenizer(options.tokenizer) : undefined;
-  const promptTokens = promptCounter(tokenizer);
+  const countPrompt = promptCounter(tokenizer);
   const opts = {
     model: options.model ?? "sim-model",
     ttftMs: options.ttftMs ?? 50,
@@ -57,6 +58,8 @@ export async function startSimulator(options: SimOptions = {}): Promise<SimServe
     maxBatch: options.maxBatch ?? Infinity,
     seed: options.seed ?? 0,
     usageScale: options.usageScale ?? 1,
+    prefixCacheBlocks: options.prefixCacheBlocks ?? 0,
+    prefixBlockTokens: options.prefixBlockTokens ?? 16,
   };
   const random = new Random(opts.seed);
   const capacity = new Capacity(opts.maxBatch);
@@ -65,12 +68,28 @@ export async function startSimulator(options: SimOptions = {}): Promise<SimServe
   const stalled = new Set<ReadableStreamDefaultController<Uint8Array>>();
   const stalledHeaders = new Set<() => void>();
   let idCounter = 0;
+  const cache = opts.prefixCacheBlocks > 0
+    ? new PrefixCache(opts.prefixCacheBlocks, opts.prefixBlockTokens)
+    : undefined;
+  const promptIds = promptIdReader(tokenizer);
   const core: SimCore = {
     pacing: opts,
     scheduler,
     capacity,
     jitter: () => opts.jitterMs === 0 ? 0 : (random.next() * 2 - 1) * opts.jitterMs,
-    promptTokens,
+    prefill(body) {
+      const stats = capacity.stats;
+      if (!cache) {
+        const promptTokens = countPrompt(body);
+        stats.promptTokens += promptTokens;
+        return { promptTokens };
+      }
+      const ids = promptIds(body);
+      const cachedTokens = cache.admit(ids);
+      stats.promptTokens += ids.length;
+      stats.cachedTokens += cachedTokens;
+      return { promptTokens: ids.length, cachedTokens };
+    },
     nextId: () => ++idCounter,
     faultAfterTokens: options.faults?.afterTokens ?? 2,
     openStreams,

@@ -27,6 +27,19 @@ export interface Pacing {
 
 type Controller = ReadableStreamDefaultController<Uint8Array>;
 
+/** A prompt's tokens, and (with a prefix cache) how many of them were cached. */
+export interface Prefill {
+  readonly promptTokens: number;
+  /** Absent without a prefix cache. */
+  readonly cachedTokens?: number;
+}
+
+/** Time to the first token: TTFT plus the prefill of the prompt's uncached tokens, plus jitter. */
+function firstTokenMs(core: SimCore, prefill: Prefill): number {
+  const computed = prefill.promptTokens - (prefill.cachedTokens ?? 0);
+  return Math.max(0, core.pacing.ttftMs + computed * core.pacing.prefillMsPerToken + core.jitter());
+}
+
 /** What responses share: the clock-driven scheduler, capacity, jitter and open streams. */
 export interface SimCore {
   readonly pacing: Pacing;
@@ -34,8 +47,8 @@ export interface SimCore {
   readonly capacity: Capacity;
   /** ± jitter of TTFT and each gap (seeded; draws in schedule order). */
   jitter(): number;
-  /** The prompt's tokens as the simulator counts them. */
-  promptTokens(body: Json): number;
+  /** The prompt's tokens as the simulator counts them, and those its prefix cache held. */
+  prefill(body: Json): Prefill;
   /** The next response number. */
   nextId(): number;
   /** Tokens sent before a mid-stream fault. */
@@ -85,12 +98,12 @@ export function streamResponse(
   const faultAt = core.faultAfterTokens;
   let faulted = false;
   const n = wire.outputLength(body, pacing.outputTokens);
-  const prompt = core.promptTokens(wire.countBody?.(body) ?? body);
+  const prefill = core.prefill(wire.countBody?.(body) ?? body);
   const reported = Math.round(n * pacing.usageScale);
   const events: WireStream = wire.stream(body, {
     id: core.nextId(),
     tokens: n,
-    promptTokens: prompt,
+    ...prefill,
     reportedTokens: reported,
     arrivedMs: performance.timeOrigin + arrived,
   });
@@ -189,8 +202,7 @@ export function streamResponse(
   const begin = (admittedAt: number) => {
     admitted = true;
     if (closed) return;
-    const first = admittedAt +
-      Math.max(0, pacing.ttftMs + prompt * pacing.prefillMsPerToken + core.jitter());
+    const first = admittedAt + firstTokenMs(core, prefill);
     if (n === 0) {
       scheduler.at(first, finish);
       return;
@@ -249,12 +261,11 @@ export function wholeResponse(
   const { pacing } = core;
   core.capacity.hold();
   const n = wire.outputLength(body, pacing.outputTokens);
-  const prompt = core.promptTokens(wire.countBody?.(body) ?? body);
+  const prefill = core.prefill(wire.countBody?.(body) ?? body);
   const reported = Math.round(n * pacing.usageScale);
   return new Promise((resolve) => {
     core.capacity.admit(arrived, (start) => {
-      const total = Math.max(0, pacing.ttftMs + prompt * pacing.prefillMsPerToken + core.jitter()) +
-        Math.max(0, n - 1) * pacing.itlMs;
+      const total = firstTokenMs(core, prefill) + Math.max(0, n - 1) * pacing.itlMs;
       core.scheduler.at(start + total, () => {
         let text = "";
         for (let i = 0; i < n; i++) text += tokenText(i, pacing.seed);
@@ -262,7 +273,7 @@ export function wholeResponse(
           id: core.nextId(),
           text,
           tokens: n,
-          promptTokens: prompt,
+          ...prefill,
           reportedTokens: reported,
           arrivedMs: performance.timeOrigin + arrived,
         });
@@ -270,7 +281,7 @@ export function wholeResponse(
         const extra = wire.wholeHeaders?.({
           id: 0,
           tokens: n,
-          promptTokens: prompt,
+          ...prefill,
           reportedTokens: reported,
           arrivedMs: performance.timeOrigin + arrived,
           queueMs: start - arrived,
