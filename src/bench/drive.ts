@@ -8,7 +8,7 @@
  */
 
 import type { LoadPoint } from "../config/plan.ts";
-import { maxInFlight, runShape, type Shard, wholeLoad } from "../load/mod.ts";
+import { maxInFlight, replayWindowOf, runShape, type Shard, wholeLoad } from "../load/mod.ts";
 import { capShare, realClock } from "../load/clock.ts";
 import { type HttpTarget, type SendMeta, sendRequest } from "../protocol/client.ts";
 import type { RequestSpec } from "../protocol/openai.ts";
@@ -166,6 +166,7 @@ export async function driveShard(
   await runShape(d.load, rule, {
     clock: realClock,
     shard,
+    ...(replayWindowOf(d.load) ? { arrivals: d.specs.map((s) => s.arrivalOffsetMs ?? 0) } : {}),
     send: async (index, scheduledMs) => {
       const slot = index % d.specs.length;
       const spec = d.specs[slot]!;

@@ -19,7 +19,7 @@ import {
 import { MAX_PREPARED, needsTokenizer, prepareSpecs } from "../dataset/mod.ts";
 import { BatchedCounter, TokenizerPool } from "../tokenizer/pool.ts";
 import { loadTokenizer } from "../tokenizer/tokenizer.ts";
-import { describeLoad } from "../load/mod.ts";
+import { describeLoad, replayWindowOf } from "../load/mod.ts";
 import type { RequestSpec } from "../protocol/openai.ts";
 import { adapterFor, API_KINDS, type ApiKind } from "../protocol/mod.ts";
 import { probeApi, serverRoot } from "./probe.ts";
@@ -253,9 +253,13 @@ const DISTINCT_FOR_DURATION = 1000;
 
 /**
  * Specs a task needs prepared: one per send when the count is known; for a
- * time-bounded task, the dataset's request_count (or 1,000), cycled.
+ * time-bounded task, the dataset's request_count (or 1,000), cycled; for a
+ * replay, every record of its window (up to the count when one is given).
  */
 function specsNeeded(plan: Plan, task: Task): number {
+  if (replayWindowOf(task.load)) {
+    return Math.min(MAX_PREPARED, plan.warmup + (task.load.numRequests ?? MAX_PREPARED));
+  }
   return Math.min(
     MAX_PREPARED,
     plan.warmup + (task.load.numRequests ?? task.dataset.requestCount ?? DISTINCT_FOR_DURATION),
@@ -392,12 +396,14 @@ function promptTokenizer(task: Task): string | undefined {
 function specsFor(task: Task, needed: number, shared: Shared): Promise<RequestSpec[]> {
   const tokenizer = promptTokenizer(task);
   const { abbr: _a, source: _s, ...dataset } = task.dataset;
-  const key = JSON.stringify([dataset, tokenizer, task.model.api, needed]);
+  const window = replayWindowOf(task.load);
+  const key = JSON.stringify([dataset, tokenizer, task.model.api, needed, window]);
   let p = shared.specs.get(key);
   if (!p) {
     p = (async () =>
       prepareSpecs(task.dataset, {
         needed,
+        ...(window ? { window } : {}),
         ...(task.dataset.requestCount !== undefined
           ? { requestCount: task.dataset.requestCount }
           : {}),

@@ -169,6 +169,12 @@ export const RUN_FLAGS = [
     help: "Length of a --pressure run (1 to 86400).",
   },
   {
+    name: "replay",
+    type: "boolean",
+    help:
+      "Replay a timestamped trace (a mooncake, azure_trace, burstgpt or trace dataset): each record at its own time, once, open loop (--replay-speed, --replay-from, --replay-to; --concurrency caps).",
+  },
+  {
     name: "duration",
     type: "number",
     min: 0.001,

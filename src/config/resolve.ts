@@ -10,7 +10,13 @@
 import { UsageError } from "../errors.ts";
 import type { TokenCountMode } from "../metrics/request.ts";
 import { datasetKind, pathExtensions, readsFile, sourceFromPath } from "../dataset/mod.ts";
-import { defaultRequests, loadLabel, type LoadProfile, type ShapeContext } from "../load/mod.ts";
+import {
+  defaultRequests,
+  loadLabel,
+  type LoadProfile,
+  replayWindowOf,
+  type ShapeContext,
+} from "../load/mod.ts";
 import type { Gate } from "../metrics/gates.ts";
 import type { Objective } from "../metrics/goodput.ts";
 import { DEFAULT_STATS, parseStats, type StatSpec } from "../metrics/stats.ts";
@@ -689,11 +695,18 @@ function buildMatrix(
       points.forEach(({ profile, durationS }, i) => {
         const explicit = numPrompts?.[i] ?? numPrompts?.[0];
         const generated = !readsFile(dataset);
+        const replays = replayWindowOf(profile) !== undefined;
         const n = explicit ??
           (durationS !== undefined
             ? undefined
             : dataset.requestCount ?? (generated ? defaultRequests(profile) : undefined));
-        if (n === undefined && durationS === undefined) {
+        if (replays && dataset.shuffle) {
+          problems.push(
+            `${dataset.source}: dataset "${dataset.abbr}": shuffle does not apply to a replay (records go in trace order)`,
+          );
+          return;
+        }
+        if (n === undefined && durationS === undefined && !replays) {
           problems.push(
             `${dataset.source}: dataset "${dataset.abbr}": set request_count, or --num-prompts, to say how many requests to send`,
           );

@@ -1,7 +1,8 @@
 /**
  * Load shapes, by key: `concurrency` (closed loop), `rate` (open loop on an
- * absolute schedule), `ramp` (a rate that moves) and `pressure` (clients added
- * over time, held until the time is up). A shape says only when each request
+ * absolute schedule), `ramp` and `step` (a rate that moves), `pressure`
+ * (clients added over time, held until the time is up) and `replay` (a
+ * timestamped trace as it happened). A shape says only when each request
  * goes; stop rules (count, duration, Ctrl-C) are separate. Each shape is one
  * module implementing {@link LoadShape}; adding one is that module plus one
  * line in {@link LOAD_SHAPES}.
@@ -14,8 +15,9 @@ import { concurrencyShape } from "./concurrency.ts";
 import { pressureShape } from "./pressure.ts";
 import { rampShape } from "./ramp.ts";
 import { rateShape } from "./rate.ts";
+import { replayShape } from "./replay.ts";
 import { stepShape } from "./step.ts";
-import type { LoadShape, ShapeFlag, ShapeRun } from "./shape.ts";
+import type { LoadShape, ReplayWindow, ShapeFlag, ShapeRun } from "./shape.ts";
 
 export type { Clock, Send, Shard, StopRule } from "./clock.ts";
 export { realClock, wholeLoad } from "./clock.ts";
@@ -23,8 +25,10 @@ export type { ConcurrencyProfile } from "./concurrency.ts";
 export type { PressureProfile } from "./pressure.ts";
 export { RAMP_CURVES, rampOffsets, type RampProfile } from "./ramp.ts";
 export { type Arrival, arrivalOffsets, ARRIVALS, type RateProfile } from "./rate.ts";
+export type { ReplayProfile } from "./replay.ts";
 export type {
   LoadShape,
+  ReplayWindow,
   ShapeContext,
   ShapeFlag,
   ShapePoint,
@@ -39,6 +43,7 @@ export const LOAD_SHAPES = {
   ramp: rampShape,
   pressure: pressureShape,
   step: stepShape,
+  replay: replayShape,
 } as const;
 
 /** A load shape's key. */
@@ -102,6 +107,11 @@ export function loadLabel(profile: LoadProfile): string {
 /** A human description: `concurrency 8`, `rate 2 req/s (poisson), cap 16`. */
 export function describeLoad(profile: LoadProfile): string {
   return shapeOf(profile).describe(profile);
+}
+
+/** The part of the trace a replaying profile sends; undefined for a profile that does not replay. */
+export function replayWindowOf(profile: LoadProfile): ReplayWindow | undefined {
+  return shapeOf(profile).replayWindow?.(profile);
 }
 
 /** Requests a generated dataset makes by default for a profile: 4 per lane, at least 8. */

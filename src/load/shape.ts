@@ -52,6 +52,12 @@ export interface ShapePoint<P> {
   readonly durationS?: number;
 }
 
+/** The part of a trace a replay sends, in ms after the trace's first record: [fromMs, toMs). */
+export interface ReplayWindow {
+  readonly fromMs: number;
+  readonly toMs: number;
+}
+
 /** How a shape is run: the sends, the clock and this worker's share. */
 export interface ShapeRun {
   readonly send: Send;
@@ -104,6 +110,12 @@ export interface LoadShape<
   targetRate?(profile: P): number | undefined;
   /** Requests a generated dataset makes by default at this point (before `max(8, …)`). */
   defaultRequests?(profile: P): number;
+  /**
+   * Present on a shape that replays the dataset's arrival times: the part of
+   * the trace it sends. Every spec must then carry an arrival offset, the
+   * records in the window are prepared (not a count), and each is sent once.
+   */
+  replayWindow?(profile: P): ReplayWindow;
   /** Runs sends until the stop rule holds; resolves when all sent have ended. */
   run(profile: P, rule: StopRule, run: ShapeRun): Promise<void>;
 }

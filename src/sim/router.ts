@@ -53,6 +53,8 @@ export interface RouterOptions {
   readonly stalledHeaders: Set<() => void>;
   /** The server played (its native routes); default `vllm`. */
   readonly server?: SimServerKind;
+  /** Called with each completions request's arrival (time origin + now, ms) as it is counted. */
+  readonly onArrival?: (arrivedMs: number) => void;
 }
 
 /** The request handler of a simulator. */
@@ -102,6 +104,7 @@ export function simRouter(
     const invalid = wire.validate(body);
     if (invalid) return invalid;
     capacity.stats.requests++;
+    options.onArrival?.(performance.timeOrigin + arrived);
     const fault = options.faults.next();
     if (fault) {
       const early = await earlyFault(fault, options.faultPlan, options);

@@ -42,8 +42,20 @@ export interface SimServer {
   shutdown(): Promise<void>;
 }
 
+/** What a test may observe of a simulator beyond its counters. */
+export interface SimHooks {
+  /**
+   * Called with each completions request's arrival on the send stamps' axis
+   * (`performance.timeOrigin` + now, ms), stamped before its body is read.
+   */
+  onArrival?(arrivedMs: number): void;
+}
+
 /** Starts the simulator and resolves once it listens. */
-export async function startSimulator(options: SimOptions = {}): Promise<SimServer> {
+export async function startSimulator(
+  options: SimOptions = {},
+  hooks: SimHooks = {},
+): Promise<SimServer> {
   const tokenizer = options.tokenizer ? await loadTokenizer(options.tokenizer) : undefined;
   const countPrompt = promptCounter(tokenizer);
   const opts = {
@@ -102,6 +114,7 @@ export async function startSimulator(options: SimOptions = {}): Promise<SimServe
     faultPlan: options.faults,
     stalledHeaders,
     ...(options.server ? { server: options.server } : {}),
+    ...(hooks.onArrival ? { onArrival: hooks.onArrival } : {}),
   });
 
   return new Promise((resolve, reject) => {
