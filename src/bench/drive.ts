@@ -8,7 +8,15 @@
  */
 
 import type { LoadPoint } from "../config/plan.ts";
-import { maxInFlight, replayWindowOf, runShape, type Shard, wholeLoad } from "../load/mod.ts";
+import {
+  maxInFlight,
+  replayWindowOf,
+  runsConversations,
+  runShape,
+  type Shard,
+  type TurnHistory,
+  wholeLoad,
+} from "../load/mod.ts";
 import { capShare, realClock } from "../load/clock.ts";
 import { type HttpTarget, type SendMeta, sendRequest } from "../protocol/client.ts";
 import type { RequestSpec } from "../protocol/openai.ts";
@@ -119,6 +127,42 @@ async function sendWithRetry(
   }
 }
 
+/**
+ * The specs' conversations: each session's spec indices in turn order, in the
+ * order sessions first appear; a spec without a session is one of its own.
+ */
+export function conversationsOf(specs: readonly RequestSpec[]): number[][] {
+  const byId = new Map<string, number[]>();
+  const out: number[][] = [];
+  specs.forEach((spec, i) => {
+    const id = spec.session?.id;
+    if (id === undefined) return void out.push([i]);
+    let conv = byId.get(id);
+    if (!conv) {
+      conv = [];
+      byId.set(id, conv);
+      out.push(conv);
+    }
+    conv.push(i);
+  });
+  for (const conv of byId.values()) {
+    conv.sort((a, b) => specs[a]!.session!.turn - specs[b]!.session!.turn);
+  }
+  return out;
+}
+
+/** The spec with the server's replies as its assistant turns (the dataset's where one is missing). */
+export function withReplies(spec: RequestSpec, history: TurnHistory): RequestSpec {
+  if (!spec.messages) return spec;
+  let j = 0;
+  const messages = spec.messages.map((m) => {
+    if (m.role !== "assistant") return m;
+    const reply = history.replies[j++];
+    return reply === undefined ? m : { role: m.role, content: reply };
+  });
+  return { ...spec, messages };
+}
+
 /** What ends a load: `stop` ends the starting of sends; `cancel` cuts in-flight requests off. */
 export interface DriveSignals {
   readonly stop: AbortSignal;
@@ -144,6 +188,8 @@ export async function driveShard(
 ): Promise<void> {
   const { transport, shard, stop, cancel } = options;
   const adapter = adapterFor(d.api);
+  // Conversations carry each reply into the next turn: their text is kept until then.
+  const conversations = runsConversations(d.load) ? conversationsOf(d.specs) : undefined;
   const target: HttpTarget = {
     url: d.url,
     headers: d.headers,
@@ -151,8 +197,15 @@ export async function driveShard(
     stream: d.stream,
     transport,
     ...(d.timeoutMs !== undefined ? { timeoutMs: d.timeoutMs } : {}),
-    ...(d.keepText ? { keepText: true } : {}),
+    ...(d.keepText || conversations ? { keepText: true } : {}),
   };
+  const build = (spec: RequestSpec) =>
+    encoder.encode(JSON.stringify(adapter.buildBody(spec, {
+      model: d.servedModel,
+      stream: d.stream,
+      maxTokens: d.maxTokens,
+      extraBody: d.generationKwargs,
+    })));
   const rule = {
     total: d.total,
     signal: stop,
@@ -167,28 +220,30 @@ export async function driveShard(
     clock: realClock,
     shard,
     ...(replayWindowOf(d.load) ? { arrivals: d.specs.map((s) => s.arrivalOffsetMs ?? 0) } : {}),
-    send: async (index, scheduledMs) => {
+    ...(conversations ? { conversations } : {}),
+    send: async (index, scheduledMs, history) => {
       const slot = index % d.specs.length;
       const spec = d.specs[slot]!;
-      const body = bodies[slot] ??= encoder.encode(JSON.stringify(adapter.buildBody(spec, {
-        model: d.servedModel,
-        stream: d.stream,
-        maxTokens: d.maxTokens,
-        extraBody: d.generationKwargs,
-      })));
+      // A turn carrying the server's replies is a body of its own; every other is built once.
+      const body = history ? build(withReplies(spec, history)) : bodies[slot] ??= build(spec);
       const meta = {
         index,
         scheduledMs,
         signal: cancel,
         ...(index < d.warmup ? { warmup: true } : {}),
-        ...(spec.expectedInputTokens !== undefined
+        // The dataset's count no longer holds once the server's replies replace its own.
+        ...(spec.expectedInputTokens !== undefined && !history?.replies.length
           ? { inputTokens: spec.expectedInputTokens }
           : {}),
       };
       sink.sent();
       const record = await sendWithRetry(target, body, meta, d.retry);
+      if (spec.session) record.turn = spec.session.turn;
+      const reply = record.error ? undefined : record.outputText;
+      if (!d.keepText) delete record.outputText;
       // A request cut off by the stop did not complete: it stays out of every output.
       if (record.error?.category !== "cancelled") sink.record(record);
+      return reply;
     },
   });
 }

@@ -19,7 +19,7 @@ import {
 import { MAX_PREPARED, needsTokenizer, prepareSpecs } from "../dataset/mod.ts";
 import { BatchedCounter, TokenizerPool } from "../tokenizer/pool.ts";
 import { loadTokenizer } from "../tokenizer/tokenizer.ts";
-import { describeLoad, replayWindowOf } from "../load/mod.ts";
+import { describeLoad, replayWindowOf, sendsDatasetOnce } from "../load/mod.ts";
 import type { RequestSpec } from "../protocol/openai.ts";
 import { adapterFor, API_KINDS, type ApiKind } from "../protocol/mod.ts";
 import { probeApi, serverRoot } from "./probe.ts";
@@ -254,10 +254,11 @@ const DISTINCT_FOR_DURATION = 1000;
 /**
  * Specs a task needs prepared: one per send when the count is known; for a
  * time-bounded task, the dataset's request_count (or 1,000), cycled; for a
- * replay, every record of its window (up to the count when one is given).
+ * replay or conversations, every record (of the window; up to the count when
+ * one is given).
  */
 function specsNeeded(plan: Plan, task: Task): number {
-  if (replayWindowOf(task.load)) {
+  if (sendsDatasetOnce(task.load)) {
     return Math.min(MAX_PREPARED, plan.warmup + (task.load.numRequests ?? MAX_PREPARED));
   }
   return Math.min(

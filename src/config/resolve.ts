@@ -14,7 +14,7 @@ import {
   defaultRequests,
   loadLabel,
   type LoadProfile,
-  replayWindowOf,
+  sendsDatasetOnce,
   type ShapeContext,
 } from "../load/mod.ts";
 import type { Gate } from "../metrics/gates.ts";
@@ -695,18 +695,17 @@ function buildMatrix(
       points.forEach(({ profile, durationS }, i) => {
         const explicit = numPrompts?.[i] ?? numPrompts?.[0];
         const generated = !readsFile(dataset);
-        const replays = replayWindowOf(profile) !== undefined;
+        const once = sendsDatasetOnce(profile);
         const n = explicit ??
-          (durationS !== undefined
-            ? undefined
-            : dataset.requestCount ?? (generated ? defaultRequests(profile) : undefined));
-        if (replays && dataset.shuffle) {
+          (durationS !== undefined ? undefined : dataset.requestCount ??
+            (generated && !once ? defaultRequests(profile) : undefined));
+        if (once && dataset.shuffle) {
           problems.push(
-            `${dataset.source}: dataset "${dataset.abbr}": shuffle does not apply to a replay (records go in trace order)`,
+            `${dataset.source}: dataset "${dataset.abbr}": shuffle does not apply to a ${profile.kind} load (records go in their order, each once)`,
           );
           return;
         }
-        if (n === undefined && durationS === undefined && !replays) {
+        if (n === undefined && durationS === undefined && !once) {
           problems.push(
             `${dataset.source}: dataset "${dataset.abbr}": set request_count, or --num-prompts, to say how many requests to send`,
           );

@@ -21,6 +21,7 @@ import { imagesKind } from "./images.ts";
 import { jsonlKind } from "./jsonl.ts";
 import type { DatasetKind } from "./kind.ts";
 import { mooncakeKind } from "./mooncake.ts";
+import { multiturnKind } from "./multiturn.ts";
 import { promptKind } from "./prompt.ts";
 import { PromptBuilder } from "./prompt_builder.ts";
 import { randomKind } from "./random.ts";
@@ -51,6 +52,7 @@ export const DATASET_KINDS = {
   azure_trace: azureTraceKind,
   burstgpt: burstGptKind,
   trace: traceKind,
+  multiturn: multiturnKind,
 } as const;
 
 /** A dataset source's `type`. */

@@ -109,7 +109,8 @@ export const LengthDistSchema = z.discriminatedUnion("method", [
 /** A parsed length distribution. */
 export type LengthDistConfig = z.infer<typeof LengthDistSchema>;
 
-function lengthDist(d: LengthDistConfig): LengthDist {
+/** A config's length distribution as the sources draw from it. */
+export function lengthDist(d: LengthDistConfig): LengthDist {
   switch (d.method) {
     case "fixed":
       return { kind: "fixed", value: d.value };

@@ -16,16 +16,18 @@ import { pressureShape } from "./pressure.ts";
 import { rampShape } from "./ramp.ts";
 import { rateShape } from "./rate.ts";
 import { replayShape } from "./replay.ts";
+import { sessionsShape } from "./sessions.ts";
 import { stepShape } from "./step.ts";
 import type { LoadShape, ReplayWindow, ShapeFlag, ShapeRun } from "./shape.ts";
 
-export type { Clock, Send, Shard, StopRule } from "./clock.ts";
+export type { Clock, Send, Shard, StopRule, TurnHistory } from "./clock.ts";
 export { realClock, wholeLoad } from "./clock.ts";
 export type { ConcurrencyProfile } from "./concurrency.ts";
 export type { PressureProfile } from "./pressure.ts";
 export { RAMP_CURVES, rampOffsets, type RampProfile } from "./ramp.ts";
 export { type Arrival, arrivalOffsets, ARRIVALS, type RateProfile } from "./rate.ts";
 export type { ReplayProfile } from "./replay.ts";
+export type { SessionsProfile, ThinkTime } from "./sessions.ts";
 export type {
   LoadShape,
   ReplayWindow,
@@ -44,6 +46,7 @@ export const LOAD_SHAPES = {
   pressure: pressureShape,
   step: stepShape,
   replay: replayShape,
+  sessions: sessionsShape,
 } as const;
 
 /** A load shape's key. */
@@ -107,6 +110,16 @@ export function loadLabel(profile: LoadProfile): string {
 /** A human description: `concurrency 8`, `rate 2 req/s (poisson), cap 16`. */
 export function describeLoad(profile: LoadProfile): string {
   return shapeOf(profile).describe(profile);
+}
+
+/** True when a profile runs the dataset's conversations (each turn once, in order). */
+export function runsConversations(profile: LoadProfile): boolean {
+  return shapeOf(profile).runsConversations === true;
+}
+
+/** True when a profile sends each prepared spec once (a replay, or conversations): no cycling. */
+export function sendsDatasetOnce(profile: LoadProfile): boolean {
+  return replayWindowOf(profile) !== undefined || runsConversations(profile);
 }
 
 /** The part of the trace a replaying profile sends; undefined for a profile that does not replay. */

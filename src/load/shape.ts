@@ -68,6 +68,12 @@ export interface ShapeRun {
    * prepared spec carries one; a replay shape schedules by them.
    */
   readonly arrivals?: readonly number[];
+  /**
+   * The dataset's conversations, for a shape that {@link LoadShape.runsConversations}:
+   * each the indices of its specs in turn order (a spec without a session is
+   * a conversation of its own), in the order they first appear.
+   */
+  readonly conversations?: ReadonlyArray<readonly number[]>;
 }
 
 /**
@@ -116,6 +122,11 @@ export interface LoadShape<
    * records in the window are prepared (not a count), and each is sent once.
    */
   replayWindow?(profile: P): ReplayWindow;
+  /**
+   * True on a shape that runs the dataset's conversations (`ShapeRun.conversations`):
+   * as with a replay, every prepared spec is sent once and the count need not be given.
+   */
+  readonly runsConversations?: true;
   /** Runs sends until the stop rule holds; resolves when all sent have ended. */
   run(profile: P, rule: StopRule, run: ShapeRun): Promise<void>;
 }

@@ -50,6 +50,8 @@ export interface RequestRecord {
   index: number;
   /** Sent before measurement started; kept in the trace, out of the metrics. */
   warmup?: boolean;
+  /** Its turn in its conversation, from 0, when the dataset has sessions. */
+  turn?: number;
   /** When the load profile wanted it sent. */
   scheduledMs: number;
   /** When it was handed to fetch. */

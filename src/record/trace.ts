@@ -64,6 +64,8 @@ interface TraceLine {
   st?: Record<string, number>;
   /** The server's cached prompt tokens (`usage.prompt_tokens_details.cached_tokens`). */
   cached?: number;
+  /** The request's turn in its conversation. */
+  turn?: number;
 }
 
 const us = (ms: number) => Math.round(ms * 1000);
@@ -210,6 +212,7 @@ export function encodeRecord(record: RequestRecord, anchorMs: number): string {
   }
   if (record.serverTimings) line.st = record.serverTimings;
   if (record.usage?.cachedTokens !== undefined) line.cached = record.usage.cachedTokens;
+  if (record.turn !== undefined) line.turn = record.turn;
   return JSON.stringify(line);
 }
 
@@ -339,6 +342,7 @@ export class TraceLineDecoder {
       }));
     }
     if (l.st) facts.serverTimings = l.st;
+    if (l.turn !== undefined) facts.turn = l.turn;
     return { facts, startUs, deltasUs };
   }
 }

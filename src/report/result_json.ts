@@ -40,6 +40,8 @@ export interface TaskResultJson {
   token_counts?: TaskSummary["tokenCounts"];
   /** Timings the server reported, by name: mean ms and requests (labelled apart from the client's). */
   server_timings_ms?: TaskSummary["serverTimings"];
+  /** Metrics by turn index of the task's conversations (TTFT by turn shows a prefix cache's benefit). */
+  turns?: TaskSummary["turns"];
   /** The client's self-check during the run (absent for a killed run). */
   client?: SelfCheck;
   percentiles?: Record<string, Record<string, number>>;
@@ -74,6 +76,7 @@ export function resultJson(summary: TaskSummary, options: ResultJsonOptions): Ta
   if (summary.goodput) json.goodput = summary.goodput;
   if (summary.tokenCounts) json.token_counts = summary.tokenCounts;
   if (summary.serverTimings) json.server_timings_ms = summary.serverTimings;
+  if (summary.turns) json.turns = summary.turns;
   if (settings.percentiles) json.percentiles = percentileView(summary);
   if (summary.window) {
     json.stable_window_ms = {

@@ -53,8 +53,8 @@ export interface RouterOptions {
   readonly stalledHeaders: Set<() => void>;
   /** The server played (its native routes); default `vllm`. */
   readonly server?: SimServerKind;
-  /** Called with each completions request's arrival (time origin + now, ms) as it is counted. */
-  readonly onArrival?: (arrivedMs: number) => void;
+  /** Called with each completions request's arrival (time origin + now, ms) and body as it is counted. */
+  readonly onArrival?: (arrivedMs: number, body: Json) => void;
 }
 
 /** The request handler of a simulator. */
@@ -104,7 +104,7 @@ export function simRouter(
     const invalid = wire.validate(body);
     if (invalid) return invalid;
     capacity.stats.requests++;
-    options.onArrival?.(performance.timeOrigin + arrived);
+    options.onArrival?.(performance.timeOrigin + arrived, body);
     const fault = options.faults.next();
     if (fault) {
       const early = await earlyFault(fault, options.faultPlan, options);

@@ -46,9 +46,10 @@ export interface SimServer {
 export interface SimHooks {
   /**
    * Called with each completions request's arrival on the send stamps' axis
-   * (`performance.timeOrigin` + now, ms), stamped before its body is read.
+   * (`performance.timeOrigin` + now, ms), stamped before its body is read,
+   * and the parsed body.
    */
-  onArrival?(arrivedMs: number): void;
+  onArrival?(arrivedMs: number, body: Record<string, unknown>): void;
 }
 
 /** Starts the simulator and resolves once it listens. */

@@ -137,6 +137,6 @@ Deno.test("--replay-from after --replay-to, and a shuffled replay, are usage err
       () => run("--replay-from", "20", "--replay-to", "10"),
       /--replay-to: must be after --replay-from \(20\)/,
     );
-    await assertRejects(() => run("--shuffle"), /shuffle does not apply to a replay/);
+    await assertRejects(() => run("--shuffle"), /shuffle does not apply to a replay load/);
   });
 });
