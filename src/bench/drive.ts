@@ -66,6 +66,12 @@ export interface DriveSpec {
   readonly generationKwargs: Record<string, unknown>;
   /** Send `i` uses `specs[i % specs.length]`. */
   readonly specs: readonly RequestSpec[];
+  /**
+   * Priming requests, sent and completed before the load starts (at most
+   * {@link PRIMING_IN_FLIGHT} at once), recorded as warm-up with indices
+   * 0…n−1; the load's sends are numbered after them.
+   */
+  readonly priming?: readonly RequestSpec[];
   readonly load: LoadPoint;
   /** Most sends, warm-up included (Infinity when bounded by time only). */
   readonly total: number;
@@ -163,6 +169,63 @@ export function withReplies(spec: RequestSpec, history: TurnHistory): RequestSpe
   return { ...spec, messages };
 }
 
+/** Priming requests in flight at most. */
+export const PRIMING_IN_FLIGHT = 32;
+
+/** Builds a request body (JSON bytes) for a spec, as the task sends it. */
+function bodyBuilder(d: DriveSpec): (spec: RequestSpec) => Uint8Array<ArrayBuffer> {
+  const adapter = adapterFor(d.api);
+  const encoder = new TextEncoder();
+  return (spec) =>
+    encoder.encode(JSON.stringify(adapter.buildBody(spec, {
+      model: d.servedModel,
+      stream: d.stream,
+      maxTokens: d.maxTokens,
+      extraBody: d.generationKwargs,
+    })));
+}
+
+/**
+ * Sends the priming requests on this thread and waits for all of them: each
+ * is recorded as warm-up (kept in the trace, out of the metrics).
+ */
+async function prime(d: DriveSpec, sink: DriveSink, signals: DriveSignals): Promise<void> {
+  const priming = d.priming ?? [];
+  if (!priming.length || signals.stop.aborted) return;
+  const transport = createTransport(d.transport.kind, d.transport);
+  const target: HttpTarget = {
+    url: d.url,
+    headers: d.headers,
+    adapter: adapterFor(d.api),
+    stream: d.stream,
+    transport,
+    ...(d.timeoutMs !== undefined ? { timeoutMs: d.timeoutMs } : {}),
+  };
+  const build = bodyBuilder(d);
+  let next = 0;
+  const lane = async () => {
+    for (let i = next++; i < priming.length && !signals.stop.aborted; i = next++) {
+      const spec = priming[i]!;
+      sink.sent();
+      const record = await sendWithRetry(target, build(spec), {
+        index: i,
+        scheduledMs: performance.timeOrigin + performance.now(),
+        signal: signals.cancel,
+        warmup: true,
+        ...(spec.expectedInputTokens !== undefined
+          ? { inputTokens: spec.expectedInputTokens }
+          : {}),
+      }, d.retry);
+      if (record.error?.category !== "cancelled") sink.record(record);
+    }
+  };
+  try {
+    await Promise.all(Array.from({ length: Math.min(PRIMING_IN_FLIGHT, priming.length) }, lane));
+  } finally {
+    transport.close();
+  }
+}
+
 /** What ends a load: `stop` ends the starting of sends; `cancel` cuts in-flight requests off. */
 export interface DriveSignals {
   readonly stop: AbortSignal;
@@ -199,13 +262,8 @@ export async function driveShard(
     ...(d.timeoutMs !== undefined ? { timeoutMs: d.timeoutMs } : {}),
     ...(d.keepText || conversations ? { keepText: true } : {}),
   };
-  const build = (spec: RequestSpec) =>
-    encoder.encode(JSON.stringify(adapter.buildBody(spec, {
-      model: d.servedModel,
-      stream: d.stream,
-      maxTokens: d.maxTokens,
-      extraBody: d.generationKwargs,
-    })));
+  const build = bodyBuilder(d);
+  const primed = d.priming?.length ?? 0;
   const rule = {
     total: d.total,
     signal: stop,
@@ -215,7 +273,6 @@ export async function driveShard(
   // raw transport frames a request once per body array (TransportRequest.body), so the send
   // path neither stringifies nor encodes per send.
   const bodies: Array<Uint8Array<ArrayBuffer> | undefined> = new Array(d.specs.length);
-  const encoder = new TextEncoder();
   await runShape(d.load, rule, {
     clock: realClock,
     shard,
@@ -227,7 +284,7 @@ export async function driveShard(
       // A turn carrying the server's replies is a body of its own; every other is built once.
       const body = history ? build(withReplies(spec, history)) : bodies[slot] ??= build(spec);
       const meta = {
-        index,
+        index: primed + index,
         scheduledMs,
         signal: cancel,
         ...(index < d.warmup ? { warmup: true } : {}),
@@ -318,6 +375,7 @@ export async function drive(
   options: DriveOptions,
 ): Promise<DriveResult> {
   const { workers, stop, cancel } = options;
+  await prime(d, sink, { stop, cancel });
   if (workers === 0) {
     const transport = createTransport(d.transport.kind, d.transport);
     try {

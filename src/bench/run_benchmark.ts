@@ -487,7 +487,9 @@ async function prepareTask(
     } (${task.model.api}, stream=${task.model.stream})`,
   );
   log(`load: ${taskLoadText(task)}, warm-up ${plan.warmup}`);
-  const specs = await specsFor(task, specsNeeded(plan, task), shared);
+  const prepared = await specsFor(task, specsNeeded(plan, task), shared);
+  const priming = prepared.filter((s) => s.priming);
+  const specs = priming.length ? prepared.filter((s) => !s.priming) : prepared;
   if (specs.length === 0) {
     throw new UsageError(
       `Dataset "${task.dataset.abbr}" (${task.dataset.source}) gave no requests`,
@@ -497,7 +499,7 @@ async function prepareTask(
   log(
     `dataset: ${specs.length} distinct requests prepared${
       tokenizer ? ` (tokenizer ${tokenizer})` : ""
-    }`,
+    }${priming.length ? `, ${priming.length} priming requests sent first (warm-up)` : ""}`,
   );
   const counter = await counterFor(task, shared);
   const workers = workerCount(task.load, plan.workers);
@@ -523,6 +525,7 @@ async function prepareTask(
     maxTokens: task.model.maxOutLen,
     generationKwargs: task.model.generationKwargs,
     specs,
+    ...(priming.length ? { priming } : {}),
     load: task.load,
     total: plan.warmup + (task.load.numRequests ?? Infinity),
     ...(task.load.durationS !== undefined ? { durationMs: task.load.durationS * 1000 } : {}),

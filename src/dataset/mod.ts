@@ -22,6 +22,7 @@ import { jsonlKind } from "./jsonl.ts";
 import type { DatasetKind } from "./kind.ts";
 import { mooncakeKind } from "./mooncake.ts";
 import { multiturnKind } from "./multiturn.ts";
+import { prefixGroupsKind } from "./prefix_groups.ts";
 import { promptKind } from "./prompt.ts";
 import { PromptBuilder } from "./prompt_builder.ts";
 import { randomKind } from "./random.ts";
@@ -53,6 +54,7 @@ export const DATASET_KINDS = {
   burstgpt: burstGptKind,
   trace: traceKind,
   multiturn: multiturnKind,
+  prefix_groups: prefixGroupsKind,
 } as const;
 
 /** A dataset source's `type`. */
@@ -232,9 +234,11 @@ export async function prepareSpecs(
       }
     }
   } else {
+    // Priming requests come first and do not count against the limit.
+    let measured = 0;
     for await (const spec of generated(source, limit, options)) {
       specs.push(spec);
-      if (specs.length >= limit) break;
+      if (!spec.priming && ++measured >= limit) break;
     }
   }
   if (options.shuffle) {
