@@ -17,7 +17,13 @@ import type { DatasetKind } from "./kind.ts";
 import type { PromptBuilder } from "./prompt_builder.ts";
 import { Random } from "../random.ts";
 import type { ChatMessage, RequestSpec } from "./spec.ts";
-import { type LengthDist, lengthDist, LengthDistSchema, lengthSampler } from "./synthetic.ts";
+import {
+  type LengthDist,
+  lengthDist,
+  LengthDistSchema,
+  lengthSampler,
+  rangeProblems,
+} from "./synthetic.ts";
 
 /** Settings of synthetic conversations. */
 export interface MultiturnOptions {
@@ -80,11 +86,8 @@ export const multiturnKind: DatasetKind<
   toSource(cfg) {
     const input = lengthDist(cfg.input);
     const output = lengthDist(cfg.output);
-    for (const [name, d] of [["input", input], ["output", output]] as const) {
-      if (d.kind !== "fixed" && d.min > d.max) {
-        return [`${name}: min (${d.min}) exceeds max (${d.max})`];
-      }
-    }
+    const problems = rangeProblems({ input, output });
+    if (problems.length) return problems;
     return {
       type: "multiturn",
       multiturn: {

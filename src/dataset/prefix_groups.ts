@@ -19,7 +19,13 @@ import type { DatasetKind } from "./kind.ts";
 import type { PromptBuilder } from "./prompt_builder.ts";
 import { Random } from "../random.ts";
 import type { RequestSpec } from "./spec.ts";
-import { type LengthDist, lengthDist, LengthDistSchema, lengthSampler } from "./synthetic.ts";
+import {
+  type LengthDist,
+  lengthDist,
+  LengthDistSchema,
+  lengthSampler,
+  rangeProblems,
+} from "./synthetic.ts";
 
 /** Settings of a prefix-group source. */
 export interface PrefixGroupOptions {
@@ -93,11 +99,8 @@ export const prefixGroupsKind: DatasetKind<
   toSource(cfg) {
     const suffix = lengthDist(cfg.suffix);
     const output = lengthDist(cfg.output);
-    for (const [name, d] of [["suffix", suffix], ["output", output]] as const) {
-      if (d.kind !== "fixed" && d.min > d.max) {
-        return [`${name}: min (${d.min}) exceeds max (${d.max})`];
-      }
-    }
+    const problems = rangeProblems({ suffix, output });
+    if (problems.length) return problems;
     return {
       type: "prefix_groups",
       prefixGroups: {
