@@ -1,5 +1,5 @@
 import { runCommand } from "../../src/cli/run.ts";
-import { prepareSpecs } from "../../src/dataset/mod.ts";
+import { countInput, prepareSpecs } from "../../src/dataset/mod.ts";
 import { loadTokenizer } from "../../src/tokenizer/tokenizer.ts";
 import { startSimulator } from "../../src/sim/server.ts";
 import { assert, assertClose, assertEquals, quiet, withTempDir } from "../helpers.ts";
@@ -74,6 +74,15 @@ Deno.test("mooncake: equal hash ids give identical 512-token blocks and differen
     }
     const firsts = [...blocks.values()].map((b) => b.slice(0, 200));
     assertEquals(new Set(firsts).size, blocks.size, "different ids, different blocks");
+    // For the chat API the templated prompt has exactly input_length tokens too.
+    const chat = await prepareSpecs({
+      type: "mooncake",
+      mooncake: { path, blockSize: BLOCK, dataType: "string" },
+    }, { needed: 100, seed: 3, shuffle: false, api: "openai-chat", tokenizer });
+    assertEquals(
+      chat.map((s) => countInput(s, { tokenizer, api: "openai-chat" })),
+      FIXTURE.map((r) => r.input_length),
+    );
     // A prefix is the same tokens wherever it appears: record 6 starts with record 0's 1,024.
     const a = tokenizer.encode(specs[0]!.prompt as string).slice(0, 2 * BLOCK);
     const b = tokenizer.encode(specs[6]!.prompt as string).slice(0, 2 * BLOCK);
