@@ -94,6 +94,15 @@ export interface SimOptions {
    * token per whitespace-separated word.
    */
   tokenizer?: string;
+  /**
+   * Prefix cache capacity in blocks of {@link prefixBlockTokens} tokens
+   * (vLLM's automatic prefix caching, LRU eviction); cached prompt tokens
+   * skip their prefill cost and are reported as
+   * `usage.prompt_tokens_details.cached_tokens`. Default 0: no cache.
+   */
+  prefixCacheBlocks?: number;
+  /** Tokens per prefix-cache block; default 16 (vLLM's `--block-size`). */
+  prefixBlockTokens?: number;
   /** Faults to inject (per-request probabilities or a fixed script). */
   faults?: FaultPlan;
   /**

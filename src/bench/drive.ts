@@ -12,9 +12,12 @@ import {
   type LoadPart,
   maxInFlight,
   partShare,
+  replayWindowOf,
+  runsConversations,
   runShape,
   type Shard,
   shardOfPart,
+  type TurnHistory,
   WHOLE,
   wholeLoad,
 } from "../load/mod.ts";
@@ -67,6 +70,12 @@ export interface DriveSpec {
   readonly generationKwargs: Record<string, unknown>;
   /** Send `i` uses `specs[i % specs.length]`. */
   readonly specs: readonly RequestSpec[];
+  /**
+   * Priming requests, sent and completed before the load starts (at most
+   * {@link PRIMING_IN_FLIGHT} at once), recorded as warm-up with indices
+   * 0…n−1; the load's sends are numbered after them.
+   */
+  readonly priming?: readonly RequestSpec[];
   readonly load: LoadPoint;
   /** Most sends, warm-up included (Infinity when bounded by time only). */
   readonly total: number;
@@ -143,6 +152,99 @@ async function sendWithRetry(
   }
 }
 
+/**
+ * The specs' conversations: each session's spec indices in turn order, in the
+ * order sessions first appear; a spec without a session is one of its own.
+ */
+export function conversationsOf(specs: readonly RequestSpec[]): number[][] {
+  const byId = new Map<string, number[]>();
+  const out: number[][] = [];
+  specs.forEach((spec, i) => {
+    const id = spec.session?.id;
+    if (id === undefined) return void out.push([i]);
+    let conv = byId.get(id);
+    if (!conv) {
+      conv = [];
+      byId.set(id, conv);
+      out.push(conv);
+    }
+    conv.push(i);
+  });
+  for (const conv of byId.values()) {
+    conv.sort((a, b) => specs[a]!.session!.turn - specs[b]!.session!.turn);
+  }
+  return out;
+}
+
+/** The spec with the server's replies as its assistant turns (the dataset's where one is missing). */
+export function withReplies(spec: RequestSpec, history: TurnHistory): RequestSpec {
+  if (!spec.messages) return spec;
+  let j = 0;
+  const messages = spec.messages.map((m) => {
+    if (m.role !== "assistant") return m;
+    const reply = history.replies[j++];
+    return reply === undefined ? m : { role: m.role, content: reply };
+  });
+  return { ...spec, messages };
+}
+
+/** Priming requests in flight at most. */
+export const PRIMING_IN_FLIGHT = 32;
+
+/** Builds a request body (JSON bytes) for a spec, as the task sends it. */
+function bodyBuilder(d: DriveSpec): (spec: RequestSpec) => Uint8Array<ArrayBuffer> {
+  const adapter = adapterFor(d.api);
+  const encoder = new TextEncoder();
+  return (spec) =>
+    encoder.encode(JSON.stringify(adapter.buildBody(spec, {
+      model: d.servedModel,
+      stream: d.stream,
+      maxTokens: d.maxTokens,
+      extraBody: d.generationKwargs,
+    })));
+}
+
+/**
+ * Sends the priming requests on this thread and waits for all of them: each
+ * is recorded as warm-up (kept in the trace, out of the metrics).
+ */
+async function prime(d: DriveSpec, sink: DriveSink, signals: DriveSignals): Promise<void> {
+  const priming = d.priming ?? [];
+  if (!priming.length || signals.stop.aborted) return;
+  const transport = createTransport(d.transport.kind, d.transport);
+  const target: HttpTarget = {
+    url: d.url,
+    headers: d.headers,
+    adapter: adapterFor(d.api),
+    stream: d.stream,
+    transport,
+    ...(d.timeoutMs !== undefined ? { timeoutMs: d.timeoutMs } : {}),
+  };
+  const build = bodyBuilder(d);
+  let next = 0;
+  const lane = async () => {
+    for (let i = next++; i < priming.length && !signals.stop.aborted; i = next++) {
+      const spec = priming[i]!;
+      sink.sent();
+      const record = await sendWithRetry(target, build(spec), {
+        index: i,
+        scheduledMs: performance.timeOrigin + performance.now(),
+        signal: signals.cancel,
+        warmup: true,
+        ...(spec.expectedInputTokens !== undefined
+          ? { inputTokens: spec.expectedInputTokens }
+          : {}),
+      }, { retries: d.retry, stop: signals.stop });
+      sink.record(record);
+    }
+  };
+  try {
+    await Promise.all(Array.from({ length: Math.min(PRIMING_IN_FLIGHT, priming.length) }, lane));
+  } finally {
+    transport.close();
+  }
+}
+
 /** What ends a load: `stop` ends the starting of sends; `cancel` cuts in-flight requests off. */
 export interface DriveSignals {
   readonly stop: AbortSignal;
@@ -168,6 +270,8 @@ export async function driveShard(
 ): Promise<void> {
   const { transport, shard, stop, cancel } = options;
   const adapter = adapterFor(d.api);
+  // Conversations carry each reply into the next turn: their text is kept until then.
+  const conversations = runsConversations(d.load) ? conversationsOf(d.specs) : undefined;
   const target: HttpTarget = {
     url: d.url,
     headers: d.headers,
@@ -175,8 +279,10 @@ export async function driveShard(
     stream: d.stream,
     transport,
     ...(d.timeoutMs !== undefined ? { timeoutMs: d.timeoutMs } : {}),
-    ...(d.keepText ? { keepText: true } : {}),
+    ...(d.keepText || conversations ? { keepText: true } : {}),
   };
+  const build = bodyBuilder(d);
+  const primed = d.priming?.length ?? 0;
   const rule = {
     total: d.total,
     signal: stop,
@@ -186,30 +292,33 @@ export async function driveShard(
   // raw transport frames a request once per body array (TransportRequest.body), so the send
   // path neither stringifies nor encodes per send.
   const bodies: Array<Uint8Array<ArrayBuffer> | undefined> = new Array(d.specs.length);
-  const encoder = new TextEncoder();
   await runShape(d.load, rule, {
     clock: realClock,
     shard,
-    send: async (index, scheduledMs) => {
+    ...(replayWindowOf(d.load) ? { arrivals: d.specs.map((s) => s.arrivalOffsetMs ?? 0) } : {}),
+    ...(conversations ? { conversations } : {}),
+    send: async (index, scheduledMs, history) => {
       const slot = index % d.specs.length;
       const spec = d.specs[slot]!;
-      const body = bodies[slot] ??= encoder.encode(JSON.stringify(adapter.buildBody(spec, {
-        model: d.servedModel,
-        stream: d.stream,
-        maxTokens: d.maxTokens,
-        extraBody: d.generationKwargs,
-      })));
+      // A turn carrying the server's replies is a body of its own; every other is built once.
+      const body = history ? build(withReplies(spec, history)) : bodies[slot] ??= build(spec);
       const meta = {
-        index,
+        index: primed + index,
         scheduledMs,
         signal: cancel,
         ...(index < d.warmup ? { warmup: true } : {}),
-        ...(spec.expectedInputTokens !== undefined
+        // The dataset's count no longer holds once the server's replies replace its own.
+        ...(spec.expectedInputTokens !== undefined && !history?.replies.length
           ? { inputTokens: spec.expectedInputTokens }
           : {}),
       };
       sink.sent();
-      sink.record(await sendWithRetry(target, body, meta, { retries: d.retry, stop }));
+      const record = await sendWithRetry(target, body, meta, { retries: d.retry, stop });
+      if (spec.session) record.turn = spec.session.turn;
+      const reply = record.error ? undefined : record.outputText;
+      if (!d.keepText) delete record.outputText;
+      sink.record(record);
+      return reply;
     },
   });
 }
@@ -291,6 +400,7 @@ export async function drive(
 ): Promise<DriveResult> {
   const { workers, stop, cancel } = options;
   const part = d.part ?? WHOLE;
+  await prime(d, sink, { stop, cancel });
   if (workers === 0) {
     const transport = createTransport(d.transport.kind, d.transport);
     try {

@@ -20,7 +20,13 @@ import {
 import { MAX_PREPARED, needsTokenizer, prepareSpecs } from "../dataset/mod.ts";
 import { BatchedCounter, TokenizerPool } from "../tokenizer/pool.ts";
 import { loadTokenizer } from "../tokenizer/tokenizer.ts";
-import { describeLoad, type LoadPart, partShare } from "../load/mod.ts";
+import {
+  describeLoad,
+  type LoadPart,
+  partShare,
+  replayWindowOf,
+  sendsDatasetOnce,
+} from "../load/mod.ts";
 import type { RequestSpec } from "../protocol/openai.ts";
 import { adapterFor, API_KINDS, type ApiKind } from "../protocol/mod.ts";
 import { probeApi, serverRoot } from "./probe.ts";
@@ -364,9 +370,14 @@ const DISTINCT_FOR_DURATION = 1000;
 
 /**
  * Specs a task needs prepared: one per send when the count is known; for a
- * time-bounded task, the dataset's request_count (or 1,000), cycled.
+ * time-bounded task, the dataset's request_count (or 1,000), cycled; for a
+ * replay or conversations, every record (of the window; up to the count when
+ * one is given).
  */
 function specsNeeded(plan: Plan, task: Task): number {
+  if (sendsDatasetOnce(task.load)) {
+    return Math.min(MAX_PREPARED, plan.warmup + (task.load.numRequests ?? MAX_PREPARED));
+  }
   return Math.min(
     MAX_PREPARED,
     plan.warmup + (task.load.numRequests ?? task.dataset.requestCount ?? DISTINCT_FOR_DURATION),
@@ -509,12 +520,14 @@ function specsFor(
   const { shared, signal } = context;
   const tokenizer = promptTokenizer(task);
   const { abbr: _a, source: _s, ...dataset } = task.dataset;
-  const key = JSON.stringify([dataset, tokenizer, task.model.api, needed]);
+  const window = replayWindowOf(task.load);
+  const key = JSON.stringify([dataset, tokenizer, task.model.api, needed, window]);
   let p = shared.specs.get(key);
   if (!p) {
     p = (async () =>
       prepareSpecs(task.dataset, {
         needed,
+        ...(window ? { window } : {}),
         ...(task.dataset.requestCount !== undefined
           ? { requestCount: task.dataset.requestCount }
           : {}),
@@ -602,7 +615,12 @@ async function prepareTask(
     } (${task.model.api}, stream=${task.model.stream})`,
   );
   log(`load: ${taskLoadText(task)}, warm-up ${plan.warmup}`);
-  const specs = await specsFor(task, specsNeeded(plan, task), { shared, signal: options.signal });
+  const prepared = await specsFor(task, specsNeeded(plan, task), {
+    shared,
+    signal: options.signal,
+  });
+  const priming = prepared.filter((s) => s.priming);
+  const specs = priming.length ? prepared.filter((s) => !s.priming) : prepared;
   if (specs.length === 0) {
     throw new UsageError(
       `Dataset "${task.dataset.abbr}" (${task.dataset.source}) gave no requests`,
@@ -612,7 +630,7 @@ async function prepareTask(
   log(
     `dataset: ${specs.length} distinct requests prepared${
       tokenizer ? ` (tokenizer ${tokenizer})` : ""
-    }`,
+    }${priming.length ? `, ${priming.length} priming requests sent first (warm-up)` : ""}`,
   );
   const counter = await counterFor(task, shared);
   throwIfInterrupted(options.signal, `preparing "${task.model.abbr}/${task.outputName}"`);
@@ -639,6 +657,7 @@ async function prepareTask(
     maxTokens: task.model.maxOutLen,
     generationKwargs: task.model.generationKwargs,
     specs,
+    ...(priming.length ? { priming } : {}),
     load: task.load,
     total: plan.warmup + (task.load.numRequests ?? Infinity),
     ...(task.load.durationS !== undefined ? { durationMs: task.load.durationS * 1000 } : {}),

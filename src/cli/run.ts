@@ -188,6 +188,28 @@ export const RUN_FLAGS = [
     help: "Length of a --pressure run (1 to 86400).",
   },
   {
+    name: "replay",
+    type: "boolean",
+    help:
+      "Replay a timestamped trace (a mooncake, azure_trace, burstgpt or trace dataset): each record at its own time, once, open loop (--replay-speed, --replay-from, --replay-to; --concurrency caps).",
+  },
+  {
+    name: "sessions",
+    type: "integer",
+    min: 1,
+    value: "USERS",
+    help:
+      "Run the dataset's conversations (sharegpt with turns: all, multiturn): USERS users, each one conversation at a time, every turn once (--think-time, --session-history).",
+  },
+  {
+    name: "session-history",
+    type: "string",
+    choices: ["server", "dataset"],
+    help:
+      "With --sessions: the assistant turns of each prompt are the server's actual replies, or the dataset's.",
+    defaultText: "server",
+  },
+  {
     name: "duration",
     type: "number",
     min: 0.001,

@@ -146,6 +146,21 @@ export const SIM_FLAGS = [
     help: "Multiply reported completion_tokens (to test usage cross-checks).",
     defaultText: "1",
   },
+  {
+    name: "prefix-cache-blocks",
+    type: "integer",
+    min: 0,
+    help:
+      "Prefix cache capacity in blocks (LRU); cached prompt tokens skip prefill and are reported as usage.prompt_tokens_details.cached_tokens.",
+    defaultText: "0 (no cache)",
+  },
+  {
+    name: "prefix-block-tokens",
+    type: "integer",
+    min: 1,
+    help: "Tokens per prefix-cache block.",
+    defaultText: "16",
+  },
 ] as const satisfies readonly FlagSpec[];
 
 /** `servebench sim --help`. */
@@ -190,6 +205,8 @@ export function simOptionsFromFlags(argv: readonly string[]): SimOptions | undef
   set("kvCacheTokens", values["kv-cache-tokens"]);
   set("seed", values.seed);
   set("usageScale", values["usage-scale"]);
+  set("prefixCacheBlocks", values["prefix-cache-blocks"]);
+  set("prefixBlockTokens", values["prefix-block-tokens"]);
   const problems: string[] = [];
   set("server", values.server);
   const faults: FaultPlan = {};

@@ -33,6 +33,9 @@ import dataSharegpt from "../../configs/datasets/sharegpt.yaml" with { type: "te
 import dataGsm8k from "../../configs/datasets/gsm8k.yaml" with { type: "text" };
 import dataAime from "../../configs/datasets/aime.yaml" with { type: "text" };
 import dataImages from "../../configs/datasets/images.yaml" with { type: "text" };
+import dataMooncake from "../../configs/datasets/mooncake.yaml" with { type: "text" };
+import dataAzure from "../../configs/datasets/azure_trace.yaml" with { type: "text" };
+import dataBurstGpt from "../../configs/datasets/burstgpt.yaml" with { type: "text" };
 import sumDefault from "../../configs/summarizers/default_perf.yaml" with { type: "text" };
 import sumStable from "../../configs/summarizers/stable_stage.yaml" with { type: "text" };
 
@@ -64,6 +67,9 @@ export const BUILTIN: Record<ConfigKind, Record<string, string>> = {
     gsm8k: dataGsm8k,
     aime: dataAime,
     images: dataImages,
+    mooncake: dataMooncake,
+    azure_trace: dataAzure,
+    burstgpt: dataBurstGpt,
   },
   summarizers: { default_perf: sumDefault, stable_stage: sumStable },
 };

@@ -17,6 +17,7 @@ import {
   type LoadPart,
   type LoadProfile,
   maxInFlight,
+  sendsDatasetOnce,
   type ShapeContext,
   targetRate,
 } from "../load/mod.ts";
@@ -243,6 +244,8 @@ function simOptions(cfg: NonNullable<ModelConfig["sim"]>): SimOptions {
   if (cfg.seed !== undefined) o.seed = cfg.seed;
   if (cfg.usage_scale !== undefined) o.usageScale = cfg.usage_scale;
   if (cfg.tokenizer !== undefined) o.tokenizer = cfg.tokenizer;
+  if (cfg.prefix_cache_blocks !== undefined) o.prefixCacheBlocks = cfg.prefix_cache_blocks;
+  if (cfg.prefix_block_tokens !== undefined) o.prefixBlockTokens = cfg.prefix_block_tokens;
   if (cfg.faults !== undefined) o.faults = faultPlan(cfg.faults);
   if (cfg.server !== undefined) o.server = cfg.server;
   return o;
@@ -866,11 +869,17 @@ function buildMatrix(
       points.forEach(({ profile, durationS }, i) => {
         const explicit = numPrompts?.[i] ?? numPrompts?.[0];
         const generated = !readsFile(dataset);
+        const once = sendsDatasetOnce(profile);
         const n = explicit ??
-          (durationS !== undefined
-            ? undefined
-            : dataset.requestCount ?? (generated ? defaultRequests(profile) : undefined));
-        if (n === undefined && durationS === undefined) {
+          (durationS !== undefined ? undefined : dataset.requestCount ??
+            (generated && !once ? defaultRequests(profile) : undefined));
+        if (once && dataset.shuffle) {
+          problems.push(
+            `${dataset.source}: dataset "${dataset.abbr}": shuffle does not apply to a ${profile.kind} load (records go in their order, each once)`,
+          );
+          return;
+        }
+        if (n === undefined && durationS === undefined && !once) {
           problems.push(
             `${dataset.source}: dataset "${dataset.abbr}": set request_count, or --num-prompts, to say how many requests to send`,
           );

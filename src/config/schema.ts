@@ -42,6 +42,8 @@ export const SimSchema = z.strictObject({
   seed: z.number().int().optional(),
   usage_scale: z.number().min(0).optional(),
   tokenizer: z.string().min(1).optional(),
+  prefix_cache_blocks: z.number().int().min(0).optional(),
+  prefix_block_tokens: positiveInt.optional(),
   faults: FaultsSchema.optional(),
   server: z.enum(SIM_SERVERS).optional(),
 });

@@ -13,17 +13,24 @@ import type { ApiKind } from "../protocol/mod.ts";
 import { Random } from "../random.ts";
 import { throwIfInterrupted } from "../errors.ts";
 import type { TextTokenizer } from "../tokenizer/tokenizer.ts";
+import { UsageError } from "../errors.ts";
+import { azureTraceKind } from "./azure_trace.ts";
+import { burstGptKind } from "./burstgpt.ts";
 import { csvKind } from "./csv.ts";
 import { gsm8kKind } from "./gsm8k.ts";
 import { imagesKind } from "./images.ts";
 import { jsonlKind } from "./jsonl.ts";
 import type { DatasetKind } from "./kind.ts";
+import { mooncakeKind } from "./mooncake.ts";
+import { multiturnKind } from "./multiturn.ts";
+import { prefixGroupsKind } from "./prefix_groups.ts";
 import { promptKind } from "./prompt.ts";
 import { PromptBuilder } from "./prompt_builder.ts";
 import { randomKind } from "./random.ts";
 import { sharegptKind } from "./sharegpt.ts";
 import type { RequestSpec } from "./spec.ts";
 import { syntheticKind } from "./synthetic.ts";
+import { traceKind } from "./trace.ts";
 
 export type { ChatMessage, RequestSpec, SpecSession } from "./spec.ts";
 export type { DatasetKind, SourceOptions, SpecContext } from "./kind.ts";
@@ -43,6 +50,12 @@ export const DATASET_KINDS = {
   gsm8k: gsm8kKind,
   prompt: promptKind,
   images: imagesKind,
+  mooncake: mooncakeKind,
+  azure_trace: azureTraceKind,
+  burstgpt: burstGptKind,
+  trace: traceKind,
+  multiturn: multiturnKind,
+  prefix_groups: prefixGroupsKind,
 } as const;
 
 /** A dataset source's `type`. */
@@ -128,6 +141,11 @@ export interface PrepareOptions {
    * arrives.
    */
   signal?: AbortSignal;
+  /**
+   * A replay's window, ms after the trace's first record: only the records
+   * arriving in [fromMs, toMs) are taken, in trace order, each once.
+   */
+  window?: { readonly fromMs: number; readonly toMs: number };
 }
 
 /** Work between two turns of the event loop while preparing, so an interrupt is seen. */
@@ -146,6 +164,39 @@ function interruptCheck(signal: AbortSignal | undefined): () => Promise<void> {
     last = performance.now();
     throwIfInterrupted(signal, "preparing the dataset");
   };
+}
+
+/** Timestamped sources, for messages. */
+const TIMESTAMPED = "mooncake, azure_trace, burstgpt or trace";
+
+/** The specs of a replay window, in trace order; throws on a source without arrival times. */
+async function windowSpecs(
+  source: DatasetSource,
+  limit: number,
+  options: PrepareOptions & { window: NonNullable<PrepareOptions["window"]> },
+): Promise<RequestSpec[]> {
+  const { fromMs, toMs } = options.window;
+  const specs: RequestSpec[] = [];
+  for await (const spec of generated(source, limit, options)) {
+    const at = spec.arrivalOffsetMs;
+    if (at === undefined) {
+      throw new UsageError(
+        `A replay needs a timestamped dataset (${TIMESTAMPED}): "${source.type}" gives no arrival times`,
+      );
+    }
+    if (at < fromMs) continue;
+    if (at >= toMs) break;
+    if (specs.length === limit) {
+      if (options.requestCount !== undefined && limit === options.requestCount) break;
+      throw new UsageError(
+        `A replay prepares at most ${
+          MAX_PREPARED.toLocaleString("en-US")
+        } records: the trace has more in the window; narrow it (--replay-from, --replay-to) or take the first N (request_count, --num-prompts)`,
+      );
+    }
+    specs.push(spec);
+  }
+  return specs;
 }
 
 function generated(
@@ -194,8 +245,10 @@ export async function prepareSpecs(
   throwIfInterrupted(options.signal, "preparing the dataset");
   const isFile = readsFile(source);
   const random = new Random(options.seed ^ 0x51ed);
-  const specs: RequestSpec[] = [];
-  if (isFile && options.shuffle) {
+  let specs: RequestSpec[] = [];
+  if (options.window) {
+    specs = await windowSpecs(source, limit, { ...options, window: options.window });
+  } else if (isFile && options.shuffle) {
     // Reservoir sampling over the whole file (or its first request_count records).
     let seen = 0;
     for await (const spec of generated(source, limit, options)) {
@@ -209,10 +262,12 @@ export async function prepareSpecs(
       }
     }
   } else {
+    // Priming requests come first and do not count against the limit.
+    let measured = 0;
     for await (const spec of generated(source, limit, options)) {
       await check();
       specs.push(spec);
-      if (specs.length >= limit) break;
+      if (!spec.priming && ++measured >= limit) break;
     }
   }
   if (options.shuffle) {

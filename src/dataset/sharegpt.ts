@@ -3,7 +3,11 @@
  * (`{"conversations": [{"from": "human", "value": …}, {"from": "gpt", …}]}`),
  * streamed element by element without loading the file whole. The first human
  * turn is the prompt; the first gpt turn's token length is the output target
- * when `use_output_len` is set (as vLLM does).
+ * when `use_output_len` is set (as vLLM does). With `turns: all`, every human
+ * turn is a request of its conversation (a session: the element's line is its
+ * id), its messages the conversation so far (the dataset's replies as the
+ * assistant turns, which the `sessions` load shape may replace with the
+ * server's), its output target the gpt turn after it.
  *
  * @module
  */
@@ -90,10 +94,58 @@ export async function* jsonArrayElements(
   }
 }
 
+const ROLE: Record<string, ChatMessage["role"]> = {
+  human: "user",
+  user: "user",
+  gpt: "assistant",
+  chatgpt: "assistant",
+  system: "system",
+};
+
+/** Every human turn of one conversation as a spec of session `id`, with the turns before it. */
+function* allTurns(
+  turns: ReadonlyArray<{ from?: string; value?: string }>,
+  id: string,
+  options: { useOutputLen: boolean; tokenizer?: TextTokenizer },
+): Generator<RequestSpec> {
+  const history: ChatMessage[] = [];
+  let turn = 0;
+  for (let i = 0; i < turns.length; i++) {
+    const t = turns[i]!;
+    const role = ROLE[t?.from ?? ""];
+    if (!role || typeof t.value !== "string") continue;
+    if (role !== "user") {
+      history.push({ role, content: t.value });
+      continue;
+    }
+    const next = turns[i + 1];
+    const reply = next && ROLE[next.from ?? ""] === "assistant" && typeof next.value === "string"
+      ? next.value
+      : undefined;
+    if (options.useOutputLen && reply === undefined) break;
+    const spec: {
+      messages: ChatMessage[];
+      session: { id: string; turn: number };
+      maxTokens?: number;
+      expectedOutputTokens?: number;
+    } = {
+      messages: [...history, { role: "user", content: t.value }],
+      session: { id, turn: turn++ },
+    };
+    if (options.useOutputLen && options.tokenizer) {
+      const out = Math.max(1, options.tokenizer.encode(reply!).length);
+      spec.maxTokens = out;
+      spec.expectedOutputTokens = out;
+    }
+    yield spec;
+    history.push({ role: "user", content: t.value });
+  }
+}
+
 /** Yields ShareGPT specs (conversations without a human turn, or without a gpt answer when needed, are skipped). */
 export async function* sharegptSpecs(
   path: string,
-  options: { useOutputLen: boolean; tokenizer?: TextTokenizer },
+  options: { useOutputLen: boolean; allTurns?: boolean; tokenizer?: TextTokenizer },
 ): AsyncGenerator<RequestSpec> {
   for await (const { text, line } of jsonArrayElements(path)) {
     let item: { conversations?: Array<{ from?: string; value?: string }> };
@@ -109,6 +161,10 @@ export async function* sharegptSpecs(
       throw new UsageError(
         `Cannot read dataset "${path}": the element at line ${line} has no "conversations" list`,
       );
+    }
+    if (options.allTurns) {
+      yield* allTurns(turns, `${line}`, options);
+      continue;
     }
     const human = turns.find((t) => t?.from === "human" && typeof t.value === "string");
     const gptIndex = turns.findIndex((t) => t?.from === "gpt" && typeof t.value === "string");
@@ -130,12 +186,14 @@ const schema = z.strictObject({
   type: z.literal("sharegpt"),
   path: z.string().min(1),
   use_output_len: z.boolean().default(true),
+  /** `first`: the first human turn alone; `all`: every human turn, a session per conversation. */
+  turns: z.enum(["first", "all"]).default("first"),
 });
 
 /** The ShareGPT source. */
 export const sharegptKind: DatasetKind<
   z.infer<typeof schema>,
-  { type: "sharegpt"; path: string; useOutputLen: boolean }
+  { type: "sharegpt"; path: string; useOutputLen: boolean; allTurns?: boolean }
 > = {
   type: "sharegpt",
   description: "a ShareGPT JSON file: the first human turn, the gpt answer's length as max_tokens",
@@ -147,11 +205,13 @@ export const sharegptKind: DatasetKind<
     type: "sharegpt",
     path: o.path ?? cfg.path,
     useOutputLen: cfg.use_output_len,
+    ...(cfg.turns === "all" ? { allTurns: true } : {}),
   }),
   needsTokenizer: (source) => source.useOutputLen,
   specs: (source, ctx) =>
     sharegptSpecs(source.path, {
       useOutputLen: source.useOutputLen,
+      ...(source.allTurns ? { allTurns: true } : {}),
       ...(ctx.tokenizer ? { tokenizer: ctx.tokenizer } : {}),
     }),
 };

@@ -40,4 +40,9 @@ export interface RequestSpec {
   readonly arrivalOffsetMs?: number;
   /** The conversation and turn this request belongs to, when the source has sessions. */
   readonly session?: SpecSession;
+  /**
+   * A priming request (a prefix-cache scenario's shared prefix): sent and
+   * completed before the load starts, recorded as warm-up, out of the metrics.
+   */
+  readonly priming?: boolean;
 }

@@ -109,7 +109,17 @@ export const LengthDistSchema = z.discriminatedUnion("method", [
 /** A parsed length distribution. */
 export type LengthDistConfig = z.infer<typeof LengthDistSchema>;
 
-function lengthDist(d: LengthDistConfig): LengthDist {
+/** `input: min (9) exceeds max (3)` for each named distribution whose range is empty. */
+export function rangeProblems(dists: Readonly<Record<string, LengthDist | undefined>>): string[] {
+  return Object.entries(dists).flatMap(([name, d]) =>
+    d && d.kind !== "fixed" && d.min > d.max
+      ? [`${name}: min (${d.min}) exceeds max (${d.max})`]
+      : []
+  );
+}
+
+/** A config's length distribution as the sources draw from it. */
+export function lengthDist(d: LengthDistConfig): LengthDist {
   switch (d.method) {
     case "fixed":
       return { kind: "fixed", value: d.value };
@@ -142,11 +152,8 @@ export const syntheticKind: DatasetKind<
   toSource(cfg) {
     const input = lengthDist(cfg.input);
     const output = cfg.output ? lengthDist(cfg.output) : undefined;
-    for (const [name, d] of [["input", input], ["output", output]] as const) {
-      if (d && d.kind !== "fixed" && d.min > d.max) {
-        return [`${name}: min (${d.min}) exceeds max (${d.max})`];
-      }
-    }
+    const problems = rangeProblems({ input, output });
+    if (problems.length) return problems;
     return {
       type: "synthetic",
       synthetic: { input, ...(output ? { output } : {}), dataType: cfg.data_type },

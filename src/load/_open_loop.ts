@@ -21,7 +21,7 @@ export async function runSchedule(
   const origin = performance.timeOrigin;
   const t0 = shard.t0;
   const cap = capShare(options.cap, shard);
-  const inFlight = new Set<Promise<void>>();
+  const inFlight = new Set<Promise<unknown>>();
   for (let index = 0;; index++) {
     const step = offsets.next();
     if (step.done) break;
@@ -31,7 +31,7 @@ export async function runSchedule(
     await clock.sleepUntil(due, rule.signal);
     while (inFlight.size >= cap && !rule.signal?.aborted) await Promise.race(inFlight);
     if (stopped(rule, index, Math.max(due, t0), t0)) break;
-    const p: Promise<void> = send(index, origin + due).finally(() => inFlight.delete(p));
+    const p: Promise<unknown> = send(index, origin + due).finally(() => inFlight.delete(p));
     inFlight.add(p);
   }
   await Promise.all(inFlight);

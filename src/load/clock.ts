@@ -106,8 +106,22 @@ export function partShare(n: number, part: LoadPart): number {
   return Math.floor(n / part.count) + (part.index < n % part.count ? 1 : 0);
 }
 
-/** Sends one request; resolves when it has been recorded. `scheduledMs` is absolute (time origin + now). */
-export type Send = (index: number, scheduledMs: number) => Promise<void>;
+/** What a conversation's turn is sent with: the server's replies to the turns before it, oldest first. */
+export interface TurnHistory {
+  /** One per earlier turn; undefined where that turn failed (the dataset's reply stands in). */
+  readonly replies: readonly (string | undefined)[];
+}
+
+/**
+ * Sends one request; resolves when it has been recorded. `scheduledMs` is
+ * absolute (time origin + now). With `history`, the request's messages carry
+ * those replies as the assistant turns, and it resolves with its own reply.
+ */
+export type Send = (
+  index: number,
+  scheduledMs: number,
+  history?: TurnHistory,
+) => Promise<string | undefined | void>;
 
 /** True when the rule says stop, at clock time `now` for a profile started at `t0`. */
 export function stopped(rule: StopRule, index: number, now: number, t0: number): boolean {

@@ -1,7 +1,8 @@
 /**
  * Load shapes, by key: `concurrency` (closed loop), `rate` (open loop on an
- * absolute schedule), `ramp` (a rate that moves) and `pressure` (clients added
- * over time, held until the time is up). A shape says only when each request
+ * absolute schedule), `ramp` and `step` (a rate that moves), `pressure`
+ * (clients added over time, held until the time is up) and `replay` (a
+ * timestamped trace as it happened). A shape says only when each request
  * goes; stop rules (count, duration, Ctrl-C) are separate. Each shape is one
  * module implementing {@link LoadShape}; adding one is that module plus one
  * line in {@link LOAD_SHAPES}.
@@ -14,17 +15,22 @@ import { concurrencyShape } from "./concurrency.ts";
 import { pressureShape } from "./pressure.ts";
 import { rampShape } from "./ramp.ts";
 import { rateShape } from "./rate.ts";
+import { replayShape } from "./replay.ts";
+import { sessionsShape } from "./sessions.ts";
 import { stepShape } from "./step.ts";
-import type { LoadShape, ShapeFlag, ShapeRun } from "./shape.ts";
+import type { LoadShape, ReplayWindow, ShapeFlag, ShapeRun } from "./shape.ts";
 
-export type { Clock, LoadPart, Send, Shard, StopRule } from "./clock.ts";
+export type { Clock, LoadPart, Send, Shard, StopRule, TurnHistory } from "./clock.ts";
 export { partShare, realClock, shardOfPart, WHOLE, wholeLoad } from "./clock.ts";
 export type { ConcurrencyProfile } from "./concurrency.ts";
 export type { PressureProfile } from "./pressure.ts";
 export { RAMP_CURVES, rampOffsets, type RampProfile } from "./ramp.ts";
 export { type Arrival, arrivalOffsets, ARRIVALS, type RateProfile } from "./rate.ts";
+export type { ReplayProfile } from "./replay.ts";
+export type { SessionsProfile, ThinkTime } from "./sessions.ts";
 export type {
   LoadShape,
+  ReplayWindow,
   ShapeContext,
   ShapeFlag,
   ShapePoint,
@@ -39,6 +45,8 @@ export const LOAD_SHAPES = {
   ramp: rampShape,
   pressure: pressureShape,
   step: stepShape,
+  replay: replayShape,
+  sessions: sessionsShape,
 } as const;
 
 /** A load shape's key. */
@@ -107,6 +115,21 @@ export function loadLabel(profile: LoadProfile): string {
 /** A human description: `concurrency 8`, `rate 2 req/s (poisson), cap 16`. */
 export function describeLoad(profile: LoadProfile): string {
   return shapeOf(profile).describe(profile);
+}
+
+/** True when a profile runs the dataset's conversations (each turn once, in order). */
+export function runsConversations(profile: LoadProfile): boolean {
+  return shapeOf(profile).runsConversations === true;
+}
+
+/** True when a profile sends each prepared spec once (a replay, or conversations): no cycling. */
+export function sendsDatasetOnce(profile: LoadProfile): boolean {
+  return replayWindowOf(profile) !== undefined || runsConversations(profile);
+}
+
+/** The part of the trace a replaying profile sends; undefined for a profile that does not replay. */
+export function replayWindowOf(profile: LoadProfile): ReplayWindow | undefined {
+  return shapeOf(profile).replayWindow?.(profile);
 }
 
 /** Requests a generated dataset makes by default for a profile: 4 per lane, at least 8. */

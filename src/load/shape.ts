@@ -52,6 +52,12 @@ export interface ShapePoint<P> {
   readonly durationS?: number;
 }
 
+/** The part of a trace a replay sends, in ms after the trace's first record: [fromMs, toMs). */
+export interface ReplayWindow {
+  readonly fromMs: number;
+  readonly toMs: number;
+}
+
 /** How a shape is run: the sends, the clock and this worker's share. */
 export interface ShapeRun {
   readonly send: Send;
@@ -62,6 +68,12 @@ export interface ShapeRun {
    * prepared spec carries one; a replay shape schedules by them.
    */
   readonly arrivals?: readonly number[];
+  /**
+   * The dataset's conversations, for a shape that {@link LoadShape.runsConversations}:
+   * each the indices of its specs in turn order (a spec without a session is
+   * a conversation of its own), in the order they first appear.
+   */
+  readonly conversations?: ReadonlyArray<readonly number[]>;
 }
 
 /**
@@ -110,6 +122,17 @@ export interface LoadShape<
   targetRate?(profile: P): number | undefined;
   /** Requests a generated dataset makes by default at this point (before `max(8, …)`). */
   defaultRequests?(profile: P): number;
+  /**
+   * Present on a shape that replays the dataset's arrival times: the part of
+   * the trace it sends. Every spec must then carry an arrival offset, the
+   * records in the window are prepared (not a count), and each is sent once.
+   */
+  replayWindow?(profile: P): ReplayWindow;
+  /**
+   * True on a shape that runs the dataset's conversations (`ShapeRun.conversations`):
+   * as with a replay, every prepared spec is sent once and the count need not be given.
+   */
+  readonly runsConversations?: true;
   /** Runs sends until the stop rule holds; resolves when all sent have ended. */
   run(profile: P, rule: StopRule, run: ShapeRun): Promise<void>;
 }

@@ -223,6 +223,18 @@ export const REQUEST_METRICS = [
     },
   },
   {
+    key: "cached_tokens",
+    name: "cached_tokens",
+    label: "CachedTokens",
+    unit: "",
+    better: "neither",
+    computed:
+      "the server's `usage.prompt_tokens_details.cached_tokens`: prompt tokens its prefix cache held",
+    applies: "successful requests whose usage reports cached tokens",
+    value: (m: RequestMetrics): number | undefined => m.cachedTokens,
+    views: { stats: true },
+  },
+  {
     key: "output_tokens",
     name: "output_tokens",
     label: "OutputTokens",
@@ -419,6 +431,24 @@ export const COMMON_METRICS = [
     computed: "Σ InputTokens of successful requests",
   },
   {
+    key: "total_cached_tokens",
+    label: "Total Cached Tokens",
+    unit: "",
+    better: "neither",
+    computed:
+      "Σ CachedTokens of successful requests whose usage reports them; absent when none does",
+    onlyWhenPresent: true,
+  },
+  {
+    key: "prefix_cache_hit_rate",
+    label: "Prefix Cache Hit Rate",
+    unit: "",
+    better: "higher",
+    computed:
+      "Σ CachedTokens / Σ InputTokens over successful requests whose usage reports cached tokens; absent when none does",
+    onlyWhenPresent: true,
+  },
+  {
     key: "prefill_token_throughput_tps",
     label: "Prefill Token Throughput",
     unit: "token/s",
@@ -463,9 +493,14 @@ export type CommonKey = typeof COMMON_METRICS[number]["key"];
 
 /**
  * Common metrics that do not apply to every task: prefill throughput needs a
- * TTFT (streaming); cancelled requests exist only in an interrupted task.
+ * TTFT (streaming); cancelled requests exist only in an interrupted task; the
+ * cache figures only where the server reports cached tokens.
  */
-export type OptionalCommonKey = "prefill_token_throughput_tps" | "cancelled_requests";
+export type OptionalCommonKey =
+  | "prefill_token_throughput_tps"
+  | "cancelled_requests"
+  | "total_cached_tokens"
+  | "prefix_cache_hit_rate";
 
 /** The common metrics of a task, by key (units in the names); one that does not apply is absent. */
 export type CommonMetrics =

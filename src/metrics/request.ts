@@ -33,6 +33,8 @@ export interface RequestMetrics {
   /** (E2EL − TTFT) / (OutputTokens − 1), where OutputTokens > 1. */
   tpotMs?: number;
   inputTokens?: number;
+  /** Prompt tokens the server's prefix cache held, when its usage said. */
+  cachedTokens?: number;
   outputTokens?: number;
   outputTokenSource?: TokenSource;
   /** OutputTokens / E2EL, tokens per second. */
@@ -90,6 +92,8 @@ export function requestMetrics(
   } else if (record.stream && m.ok) m.ttfoMs = e2elMs;
   const input = inputTokensOf(record, mode);
   if (input !== undefined) m.inputTokens = input;
+  const cached = record.usage?.cachedTokens;
+  if (cached !== undefined) m.cachedTokens = cached;
   const output = outputTokensOf(record, mode);
   if (output) {
     m.outputTokens = output.tokens;

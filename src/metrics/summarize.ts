@@ -99,6 +99,27 @@ export interface ErrorMessageCount {
   count: number;
 }
 
+/** Mean, P50 and P99 of one metric over a turn's requests. */
+export interface TurnStat {
+  mean: number;
+  p50: number;
+  p99: number;
+}
+
+/**
+ * One turn index of a task's conversations, over its successful counted
+ * requests: how many, TTFT (streamed only) and E2EL, the mean input and
+ * cached tokens (cached where the server reported them).
+ */
+export interface TurnSummary {
+  turn: number;
+  requests: number;
+  ttft_ms?: TurnStat;
+  e2el_ms: TurnStat;
+  input_tokens_mean?: number;
+  cached_tokens_mean?: number;
+}
+
 /** The most common failures a summary lists, by count. */
 export const TOP_ERROR_MESSAGES = 10;
 /** Distinct failures told apart; the rest are counted under one "other messages" row. */
@@ -123,6 +144,8 @@ export interface TaskSummary {
    * requests; present when any request had them.
    */
   serverTimings?: Record<string, { mean: number; n: number }>;
+  /** Metrics by turn index, when the requests belong to conversations; ascending turn. */
+  turns?: TurnSummary[];
   /**
    * The samples behind `metrics`, by the same keys, plus `total_token_throughput_tps`
    * per request (in memory only, for gates, plots and the percentile view).
@@ -269,6 +292,10 @@ interface Totals {
   /** TTFT and input tokens summed over the successful requests that have both. */
   sumTtft: number;
   inputForPrefill: number;
+  /** Cached and input tokens summed over the successful requests that report cached tokens. */
+  cachedTokens: number;
+  inputForCache: number;
+  cacheReported: number;
   lateSends: number;
   retried: number;
   good: number;
@@ -305,6 +332,9 @@ function addUp(
     outputTokens: 0,
     sumTtft: 0,
     inputForPrefill: 0,
+    cachedTokens: 0,
+    inputForCache: 0,
+    cacheReported: 0,
     lateSends: 0,
     retried: 0,
     good: 0,
@@ -338,6 +368,11 @@ function addUp(
     if (m.ttftMs !== undefined && m.inputTokens !== undefined) {
       t.sumTtft += m.ttftMs;
       t.inputForPrefill += m.inputTokens;
+    }
+    if (m.cachedTokens !== undefined) {
+      t.cacheReported++;
+      t.cachedTokens += m.cachedTokens;
+      t.inputForCache += m.inputTokens ?? 0;
     }
     for (let k = 0; k < PER_REQUEST.length; k++) {
       const v = PER_REQUEST[k]!.value(m);
@@ -411,6 +446,12 @@ function commonMetrics(
     total_output_tokens: t.outputTokens,
     ...(t.sumTtft > 0
       ? { prefill_token_throughput_tps: t.inputForPrefill / (t.sumTtft / 1000) }
+      : {}),
+    ...(t.cacheReported > 0
+      ? {
+        total_cached_tokens: t.cachedTokens,
+        prefix_cache_hit_rate: safeDiv(t.cachedTokens, t.inputForCache),
+      }
       : {}),
     input_token_throughput_tps: safeDiv(t.inputTokens, seconds),
     output_token_throughput_tps: safeDiv(t.outputTokens, seconds),
@@ -527,6 +568,50 @@ function serverTimingsOf(
   return Object.fromEntries([...sums].map(([k, s]) => [k, { mean: s.sum / s.n, n: s.n }]));
 }
 
+function turnStat(values: number[]): TurnStat | undefined {
+  if (!values.length) return undefined;
+  const sorted = Float64Array.from(values).sort();
+  return {
+    mean: sorted.reduce((a, b) => a + b, 0) / sorted.length,
+    p50: percentileSorted(sorted, 50),
+    p99: percentileSorted(sorted, 99),
+  };
+}
+
+/** Metrics by turn index over the successful counted requests; undefined when none has a turn. */
+function turnsOf(
+  counted: readonly RequestFacts[],
+  mode: TokenCountMode,
+): TurnSummary[] | undefined {
+  const byTurn = new Map<
+    number,
+    { ttft: number[]; e2el: number[]; input: number[]; cached: number[] }
+  >();
+  for (const r of counted) {
+    if (r.turn === undefined || r.error) continue;
+    const m = requestMetrics(r, mode);
+    let t = byTurn.get(r.turn);
+    if (!t) byTurn.set(r.turn, t = { ttft: [], e2el: [], input: [], cached: [] });
+    if (m.ttftMs !== undefined) t.ttft.push(m.ttftMs);
+    t.e2el.push(m.e2elMs);
+    if (m.inputTokens !== undefined) t.input.push(m.inputTokens);
+    if (m.cachedTokens !== undefined) t.cached.push(m.cachedTokens);
+  }
+  if (!byTurn.size) return undefined;
+  const mean = (v: number[]) => v.reduce((a, b) => a + b, 0) / v.length;
+  return [...byTurn.entries()].sort(([a], [b]) => a - b).map(([turn, t]) => {
+    const ttft = turnStat(t.ttft);
+    return {
+      turn,
+      requests: t.e2el.length,
+      ...(ttft ? { ttft_ms: ttft } : {}),
+      e2el_ms: turnStat(t.e2el)!,
+      ...(t.input.length ? { input_tokens_mean: mean(t.input) } : {}),
+      ...(t.cached.length ? { cached_tokens_mean: mean(t.cached) } : {}),
+    };
+  });
+}
+
 /** Summarizes the selected requests of a task, given their folded chunk gaps. */
 export function summarizeTask(
   selection: Selection,
@@ -551,6 +636,8 @@ export function summarizeTask(
   if (check) summary.tokenCounts = check;
   const timings = serverTimingsOf(selection.counted);
   if (timings) summary.serverTimings = timings;
+  const turns = turnsOf(selection.counted, options.tokenCount ?? "server");
+  if (turns) summary.turns = turns;
   if (slo) {
     summary.goodput = {
       slo: Object.fromEntries(slo.map((o) => [sloKey(o), o.maxMs])),

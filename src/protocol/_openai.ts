@@ -22,13 +22,23 @@ export function isObj(v: unknown): v is Obj {
   return typeof v === "object" && v !== null;
 }
 
-/** Reads an OpenAI `usage` block (both counts, or nothing). */
+/**
+ * Reads an OpenAI `usage` block (both counts, or nothing), with the cached
+ * prompt tokens when it carries them (`prompt_tokens_details.cached_tokens`:
+ * vllm/entrypoints/openai/protocol.py `UsageInfo`, and OpenAI's own API).
+ */
 export function readUsage(value: unknown, sink: EventSink): void {
   if (!isObj(value)) return;
   const p = value.prompt_tokens;
   const c = value.completion_tokens;
   if (typeof p === "number" && typeof c === "number") {
-    sink.usage({ promptTokens: p, completionTokens: c });
+    const details = value.prompt_tokens_details;
+    const cached = isObj(details) ? details.cached_tokens : undefined;
+    sink.usage(
+      typeof cached === "number"
+        ? { promptTokens: p, completionTokens: c, cachedTokens: cached }
+        : { promptTokens: p, completionTokens: c },
+    );
   }
 }
 

@@ -58,6 +58,7 @@ class StreamState implements EventSink, StreamOutcome {
   firstContentRel: number | undefined;
   promptTokens: number | undefined;
   completionTokens: number | undefined;
+  cachedTokens: number | undefined;
   errorMessage: string | undefined;
   errorCode: number | undefined;
   finishReason: string | undefined;
@@ -92,6 +93,7 @@ class StreamState implements EventSink, StreamOutcome {
   usage(usage: Partial<Usage>): void {
     if (usage.promptTokens !== undefined) this.promptTokens = usage.promptTokens;
     if (usage.completionTokens !== undefined) this.completionTokens = usage.completionTokens;
+    if (usage.cachedTokens !== undefined) this.cachedTokens = usage.cachedTokens;
   }
   error(message: string, code: number | undefined): void {
     this.errorMessage ??= message;
@@ -115,7 +117,12 @@ class StreamState implements EventSink, StreamOutcome {
   /** Both counts, once the server has given both. */
   usageSeen(): Usage | undefined {
     if (this.promptTokens === undefined || this.completionTokens === undefined) return undefined;
-    return { promptTokens: this.promptTokens, completionTokens: this.completionTokens };
+    const usage: Usage = {
+      promptTokens: this.promptTokens,
+      completionTokens: this.completionTokens,
+    };
+    if (this.cachedTokens !== undefined) usage.cachedTokens = this.cachedTokens;
+    return usage;
   }
 }
 

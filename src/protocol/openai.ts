@@ -14,4 +14,6 @@ export type { ChatMessage, RequestSpec } from "../dataset/spec.ts";
 export interface Usage {
   promptTokens: number;
   completionTokens: number;
+  /** Prompt tokens the server's prefix cache held (`prompt_tokens_details.cached_tokens`), when reported. */
+  cachedTokens?: number;
 }

@@ -52,6 +52,8 @@ export interface RequestRecord {
   warmup?: boolean;
   /** The shard of a distributed run that sent it (in a merged trace; `--shard`). */
   shard?: number;
+  /** Its turn in its conversation, from 0, when the dataset has sessions. */
+  turn?: number;
   /** When the load profile wanted it sent. */
   scheduledMs: number;
   /** When it was handed to fetch. */

@@ -104,6 +104,10 @@ interface TraceLine {
   tries?: Array<{ start: number; end: number; err: NonNullable<RequestRecord["error"]> }>;
   /** Server-side timings, ms by name (after `c`, so the reader's scan for `c` holds). */
   st?: Record<string, number>;
+  /** The server's cached prompt tokens (`usage.prompt_tokens_details.cached_tokens`). */
+  cached?: number;
+  /** The request's turn in its conversation. */
+  turn?: number;
 }
 
 const us = (ms: number) => Math.round(ms * 1000);
@@ -251,6 +255,8 @@ export function encodeRecord(record: RequestRecord, anchorMs: number): string {
     });
   }
   if (record.serverTimings) line.st = record.serverTimings;
+  if (record.usage?.cachedTokens !== undefined) line.cached = record.usage.cachedTokens;
+  if (record.turn !== undefined) line.turn = record.turn;
   return JSON.stringify(line);
 }
 
@@ -365,7 +371,10 @@ export class TraceLineDecoder {
     if (l.sh !== undefined) facts.shard = l.sh;
     if (l.ttfo !== undefined) facts.firstContentMs = at(startUs + l.ttfo);
     if (l.status !== undefined) facts.status = l.status;
-    if (l.usage) facts.usage = { promptTokens: l.usage[0], completionTokens: l.usage[1] };
+    if (l.usage) {
+      facts.usage = { promptTokens: l.usage[0], completionTokens: l.usage[1] };
+      if (l.cached !== undefined) facts.usage.cachedTokens = l.cached;
+    }
     if (l.in !== undefined) facts.inputTokens = l.in;
     if (l.tok_out !== undefined) facts.tokenizerOutputTokens = l.tok_out;
     if (l.finish !== undefined) facts.finishReason = l.finish;
@@ -378,6 +387,7 @@ export class TraceLineDecoder {
       }));
     }
     if (l.st) facts.serverTimings = l.st;
+    if (l.turn !== undefined) facts.turn = l.turn;
     return { facts, startUs, deltasUs };
   }
 }

@@ -21,7 +21,7 @@ import type { Distribution } from "../metrics/stats.ts";
 import type { TaskSummary } from "../metrics/summarize.ts";
 import type { RequestFacts } from "../record/record.ts";
 import { type Chart, escapeHtml, htmlPage } from "./html.ts";
-import { commonRows, formatValue } from "./table.ts";
+import { commonRows, formatValue, TURN_HEADER, turnRows } from "./table.ts";
 import type { TaskResultJson } from "./result_json.ts";
 import {
   compareLatency,
@@ -528,6 +528,15 @@ function metricsTable(summary: TaskSummary): string {
   })</th><th>Value</th></tr>${rows}</table>`;
 }
 
+function turnTable(summary: TaskSummary): string {
+  if (!summary.turns) return "";
+  const head = TURN_HEADER.map((h) => `<th>${escapeHtml(h)}</th>`).join("");
+  const rows = turnRows(summary.turns).map((r) =>
+    `<tr>${r.map((v) => `<td>${escapeHtml(v)}</td>`).join("")}</tr>`
+  ).join("");
+  return `<table class="metrics"><tr>${head}</tr>${rows}</table>`;
+}
+
 function percentileTable(json: TaskResultJson): string {
   const keys = Object.keys(Object.values(json.metrics)[0] ?? {}).filter((k) => k !== "n");
   const head = `<tr><th>Metric</th>${
@@ -659,6 +668,7 @@ export function taskPage(identity: TaskIdentity, result: TaskPageInput): string 
 ${notes.map((n) => `<div class="note">${escapeHtml(n)}</div>`).join("\n")}
 ${(result.warnings ?? []).map((w) => `<div class="note warn">${escapeHtml(w)}</div>`).join("\n")}
 ${s ? metricsTable(s) : ""}
+${s ? turnTable(s) : ""}
 ${result.json ? percentileTable(result.json) : ""}
 ${errors}
 ${result.json ? serverLine(result.json) + serverLatencyTable(result.json) : ""}

@@ -48,6 +48,8 @@ export interface TaskResultJson {
    * nothing was scraped.
    */
   server?: ServerBlock;
+  /** Metrics by turn index of the task's conversations (TTFT by turn shows a prefix cache's benefit). */
+  turns?: TaskSummary["turns"];
   /** The client's self-check during the run (absent for a killed run; a merged run's: its busiest shard's). */
   client?: SelfCheck;
   /**
@@ -90,6 +92,7 @@ export function resultJson(summary: TaskSummary, options: ResultJsonOptions): Ta
   if (summary.goodput) json.goodput = summary.goodput;
   if (summary.tokenCounts) json.token_counts = summary.tokenCounts;
   if (summary.serverTimings) json.server_timings_ms = summary.serverTimings;
+  if (summary.turns) json.turns = summary.turns;
   if (settings.percentiles) json.percentiles = percentileView(summary);
   if (summary.window) {
     json.stable_window_ms = {

@@ -79,6 +79,34 @@ export function commonRows(summary: TaskSummary): typeof COMMON_ROWS[number][] {
 /** Longest error message the console's table shows (the result JSON keeps it whole). */
 const MESSAGE_WIDTH = 100;
 
+/** The columns of the per-turn table (console and task page). */
+export const TURN_HEADER = [
+  "Turn",
+  "Requests",
+  "TTFT mean",
+  "TTFT P50",
+  "TTFT P99",
+  "E2EL mean",
+  "InputTokens mean",
+  "CachedTokens mean",
+];
+
+/** The rows of the per-turn table: one per turn index, values with units. */
+export function turnRows(turns: NonNullable<TaskSummary["turns"]>): string[][] {
+  const ms = (v: number | undefined) => formatValue(v, "ms");
+  const n = (v: number | undefined) => formatValue(v, "");
+  return turns.map((t) => [
+    String(t.turn),
+    String(t.requests),
+    ms(t.ttft_ms?.mean),
+    ms(t.ttft_ms?.p50),
+    ms(t.ttft_ms?.p99),
+    ms(t.e2el_ms.mean),
+    n(t.input_tokens_mean),
+    n(t.cached_tokens_mean),
+  ]);
+}
+
 /** Renders both tables of a task for the console, plus the error breakdown when any failed. */
 export function renderTaskTables(summary: TaskSummary, stats: readonly StatSpec[]): string {
   const shown = stats.slice(0, MAX_TABLE_STATS);
@@ -123,6 +151,7 @@ export function renderTaskTables(summary: TaskSummary, stats: readonly StatSpec[
       ]),
     );
   }
+  if (summary.turns) parts.push(renderTable(TURN_HEADER, turnRows(summary.turns)));
   const errors = Object.entries(summary.errors);
   if (errors.length) {
     parts.push(renderTable(["Failure", "Requests"], errors.map(([k, v]) => [k, String(v)])));

@@ -12,7 +12,9 @@
 /**
  * Counters the simulator keeps: `requests` counts the completions requests
  * received (a valid body), `discoveryRequests` the `GET`s of its discovery
- * pages; `peakHeld` is the most requests open at once.
+ * pages; `peakHeld` is the most requests open at once; `promptTokens` and
+ * `cachedTokens` count the prompts of completions requests and the part of
+ * them its prefix cache held (both 0 without a cache).
  */
 export interface SimStats {
   requests: number;
@@ -24,6 +26,8 @@ export interface SimStats {
   active: number;
   peakActive: number;
   queued: number;
+  promptTokens: number;
+  cachedTokens: number;
 }
 
 /** Decode slots and the queue in front of them, with the counters. */
@@ -38,6 +42,8 @@ export class Capacity {
     active: 0,
     peakActive: 0,
     queued: 0,
+    promptTokens: 0,
+    cachedTokens: 0,
   };
   readonly #maxBatch: number;
   readonly #waiting: Array<(at: number) => void> = [];
@@ -118,6 +124,7 @@ export class Capacity {
       stats.completed =
       stats.cancelled =
         0;
+    stats.promptTokens = stats.cachedTokens = 0;
     stats.peakHeld = stats.held;
     stats.peakActive = stats.active;
   }

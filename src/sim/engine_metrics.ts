@@ -4,16 +4,15 @@
  * arrival → admission, prefill = admission → first token, decode = first →
  * last token, inference = admission → last, e2e and TTFT from arrival, as
  * vLLM's v1 `IterationStats` takes them from the request's arrival), token
- * counters, finished requests, a KV cache and a prefix cache. Running and
- * waiting come from the capacity model (capacity.ts) when the page is drawn.
+ * counters, finished requests, a KV cache and the prefix cache's queries and
+ * hits. Running and waiting come from the capacity model (capacity.ts) when
+ * the page is drawn.
  *
  * The KV model: every admitted request holds its prompt tokens and the tokens
  * generated so far; usage is their sum over `kvCacheTokens`, at most 1.
- * The prefix cache: a prompt's text is cut into blocks of
- * {@link PREFIX_BLOCK_CHARS} characters, each keyed by a hash chained over
- * the blocks before it (as vLLM keys KV blocks by their prefix); at
- * admission the prompt's tokens are queried and the tokens of its leading
- * blocks already seen count as hits (in proportion to their characters).
+ * The prefix cache is the simulator's own (prefix_cache.ts, with
+ * `prefixCacheBlocks`): at admission a prompt's tokens are queried and the
+ * tokens it found cached count as hits (none without a cache).
  *
  * @module
  */
@@ -25,32 +24,16 @@ import {
   type VllmMetricsSnapshot,
 } from "./metrics_exposition.ts";
 
-/** Characters per prefix-cache block. */
-export const PREFIX_BLOCK_CHARS = 64;
-/** Prefix-cache blocks kept; the cache starts empty again beyond this (bounded memory). */
-const PREFIX_BLOCKS_MAX = 1_000_000;
-
 /** One request's progress, as the engine metrics follow it (times `performance.now()` ms). */
 export interface EngineRequest {
   readonly arrivedMs: number;
   readonly promptTokens: number;
-  readonly promptText: string;
+  /** Its prompt tokens the prefix cache held. */
+  readonly cachedTokens: number;
   admittedMs?: number;
   firstMs?: number;
   lastMs?: number;
   generated: number;
-}
-
-/** Chained 32-bit FNV-1a hashes of a text's whole blocks. */
-function blockKeys(text: string): number[] {
-  const keys: number[] = [];
-  let h = 0x811c9dc5;
-  const whole = Math.floor(text.length / PREFIX_BLOCK_CHARS) * PREFIX_BLOCK_CHARS;
-  for (let i = 0; i < whole; i++) {
-    h = Math.imul(h ^ text.charCodeAt(i), 0x01000193) >>> 0;
-    if ((i + 1) % PREFIX_BLOCK_CHARS === 0) keys.push(h);
-  }
-  return keys;
 }
 
 /** The simulator's engine-side counters and histograms, rendered in vLLM's names. */
@@ -58,7 +41,6 @@ export class EngineMetrics {
   readonly #model: string;
   readonly #kvCacheTokens: number;
   readonly #live = new Set<EngineRequest>();
-  readonly #prefix = new Set<number>();
   #prefixQueries = 0;
   #prefixHits = 0;
   #promptTokens = 0;
@@ -82,27 +64,23 @@ export class EngineMetrics {
   }
 
   /** A request arrived (before it waits for a slot). */
-  arrived(arrivedMs: number, prompt: { tokens: number; text: string }): EngineRequest {
-    return { arrivedMs, promptTokens: prompt.tokens, promptText: prompt.text, generated: 0 };
+  arrived(arrivedMs: number, prompt: { tokens: number; cachedTokens: number }): EngineRequest {
+    return {
+      arrivedMs,
+      promptTokens: prompt.tokens,
+      cachedTokens: prompt.cachedTokens,
+      generated: 0,
+    };
   }
 
-  /** It got a decode slot: it now holds KV cache, and its prompt is looked up in the prefix cache. */
+  /** It got a decode slot: it now holds KV cache, and its prompt's cached tokens count as prefix-cache hits. */
   admitted(r: EngineRequest, atMs: number): void {
     r.admittedMs = atMs;
     this.#live.add(r);
     this.#queue.observe((atMs - r.arrivedMs) / 1000);
     this.#promptTokens += r.promptTokens;
-    const keys = blockKeys(r.promptText);
-    let matched = 0;
-    while (matched < keys.length && this.#prefix.has(keys[matched]!)) matched++;
-    if (this.#prefix.size + keys.length > PREFIX_BLOCKS_MAX) this.#prefix.clear();
-    for (const k of keys) this.#prefix.add(k);
     this.#prefixQueries += r.promptTokens;
-    if (r.promptText.length > 0) {
-      this.#prefixHits += Math.floor(
-        (r.promptTokens * matched * PREFIX_BLOCK_CHARS) / r.promptText.length,
-      );
-    }
+    this.#prefixHits += r.cachedTokens;
   }
 
   /** `n` output tokens went out at `atMs` (one event). */

@@ -142,6 +142,52 @@ export function promptCounter(tokenizer: TextTokenizer | undefined): (body: Json
   return (body) => promptsOf(body).reduce((n, b) => n + count(b), 0);
 }
 
+/** A word's id when the simulator counts by words: a 31-bit hash of its text. */
+function wordId(word: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < word.length; i++) h = Math.imul(h ^ word.charCodeAt(i), 0x01000193);
+  return h >>> 1;
+}
+
+/**
+ * A body's prompt tokens as ids, for the prefix cache: with a tokenizer as a
+ * real server has them (chat messages through its chat template), else one id
+ * per whitespace-separated word (so its length is {@link simPromptTokens}).
+ */
+export function promptIdReader(tokenizer: TextTokenizer | undefined): (body: Json) => number[] {
+  const words = (s: string, out: number[]) => {
+    for (const w of s.split(/\s+/)) if (w) out.push(wordId(w));
+  };
+  const ids = (body: Json): number[] => {
+    if (Array.isArray(body.prompt)) return body.prompt as number[];
+    if (Array.isArray(body.messages)) {
+      const messages = body.messages as ChatMessage[];
+      const templated = tokenizer?.chatPrompt(messages);
+      if (templated !== undefined) return tokenizer!.encode(templated);
+      const out: number[] = [];
+      for (const m of body.messages as Json[]) {
+        const c = m?.content;
+        const texts = typeof c === "string"
+          ? [c]
+          : Array.isArray(c)
+          ? (c as Json[]).flatMap((p) => typeof p?.text === "string" ? [p.text] : [])
+          : [];
+        for (const t of texts) {
+          if (tokenizer) out.push(...tokenizer.encode(t));
+          else words(t, out);
+        }
+      }
+      return out;
+    }
+    const text = typeof body.prompt === "string" ? body.prompt : "";
+    if (tokenizer) return tokenizer.encode(text);
+    const out: number[] = [];
+    words(text, out);
+    return out;
+  };
+  return (body) => promptsOf(body).flatMap(ids);
+}
+
 /** `max_tokens` (or `max_completion_tokens`), `ignore_eos` and `min_tokens` as vLLM applies them. */
 function outputLength(body: Json, defaultTokens: number): number {
   const max = typeof body.max_tokens === "number"
@@ -154,6 +200,18 @@ function outputLength(body: Json, defaultTokens: number): number {
   if (typeof body.min_tokens === "number") n = Math.max(n, body.min_tokens);
   if (max !== undefined) n = Math.min(n, max);
   return Math.max(0, Math.floor(n));
+}
+
+/**
+ * The usage's `prompt_tokens_details` when the prefix cache is on, as vLLM
+ * writes it with `--enable-prompt-tokens-details`
+ * (vllm/entrypoints/openai/protocol.py `UsageInfo.prompt_tokens_details`, a
+ * `PromptTokenUsageInfo` with `cached_tokens`).
+ */
+function cachedDetails(r: WireResponse): string {
+  return r.cachedTokens !== undefined
+    ? `,"prompt_tokens_details":{"cached_tokens":${r.cachedTokens}}`
+    : "";
 }
 
 function openaiStream(chat: boolean, model: string, body: Json, r: WireResponse): WireStream {
@@ -188,7 +246,7 @@ function openaiStream(chat: boolean, model: string, body: Json, r: WireResponse)
       includeUsage
         ? `${head}],"usage":{"prompt_tokens":${r.promptTokens},"total_tokens":${
           r.promptTokens + r.reportedTokens
-        },"completion_tokens":${r.reportedTokens}}`
+        },"completion_tokens":${r.reportedTokens}${cachedDetails(r)}}`
         : undefined,
     end: () => DONE,
     errorEvent: () =>
@@ -220,6 +278,9 @@ function openaiWhole(
     prompt_tokens: r.promptTokens,
     total_tokens: r.promptTokens + r.reportedTokens,
     completion_tokens: r.reportedTokens,
+    ...(r.cachedTokens !== undefined
+      ? { prompt_tokens_details: { cached_tokens: r.cachedTokens } }
+      : {}),
   };
   const finishReason = r.tokens === body.max_tokens ? "length" : "stop";
   const created = Math.floor(Date.now() / 1000);

@@ -55,6 +55,8 @@ export interface RouterOptions {
   readonly stalledHeaders: Set<() => void>;
   /** The server played (its native routes); default `vllm`. */
   readonly server?: SimServerKind;
+  /** Called with each completions request's arrival (time origin + now, ms) and body as it is counted. */
+  readonly onArrival?: (arrivedMs: number, body: Json) => void;
 }
 
 /** Resolves after `ms`, or when `stalled`'s resolvers are called (at shutdown). */
@@ -129,6 +131,7 @@ export function simRouter(
     const invalid = wire.validate(body);
     if (invalid) return invalid;
     capacity.stats.requests++;
+    options.onArrival?.(performance.timeOrigin + arrived, body);
     const fault = options.faults.next();
     if (fault) {
       const early = await earlyFault(fault, {

@@ -17,7 +17,8 @@ import { loadTokenizer } from "../tokenizer/tokenizer.ts";
 import { Capacity, type SimStats } from "./capacity.ts";
 import { EngineMetrics } from "./engine_metrics.ts";
 import { FaultPicker } from "./faults.ts";
-import { promptCounter } from "./openai_wire.ts";
+import { promptCounter, promptIdReader } from "./openai_wire.ts";
+import { PrefixCache } from "./prefix_cache.ts";
 import { simRouter } from "./router.ts";
 import type { SimOptions } from "../sim_options.ts";
 import type { SendTimes, SimCore } from "./stream.ts";
@@ -57,7 +58,7 @@ export interface SimServer {
   shutdown(): Promise<void>;
 }
 
-/** Observers of the simulator's state, for tests. */
+/** What a test may observe of a simulator beyond its counters. */
 export interface SimHooks {
   /**
    * Called after every change of the running (decoding) or waiting (queued)
@@ -65,6 +66,12 @@ export interface SimHooks {
    * + performance.now()`): the ground truth `/metrics` reports.
    */
   onCounts?: (tMs: number, running: number, waiting: number) => void;
+  /**
+   * Called with each completions request's arrival on the send stamps' axis
+   * (`performance.timeOrigin` + now, ms), stamped before its body is read,
+   * and the parsed body.
+   */
+  onArrival?(arrivedMs: number, body: Record<string, unknown>): void;
 }
 
 /** Starts the simulator and resolves once it listens. */
@@ -73,7 +80,7 @@ export async function startSimulator(
   hooks: SimHooks = {},
 ): Promise<SimServer> {
   const tokenizer = options.tokenizer ? await loadTokenizer(options.tokenizer) : undefined;
-  const promptTokens = promptCounter(tokenizer);
+  const countPrompt = promptCounter(tokenizer);
   const opts = {
     model: options.model ?? "sim-model",
     ttftMs: options.ttftMs ?? 50,
@@ -87,6 +94,8 @@ export async function startSimulator(
     seed: options.seed ?? 0,
     usageScale: options.usageScale ?? 1,
     kvCacheTokens: options.kvCacheTokens ?? DEFAULT_KV_CACHE_TOKENS,
+    prefixCacheBlocks: options.prefixCacheBlocks ?? 0,
+    prefixBlockTokens: options.prefixBlockTokens ?? 16,
   };
   const random = new Random(opts.seed);
   const onCounts = hooks.onCounts;
@@ -101,13 +110,29 @@ export async function startSimulator(
   const stalled = new Set<ReadableStreamDefaultController<Uint8Array>>();
   const stalledHeaders = new Set<() => void>();
   let idCounter = 0;
+  const cache = opts.prefixCacheBlocks > 0
+    ? new PrefixCache(opts.prefixCacheBlocks, opts.prefixBlockTokens)
+    : undefined;
+  const promptIds = promptIdReader(tokenizer);
   const core: SimCore = {
     pacing: opts,
     scheduler,
     capacity,
     metrics: new EngineMetrics(opts.model, opts.kvCacheTokens),
     jitter: () => opts.jitterMs === 0 ? 0 : (random.next() * 2 - 1) * opts.jitterMs,
-    promptTokens,
+    prefill(body) {
+      const stats = capacity.stats;
+      if (!cache) {
+        const promptTokens = countPrompt(body);
+        stats.promptTokens += promptTokens;
+        return { promptTokens };
+      }
+      const ids = promptIds(body);
+      const cachedTokens = cache.admit(ids);
+      stats.promptTokens += ids.length;
+      stats.cachedTokens += cachedTokens;
+      return { promptTokens: ids.length, cachedTokens };
+    },
     nextId: () => ++idCounter,
     faultAfterTokens: options.faults?.afterTokens ?? 2,
     openStreams,
@@ -121,6 +146,7 @@ export async function startSimulator(
     faultPlan: options.faults,
     stalledHeaders,
     ...(options.server ? { server: options.server } : {}),
+    ...(hooks.onArrival ? { onArrival: hooks.onArrival } : {}),
   });
 
   return new Promise((resolve, reject) => {

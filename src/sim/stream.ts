@@ -28,6 +28,19 @@ export interface Pacing {
 
 type Controller = ReadableStreamDefaultController<Uint8Array>;
 
+/** A prompt's tokens, and (with a prefix cache) how many of them were cached. */
+export interface Prefill {
+  readonly promptTokens: number;
+  /** Absent without a prefix cache. */
+  readonly cachedTokens?: number;
+}
+
+/** Time to the first token: TTFT plus the prefill of the prompt's uncached tokens, plus jitter. */
+function firstTokenMs(core: SimCore, prefill: Prefill): number {
+  const computed = prefill.promptTokens - (prefill.cachedTokens ?? 0);
+  return Math.max(0, core.pacing.ttftMs + computed * core.pacing.prefillMsPerToken + core.jitter());
+}
+
 /** What responses share: the clock-driven scheduler, capacity, jitter and open streams. */
 export interface SimCore {
   readonly pacing: Pacing;
@@ -37,8 +50,8 @@ export interface SimCore {
   readonly metrics: EngineMetrics;
   /** ± jitter of TTFT and each gap (seeded; draws in schedule order). */
   jitter(): number;
-  /** The prompt's tokens as the simulator counts them. */
-  promptTokens(body: Json): number;
+  /** The prompt's tokens as the simulator counts them, and those its prefix cache held. */
+  prefill(body: Json): Prefill;
   /** The next response number. */
   nextId(): number;
   /** Tokens sent before a mid-stream fault. */
@@ -95,12 +108,6 @@ function tokenText(i: number, seed: number): string {
   return WORDS[(i * 7 + seed) % WORDS.length]!;
 }
 
-/** The part of a counted body the prefix cache keys on: the messages or the prompt. */
-function promptText(counted: Json): string {
-  const p = counted.messages ?? counted.prompt ?? counted.input ?? counted;
-  return typeof p === "string" ? p : JSON.stringify(p);
-}
-
 /** One streamed response, paced on the core's scheduler, with `fault` injected if given. */
 export function streamResponse(
   core: SimCore,
@@ -114,13 +121,16 @@ export function streamResponse(
   let faulted = false;
   const n = wire.outputLength(body, pacing.outputTokens);
   const counted = wire.countBody?.(body) ?? body;
-  const prompt = core.promptTokens(counted);
-  const engine = core.metrics.arrived(arrived, { tokens: prompt, text: promptText(counted) });
+  const prefill = core.prefill(counted);
+  const engine = core.metrics.arrived(arrived, {
+    tokens: prefill.promptTokens,
+    cachedTokens: prefill.cachedTokens ?? 0,
+  });
   const reported = Math.round(n * pacing.usageScale);
   const events: WireStream = wire.stream(body, {
     id: core.nextId(),
     tokens: n,
-    promptTokens: prompt,
+    ...prefill,
     reportedTokens: reported,
     arrivedMs: performance.timeOrigin + arrived,
   });
@@ -248,8 +258,7 @@ export function streamResponse(
     admitted = true;
     if (closed) return;
     core.metrics.admitted(engine, admittedAt);
-    const first = admittedAt +
-      Math.max(0, pacing.ttftMs + prompt * pacing.prefillMsPerToken + core.jitter());
+    const first = admittedAt + firstTokenMs(core, prefill);
     if (n === 0) {
       scheduler.at(first, finish);
       return;
@@ -301,14 +310,16 @@ export function wholeResponse(
   const { pacing } = core;
   core.capacity.hold();
   const n = wire.outputLength(body, pacing.outputTokens);
-  const counted = wire.countBody?.(body) ?? body;
-  const prompt = core.promptTokens(counted);
-  const engine = core.metrics.arrived(arrived, { tokens: prompt, text: promptText(counted) });
+  const prefill = core.prefill(wire.countBody?.(body) ?? body);
+  const engine = core.metrics.arrived(arrived, {
+    tokens: prefill.promptTokens,
+    cachedTokens: prefill.cachedTokens ?? 0,
+  });
   const reported = Math.round(n * pacing.usageScale);
   return new Promise((resolve) => {
     core.capacity.admit(arrived, (start) => {
       core.metrics.admitted(engine, start);
-      const first = Math.max(0, pacing.ttftMs + prompt * pacing.prefillMsPerToken + core.jitter());
+      const first = firstTokenMs(core, prefill);
       const total = first + Math.max(0, n - 1) * pacing.itlMs;
       core.scheduler.at(start + total, () => {
         // Decoded in the engine on the same pacing, answered whole at the end.
@@ -320,7 +331,7 @@ export function wholeResponse(
           id: core.nextId(),
           text,
           tokens: n,
-          promptTokens: prompt,
+          ...prefill,
           reportedTokens: reported,
           arrivedMs: performance.timeOrigin + arrived,
         });
@@ -329,7 +340,7 @@ export function wholeResponse(
         const extra = wire.wholeHeaders?.({
           id: 0,
           tokens: n,
-          promptTokens: prompt,
+          ...prefill,
           reportedTokens: reported,
           arrivedMs: performance.timeOrigin + arrived,
           queueMs: start - arrived,

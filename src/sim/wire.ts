@@ -83,6 +83,8 @@ export interface WireResponse {
   /** Output tokens. */
   readonly tokens: number;
   readonly promptTokens: number;
+  /** Prompt tokens the prefix cache held; absent without a cache. */
+  readonly cachedTokens?: number;
   /** The completion tokens reported (`usageScale` applied). */
   readonly reportedTokens: number;
   /** When the request arrived, on the send stamps' axis (`performance.timeOrigin` + now, ms). */

@@ -61,7 +61,12 @@ Deno.test("simulator /metrics: a request cancelled while queued leaves the waiti
 });
 
 Deno.test("simulator /metrics: KV usage counts the running requests' tokens, and a repeated prompt hits the prefix cache", async () => {
-  const sim = await startSimulator({ ttftMs: 5, itlMs: 40, kvCacheTokens: 1000 });
+  const sim = await startSimulator({
+    ttftMs: 5,
+    itlMs: 40,
+    kvCacheTokens: 1000,
+    prefixCacheBlocks: 100,
+  });
   try {
     const prompt = "word ".repeat(200);
     const a = await chat(sim.url, prompt);
@@ -74,8 +79,12 @@ Deno.test("simulator /metrics: KV usage counts the running requests' tokens, and
     await a.text();
     await (await chat(sim.url, prompt)).text();
     m = await scrape(sim.url);
+    // The /metrics counters are the simulator's prefix cache's: the second prompt found every
+    // whole 16-token block of the first, exactly as /sim/stats counts it.
     const queries = m.get("vllm:prefix_cache_queries_total")!;
     const hits = m.get("vllm:prefix_cache_hits_total")!;
+    const stats = sim.stats();
+    assertEquals([queries, hits], [stats.promptTokens, stats.cachedTokens]);
     assert(hits > 0.4 * queries && hits <= queries / 2, `hits ${hits} of ${queries}`);
     assertEquals(m.get("vllm:kv_cache_usage_perc"), 0, "nothing running");
   } finally {
