@@ -7,14 +7,21 @@
 
 import { isServebenchWorker } from "./src/worker_entry.ts";
 import { allFailedLines, RUN_HELP, runCommand } from "./src/cli/run.ts";
-import { REPORT_HELP, reportCommand } from "./src/cli/report.ts";
+import { REPORT_HELP, reportCommand, type ReportResult } from "./src/cli/report.ts";
 import { breachLines } from "./src/cli/_report_flags.ts";
 import { SIM_HELP, simCommand } from "./src/cli/sim.ts";
 import { LIST_HELP, listCommand } from "./src/cli/list.ts";
 import { MAIN_HELP, VERSION } from "./src/cli/help.ts";
 import { ExitCode, UsageError } from "./src/errors.ts";
+import type { Dialect } from "./src/cli/_compat_flags.ts";
 
-const COMMANDS = ["run", "sim", "report", "list", "help", "version"];
+const COMMANDS = ["run", "perf", "serving_perf_eval", "sim", "report", "list", "help", "version"];
+
+/** Other tools' commands that are `run` with their flags: EvalScope's `perf`, LLM-Eval's `serving_perf_eval`. */
+const DIALECTS: Readonly<Record<string, Dialect>> = {
+  perf: "evalscope",
+  serving_perf_eval: "llm-eval",
+};
 
 /** Prints the `--fail-on` conditions that held; returns the exit code. */
 function gateExit(lines: string[]): number {
@@ -48,6 +55,8 @@ async function main(args: string[]): Promise<number> {
       const sub = first === "help" ? args[1] : undefined;
       const helps: Record<string, string> = {
         run: RUN_HELP,
+        perf: RUN_HELP,
+        serving_perf_eval: RUN_HELP,
         sim: SIM_HELP,
         report: REPORT_HELP,
         list: LIST_HELP,
@@ -62,8 +71,8 @@ async function main(args: string[]): Promise<number> {
     if (!first.startsWith("-") && !COMMANDS.includes(first)) {
       throw new UsageError(`Unknown command "${first}": expected one of ${COMMANDS.join(", ")}`);
     }
-    // Flags alone mean "run"; AISBench's "--mode perf_viz --reuse <ts>" means "report".
-    const command = first.startsWith("-") ? (args.includes("--mode") ? "report" : "run") : first;
+    // Flags alone mean "run" (AISBench's command line, --mode perf_viz included).
+    const command = first.startsWith("-") ? "run" : first;
     const rest = first.startsWith("-") ? args : args.slice(1);
     if (command === "list") {
       listCommand(rest, print);
@@ -100,8 +109,12 @@ async function main(args: string[]): Promise<number> {
     Deno.addSignalListener("SIGINT", onSignal);
     Deno.addSignalListener("SIGTERM", onSignal);
     const encoder = new TextEncoder();
+    const dialect = DIALECTS[command];
+    let recomputed: ReportResult | undefined;
     const result = await runCommand(rest, {
       print,
+      recomputed: (r) => recomputed = r,
+      ...(dialect ? { dialect } : {}),
       env: (name) => Deno.env.get(name),
       signal: controller.signal,
       progress: {
@@ -111,6 +124,7 @@ async function main(args: string[]): Promise<number> {
     });
     Deno.removeSignalListener("SIGINT", onSignal);
     Deno.removeSignalListener("SIGTERM", onSignal);
+    if (recomputed) return gateExit(breachLines(recomputed.reports));
     if (result?.interrupted || controller.signal.aborted) return ExitCode.interrupted;
     if (!result) return ExitCode.ok;
     const gate = gateExit(breachLines(result.tasks.map((t) => t.report)));

@@ -60,7 +60,8 @@ export interface ReportResult {
   reports: TaskReport[];
 }
 
-function findRunDir(reuse: string, workDir: string): string {
+/** The run folder `--reuse` names: a folder, or a timestamp under `workDir`. */
+export function findRunDir(reuse: string, workDir: string): string {
   for (const candidate of [reuse, `${workDir}/${reuse}`]) {
     try {
       if (Deno.statSync(candidate).isDirectory) return candidate.replace(/\/+$/, "");
@@ -90,11 +91,16 @@ function findTraces(runDir: string): string[] {
   return traces;
 }
 
-/** Recomputes the reports of a run folder from its traces. */
+/**
+ * Recomputes the reports of a run folder from its traces. `options.logLine`
+ * adds AISBench's log lines (`--mode perf_viz`): each task's heading and
+ * where its files are.
+ */
 export async function recomputeRun(
   runDir: string,
   settings: ReportSettings,
   print: (text: string) => void,
+  options: { logLine?: (message: string) => string } = {},
 ): Promise<ReportResult> {
   const traces = [];
   for (const path of findTraces(runDir)) traces.push({ path, header: await readTraceHeader(path) });
@@ -108,11 +114,19 @@ export async function recomputeRun(
     const report = await reportTrace(t.path, { settings, paths, reporters: reporters.task });
     const id = report.identity;
     print(`\n${id.model_abbr} × ${id.output_name} — ${report.requests} requests from ${t.path}`);
+    if (options.logLine) {
+      print(options.logLine(`Performance Results of task: ${id.model_abbr}/${id.output_name}:`));
+    }
     print(report.text);
     reports.push(report);
   }
   const written = reportRun({ runDir, settings, tasks: reports }, { reporters: reporters.run });
   print(`\nRecomputed ${reports.length} task(s) in ${runDir}\n  summary: ${written.summary_json}`);
+  if (options.logLine) {
+    for (const dir of new Set(traces.map((t) => t.path.slice(0, t.path.lastIndexOf("/"))))) {
+      print(options.logLine(`Performance Result files locate in ${dir}.`));
+    }
+  }
   return { runDir, reports };
 }
 

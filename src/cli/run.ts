@@ -26,7 +26,21 @@ import {
   parseFlags,
   renderFlagHelp,
 } from "./args.ts";
-import { gateFlagValues, outputFlagValues, REPORT_FLAGS } from "./_report_flags.ts";
+import {
+  gateFlagValues,
+  outputFlagValues,
+  REPORT_FLAGS,
+  reportSettingsFromFlags,
+} from "./_report_flags.ts";
+import {
+  applyCompatFlags,
+  COMPAT_FLAGS,
+  type Dialect,
+  openaiApi,
+  uploadRefusal,
+} from "./_compat_flags.ts";
+import { findRunDir, recomputeRun, type ReportResult } from "./report.ts";
+import { aisbenchLogLine } from "../report/ais_log.ts";
 
 /** Flags that select configs. */
 const SELECT_FLAGS = [
@@ -91,9 +105,9 @@ export const RUN_FLAGS = [
   {
     name: "api",
     type: "string",
-    choices: [...API_KINDS, "auto"],
+    choices: [...API_KINDS, "auto", "openai"],
     help:
-      "Which API to call; auto probes the server (GET /info, /props, /get_model_info, /api/version, /v1/models) and picks its richest streaming API.",
+      "Which API to call (openai, EvalScope's name: the --url's route picks chat or completions, default chat); auto probes the server (GET /info, /props, /get_model_info, /api/version, /v1/models) and picks its richest streaming API.",
     defaultText: "the --url's route (/generate_stream, /completion, …), else the config's",
   },
   {
@@ -184,6 +198,7 @@ export const RUN_FLAGS = [
   },
   {
     name: "number",
+    short: "n",
     type: "integers",
     aliasOf: "num-prompts",
     value: "N [N …]",
@@ -347,6 +362,7 @@ export const RUN_FLAGS = [
     type: "boolean",
     help: "Print task logs to the screen instead of logs/, and error causes.",
   },
+  ...COMPAT_FLAGS,
 ] as const satisfies readonly FlagSpec[];
 
 /** The values of `servebench run` flags, typed by {@link RUN_FLAGS} (the input of {@link planFromFlags}). */
@@ -410,7 +426,7 @@ export function planInputs(
   set("configDir", values["config-dir"]);
   set("url", values.url);
   set("model", values.model);
-  set("api", values.api);
+  set("api", values.api === "openai" ? openaiApi(values.url) : values.api);
   set("apiKey", values["api-key"]);
   set("headers", values.header);
   set("stream", values.stream);
@@ -451,25 +467,101 @@ function runFlagProblems(values: RunFlagValues): string[] {
 /**
  * Builds a validated Plan from typed `run` flags (`{ url, concurrency: [8] }`);
  * every problem is reported at once. `options.extra` holds the shapes' own
- * flags (`ramp-step`, …) by name.
+ * flags (`ramp-step`, …) by name; `options.dialect` the tool whose command
+ * line it is (its defaults apply).
  */
 export function planFromFlags(
   values: RunFlagValues,
   env: (name: string) => string | undefined = () => undefined,
-  options: { extra?: ParsedFlags<typeof RUN_FLAGS>["extra"] } = {},
+  options: { extra?: ParsedFlags<typeof RUN_FLAGS>["extra"]; dialect?: Dialect } = {},
 ): Plan {
   const problems: string[] = runFlagProblems(values);
   const gates = gateFlagValues(values, problems);
   const inputs = planInputs(values, options.extra);
+  applyCompatFlags(values, inputs, {
+    env,
+    problems,
+    ...(options.dialect ? { dialect: options.dialect } : {}),
+  });
   if (gates.slo) inputs.slo = gates.slo;
   if (gates.failOn) inputs.failOn = gates.failOn;
   return resolvePlan(inputs, env, { earlier: problems });
 }
 
+/** One of LLM-Eval's tests: its load flags and the suffix its task names get. */
+interface LlmEvalTest {
+  concurrency: number;
+  /** Requests/s as given; `-1`: no arrival schedule, a closed loop at the concurrency. */
+  rate: string;
+  label: string;
+}
+
+/**
+ * LLM-Eval's tests: one (`--perf-test-type single`), or one per value of
+ * `--concurrency-list` or `--request-rate-list` (`multiple`). Defaults as its
+ * guide: concurrency 1, rate inf. A rate of -1 means no arrival schedule (a
+ * closed loop at the concurrency: the next request starts as one ends).
+ */
+export function llmEvalTests(values: RunFlagValues): LlmEvalTest[] {
+  const concurrency = values.concurrency ?? [1];
+  const rates = values["request-rate"] ?? ["inf"];
+  const multiple = values["perf-test-type"] === "multiple";
+  if (!multiple && (concurrency.length > 1 || rates.length > 1)) {
+    throw new UsageError(
+      `--${
+        concurrency.length > 1 ? "concurrency-list" : "request-rate-list"
+      }: several tests need --perf-test-type multiple`,
+    );
+  }
+  if (concurrency.length > 1 && rates.length > 1) {
+    throw new UsageError(
+      "--concurrency-list: give a list of concurrencies or of request rates, not both",
+    );
+  }
+  const tests = concurrency.length > 1
+    ? concurrency.map((c) => ({ concurrency: c, rate: rates[0]! }))
+    : rates.map((r) => ({ concurrency: concurrency[0]!, rate: r }));
+  return tests.map((t) => ({
+    ...t,
+    label: t.rate === "-1" ? `c${t.concurrency}` : `c${t.concurrency}_r${t.rate}`,
+  }));
+}
+
+/** LLM-Eval's tests as one plan: each test's tasks, named `<dataset>_<test>` when there are several. */
+function llmEvalPlan(
+  values: RunFlagValues,
+  env: (name: string) => string | undefined,
+  extra: ParsedFlags<typeof RUN_FLAGS>["extra"],
+): Plan {
+  const tests = llmEvalTests(values);
+  const plans = tests.map((t) => {
+    const { "request-rate": _rates, ...rest } = values;
+    const one: RunFlagValues = {
+      ...rest,
+      concurrency: [t.concurrency],
+      ...(t.rate === "-1" ? {} : { "request-rate": [t.rate] }),
+    };
+    const plan = planFromFlags(one, env, { extra, dialect: "llm-eval" });
+    if (tests.length > 1) {
+      for (const task of plan.tasks) task.outputName = `${task.outputName}_${t.label}`;
+    }
+    return plan;
+  });
+  return { ...plans[0]!, tasks: plans.flatMap((p) => p.tasks) };
+}
+
 /** The `--search` table: task type, name and config source. */
-export function searchTable(values: RunFlagValues): string {
+export function searchTable(
+  values: RunFlagValues,
+  options: { dialect?: Dialect; env?: (name: string) => string | undefined } = {},
+): string {
   const problems: string[] = [];
   const inputs = planInputs(values);
+  applyCompatFlags(values, inputs, {
+    env: options.env ?? (() => undefined),
+    problems,
+    ...(options.dialect ? { dialect: options.dialect } : {}),
+  });
   const sel = select(inputs, problems);
   if (problems.length) throw new UsageError(problems);
   const rows: string[][] = [];
@@ -512,15 +604,88 @@ export interface RunIo {
   signal?: AbortSignal;
   /** Where progress is drawn (main: stdout); absent → none. */
   progress?: ProgressSink;
+  /** The tool whose command started the run (`perf`: EvalScope, `serving_perf_eval`: LLM-Eval). */
+  dialect?: Dialect;
+  /** The clock of AISBench-style log lines; default `new Date()`. */
+  now?: () => Date;
+  /** Receives what `--mode perf_viz` recomputed (runCommand then returns undefined). */
+  recomputed?: (result: ReportResult) => void;
 }
 
-/** Runs `servebench run`. Returns undefined when only help or `--search` was shown. */
+/** Flags that mean something with `--mode perf_viz` (a recomputation): the rest are errors. */
+const PERF_VIZ_FLAGS = new Set([
+  "mode",
+  "reuse",
+  "work-dir",
+  "debug",
+  "summarizer",
+  "stats",
+  "percentiles",
+  "token-count",
+  "slo",
+  "fail-on",
+  "junit",
+  // The original run's selection and load, accepted so the command can be repeated as it was.
+  "models",
+  "datasets",
+  "dataset",
+  "config-dir",
+  "pressure",
+  "pressure-time",
+  "num-prompts",
+]);
+
+/** The run's selection flags given to `--mode perf_viz`: they are the run's, read from its traces. */
+const PERF_VIZ_SELECTION = [
+  "models",
+  "datasets",
+  "dataset",
+  "pressure",
+  "pressure-time",
+  "num-prompts",
+];
+
+/** `--mode perf_viz --reuse TS`: the run recomputed from its traces, nothing sent. */
+async function perfViz(values: RunFlagValues, io: RunIo): Promise<ReportResult> {
+  const problems: string[] = [];
+  for (const key of Object.keys(values)) {
+    if (!PERF_VIZ_FLAGS.has(key)) {
+      problems.push(`--${key}: not used with --mode perf_viz (it recomputes a finished run)`);
+    }
+  }
+  if (values.reuse === undefined) {
+    problems.push("--mode perf_viz: needs --reuse TS (the timestamp of the run to recompute)");
+  }
+  const settings = reportSettingsFromFlags(values, problems);
+  if (problems.length || values.reuse === undefined) throw new UsageError(problems);
+  const runDir = findRunDir(values.reuse, values["work-dir"] ?? "outputs/default");
+  const given = PERF_VIZ_SELECTION.filter((k) => Object.hasOwn(values, k));
+  if (given.length) {
+    io.print(
+      `note: --mode perf_viz: ${
+        given.map((k) => `--${k}`).join(", ")
+      } are those of the run; its tasks and load are read from its traces`,
+    );
+  }
+  const logLine = aisbenchLogLine(io.now);
+  return await recomputeRun(runDir, settings, io.print, { logLine });
+}
+
+/**
+ * Runs `servebench run` (and `perf`, `serving_perf_eval`, AISBench's
+ * `--mode …`). Returns undefined when only help or `--search` was shown, or
+ * when `--mode perf_viz` recomputed a run (given to `io.recomputed`).
+ */
 export async function runCommand(
   argv: readonly string[],
   io: RunIo,
 ): Promise<RunResult | undefined> {
   const { values, extra, positionals, help } = parseFlags(argv, RUN_FLAGS, {
-    command: "servebench run",
+    command: io.dialect === "evalscope"
+      ? "servebench perf"
+      : io.dialect === "llm-eval"
+      ? "servebench serving_perf_eval"
+      : "servebench run",
     extra: SHAPE_FLAGS,
   });
   if (help) {
@@ -532,18 +697,38 @@ export async function runCommand(
       `Unexpected argument "${positionals[0]}" for "servebench run" (see servebench run --help)`,
     );
   }
+  const upload = uploadRefusal(values);
+  if (upload) throw upload;
+  const mode = values.mode;
+  if (mode !== undefined && mode !== "perf" && mode !== "perf_viz") {
+    throw new UsageError(
+      `--mode ${mode}: accuracy evaluation is not part of servebench, which measures performance: use --mode perf (a run) or --mode perf_viz --reuse TS (recompute one)`,
+    );
+  }
+  const logLine = mode !== undefined ? aisbenchLogLine(io.now) : undefined;
   if (values.search === true) {
-    io.print(searchTable(values));
+    if (logLine) io.print(logLine("Searching configs..."));
+    io.print(searchTable(values, { env: io.env, ...(io.dialect ? { dialect: io.dialect } : {}) }));
+    return undefined;
+  }
+  if (mode === "perf_viz") {
+    io.recomputed?.(await perfViz(values, io));
     return undefined;
   }
   const problems: string[] = [];
+  if (values.reuse !== undefined) {
+    problems.push("--reuse: recomputes a run with --mode perf_viz (or servebench report --reuse)");
+  }
   const outputs = outputFlagValues(values, problems);
   if (problems.length) throw new UsageError(problems);
-  const plan = planFromFlags(values, io.env, { extra });
-  return await runBenchmark(plan, {
+  const plan = io.dialect === "llm-eval"
+    ? llmEvalPlan(values, io.env, extra)
+    : planFromFlags(values, io.env, { extra, ...(io.dialect ? { dialect: io.dialect } : {}) });
+  const result = await runBenchmark(plan, {
     ...outputs,
     print: io.print,
     debug: values.debug === true,
+    ...(logLine ? { logLine } : {}),
     ...(io.signal ? { signal: io.signal } : {}),
     ...(io.progress && values.quiet !== true
       ? {
@@ -553,4 +738,5 @@ export async function runCommand(
       }
       : {}),
   });
+  return result;
 }

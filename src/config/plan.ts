@@ -149,6 +149,8 @@ export interface Plan {
   workers?: number;
   /** How requests travel (`--transport`); a model with `insecure` always uses `node`. */
   transport: TransportKind;
+  /** Notes on accepted config fields that have no effect here, printed before the run. */
+  notes?: string[];
 }
 
 /** The model task as it may be written: no key, secret headers and URL credentials redacted. */
