@@ -353,6 +353,11 @@ export function applyCompatFlags(
     inputs.timeoutS = (connect ?? 600) + (read ?? 600);
   }
   if (values.backend !== undefined && inputs.api === undefined) inputs.api = openaiApi(values.url);
+  if (dialect === "evalscope") {
+    // EvalScope's defaults: results under outputs/<timestamp>/, its percentile table printed.
+    inputs.workDir ??= "outputs";
+    inputs.percentiles ??= true;
+  }
   if (dialect === "llm-eval") {
     // LLM-Eval's defaults: 10 prompts, results under ~/.cache/llm_eval/serving_perf_eval_result.
     inputs.numPrompts ??= [10];

@@ -41,6 +41,8 @@ import {
 } from "./_compat_flags.ts";
 import { findRunDir, recomputeRun, type ReportResult } from "./report.ts";
 import { aisbenchLogLine } from "../report/ais_log.ts";
+import { writeEvalscopeFiles } from "../report/evalscope_files.ts";
+import { writeLlmEvalFiles } from "../report/llm_eval_files.ts";
 
 /** Flags that select configs. */
 const SELECT_FLAGS = [
@@ -724,9 +726,17 @@ export async function runCommand(
   const plan = io.dialect === "llm-eval"
     ? llmEvalPlan(values, io.env, extra)
     : planFromFlags(values, io.env, { extra, ...(io.dialect ? { dialect: io.dialect } : {}) });
+  // EvalScope keeps the console output as benchmark.log beside its files.
+  const console: string[] = [];
+  const print = io.dialect === "evalscope"
+    ? (text: string) => {
+      console.push(text);
+      io.print(text);
+    }
+    : io.print;
   const result = await runBenchmark(plan, {
     ...outputs,
-    print: io.print,
+    print,
     debug: values.debug === true,
     ...(logLine ? { logLine } : {}),
     ...(io.signal ? { signal: io.signal } : {}),
@@ -738,5 +748,36 @@ export async function runCommand(
       }
       : {}),
   });
+  await dialectFiles(result, { values, io: { ...io, print }, console });
   return result;
+}
+
+/** EvalScope's or LLM-Eval's own result files beside servebench's, when started as that tool. */
+async function dialectFiles(
+  result: RunResult,
+  context: { values: RunFlagValues; io: RunIo; console: readonly string[] },
+): Promise<void> {
+  const { values, io } = context;
+  const done = result.tasks.flatMap((o) =>
+    o.report.summary ? [{ task: o.task, paths: o.paths, summary: o.report.summary }] : []
+  );
+  let written: string[] = [];
+  if (io.dialect === "evalscope") {
+    const name = values.name ?? (values.model || result.tasks[0]?.servedModel || "model");
+    written = writeEvalscopeFiles(result.runDir, { name, tasks: done, log: context.console });
+  } else if (io.dialect === "llm-eval") {
+    written = await writeLlmEvalFiles(result.runDir, {
+      tasks: result.tasks.map((o) => ({
+        task: o.task,
+        paths: o.paths,
+        ...(o.report.summary ? { summary: o.report.summary } : {}),
+      })),
+      saveData: values["save-data"] === true,
+    });
+  }
+  if (written.length) {
+    io.print(
+      `  ${io.dialect === "evalscope" ? "EvalScope" : "LLM-Eval"} files: ${written.join("\n    ")}`,
+    );
+  }
 }
