@@ -643,6 +643,10 @@ async function runTask(
   }
   print(report.text);
   log(report.text);
-  if (!options.debug) Deno.writeTextFileSync(paths.log, lines.join("\n") + "\n");
+  if (!options.debug) {
+    // With --debug the log went to the screen: no logs/ folder, as AISBench.
+    Deno.mkdirSync(paths.log.slice(0, paths.log.lastIndexOf("/")), { recursive: true });
+    Deno.writeTextFileSync(paths.log, lines.join("\n") + "\n");
+  }
   return { task, paths, servedModel: prepared.servedModel, report };
 }

@@ -111,6 +111,16 @@ function findPy(dir: string, name: string): string | undefined {
   return undefined;
 }
 
+/** Records of a JSONL file (its non-blank lines); undefined when it cannot be read. */
+function jsonlRecords(path: string | undefined): number | undefined {
+  if (path === undefined) return undefined;
+  try {
+    return Deno.readTextFileSync(path).split("\n").filter((l) => l.trim() !== "").length;
+  } catch {
+    return undefined;
+  }
+}
+
 function firstFile(paths: readonly string[]): string | undefined {
   return paths.find((p) => {
     try {
@@ -133,23 +143,30 @@ function aisbenchDatasetTask(ref: string): Record<string, unknown> | undefined {
   if (gsm8k) {
     const test = ["ais_bench/datasets/gsm8k/test.jsonl", "datasets/gsm8k/test.jsonl"];
     const train = firstFile(["ais_bench/datasets/gsm8k/train.jsonl", "datasets/gsm8k/train.jsonl"]);
+    const path = firstFile(test);
+    // AISBench sends the whole test split (the demo task its first 8 questions).
+    const records = jsonlRecords(path);
+    const count = records === undefined ? undefined : gsm8k[1] ? Math.min(8, records) : records;
     return {
       abbr: "gsm8kdataset",
       type: "gsm8k",
-      path: firstFile(test) ?? test[0],
+      path: path ?? test[0],
       ...(train !== undefined ? { train_path: train } : {}),
       shots: Number(gsm8k[2]),
-      ...(gsm8k[1] ? { request_count: 8 } : {}),
+      ...(count ? { request_count: count } : {}),
     };
   }
   const aime = /^aime2024_gen_(\d+)_shot_(str|chat_prompt)$/.exec(ref);
   if (aime) {
     const files = ["ais_bench/datasets/aime/aime.jsonl", "datasets/aime/aime.jsonl"];
+    const path = firstFile(files);
+    const count = jsonlRecords(path);
     return {
       abbr: "aime2024dataset",
       type: "gsm8k",
-      path: firstFile(files) ?? files[0],
+      path: path ?? files[0],
       shots: Number(aime[1]),
+      ...(count ? { request_count: count } : {}),
     };
   }
   return undefined;

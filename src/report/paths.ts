@@ -86,7 +86,7 @@ export function taskPathsOfTrace(runDir: string, tracePath: string): TaskPaths {
   return filesOf(parts.slice(0, -1).join("/"), logDir, stem, tracePath);
 }
 
-/** Lays out (and creates the folders of) one task's files. */
+/** Lays out (and creates the folder of) one task's files; its log folder is made when the log is written. */
 export function taskPaths(
   runDir: string,
   task: { modelAbbr: string; name: string },
@@ -96,6 +96,5 @@ export function taskPaths(
   const dir = `${runDir}/performances/${abbr}`;
   const logDir = `${runDir}/logs/performance/${abbr}`;
   Deno.mkdirSync(dir, { recursive: true });
-  Deno.mkdirSync(logDir, { recursive: true });
   return filesOf(dir, logDir, stem, `${dir}/${stem}${TRACE_SUFFIX}`);
 }
