@@ -357,6 +357,7 @@ export function applyCompatFlags(
     // EvalScope's defaults: results under outputs/<timestamp>/, its percentile table printed.
     inputs.workDir ??= "outputs";
     inputs.percentiles ??= true;
+    inputs.numPrompts ??= [1000]; // EvalScope's --number default
   }
   if (dialect === "llm-eval") {
     // LLM-Eval's defaults: 10 prompts, results under ~/.cache/llm_eval/serving_perf_eval_result.

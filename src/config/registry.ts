@@ -172,6 +172,39 @@ function aisbenchDatasetTask(ref: string): Record<string, unknown> | undefined {
   return undefined;
 }
 
+/**
+ * EvalScope's dataset names that need no hub, as dataset configs reading
+ * the `--dataset-path` file (`evalscope/perf/plugin/datasets/*.py`: openqa
+ * takes each JSONL record's `question`, longalpaca each list item's
+ * `instruction`, line_by_line and custom each line). `speed_benchmark` and
+ * `random_vl` are refused with the reason.
+ */
+function evalscopeDataset(ref: string): Record<string, unknown> | undefined {
+  switch (ref) {
+    case "openqa":
+      return { abbr: ref, type: "jsonl", path: "open_qa.jsonl", prompt_field: "question" };
+    case "longalpaca":
+      return { abbr: ref, type: "jsonl", path: "LongAlpaca-12k.json", prompt_field: "instruction" };
+    case "line_by_line":
+    case "custom":
+      return { abbr: ref, type: "text_lines", path: `${ref}.txt` };
+    case "speed_benchmark":
+    case "random_vl":
+      throw new UsageError(
+        `Dataset "${ref}" (EvalScope's ${
+          ref === "speed_benchmark" ? "fixed 96…30720-token prompts" : "random text with images"
+        }) is not provided; use --dataset random with --min-prompt-length/--max-prompt-length${
+          ref === "random_vl" ? ", or the images dataset" : ""
+        }`,
+      );
+    default:
+      return undefined;
+  }
+}
+
+/** EvalScope's dataset names servebench reads (with --dataset-path). */
+export const EVALSCOPE_DATASET_NAMES = ["openqa", "longalpaca", "line_by_line", "custom"];
+
 /** AISBench's dataset task names servebench reads (patterns: any shot count, `_str` or `_chat_prompt`). */
 export const AISBENCH_DATASET_NAMES = [
   "synthetic_gen",
@@ -219,7 +252,7 @@ export function availableNames(kind: ConfigKind, configDir?: string): string[] {
   const aliases = kind === "models"
     ? Object.keys(ALIASES)
     : kind === "datasets"
-    ? AISBENCH_DATASET_NAMES
+    ? [...AISBENCH_DATASET_NAMES, ...EVALSCOPE_DATASET_NAMES]
     : [];
   return [...new Set([...userNames(kind, configDir), ...builtins, ...aliases])].sort();
 }
@@ -273,6 +306,15 @@ export function findConfig(kind: ConfigKind, ref: string, configDir?: string): C
         name: ref,
         source: `builtin:AISBench task ${ref}`,
         text: JSON.stringify(task),
+      };
+    }
+    const evalscope = evalscopeDataset(ref);
+    if (evalscope) {
+      return {
+        kind,
+        name: ref,
+        source: `builtin:EvalScope dataset ${ref}`,
+        text: JSON.stringify(evalscope),
       };
     }
   }

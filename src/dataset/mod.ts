@@ -23,6 +23,7 @@ import { randomKind } from "./random.ts";
 import { sharegptKind } from "./sharegpt.ts";
 import type { RequestSpec } from "./spec.ts";
 import { syntheticKind } from "./synthetic.ts";
+import { textLinesKind } from "./text_lines.ts";
 
 export type { ChatMessage, RequestSpec, SpecSession } from "./spec.ts";
 export type { DatasetKind, SourceOptions, SpecContext } from "./kind.ts";
@@ -42,6 +43,7 @@ export const DATASET_KINDS = {
   gsm8k: gsm8kKind,
   prompt: promptKind,
   images: imagesKind,
+  text_lines: textLinesKind,
 } as const;
 
 /** A dataset source's `type`. */
