@@ -22,14 +22,17 @@ Usage: servebench <command> [flags]
 
 Commands:
   run        Benchmark a service (or, with no --url, the built-in simulator)
+  perf       EvalScope's "evalscope perf": run, with its defaults and result files
+  serving_perf_eval
+             LLM-Eval's command: run, with its tests and Excel file
   sim        Run the built-in OpenAI-compatible simulator
   report     Recompute a run's reports from its raw traces (report --reuse <run>)
   list       List the model, dataset and summarizer configs and where each comes from
   help       Show this help, or a command's: servebench help run
   version    Print the version
 
-Flags given without a command run "servebench run"; AISBench's
-"servebench --mode perf_viz --reuse <timestamp>" runs "servebench report".
+Flags given without a command run "servebench run": AISBench's command lines
+("servebench --models … --datasets … -m perf", "--mode perf_viz --reuse <ts>").
 Run "servebench <command> --help" for the flags of a command.
 
 ${EXIT_CODES_HELP}`;

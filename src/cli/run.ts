@@ -381,7 +381,9 @@ function helpFlags(): FlagSpec[] {
 
 /** `servebench run --help`. */
 export const RUN_HELP = `Usage: servebench run [flags]
-       servebench [--models M …] [--datasets D …] [flags]
+       servebench [--models M …] [--datasets D …] [-m perf] [flags]   (AISBench)
+       servebench perf [flags]                                        (EvalScope)
+       servebench serving_perf_eval [flags]                           (LLM-Eval)
 
 Benchmarks an OpenAI-compatible service with streaming requests and writes
 tables, CSV, JSON and the raw trace under <work-dir>/<YYYYMMDD_HHMMSS>/.
@@ -397,6 +399,9 @@ Examples:
   servebench run --url http://127.0.0.1:8000 --request-rate 1 2 4 inf --num-prompts 200
   servebench --models vllm_api_stream_chat --datasets synthetic synthetic_zipf --url http://gpu:8000
   servebench --models ./my_model.yaml --datasets synthetic --search
+  servebench --models vllm_api_stream_chat --datasets demo_gsm8k_gen_4_shot_cot_chat_prompt -m perf
+  servebench perf --parallel 1 10 --number 10 20 --url http://127.0.0.1:8801/v1/chat/completions --api openai --dataset random --tokenizer-path Qwen/Qwen2.5-0.5B-Instruct
+  servebench serving_perf_eval --url http://127.0.0.1:8000/v1/chat/completions --dataset-name random --tokenizer DIR --perf-test-type multiple --concurrency-list 1,2,4,8
 
 ${EXIT_CODES_HELP}`;
 
