@@ -99,21 +99,10 @@ summarizer = dict(
 )
 `;
 
-const SYNTHETIC_CONFIG = `synthetic_config = {
-    "Type": "string",
-    "RequestCount": 1000,  # Number of requests (number of dataset entries)
-    "StringConfig": {
-        "Input": {
-            "Method": "uniform",
-            "Params": {"MinValue": 50, "MaxValue": 500}  # Input length: 50-500
-        },
-        "Output": {
-            "Method": "uniform",
-            "Params": {"MinValue": 20, "MaxValue": 200}  # Output length: 20-200
-        }
-    }
-}
-`;
+/** The guide's synthetic_config.py (000 lines 319-332), as the config tests' fixture holds it. */
+const SYNTHETIC_CONFIG = Deno.readTextFileSync(
+  new URL("../config/fixtures/aisbench/synthetic_config.py", import.meta.url),
+);
 
 function write(path: string, text: string): void {
   Deno.mkdirSync(path.slice(0, path.lastIndexOf("/")), { recursive: true });
@@ -311,14 +300,8 @@ Deno.test("every AISBench and platform seed command runs against the simulator w
       const server = SEED_COMMANDS.find((s) => s.tool === "platform")!;
       await t.step(`${server.seed}:${server.line} (the platform's AISBench task)`, async () => {
         aisbenchTree(cwd, platform.port, {});
-        const args = [
-          "--models",
-          "vllm_api_stream_chat",
-          "--datasets",
-          "demo_gsm8k_gen_4_shot_cot_chat_prompt",
-          "--mode",
-          "perf",
-        ];
+        // The guide's quick-start run (000 line 391): the task the platform runs.
+        const args = [...SEED_COMMANDS.find((s) => s.line === 391 && s.tool === "ais_bench")!.args];
         const r = await runCli(args, { cwd });
         assert(r.code === 0, r.stderr);
         const folder = expFolder(r.stdout);
