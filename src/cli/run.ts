@@ -619,6 +619,27 @@ export interface RunIo {
   recomputed?: (result: ReportResult) => void;
 }
 
+/** Flags whose meaning is one tool's command: `perf` (EvalScope) or `serving_perf_eval` (LLM-Eval). */
+const DIALECT_FLAGS: Readonly<Record<string, Dialect>> = {
+  name: "evalscope",
+  "perf-test-type": "llm-eval",
+  "save-data": "llm-eval",
+  "limit-max-concurrency": "llm-eval",
+};
+
+/** A tool's own flag given to another command: it would do nothing there, so it is an error. */
+function dialectFlagProblems(values: RunFlagValues, dialect: Dialect | undefined): string[] {
+  return Object.entries(DIALECT_FLAGS).flatMap(([flag, owner]) =>
+    Object.hasOwn(values, flag) && owner !== dialect
+      ? [
+        `--${flag}: ${
+          owner === "evalscope" ? "EvalScope" : "LLM-Eval"
+        }'s flag, used with servebench ${owner === "evalscope" ? "perf" : "serving_perf_eval"}`,
+      ]
+      : []
+  );
+}
+
 /** Flags that mean something with `--mode perf_viz` (a recomputation): the rest are errors. */
 const PERF_VIZ_FLAGS = new Set([
   "mode",
@@ -722,7 +743,12 @@ export async function runCommand(
     io.recomputed?.(await perfViz(values, io));
     return undefined;
   }
-  const problems: string[] = [];
+  const problems: string[] = dialectFlagProblems(values, io.dialect);
+  if (values["limit-max-concurrency"] === true) {
+    io.print(
+      "note: --limit-max-concurrency: requests in flight are always capped at --concurrency",
+    );
+  }
   if (values.reuse !== undefined) {
     problems.push("--reuse: recomputes a run with --mode perf_viz (or servebench report --reuse)");
   }

@@ -139,3 +139,15 @@ Deno.test("--extra-headers takes K=V,K:V or a JSON object", () => {
   extraHeaders("novalue", problems);
   assertEquals(problems.length, 1);
 });
+
+Deno.test("a tool's own flag given to another command is an error, not ignored", async () => {
+  const io = { print: () => {}, env: () => undefined };
+  const save = await rejects(() => runCommand(["--url", "http://127.0.0.1:9", "--save-data"], io));
+  assertEquals(save.problems, [
+    "--save-data: LLM-Eval's flag, used with servebench serving_perf_eval",
+  ]);
+  const name = await rejects(() =>
+    runCommand(["--url", "http://127.0.0.1:9", "--name", "x"], { ...io, dialect: "llm-eval" })
+  );
+  assertEquals(name.problems, ["--name: EvalScope's flag, used with servebench perf"]);
+});
