@@ -7,7 +7,7 @@
 
 import { isServebenchWorker } from "./src/worker_entry.ts";
 import { allFailedLines, RUN_HELP, runCommand } from "./src/cli/run.ts";
-import { REPORT_HELP, reportCommand } from "./src/cli/report.ts";
+import { REPORT_HELP, reportCommand, type ReportResult } from "./src/cli/report.ts";
 import { breachLines } from "./src/cli/_report_flags.ts";
 import { SIM_HELP, simCommand } from "./src/cli/sim.ts";
 import { LIST_HELP, listCommand } from "./src/cli/list.ts";
@@ -16,8 +16,25 @@ import { MAIN_HELP } from "./src/cli/help.ts";
 import { BUILD, versionText } from "./src/build_info.ts";
 import { ExitCode, InterruptedError, UsageError } from "./src/errors.ts";
 import { redactText, secretsOf } from "./src/redact.ts";
+import type { Dialect } from "./src/cli/_compat_flags.ts";
 
-const COMMANDS = ["run", "sim", "report", "merge", "list", "help", "version"];
+const COMMANDS = [
+  "run",
+  "perf",
+  "serving_perf_eval",
+  "sim",
+  "report",
+  "merge",
+  "list",
+  "help",
+  "version",
+];
+
+/** Other tools' commands that are `run` with their flags: EvalScope's `perf`, LLM-Eval's `serving_perf_eval`. */
+const DIALECTS: Readonly<Record<string, Dialect>> = {
+  perf: "evalscope",
+  serving_perf_eval: "llm-eval",
+};
 
 /** Prints the `--fail-on` conditions that held; returns the exit code. */
 function gateExit(lines: string[]): number {
@@ -53,6 +70,8 @@ async function main(args: string[]): Promise<number> {
       const sub = first === "help" ? args[1] : undefined;
       const helps: Record<string, string> = {
         run: RUN_HELP,
+        perf: RUN_HELP,
+        serving_perf_eval: RUN_HELP,
         sim: SIM_HELP,
         report: REPORT_HELP,
         merge: MERGE_HELP,
@@ -68,8 +87,8 @@ async function main(args: string[]): Promise<number> {
     if (!first.startsWith("-") && !COMMANDS.includes(first)) {
       throw new UsageError(`Unknown command "${first}": expected one of ${COMMANDS.join(", ")}`);
     }
-    // Flags alone mean "run"; AISBench's "--mode perf_viz --reuse <ts>" means "report".
-    const command = first.startsWith("-") ? (args.includes("--mode") ? "report" : "run") : first;
+    // Flags alone mean "run" (AISBench's command line, --mode perf_viz included).
+    const command = first.startsWith("-") ? "run" : first;
     const rest = first.startsWith("-") ? args : args.slice(1);
     if (command === "list") {
       listCommand(rest, print);
@@ -118,8 +137,12 @@ async function main(args: string[]): Promise<number> {
     Deno.addSignalListener("SIGINT", onSignal);
     Deno.addSignalListener("SIGTERM", onSignal);
     const encoder = new TextEncoder();
+    const dialect = DIALECTS[command];
+    let recomputed: ReportResult | undefined;
     const result = await runCommand(rest, {
       print,
+      recomputed: (r) => recomputed = r,
+      ...(dialect ? { dialect } : {}),
       env: (name) => Deno.env.get(name),
       signal: controller.signal,
       cancel: cancel.signal,
@@ -130,6 +153,7 @@ async function main(args: string[]): Promise<number> {
     });
     Deno.removeSignalListener("SIGINT", onSignal);
     Deno.removeSignalListener("SIGTERM", onSignal);
+    if (recomputed) return gateExit(breachLines(recomputed.reports));
     if (result?.interrupted || controller.signal.aborted) {
       const cancelled = result?.tasks.reduce((n, t) => n + t.report.cancelled, 0) ?? 0;
       console.error(

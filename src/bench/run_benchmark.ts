@@ -89,6 +89,11 @@ export interface RunOptions {
   sink?: Sink;
   /** Opt-in reporters to run, by key, with the file each writes (`{ junit: "gates.xml" }`). */
   outputs?: Readonly<Record<string, string>>;
+  /**
+   * Formats the run's milestone lines (the run folder, each task's results,
+   * where its files are) as AISBench's logger does; absent → not printed.
+   */
+  logLine?: (message: string) => string;
 }
 
 /** How long requests in flight at an interrupt may finish, by default (`--grace`). */
@@ -232,6 +237,7 @@ export async function runBenchmark(plan: Plan, options: RunOptions = {}): Promis
       );
     }
     for (const line of renamedPaths(plan)) print(line);
+    for (const note of plan.notes ?? []) print(`note: ${note}`);
     // Every named model is checked against the server's list before the first request.
     for (const m of new Set(plan.tasks.map((t) => t.model))) {
       if (m.apiProbe) continue; // checked once its API is settled (prepareTask)
@@ -254,6 +260,7 @@ export async function runBenchmark(plan: Plan, options: RunOptions = {}): Promis
     const { dir: runDir, stamp } = createRunDir(plan.workDir, options.now?.() ?? new Date());
     Deno.mkdirSync(`${runDir}/configs`, { recursive: true });
     const configPath = `${runDir}/configs/${stamp}.yaml`;
+    if (options.logLine) print(options.logLine(`Current exp folder: ${runDir}`));
     Deno.writeTextFileSync(configPath, toYaml(redactPlan(plan), { aliasDuplicateObjects: false }));
     if (plan.shard) writeShardFile(runDir, { plan, hash, fingerprint });
     const settings = settingsOf(plan);
@@ -319,6 +326,13 @@ export async function runBenchmark(plan: Plan, options: RunOptions = {}): Promis
       if (!options.debug) print(`    ${o.paths.log}`);
     }
     print(`  summary: ${runFiles(written).join("\n           ")}`);
+    if (options.logLine) {
+      for (const abbr of new Set(outcomes.map((o) => safeName(o.task.model.abbr)))) {
+        print(
+          options.logLine(`Performance Result files locate in ${runDir}/performances/${abbr}.`),
+        );
+      }
+    }
     const simUrls: Record<string, string> = {};
     for (const [m, sim] of sims) simUrls[m.abbr] = sim.url;
     return { runDir, configPath, tasks: outcomes, interrupted, simUrls };
@@ -854,8 +868,15 @@ async function runTask(ctx: TaskContext, where: TaskWhere): Promise<TaskOutcome>
     reporters: ctx.reporters,
     ...(options.sink ? { sink: options.sink } : {}),
   });
+  if (options.logLine) {
+    print(options.logLine(`Performance Results of task: ${task.model.abbr}/${task.outputName}:`));
+  }
   print(report.text);
-  if (!options.debug) log(report.text); // with --debug, log() prints: once is enough
-  if (!options.debug) Deno.writeTextFileSync(paths.log, lines.join("\n") + "\n");
+  if (!options.debug) {
+    log(report.text); // with --debug, log() prints: once is enough
+    // With --debug the log went to the screen: no logs/ folder, as AISBench.
+    Deno.mkdirSync(paths.log.slice(0, paths.log.lastIndexOf("/")), { recursive: true });
+    Deno.writeTextFileSync(paths.log, lines.join("\n") + "\n");
+  }
   return { task, paths, servedModel: prepared.servedModel, report };
 }

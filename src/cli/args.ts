@@ -40,6 +40,8 @@ export interface FlagSpec {
    * gives `false`.
    */
   readonly optionalValue?: true;
+  /** A one-letter spelling (`m` for `-m`), as the tool the flag comes from takes it. */
+  readonly short?: string;
 }
 
 /** The value type one spec produces. */
@@ -124,6 +126,11 @@ function unknownFlag(arg: string, specs: readonly FlagSpec[], command: string): 
   );
 }
 
+/** `--x` or `-x` (not a negative number such as `-1` or `-.5`): where a list's values end. */
+function isFlag(arg: string): boolean {
+  return arg.startsWith("--") || /^-[^\d.]/.test(arg);
+}
+
 /** Items of a list flag: space- or comma-separated, at least one. */
 function listItems(
   name: string,
@@ -133,7 +140,7 @@ function listItems(
 ) {
   const items: string[] = [];
   if (first !== undefined) items.push(first);
-  else {while (at.i + 1 < argv.length && !argv[at.i + 1]!.startsWith("--")) {
+  else {while (at.i + 1 < argv.length && !isFlag(argv[at.i + 1]!)) {
       items.push(argv[++at.i]!);
     }}
   const parts = items.flatMap((s) => s.split(",")).map((s) => s.trim()).filter((s) => s);
@@ -205,15 +212,15 @@ export function parseFlags<const S extends readonly FlagSpec[]>(
       help = true;
       continue;
     }
-    if (!arg.startsWith("--")) {
-      if (arg.startsWith("-") && arg.length > 1 && !/^-\d/.test(arg)) {
-        throw unknownFlag(arg, specs, command);
-      }
+    const short = /^-([A-Za-z])(?:=(.*))?$/.exec(arg);
+    const shortSpec = short ? specs.find((s) => s.short === short[1]) : undefined;
+    if (!arg.startsWith("--") && !shortSpec) {
+      if (isFlag(arg)) throw unknownFlag(arg, specs, command);
       positionals.push(arg);
       continue;
     }
-    const eq = arg.indexOf("=");
-    const name = eq >= 0 ? arg.slice(2, eq) : arg.slice(2);
+    const eq = shortSpec ? -1 : arg.indexOf("=");
+    const name = shortSpec ? shortSpec.name : eq >= 0 ? arg.slice(2, eq) : arg.slice(2);
     const inline = eq >= 0 ? arg.slice(eq + 1) : undefined;
     let spec = byName.get(name);
     let value: unknown;
@@ -224,7 +231,7 @@ export function parseFlags<const S extends readonly FlagSpec[]>(
       value = false;
     } else if (!spec) {
       throw unknownFlag(`--${name}`, specs, command);
-    } else value = readValue(spec, inline, argv, at);
+    } else value = readValue(spec, shortSpec ? short?.[2] : inline, argv, at);
     const key = spec.aliasOf ?? spec.name;
     const earlier = givenAs.get(key);
     if (earlier !== undefined && earlier !== spec.name) {
@@ -269,6 +276,7 @@ export function renderFlagHelp(specs: readonly FlagSpec[]): string {
     if (s.choices) text += ` One of: ${s.choices.join(", ")}.`;
     if (s.defaultText) text += ` Default: ${s.defaultText}.`;
     if (s.repeatable) text += " Repeatable.";
+    if (s.short) text += ` Also -${s.short}.`;
     return left[i]!.padEnd(width) + text;
   }).join("\n");
 }

@@ -22,6 +22,9 @@ Usage: servebench <command> [flags]
 
 Commands:
   run        Benchmark a service (or, with no --url, the built-in simulator)
+  perf       EvalScope's "evalscope perf": run, with its defaults and result files
+  serving_perf_eval
+             LLM-Eval's command: run, with its tests and Excel file
   sim        Run the built-in OpenAI-compatible simulator
   report     Recompute a run's reports from its raw traces (report --reuse <run>)
   merge      Join the run folders of a sharded run's shards into one (merge DIR… -o OUT)
@@ -29,8 +32,8 @@ Commands:
   help       Show this help, or a command's: servebench help run
   version    Print the version, the commit and the Deno version (also --version)
 
-Flags given without a command run "servebench run"; AISBench's
-"servebench --mode perf_viz --reuse <timestamp>" runs "servebench report".
+Flags given without a command run "servebench run": AISBench's command lines
+("servebench --models … --datasets … -m perf", "--mode perf_viz --reuse <ts>").
 Run "servebench <command> --help" for the flags of a command.
 
 ${EXIT_CODES_HELP}`;

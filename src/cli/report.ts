@@ -101,6 +101,8 @@ export interface RecomputeOptions {
   print?: (text: string) => void;
   /** The clock of the default suffix; default `new Date()`. */
   now?: () => Date;
+  /** AISBench's log lines (`--mode perf_viz`): each task's heading and where its files are. */
+  logLine?: (message: string) => string;
 }
 
 /** The settings of a trace from an older build, which kept none: the defaults of `run`. */
@@ -109,7 +111,8 @@ const DEFAULT_SETTINGS: ReportSettings = {
   stats: parseStats(DEFAULT_STATS),
 };
 
-function findRunDir(reuse: string, workDir: string): string {
+/** The run folder `--reuse` names: a folder, or a timestamp under `workDir`. */
+export function findRunDir(reuse: string, workDir: string): string {
   for (const candidate of [reuse, `${workDir}/${reuse}`]) {
     try {
       if (Deno.statSync(candidate).isDirectory) return candidate.replace(/\/+$/, "");
@@ -239,6 +242,9 @@ export async function recomputeRun(
     });
     const id = report.identity;
     print(`\n${id.model_abbr} × ${id.output_name} — ${report.requests} requests from ${t.path}`);
+    if (options.logLine) {
+      print(options.logLine(`Performance Results of task: ${id.model_abbr}/${id.output_name}:`));
+    }
     print(report.text);
     reports.push(report);
   }
@@ -256,6 +262,11 @@ export async function recomputeRun(
   print(
     `\nRecomputed ${reports.length} task(s) in ${runDir} ${how}\n  summary: ${written.summary_json}`,
   );
+  if (options.logLine) {
+    for (const dir of new Set(tasks.map((t) => t.path.slice(0, t.path.lastIndexOf("/"))))) {
+      print(options.logLine(`Performance Result files locate in ${dir}.`));
+    }
+  }
   return { runDir, reports, ...(suffix ? { suffix } : {}) };
 }
 

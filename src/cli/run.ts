@@ -27,7 +27,23 @@ import {
   parseFlags,
   renderFlagHelp,
 } from "./args.ts";
-import { gateFlagValues, outputFlagValues, REPORT_FLAGS } from "./_report_flags.ts";
+import {
+  gateFlagValues,
+  outputFlagValues,
+  REPORT_FLAGS,
+  reportOverridesFromFlags,
+} from "./_report_flags.ts";
+import {
+  applyCompatFlags,
+  COMPAT_FLAGS,
+  type Dialect,
+  openaiApi,
+  uploadRefusal,
+} from "./_compat_flags.ts";
+import { findRunDir, recomputeRun, type ReportResult } from "./report.ts";
+import { aisbenchLogLine } from "../report/ais_log.ts";
+import { writeEvalscopeFiles } from "../report/evalscope_files.ts";
+import { writeLlmEvalFiles } from "../report/llm_eval_files.ts";
 
 /** Flags that select configs. */
 const SELECT_FLAGS = [
@@ -110,9 +126,9 @@ export const RUN_FLAGS = [
   {
     name: "api",
     type: "string",
-    choices: [...API_KINDS, "auto"],
+    choices: [...API_KINDS, "auto", "openai"],
     help:
-      "Which API to call; auto probes the server (GET /info, /props, /get_model_info, /api/version, /v1/models) and picks its richest streaming API.",
+      "Which API to call (openai, EvalScope's name: the --url's route picks chat or completions, default chat); auto probes the server (GET /info, /props, /get_model_info, /api/version, /v1/models) and picks its richest streaming API.",
     defaultText: "the --url's route (/generate_stream, /completion, …), else the config's",
   },
   {
@@ -225,6 +241,7 @@ export const RUN_FLAGS = [
   },
   {
     name: "number",
+    short: "n",
     type: "integers",
     aliasOf: "num-prompts",
     value: "N [N …]",
@@ -425,6 +442,7 @@ export const RUN_FLAGS = [
     type: "boolean",
     help: "Print task logs to the screen instead of logs/, and error causes.",
   },
+  ...COMPAT_FLAGS,
 ] as const satisfies readonly FlagSpec[];
 
 /** The values of `servebench run` flags, typed by {@link RUN_FLAGS} (the input of {@link planFromFlags}). */
@@ -441,7 +459,9 @@ function helpFlags(): FlagSpec[] {
 
 /** `servebench run --help`. */
 export const RUN_HELP = `Usage: servebench run [flags]
-       servebench [--models M …] [--datasets D …] [flags]
+       servebench [--models M …] [--datasets D …] [-m perf] [flags]   (AISBench)
+       servebench perf [flags]                                        (EvalScope)
+       servebench serving_perf_eval [flags]                           (LLM-Eval)
 
 Benchmarks an OpenAI-compatible service with streaming requests and writes
 tables, CSV, JSON and the raw trace under <work-dir>/<YYYYMMDD_HHMMSS>/.
@@ -459,6 +479,9 @@ Examples:
   servebench --models ./my_model.yaml --datasets synthetic --search
   servebench run --url http://gpu:8000 --request-rate 300 --num-prompts 60000 \\
     --shard 0/3 --start-at 2026-12-02T01:30:00Z     # then 'servebench merge' the 3 run folders
+  servebench --models vllm_api_stream_chat --datasets demo_gsm8k_gen_4_shot_cot_chat_prompt -m perf
+  servebench perf --parallel 1 10 --number 10 20 --url http://127.0.0.1:8801/v1/chat/completions --api openai --dataset random --tokenizer-path Qwen/Qwen2.5-0.5B-Instruct
+  servebench serving_perf_eval --url http://127.0.0.1:8000/v1/chat/completions --dataset-name random --tokenizer DIR --perf-test-type multiple --concurrency-list 1,2,4,8
 
 ${EXIT_CODES_HELP}`;
 
@@ -490,7 +513,7 @@ export function planInputs(
   set("configDir", values["config-dir"]);
   set("url", values.url);
   set("model", values.model);
-  set("api", values.api);
+  set("api", values.api === "openai" ? openaiApi(values.url) : values.api);
   set("apiKey", values["api-key"]);
   set("headers", values.header);
   set("stream", values.stream);
@@ -535,7 +558,8 @@ function runFlagProblems(values: RunFlagValues): string[] {
  * Builds a validated Plan from typed `run` flags (`{ url, concurrency: [8] }`);
  * every problem is reported at once. `options.extra` holds the shapes' own
  * flags (`ramp-step`, …) by name. `env` gives API keys and the shard index
- * of `--shards` (JOB_COMPLETION_INDEX).
+ * of `--shards` (JOB_COMPLETION_INDEX); `options.dialect` the tool whose
+ * command line it is (its defaults apply).
  */
 export function planFromFlags(
   values: RunFlagValues,
@@ -544,6 +568,8 @@ export function planFromFlags(
     extra?: ParsedFlags<typeof RUN_FLAGS>["extra"];
     /** The wall clock `--start-at +DURATION` counts from (epoch ms); default `Date.now`. */
     now?: () => number;
+    /** The tool whose command line it is (its defaults apply). */
+    dialect?: Dialect;
   } = {},
 ): Plan {
   const problems: string[] = runFlagProblems(values);
@@ -561,15 +587,90 @@ export function planFromFlags(
     const at = startAtMs(values["start-at"], { nowMs: (options.now ?? Date.now)(), problems });
     if (at !== undefined) inputs.startAtMs = at;
   }
+  applyCompatFlags(values, inputs, {
+    env,
+    problems,
+    ...(options.dialect ? { dialect: options.dialect } : {}),
+  });
   if (gates.slo) inputs.slo = gates.slo;
   if (gates.failOn) inputs.failOn = gates.failOn;
   return resolvePlan(inputs, env, { earlier: problems });
 }
 
+/** One of LLM-Eval's tests: its load flags and the suffix its task names get. */
+interface LlmEvalTest {
+  concurrency: number;
+  /** Requests/s as given; `-1`: no arrival schedule, a closed loop at the concurrency. */
+  rate: string;
+  label: string;
+}
+
+/**
+ * LLM-Eval's tests: one (`--perf-test-type single`), or one per value of
+ * `--concurrency-list` or `--request-rate-list` (`multiple`). Defaults as its
+ * guide: concurrency 1, rate inf. A rate of -1 means no arrival schedule (a
+ * closed loop at the concurrency: the next request starts as one ends).
+ */
+export function llmEvalTests(values: RunFlagValues): LlmEvalTest[] {
+  const concurrency = values.concurrency ?? [1];
+  const rates = values["request-rate"] ?? ["inf"];
+  const multiple = values["perf-test-type"] === "multiple";
+  if (!multiple && (concurrency.length > 1 || rates.length > 1)) {
+    throw new UsageError(
+      `--${
+        concurrency.length > 1 ? "concurrency-list" : "request-rate-list"
+      }: several tests need --perf-test-type multiple`,
+    );
+  }
+  if (concurrency.length > 1 && rates.length > 1) {
+    throw new UsageError(
+      "--concurrency-list: give a list of concurrencies or of request rates, not both",
+    );
+  }
+  const tests = concurrency.length > 1
+    ? concurrency.map((c) => ({ concurrency: c, rate: rates[0]! }))
+    : rates.map((r) => ({ concurrency: concurrency[0]!, rate: r }));
+  return tests.map((t) => ({
+    ...t,
+    label: t.rate === "-1" ? `c${t.concurrency}` : `c${t.concurrency}_r${t.rate}`,
+  }));
+}
+
+/** LLM-Eval's tests as one plan: each test's tasks, named `<dataset>_<test>` when there are several. */
+function llmEvalPlan(
+  values: RunFlagValues,
+  env: (name: string) => string | undefined,
+  extra: ParsedFlags<typeof RUN_FLAGS>["extra"],
+): Plan {
+  const tests = llmEvalTests(values);
+  const plans = tests.map((t) => {
+    const { "request-rate": _rates, ...rest } = values;
+    const one: RunFlagValues = {
+      ...rest,
+      concurrency: [t.concurrency],
+      ...(t.rate === "-1" ? {} : { "request-rate": [t.rate] }),
+    };
+    const plan = planFromFlags(one, env, { extra, dialect: "llm-eval" });
+    if (tests.length > 1) {
+      for (const task of plan.tasks) task.outputName = `${task.outputName}_${t.label}`;
+    }
+    return plan;
+  });
+  return { ...plans[0]!, tasks: plans.flatMap((p) => p.tasks) };
+}
+
 /** The `--search` table: task type, name and config source. */
-export function searchTable(values: RunFlagValues): string {
+export function searchTable(
+  values: RunFlagValues,
+  options: { dialect?: Dialect; env?: (name: string) => string | undefined } = {},
+): string {
   const problems: string[] = [];
   const inputs = planInputs(values);
+  applyCompatFlags(values, inputs, {
+    env: options.env ?? (() => undefined),
+    problems,
+    ...(options.dialect ? { dialect: options.dialect } : {}),
+  });
   const sel = select(inputs, problems);
   if (problems.length) throw new UsageError(problems);
   const rows: string[][] = [];
@@ -615,15 +716,113 @@ export interface RunIo {
   cancel?: AbortSignal;
   /** Where progress is drawn (main: stdout); absent → none. */
   progress?: ProgressSink;
+  /** The tool whose command started the run (`perf`: EvalScope, `serving_perf_eval`: LLM-Eval). */
+  dialect?: Dialect;
+  /** The clock of AISBench-style log lines; default `new Date()`. */
+  now?: () => Date;
+  /** Receives what `--mode perf_viz` recomputed (runCommand then returns undefined). */
+  recomputed?: (result: ReportResult) => void;
 }
 
-/** Runs `servebench run`. Returns undefined when only help or `--search` was shown. */
+/** Flags whose meaning is one tool's command: `perf` (EvalScope) or `serving_perf_eval` (LLM-Eval). */
+const DIALECT_FLAGS: Readonly<Record<string, Dialect>> = {
+  name: "evalscope",
+  "perf-test-type": "llm-eval",
+  "save-data": "llm-eval",
+  "limit-max-concurrency": "llm-eval",
+};
+
+/** A tool's own flag given to another command: it would do nothing there, so it is an error. */
+function dialectFlagProblems(values: RunFlagValues, dialect: Dialect | undefined): string[] {
+  return Object.entries(DIALECT_FLAGS).flatMap(([flag, owner]) =>
+    Object.hasOwn(values, flag) && owner !== dialect
+      ? [
+        `--${flag}: ${
+          owner === "evalscope" ? "EvalScope" : "LLM-Eval"
+        }'s flag, used with servebench ${owner === "evalscope" ? "perf" : "serving_perf_eval"}`,
+      ]
+      : []
+  );
+}
+
+/** Flags that mean something with `--mode perf_viz` (a recomputation): the rest are errors. */
+const PERF_VIZ_FLAGS = new Set([
+  "mode",
+  "reuse",
+  "work-dir",
+  "debug",
+  "summarizer",
+  "stats",
+  "percentiles",
+  "token-count",
+  "slo",
+  "fail-on",
+  "junit",
+  // The original run's selection and load, accepted so the command can be repeated as it was.
+  "models",
+  "datasets",
+  "dataset",
+  "config-dir",
+  "pressure",
+  "pressure-time",
+  "num-prompts",
+]);
+
+/** The run's selection flags given to `--mode perf_viz`: they are the run's, read from its traces. */
+const PERF_VIZ_SELECTION = [
+  "models",
+  "datasets",
+  "dataset",
+  "pressure",
+  "pressure-time",
+  "num-prompts",
+];
+
+/** `--mode perf_viz --reuse TS`: the run recomputed from its traces, nothing sent. */
+async function perfViz(values: RunFlagValues, io: RunIo): Promise<ReportResult> {
+  const problems: string[] = [];
+  for (const key of Object.keys(values)) {
+    if (!PERF_VIZ_FLAGS.has(key)) {
+      problems.push(`--${key}: not used with --mode perf_viz (it recomputes a finished run)`);
+    }
+  }
+  if (values.reuse === undefined) {
+    problems.push("--mode perf_viz: needs --reuse TS (the timestamp of the run to recompute)");
+  }
+  const configDir = values["config-dir"];
+  const settings = reportOverridesFromFlags(values, {
+    problems,
+    ...(configDir !== undefined ? { configDir } : {}),
+  });
+  if (problems.length || values.reuse === undefined) throw new UsageError(problems);
+  const runDir = findRunDir(values.reuse, values["work-dir"] ?? "outputs/default");
+  const given = PERF_VIZ_SELECTION.filter((k) => Object.hasOwn(values, k));
+  if (given.length) {
+    io.print(
+      `note: --mode perf_viz: ${
+        given.map((k) => `--${k}`).join(", ")
+      } are those of the run; its tasks and load are read from its traces`,
+    );
+  }
+  const logLine = aisbenchLogLine(io.now);
+  return await recomputeRun(runDir, { settings, print: io.print, logLine });
+}
+
+/**
+ * Runs `servebench run` (and `perf`, `serving_perf_eval`, AISBench's
+ * `--mode …`). Returns undefined when only help or `--search` was shown, or
+ * when `--mode perf_viz` recomputed a run (given to `io.recomputed`).
+ */
 export async function runCommand(
   argv: readonly string[],
   io: RunIo,
 ): Promise<RunResult | undefined> {
   const { values, extra, positionals, help } = parseFlags(argv, RUN_FLAGS, {
-    command: "servebench run",
+    command: io.dialect === "evalscope"
+      ? "servebench perf"
+      : io.dialect === "llm-eval"
+      ? "servebench serving_perf_eval"
+      : "servebench run",
     extra: SHAPE_FLAGS,
   });
   if (help) {
@@ -635,18 +834,51 @@ export async function runCommand(
       `Unexpected argument "${positionals[0]}" for "servebench run" (see servebench run --help)`,
     );
   }
+  const upload = uploadRefusal(values);
+  if (upload) throw upload;
+  const mode = values.mode;
+  if (mode !== undefined && mode !== "perf" && mode !== "perf_viz") {
+    throw new UsageError(
+      `--mode ${mode}: accuracy evaluation is not part of servebench, which measures performance: use --mode perf (a run) or --mode perf_viz --reuse TS (recompute one)`,
+    );
+  }
+  const logLine = mode !== undefined ? aisbenchLogLine(io.now) : undefined;
   if (values.search === true) {
-    io.print(searchTable(values));
+    if (logLine) io.print(logLine("Searching configs..."));
+    io.print(searchTable(values, { env: io.env, ...(io.dialect ? { dialect: io.dialect } : {}) }));
     return undefined;
   }
-  const problems: string[] = [];
+  if (mode === "perf_viz") {
+    io.recomputed?.(await perfViz(values, io));
+    return undefined;
+  }
+  const problems: string[] = dialectFlagProblems(values, io.dialect);
+  if (values["limit-max-concurrency"] === true) {
+    io.print(
+      "note: --limit-max-concurrency: requests in flight are always capped at --concurrency",
+    );
+  }
+  if (values.reuse !== undefined) {
+    problems.push("--reuse: recomputes a run with --mode perf_viz (or servebench report --reuse)");
+  }
   const outputs = outputFlagValues(values, problems);
   if (problems.length) throw new UsageError(problems);
-  const plan = planFromFlags(values, io.env, { extra });
-  return await runBenchmark(plan, {
+  const plan = io.dialect === "llm-eval"
+    ? llmEvalPlan(values, io.env, extra)
+    : planFromFlags(values, io.env, { extra, ...(io.dialect ? { dialect: io.dialect } : {}) });
+  // EvalScope keeps the console output as benchmark.log beside its files.
+  const console: string[] = [];
+  const print = io.dialect === "evalscope"
+    ? (text: string) => {
+      console.push(text);
+      io.print(text);
+    }
+    : io.print;
+  const result = await runBenchmark(plan, {
     ...outputs,
-    print: io.print,
+    print,
     debug: values.debug === true,
+    ...(logLine ? { logLine } : {}),
     ...(io.signal ? { signal: io.signal } : {}),
     ...(io.cancel ? { cancel: io.cancel } : {}),
     ...(values.grace !== undefined ? { graceMs: values.grace * 1000 } : {}),
@@ -658,4 +890,36 @@ export async function runCommand(
       }
       : {}),
   });
+  await dialectFiles(result, { values, io: { ...io, print }, console });
+  return result;
+}
+
+/** EvalScope's or LLM-Eval's own result files beside servebench's, when started as that tool. */
+async function dialectFiles(
+  result: RunResult,
+  context: { values: RunFlagValues; io: RunIo; console: readonly string[] },
+): Promise<void> {
+  const { values, io } = context;
+  const done = result.tasks.flatMap((o) =>
+    o.report.summary ? [{ task: o.task, paths: o.paths, summary: o.report.summary }] : []
+  );
+  let written: string[] = [];
+  if (io.dialect === "evalscope") {
+    const name = values.name ?? (values.model || result.tasks[0]?.servedModel || "model");
+    written = writeEvalscopeFiles(result.runDir, { name, tasks: done, log: context.console });
+  } else if (io.dialect === "llm-eval") {
+    written = await writeLlmEvalFiles(result.runDir, {
+      tasks: result.tasks.map((o) => ({
+        task: o.task,
+        paths: o.paths,
+        ...(o.report.summary ? { summary: o.report.summary } : {}),
+      })),
+      saveData: values["save-data"] === true,
+    });
+  }
+  if (written.length) {
+    io.print(
+      `  ${io.dialect === "evalscope" ? "EvalScope" : "LLM-Eval"} files: ${written.join("\n    ")}`,
+    );
+  }
 }

@@ -10,6 +10,7 @@ import { parse as parseYaml, YAMLParseError } from "yaml";
 import type { z } from "zod";
 import { UsageError } from "../errors.ts";
 import { CONFIG_KINDS, type ConfigKind } from "./schema.ts";
+import { aisbenchModels, aisbenchSummarizer, aisbenchSynthetic } from "./aisbench.ts";
 
 function show(value: unknown): string {
   if (value === undefined) return "nothing";
@@ -93,13 +94,12 @@ export function parseConfigText(text: string, source: string): unknown {
   }
 }
 
-/** Parses and validates a config; throws a UsageError with every problem. */
-export function loadConfig<K extends ConfigKind>(
+/** Validates a parsed config value; throws a UsageError with every problem, each naming `source`. */
+export function validateConfig<K extends ConfigKind>(
   kind: K,
-  text: string,
+  value: unknown,
   source: string,
 ): z.infer<typeof CONFIG_KINDS[K]> {
-  const value = parseConfigText(text, source);
   const result = CONFIG_KINDS[kind].safeParse(value ?? {}, { reportInput: true });
   if (!result.success) {
     throw new UsageError(
@@ -109,4 +109,88 @@ export function loadConfig<K extends ConfigKind>(
     );
   }
   return result.data as z.infer<typeof CONFIG_KINDS[K]>;
+}
+
+/** One config of a file, with the API key an AISBench model config carried (never written). */
+export interface LoadedConfig<K extends ConfigKind> {
+  cfg: z.infer<typeof CONFIG_KINDS[K]>;
+  apiKey?: string;
+}
+
+/** What a config file holds: one config (YAML, JSON), or one per entry of AISBench's `models = [...]`. */
+export interface LoadedConfigs<K extends ConfigKind> {
+  configs: LoadedConfig<K>[];
+  /** One line per accepted field that has no effect (`file:line: field: …`). */
+  notes: string[];
+}
+
+/** An AISBench `.py` config (read, never run) as the plain values servebench's schemas validate. */
+function pyValues(
+  kind: ConfigKind,
+  text: string,
+  source: string,
+  abbr: string | undefined,
+): { values: Array<{ value: unknown; apiKey?: string }>; notes: string[] } {
+  if (kind === "models") {
+    const m = aisbenchModels(text, source);
+    return {
+      values: m.models.map((x) => ({
+        value: x.config,
+        ...(x.apiKey !== undefined ? { apiKey: x.apiKey } : {}),
+      })),
+      notes: m.notes,
+    };
+  }
+  if (kind === "summarizers") {
+    const s = aisbenchSummarizer(text, source);
+    return { values: [{ value: s.config }], notes: s.notes };
+  }
+  if (!/^\s*synthetic_config\s*=/m.test(text)) {
+    throw new UsageError(
+      `${source}: AISBench dataset task files are not read (they build Python reader objects); name the task instead (gsm8k_gen_4_shot_cot_str, synthetic_gen, …: see servebench list), or give synthetic_config.py or a servebench dataset config`,
+    );
+  }
+  const d = aisbenchSynthetic(text, source, abbr !== undefined ? { abbr } : {});
+  return { values: [{ value: d.config }], notes: d.notes };
+}
+
+/**
+ * Parses and validates every config a file holds: YAML and JSON hold one;
+ * an AISBench `.py` model config one per `models` entry. Throws a UsageError
+ * with every problem.
+ */
+export function loadConfigs<K extends ConfigKind>(
+  kind: K,
+  text: string,
+  options: { source: string; abbr?: string; overrides?: Record<string, unknown> },
+): LoadedConfigs<K> {
+  const { source } = options;
+  const raw = source.endsWith(".py")
+    ? pyValues(kind, text, source, options.abbr)
+    : { values: [{ value: parseConfigText(text, source) }], notes: [] };
+  const problems: string[] = [];
+  const configs: LoadedConfig<K>[] = [];
+  for (const { value, apiKey } of raw.values) {
+    const merged = options.overrides && value && typeof value === "object"
+      ? { ...value, ...options.overrides }
+      : value;
+    try {
+      const cfg = validateConfig(kind, merged, source);
+      configs.push(apiKey !== undefined ? { cfg, apiKey } : { cfg });
+    } catch (error) {
+      if (!(error instanceof UsageError)) throw error;
+      problems.push(...error.problems);
+    }
+  }
+  if (problems.length) throw new UsageError(problems);
+  return { configs, notes: raw.notes };
+}
+
+/** Parses and validates a config (the first of an AISBench model list); throws a UsageError with every problem. */
+export function loadConfig<K extends ConfigKind>(
+  kind: K,
+  text: string,
+  source: string,
+): z.infer<typeof CONFIG_KINDS[K]> {
+  return loadConfigs(kind, text, { source }).configs[0]!.cfg;
 }

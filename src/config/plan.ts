@@ -163,6 +163,8 @@ export interface Plan {
   shard?: LoadPart;
   /** When the first task's load starts, wall clock (epoch ms, `--start-at`); absent → when ready. */
   startAtMs?: number;
+  /** Notes on accepted config fields that have no effect here, printed before the run. */
+  notes?: string[];
 }
 
 /** The model task as it may be written: no key, secret headers and URL credentials redacted. */

@@ -88,9 +88,138 @@ export interface ConfigSource {
   name: string;
   source: string;
   text: string;
+  /** The dataset abbr a `.py` synthetic config gets (AISBench's `syntheticdataset` for `synthetic_gen`). */
+  abbr?: string;
 }
 
-const EXTENSIONS = [".yaml", ".yml", ".json"];
+const EXTENSIONS = [".yaml", ".yml", ".json", ".py"];
+
+/** Where AISBench keeps its model and summarizer configs, under the working directory. */
+export const AISBENCH_CONFIG_ROOT = "ais_bench/benchmark/configs";
+
+/** Where AISBench keeps `synthetic_gen`'s distributions, under the working directory. */
+export const AISBENCH_SYNTHETIC_CONFIG = "ais_bench/datasets/synthetic/synthetic_config.py";
+
+/** `DIR/**\/name.py`, depth first in name order; undefined when there is none (or no DIR). */
+function findPy(dir: string, name: string): string | undefined {
+  let entries: Deno.DirEntry[];
+  try {
+    entries = [...Deno.readDirSync(dir)].sort((a, b) => a.name.localeCompare(b.name));
+  } catch {
+    return undefined;
+  }
+  const file = entries.find((e) => e.isFile && e.name === `${name}.py`);
+  if (file) return `${dir}/${file.name}`;
+  for (const e of entries) {
+    const found = e.isDirectory ? findPy(`${dir}/${e.name}`, name) : undefined;
+    if (found) return found;
+  }
+  return undefined;
+}
+
+/** Records of a JSONL file (its non-blank lines); undefined when it cannot be read. */
+function jsonlRecords(path: string | undefined): number | undefined {
+  if (path === undefined) return undefined;
+  try {
+    return Deno.readTextFileSync(path).split("\n").filter((l) => l.trim() !== "").length;
+  } catch {
+    return undefined;
+  }
+}
+
+function firstFile(paths: readonly string[]): string | undefined {
+  return paths.find((p) => {
+    try {
+      return Deno.statSync(p).isFile;
+    } catch {
+      return false;
+    }
+  });
+}
+
+/**
+ * AISBench's dataset task names, as the dataset configs they mean. The data
+ * files are looked for where AISBench keeps them (`ais_bench/datasets/<name>/`),
+ * then where servebench's built-ins do (`datasets/<name>/`). The abbr is
+ * AISBench's output name (`gsm8kdataset`). The `demo_` task reads the first 8
+ * questions, as AISBench's demo configs do (`configs/datasets/demo/`).
+ */
+function aisbenchDatasetTask(ref: string): Record<string, unknown> | undefined {
+  const gsm8k = /^(demo_)?gsm8k_gen_(\d+)_shot(_cot)?_(str|chat_prompt)$/.exec(ref);
+  if (gsm8k) {
+    const test = ["ais_bench/datasets/gsm8k/test.jsonl", "datasets/gsm8k/test.jsonl"];
+    const train = firstFile(["ais_bench/datasets/gsm8k/train.jsonl", "datasets/gsm8k/train.jsonl"]);
+    const path = firstFile(test);
+    // AISBench sends the whole test split (the demo task its first 8 questions).
+    const records = jsonlRecords(path);
+    const count = records === undefined ? undefined : gsm8k[1] ? Math.min(8, records) : records;
+    return {
+      abbr: "gsm8kdataset",
+      type: "gsm8k",
+      path: path ?? test[0],
+      ...(train !== undefined ? { train_path: train } : {}),
+      shots: Number(gsm8k[2]),
+      ...(count ? { request_count: count } : {}),
+    };
+  }
+  const aime = /^aime2024_gen_(\d+)_shot_(str|chat_prompt)$/.exec(ref);
+  if (aime) {
+    const files = ["ais_bench/datasets/aime/aime.jsonl", "datasets/aime/aime.jsonl"];
+    const path = firstFile(files);
+    const count = jsonlRecords(path);
+    return {
+      abbr: "aime2024dataset",
+      type: "gsm8k",
+      path: path ?? files[0],
+      shots: Number(aime[1]),
+      ...(count ? { request_count: count } : {}),
+    };
+  }
+  return undefined;
+}
+
+/**
+ * EvalScope's dataset names that need no hub, as dataset configs reading
+ * the `--dataset-path` file (`evalscope/perf/plugin/datasets/*.py`: openqa
+ * takes each JSONL record's `question`, longalpaca each list item's
+ * `instruction`, line_by_line and custom each line). `speed_benchmark` and
+ * `random_vl` are refused with the reason.
+ */
+function evalscopeDataset(ref: string): Record<string, unknown> | undefined {
+  switch (ref) {
+    case "openqa":
+      return { abbr: ref, type: "jsonl", path: "open_qa.jsonl", prompt_field: "question" };
+    case "longalpaca":
+      return { abbr: ref, type: "jsonl", path: "LongAlpaca-12k.json", prompt_field: "instruction" };
+    case "line_by_line":
+    case "custom":
+      return { abbr: ref, type: "text_lines", path: `${ref}.txt` };
+    case "speed_benchmark":
+    case "random_vl":
+      throw new UsageError(
+        `Dataset "${ref}" (EvalScope's ${
+          ref === "speed_benchmark" ? "fixed 96…30720-token prompts" : "random text with images"
+        }) is not provided; use --dataset random with --min-prompt-length/--max-prompt-length${
+          ref === "random_vl" ? ", or the images dataset" : ""
+        }`,
+      );
+    default:
+      return undefined;
+  }
+}
+
+/** EvalScope's dataset names servebench reads (with --dataset-path). */
+export const EVALSCOPE_DATASET_NAMES = ["openqa", "longalpaca", "line_by_line", "custom"];
+
+/** AISBench's dataset task names servebench reads (patterns: any shot count, `_str` or `_chat_prompt`). */
+export const AISBENCH_DATASET_NAMES = [
+  "synthetic_gen",
+  "demo_gsm8k_gen_4_shot_cot_chat_prompt",
+  "gsm8k_gen_4_shot_cot_str",
+  "gsm8k_gen_4_shot_cot_chat_prompt",
+  "aime2024_gen_0_shot_str",
+  "aime2024_gen_0_shot_chat_prompt",
+];
 
 function readIfFile(path: string): string | undefined {
   try {
@@ -126,13 +255,19 @@ function userNames(kind: ConfigKind, configDir: string | undefined): string[] {
 /** Every name a kind can be selected by. */
 export function availableNames(kind: ConfigKind, configDir?: string): string[] {
   const builtins = Object.keys(BUILTIN[kind]);
-  const aliases = kind === "models" ? Object.keys(ALIASES) : [];
+  const aliases = kind === "models"
+    ? Object.keys(ALIASES)
+    : kind === "datasets"
+    ? [...AISBENCH_DATASET_NAMES, ...EVALSCOPE_DATASET_NAMES]
+    : [];
   return [...new Set([...userNames(kind, configDir), ...builtins, ...aliases])].sort();
 }
 
 /**
  * Finds a config by path, or by name in `configDir/<kind>/`, `configDir/`,
- * then the built-ins. Throws a UsageError listing the available names.
+ * then (models and summarizers) AISBench's tree under the working directory
+ * (`ais_bench/benchmark/configs/<kind>/**\/<name>.py`), then the built-ins
+ * and AISBench's task names. Throws a UsageError listing the available names.
  */
 export function findConfig(kind: ConfigKind, ref: string, configDir?: string): ConfigSource {
   const singular = kind.slice(0, -1);
@@ -152,6 +287,41 @@ export function findConfig(kind: ConfigKind, ref: string, configDir?: string): C
         const text = readIfFile(path);
         if (text !== undefined) return { kind, name: ref, source: path, text };
       }
+    }
+  }
+  if (kind !== "datasets") {
+    const path = findPy(`${AISBENCH_CONFIG_ROOT}/${kind}`, ref);
+    const text = path !== undefined ? readIfFile(path) : undefined;
+    if (path !== undefined && text !== undefined) return { kind, name: ref, source: path, text };
+  } else if (ref === "synthetic_gen") {
+    const text = readIfFile(AISBENCH_SYNTHETIC_CONFIG);
+    if (text !== undefined) {
+      return { kind, name: ref, source: AISBENCH_SYNTHETIC_CONFIG, text, abbr: "syntheticdataset" };
+    }
+    // AISBench's own default when the file is absent; servebench's built-in synthetic stands in.
+    const yaml = BUILTIN.datasets.synthetic!.replace(
+      /^abbr: synthetic$/m,
+      "abbr: syntheticdataset",
+    );
+    return { kind, name: ref, source: "builtin:configs/datasets/synthetic.yaml", text: yaml };
+  } else {
+    const task = aisbenchDatasetTask(ref);
+    if (task) {
+      return {
+        kind,
+        name: ref,
+        source: `builtin:AISBench task ${ref}`,
+        text: JSON.stringify(task),
+      };
+    }
+    const evalscope = evalscopeDataset(ref);
+    if (evalscope) {
+      return {
+        kind,
+        name: ref,
+        source: `builtin:EvalScope dataset ${ref}`,
+        text: JSON.stringify(evalscope),
+      };
     }
   }
   const name = kind === "models" ? (ALIASES[ref] ?? ref) : ref;

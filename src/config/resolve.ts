@@ -30,7 +30,8 @@ import { authHeader } from "../protocol/adapter.ts";
 import { DEFAULT_TRANSPORT, type TransportKind } from "../protocol/transport.ts";
 import { safeName } from "../safe_name.ts";
 import type { FaultPlan, SimOptions, SimServerKind } from "../sim_options.ts";
-import { loadConfig } from "./load.ts";
+import { loadConfigs, parseConfigText } from "./load.ts";
+import { isHfModelId, resolveHfTokenizer } from "../tokenizer/hf_cache.ts";
 import {
   type LoadBlock,
   type LoadFlags,
@@ -66,6 +67,8 @@ export interface PlanInputs {
   durationS?: number;
   /** A fixed prompt, repeated (flat dataset). */
   prompt?: string;
+  /** Fields set in every selected dataset config (EvalScope's and LLM-Eval's random-dataset flags), with the flag each came from. */
+  datasetOverrides?: Record<string, { value: unknown; flag: string }>;
   /** A dataset file: overrides `path` of selected dataset configs, or picks a source by extension. */
   datasetPath?: string;
   shuffle?: boolean;
@@ -324,12 +327,12 @@ function serverMetricsSetting(
 
 /** A model config + the overriding flags → a model task (with its load settings). */
 function modelTask(
-  src: ConfigSource,
-  cfg: ModelConfig,
+  entry: { src: ConfigSource; cfg: ModelConfig; apiKey?: string },
   inputs: PlanInputs,
   env: EnvLookup,
   problems: string[],
 ): ModelTask {
+  const { src, cfg } = entry;
   const where = src.source;
   let baseUrl: string | undefined;
   if (inputs.url !== undefined) baseUrl = inputs.url;
@@ -352,7 +355,7 @@ function modelTask(
       `${where}: url: missing (expected url, or host_ip and host_port, or a sim block)`,
     );
   }
-  let apiKey = inputs.apiKey;
+  let apiKey = inputs.apiKey ?? entry.apiKey;
   if (apiKey === undefined && cfg.api_key_env !== undefined) {
     apiKey = env(cfg.api_key_env);
     if (apiKey === undefined) {
@@ -463,7 +466,19 @@ function modelTask(
   }
 
   const tokenizer = inputs.tokenizer ?? cfg.tokenizer;
-  if (tokenizer !== undefined) model.tokenizer = tokenizer;
+  if (tokenizer !== undefined) {
+    model.tokenizer = tokenizer;
+    if (isHfModelId(tokenizer) && !isDirectory(tokenizer)) {
+      // A model id (EvalScope's --tokenizer-path, LLM-Eval's --tokenizer): the local cache only.
+      try {
+        model.tokenizer = resolveHfTokenizer(tokenizer, { env });
+      } catch (error) {
+        if (!(error instanceof UsageError)) throw error;
+        const flag = inputs.tokenizer !== undefined ? "--tokenizer" : `${where}: tokenizer`;
+        problems.push(...error.problems.map((p) => `${flag}: ${p}`));
+      }
+    }
+  }
   const caCert = inputs.caCert ?? cfg.ca_cert;
   if (caCert !== undefined) {
     const where2 = inputs.caCert !== undefined ? "--ca-cert" : `${where}: ca_cert`;
@@ -495,16 +510,30 @@ function modelTask(
   return model;
 }
 
-function load<T>(
-  src: ConfigSource,
-  problems: string[],
-  kind: "models" | "datasets" | "summarizers",
-): T | undefined {
+function isDirectory(path: string): boolean {
   try {
-    return loadConfig(kind, src.text, src.source) as T;
+    return Deno.statSync(path).isDirectory;
+  } catch {
+    return false;
+  }
+}
+
+function load<K extends "models" | "datasets" | "summarizers">(
+  src: ConfigSource,
+  kind: K,
+  context: { problems: string[]; notes: string[]; overrides?: Record<string, unknown> },
+) {
+  try {
+    const loaded = loadConfigs(kind, src.text, {
+      source: src.source,
+      ...(src.abbr !== undefined ? { abbr: src.abbr } : {}),
+      ...(context.overrides ? { overrides: context.overrides } : {}),
+    });
+    context.notes.push(...loaded.notes);
+    return loaded.configs;
   } catch (error) {
     if (!(error instanceof UsageError)) throw error;
-    problems.push(...error.problems);
+    context.problems.push(...error.problems);
     return undefined;
   }
 }
@@ -526,13 +555,46 @@ function find(
 
 /** The selected configs, found and parsed (for `--search` and for resolution). */
 export interface Selection {
-  models: Array<{ src: ConfigSource; cfg?: ModelConfig }>;
+  models: Array<{ src: ConfigSource; cfg?: ModelConfig; apiKey?: string }>;
   datasets: Array<{ src: ConfigSource; cfg?: DatasetConfig }>;
   summarizer: { src: ConfigSource; cfg?: SummarizerConfig };
   /** True when no model was selected and the flags describe it (`--url`, or the demo). */
   flatModel: boolean;
   /** True when no dataset was selected: the flags' synthetic workload. */
   flatDataset: boolean;
+  /** One line per accepted config field that has no effect here (AISBench's non-performance fields). */
+  notes: string[];
+}
+
+/** Dataset fields set by flags, checked against the selected config's type. */
+function datasetOverrides(
+  inputs: PlanInputs,
+  src: ConfigSource,
+  problems: string[],
+): Record<string, unknown> | undefined {
+  const o = inputs.datasetOverrides;
+  if (!o || Object.keys(o).length === 0) return undefined;
+  let type: unknown;
+  try {
+    const parsed = src.source.endsWith(".py")
+      ? { type: "synthetic" }
+      : parseConfigText(src.text, src.source);
+    type = parsed && typeof parsed === "object"
+      ? (parsed as Record<string, unknown>).type
+      : undefined;
+  } catch {
+    return undefined; // reported when the config is loaded
+  }
+  if (type === "random") return Object.fromEntries(Object.entries(o).map(([k, v]) => [k, v.value]));
+  const flags = [...new Set(Object.values(o).map((v) => `--${v.flag}`))];
+  problems.push(
+    `${
+      flags.join(", ")
+    }: set the random dataset's lengths; "${src.name}" (${src.source}) is of type ${
+      String(type)
+    }: use --dataset random`,
+  );
+  return undefined;
 }
 
 /** Finds and parses every selected config; problems are appended. */
@@ -540,27 +602,33 @@ export function select(inputs: PlanInputs, problems: string[]): Selection {
   const flatModel = !inputs.models?.length;
   const flatDataset = !inputs.datasets?.length;
   const modelRefs = flatModel ? (inputs.url === undefined ? ["sim"] : []) : inputs.models!;
-  const models = modelRefs.flatMap((ref) => {
+  const notes: string[] = [];
+  const context = { problems, notes };
+  const models = modelRefs.flatMap((ref): Selection["models"] => {
     const src = find("models", ref, inputs, problems);
     if (!src) return [];
-    const cfg = load<ModelConfig>(src, problems, "models");
-    return [cfg ? { src, cfg } : { src }];
+    const loaded = load(src, "models", context);
+    // An AISBench model config may list several models: each is a model task.
+    return loaded ? loaded.map((l) => ({ src, ...l })) : [{ src }];
   });
-  const datasets = (inputs.datasets ?? []).flatMap((ref) => {
+  const datasets = (inputs.datasets ?? []).flatMap((ref): Selection["datasets"] => {
     const src = find("datasets", ref, inputs, problems);
     if (!src) return [];
-    const cfg = load<DatasetConfig>(src, problems, "datasets");
+    const overrides = datasetOverrides(inputs, src, problems);
+    const cfg = load(src, "datasets", { ...context, ...(overrides ? { overrides } : {}) })?.[0]
+      ?.cfg;
     return [cfg ? { src, cfg } : { src }];
   });
   const sumSrc = find("summarizers", inputs.summarizer ?? "default_perf", inputs, problems) ??
     findConfig("summarizers", "default_perf");
-  const sumCfg = load<SummarizerConfig>(sumSrc, problems, "summarizers");
+  const sumCfg = load(sumSrc, "summarizers", context)?.[0]?.cfg;
   return {
     models,
     datasets,
     summarizer: sumCfg ? { src: sumSrc, cfg: sumCfg } : { src: sumSrc },
     flatModel,
     flatDataset,
+    notes,
   };
 }
 
@@ -689,7 +757,7 @@ function modelTasks(
     else flagLoad = fromFlags;
   }
   const flatUrlModel = selection.flatModel && inputs.url !== undefined;
-  const entries = flatUrlModel
+  const entries: Selection["models"] = flatUrlModel
     ? [{
       src: { kind: "models" as const, name: "model", source: "flags", text: "" },
       cfg: FLAT_MODEL,
@@ -697,9 +765,14 @@ function modelTasks(
     : selection.models;
   const flat = selection.flatModel && selection.flatDataset;
   const out: ModelLoads[] = [];
-  for (const { src, cfg } of entries) {
+  for (const { src, cfg, apiKey } of entries) {
     if (!cfg) continue;
-    const model = modelTask(src, cfg, inputs, env, problems);
+    const model = modelTask(
+      { src, cfg, ...(apiKey !== undefined ? { apiKey } : {}) },
+      inputs,
+      env,
+      problems,
+    );
     const points = modelPoints(cfg, src.source, flagLoad, {
       flat,
       seed: inputs.seed ?? 0,
@@ -987,5 +1060,6 @@ export function resolvePlan(
   if (inputs.workers !== undefined) plan.workers = inputs.workers;
   if (inputs.shard && inputs.shard.count > 1) plan.shard = inputs.shard;
   if (inputs.startAtMs !== undefined) plan.startAtMs = inputs.startAtMs;
+  if (selection.notes.length) plan.notes = selection.notes;
   return plan;
 }

@@ -68,7 +68,10 @@ export function recordSpec(
   return spec;
 }
 
-/** Yields the specs of a JSONL file; blank lines are skipped. */
+/**
+ * Yields the specs of a JSONL file; blank lines are skipped. A file that is
+ * one JSON list of records (EvalScope's `longalpaca` files) is read as a whole.
+ */
 export async function* jsonlSpecs(
   path: string,
   fields: FieldNames = DEFAULT_FIELDS,
@@ -76,6 +79,10 @@ export async function* jsonlSpecs(
   let any = false;
   for await (const { line, n } of readLines(path)) {
     if (!line.trim()) continue;
+    if (!any && line.trimStart().startsWith("[")) {
+      yield* jsonListSpecs(path, fields);
+      return;
+    }
     any = true;
     yield recordSpec(jsonLine(path, line, n), fields, (what) => badLine(path, n, what));
   }
@@ -95,6 +102,24 @@ const schema = z.strictObject({
   type: z.literal("jsonl"),
   path: z.string().min(1),
 });
+
+async function* jsonListSpecs(path: string, fields: FieldNames): AsyncGenerator<RequestSpec> {
+  let list: unknown;
+  try {
+    list = JSON.parse(await Deno.readTextFile(path));
+  } catch (error) {
+    throw badLine(path, 1, `starts a JSON list that does not parse (${(error as Error).message})`);
+  }
+  if (!Array.isArray(list)) throw badLine(path, 1, "is not a JSON list of records");
+  if (list.length === 0) throw emptyFile(path);
+  for (const [i, item] of list.entries()) {
+    const fail = (what: string) => badLine(path, 1, `(record ${i + 1}) ${what}`);
+    if (typeof item !== "object" || item === null || Array.isArray(item)) {
+      throw fail("is not a JSON object");
+    }
+    yield recordSpec(item, fields, fail);
+  }
+}
 
 /** The JSONL source. */
 export const jsonlKind: DatasetKind<

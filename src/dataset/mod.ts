@@ -31,6 +31,7 @@ import { sharegptKind } from "./sharegpt.ts";
 import type { RequestSpec } from "./spec.ts";
 import { syntheticKind } from "./synthetic.ts";
 import { traceKind } from "./trace.ts";
+import { textLinesKind } from "./text_lines.ts";
 
 export type { ChatMessage, RequestSpec, SpecSession } from "./spec.ts";
 export type { DatasetKind, SourceOptions, SpecContext } from "./kind.ts";
@@ -56,6 +57,7 @@ export const DATASET_KINDS = {
   trace: traceKind,
   multiturn: multiturnKind,
   prefix_groups: prefixGroupsKind,
+  text_lines: textLinesKind,
 } as const;
 
 /** A dataset source's `type`. */

@@ -111,7 +111,7 @@ export function runFilePath(
   return `${runDir}/${suffixed(file.name.slice(0, dot), file.suffix)}${file.name.slice(dot)}`;
 }
 
-/** Lays out (and creates the folders of) one task's files. */
+/** Lays out (and creates the folder of) one task's files; its log folder is made when the log is written. */
 export function taskPaths(
   runDir: string,
   task: { modelAbbr: string; name: string },
@@ -121,6 +121,5 @@ export function taskPaths(
   const dir = `${runDir}/performances/${abbr}`;
   const logDir = `${runDir}/logs/performance/${abbr}`;
   Deno.mkdirSync(dir, { recursive: true });
-  Deno.mkdirSync(logDir, { recursive: true });
   return filesOf(dir, logDir, stem, `${dir}/${stem}${TRACE_SUFFIX}`);
 }

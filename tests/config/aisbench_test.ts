@@ -4,7 +4,7 @@ import {
   aisbenchSummarizer,
   aisbenchSynthetic,
 } from "../../src/config/aisbench.ts";
-import { loadConfig } from "../../src/config/load.ts";
+import { validateConfig } from "../../src/config/load.ts";
 import { UsageError } from "../../src/errors.ts";
 import { assert, assertEquals } from "../helpers.ts";
 
@@ -52,7 +52,7 @@ Deno.test("aisbenchModels() maps the guide's vllm_api_stream_chat.py to a stream
   assertEquals(models[0]!.line, 4);
   assertEquals(notes, []);
   // The same object is what a YAML model config holds: the model schema accepts it.
-  const parsed = loadConfig("models", JSON.stringify(models[0]!.config), source);
+  const parsed = validateConfig("models", models[0]!.config, source);
   assertEquals([parsed.api, parsed.stream, parsed.batch_size], ["openai-chat", true, 1]);
 });
 
@@ -98,7 +98,7 @@ Deno.test("aisbenchModels() accepts non-performance fields with one note each an
   ]);
   assert(notes[0]!.startsWith(`${source}:13: use_timestamp: `), notes[0]);
   assert(/always uses stream=True/.test(notes[3]!), notes[3]);
-  for (const m of models) loadConfig("models", JSON.stringify(m.config), source);
+  for (const m of models) validateConfig("models", m.config, source);
 });
 
 Deno.test("aisbenchModels() maps every OpenAI-compatible class to its api and stream", () => {
@@ -194,7 +194,7 @@ Deno.test("aisbenchSummarizer() maps default_perf and stable_stage, with their s
     summarizer: "stable_stage",
     stats_list: ["Average", "Min", "Max", "Median", "P75", "P90", "P99"],
   });
-  for (const c of [def.config, stable.config]) loadConfig("summarizers", JSON.stringify(c), ds);
+  for (const c of [def.config, stable.config]) validateConfig("summarizers", c, ds);
 });
 
 Deno.test("aisbenchSummarizer() refuses accuracy summarizers, unknown calculators and long stats lists", () => {
@@ -227,7 +227,7 @@ Deno.test("aisbenchSynthetic() maps the guide's string config to a synthetic dat
     output: { method: "uniform", min: 20, max: 200 },
   });
   assertEquals(notes, []);
-  const parsed = loadConfig("datasets", JSON.stringify(config), source);
+  const parsed = validateConfig("datasets", config, source);
   assertEquals(parsed.type, "synthetic");
 });
 
@@ -244,7 +244,7 @@ Deno.test("aisbenchSynthetic() maps gaussian and zipf parameters", () => {
     input: { method: "gaussian", mean: 100, variance: 200, min: 1, max: 300 },
     output: { method: "zipf", alpha: 1.5, min: 4, max: 64 },
   });
-  loadConfig("datasets", JSON.stringify(config), "s.py");
+  validateConfig("datasets", config, "s.py");
 });
 
 Deno.test("aisbenchSynthetic() maps AISBench's own tokenid config, noting the unused parts", () => {
@@ -261,7 +261,7 @@ Deno.test("aisbenchSynthetic() maps AISBench's own tokenid config, noting the un
     `${source}:8: TrustRemoteCode`,
     `${source}:9: StringConfig`,
   ]);
-  loadConfig("datasets", JSON.stringify(config), source);
+  validateConfig("datasets", config, source);
 });
 
 Deno.test("aisbenchSynthetic() reports every problem with its line", () => {
