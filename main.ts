@@ -11,10 +11,11 @@ import { REPORT_HELP, reportCommand } from "./src/cli/report.ts";
 import { breachLines } from "./src/cli/_report_flags.ts";
 import { SIM_HELP, simCommand } from "./src/cli/sim.ts";
 import { LIST_HELP, listCommand } from "./src/cli/list.ts";
+import { COMPARE_HELP, compareCommand } from "./src/cli/compare.ts";
 import { MAIN_HELP, VERSION } from "./src/cli/help.ts";
 import { ExitCode, UsageError } from "./src/errors.ts";
 
-const COMMANDS = ["run", "sim", "report", "list", "help", "version"];
+const COMMANDS = ["run", "sim", "report", "compare", "list", "help", "version"];
 
 /** Prints the `--fail-on` conditions that held; returns the exit code. */
 function gateExit(lines: string[]): number {
@@ -50,6 +51,7 @@ async function main(args: string[]): Promise<number> {
         run: RUN_HELP,
         sim: SIM_HELP,
         report: REPORT_HELP,
+        compare: COMPARE_HELP,
         list: LIST_HELP,
       };
       print((sub && helps[sub]) || MAIN_HELP);
@@ -72,6 +74,11 @@ async function main(args: string[]): Promise<number> {
     if (command === "report") {
       const result = await reportCommand(rest, print);
       return result ? gateExit(breachLines(result.reports)) : ExitCode.ok;
+    }
+    if (command === "compare") {
+      const compared = compareCommand(rest, { print, env: (name) => Deno.env.get(name) });
+      for (const line of compared?.regressions ?? []) console.error(`servebench: ${line}`);
+      return compared?.regressions.length ? ExitCode.regression : ExitCode.ok;
     }
     if (command === "sim") {
       const sim = await simCommand(rest, print);

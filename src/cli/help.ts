@@ -11,6 +11,7 @@ export const VERSION = "0.1.0";
 export const EXIT_CODES_HELP =
   `Exit codes: 0 ok, 1 runtime failure, 2 bad flags or configuration (nothing sent),
 3 a --fail-on condition held, 4 every request of a task failed (outputs written),
+5 compare: a --fail-on-regression condition held beyond the noise band,
 130 interrupted (outputs written for what completed).
 `;
 
@@ -24,6 +25,7 @@ Commands:
   run        Benchmark a service (or, with no --url, the built-in simulator)
   sim        Run the built-in OpenAI-compatible simulator
   report     Recompute a run's reports from its raw traces (report --reuse <run>)
+  compare    Compare runs against a baseline, with noise bands (compare <base> <run> …)
   list       List the model, dataset and summarizer configs and where each comes from
   help       Show this help, or a command's: servebench help run
   version    Print the version

@@ -23,7 +23,10 @@ const METRIC_GATES: Record<string, { key: string; time: boolean }> = Object.from
 );
 
 /** What a run-level gate reads: a task's summary, or a result JSON read back. */
-export type GateSource = Pick<TaskSummary, "common" | "goodput">;
+export interface GateSource {
+  common: TaskSummary["common"];
+  goodput?: TaskSummary["goodput"] | undefined;
+}
 
 /** A run-level number a gate may name. */
 interface RunGate {
