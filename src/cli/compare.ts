@@ -9,7 +9,8 @@
  */
 
 import { errorMessage, RuntimeError, UsageError } from "../errors.ts";
-import { compareRuns, type Comparison } from "../compare/compare.ts";
+import { compareRuns, type Comparison, HEADLINE_METRICS } from "../compare/compare.ts";
+import { metricsIn } from "../metrics/metric_table.ts";
 import { readRunInputs } from "../compare/inputs.ts";
 import { parseFailOnRegression } from "../compare/regression.ts";
 import {
@@ -47,6 +48,13 @@ export const COMPARE_FLAGS = [
   { name: "debug", type: "boolean", help: "Print error causes." },
 ] as const satisfies readonly FlagSpec[];
 
+/** The headline metrics in words: `TTFT, … (mean, P50, P99); Failed Requests, …`. */
+const HEADLINE_TEXT = (() => {
+  const perRequest = metricsIn("summary").map((m) => m.label).join(", ");
+  const common = HEADLINE_METRICS.filter((m) => !m.id.includes(".")).map((m) => m.label);
+  return `${perRequest} (mean, P50, P99); ${common.join(", ")}`;
+})();
+
 /** `servebench compare --help`. */
 export const COMPARE_HELP = `Usage: servebench compare <baseline> <run> [<run> …] [flags]
 
@@ -54,9 +62,8 @@ Compares runs: each argument is a run folder, a task's result JSON, or a run's
 summary.json. Tasks are matched by model, dataset and load point; the
 repetitions of a task (run --repeat N) give each value as mean ± a t-based 95%
 confidence interval, and each change against the baseline (the first run) a
-noise band: the 95% confidence interval of the difference (Welch). Headline
-metrics: TTFT, TTFO, ITL, TPOT and E2EL (mean, P50, P99), failed and successful
-requests, request and token throughputs.
+noise band: the 95% confidence interval of the difference (Welch).
+Headline metrics (from the metric table): ${HEADLINE_TEXT}.
 
 Flags:
 ${renderFlagHelp(COMPARE_FLAGS)}
