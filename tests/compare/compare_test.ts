@@ -6,7 +6,7 @@ import {
   t975,
   verdictOf,
 } from "../../src/compare/compare.ts";
-import type { RunInput } from "../../src/compare/inputs.ts";
+import { readRunInputs, type RunInput } from "../../src/compare/inputs.ts";
 import { parseFailOnRegression } from "../../src/compare/regression.ts";
 import {
   renderCompareHtml,
@@ -207,4 +207,32 @@ Deno.test("renderCompareMarkdown() and renderCompareHtml() show values, deltas, 
   assert(pass.includes('<div class="verdict pass" id="regressions"><b>No regression</b>'), pass);
   const text = renderCompareText(c);
   assert(text.includes("TTFT P50 (ms)") && text.includes("worse"), text);
+});
+
+Deno.test("readRunInputs() reads a run folder, a result JSON and a summary.json's folder; compare matches their tasks", () => {
+  const fixture = new URL("../fixtures/golden_run", import.meta.url).pathname;
+  const [folder, json, summary] = readRunInputs([
+    fixture,
+    `${fixture}/performances/plain/c3.json`,
+    `${fixture}/summary.json`,
+  ]);
+  assertEquals(
+    folder!.groups.map((g) => [g.model, g.dataset, g.load, g.repetitions.length]),
+    [["plain", "synthetic", "concurrency 3", 1], ["reasoner", "synthetic", "concurrency 2", 1]],
+  );
+  assertEquals(json!.groups.map((g) => g.key), [folder!.groups[0]!.key]);
+  assertEquals(summary!.groups.length, 2);
+  // Labels that repeat (the folder, and the summary.json's folder) become the paths given.
+  assertEquals([folder!.label, json!.label, summary!.label], [
+    fixture,
+    "c3.json",
+    `${fixture}/summary.json`,
+  ]);
+  const c = compareRuns([json!, folder!]);
+  assertEquals(c.tasks.map((t) => [t.model, t.repetitions]), [["plain", [1, 1]]]);
+  assertEquals(c.unmatched, ["reasoner × synthetic — concurrency 2 (only in " + fixture + ")"]);
+  const ttft = c.tasks[0]!.rows.find((r) => r.metric.id === "ttft.p99")!;
+  assertEquals(ttft.estimates[0]!.mean, 10.749094238281252);
+  assertEquals(ttft.deltas[1], { abs: 0, rel: 0, beyondNoise: false });
+  assert(renderCompareText(c).includes("no noise estimate"), "one repetition each");
 });
