@@ -12,6 +12,7 @@ import { breachLines } from "./src/cli/_report_flags.ts";
 import { SIM_HELP, simCommand } from "./src/cli/sim.ts";
 import { LIST_HELP, listCommand } from "./src/cli/list.ts";
 import { MERGE_HELP, mergeCommand } from "./src/cli/merge.ts";
+import { COMPARE_HELP, compareCommand } from "./src/cli/compare.ts";
 import { MAIN_HELP } from "./src/cli/help.ts";
 import { BUILD, versionText } from "./src/build_info.ts";
 import { ExitCode, InterruptedError, UsageError } from "./src/errors.ts";
@@ -25,6 +26,7 @@ const COMMANDS = [
   "sim",
   "report",
   "merge",
+  "compare",
   "list",
   "help",
   "version",
@@ -75,6 +77,7 @@ async function main(args: string[]): Promise<number> {
         sim: SIM_HELP,
         report: REPORT_HELP,
         merge: MERGE_HELP,
+        compare: COMPARE_HELP,
         list: LIST_HELP,
       };
       print((sub && helps[sub]) || MAIN_HELP);
@@ -101,6 +104,11 @@ async function main(args: string[]): Promise<number> {
     if (command === "merge") {
       const result = await mergeCommand(rest, print);
       return result ? gateExit(breachLines(result.reports)) : ExitCode.ok;
+    }
+    if (command === "compare") {
+      const compared = compareCommand(rest, { print, env: (name) => Deno.env.get(name) });
+      for (const line of compared?.regressions ?? []) console.error(`servebench: ${line}`);
+      return compared?.regressions.length ? ExitCode.regression : ExitCode.ok;
     }
     if (command === "sim") {
       const sim = await simCommand(rest, print);

@@ -4,7 +4,8 @@
  * {@link startSimulator}. A task's requests are in its trace: stream them
  * with {@link readTrace}, read them whole with {@link readTraceRecords}, and
  * summarize records held in memory with {@link summarizeRecords}; join the
- * traces of a sharded run's shards with {@link mergeTraces}.
+ * traces of a sharded run's shards with {@link mergeTraces}; compare runs with
+ * {@link readRunInputs} and {@link compareRuns}.
  *
  * @example
  * ```ts
@@ -24,6 +25,10 @@ export { type PlanInputs, resolvePlan } from "./src/config/resolve.ts";
 export type { DatasetTask, LoadPoint, ModelTask, Plan, Task } from "./src/config/plan.ts";
 export type { ReportSettings, TaskReport, TaskResultJson } from "./src/report/task_report.ts";
 export { recomputeRun } from "./src/cli/report.ts";
+export { compareRuns } from "./src/compare/compare.ts";
+export type { ComparedTask, Comparison, Delta, Estimate } from "./src/compare/compare.ts";
+export { readRunInputs } from "./src/compare/inputs.ts";
+export { parseFailOnRegression } from "./src/compare/regression.ts";
 export { startSimulator } from "./src/sim/server.ts";
 export type { SimOptions, SimServer, SimStats } from "./src/sim/server.ts";
 export type { RequestFacts, RequestRecord } from "./src/record/record.ts";

@@ -16,6 +16,8 @@ export const ExitCode = {
   gate: 3,
   /** The run finished but every request of some task failed: nothing was measured there. */
   allFailed: 4,
+  /** `compare` found a `--fail-on-regression` condition that held beyond the noise band. */
+  regression: 5,
   /** Interrupted by SIGINT/SIGTERM: after writing what was sent, or before sending anything. */
   interrupted: 130,
 } as const;

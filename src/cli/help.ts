@@ -10,6 +10,7 @@ import { VERSION } from "../build_info.ts";
 export const EXIT_CODES_HELP =
   `Exit codes: 0 ok, 1 runtime failure, 2 bad flags or configuration (nothing sent),
 3 a --fail-on condition held, 4 every request of a task failed (outputs written),
+5 compare: a --fail-on-regression condition held beyond the noise band,
 130 interrupted by Ctrl-C or SIGTERM (outputs written: requests cut off in flight
 are recorded as cancelled; interrupted before the first request: nothing written).
 `;
@@ -28,6 +29,7 @@ Commands:
   sim        Run the built-in OpenAI-compatible simulator
   report     Recompute a run's reports from its raw traces (report --reuse <run>)
   merge      Join the run folders of a sharded run's shards into one (merge DIR… -o OUT)
+  compare    Compare runs against a baseline, with noise bands (compare <base> <run> …)
   list       List the model, dataset and summarizer configs and where each comes from
   help       Show this help, or a command's: servebench help run
   version    Print the version, the commit and the Deno version (also --version)

@@ -270,6 +270,15 @@ export const RUN_FLAGS = [
       "the dataset's request_count; for the default workload 4 × concurrency, at least 8",
   },
   {
+    name: "repeat",
+    type: "integer",
+    min: 1,
+    value: "N",
+    help:
+      "Run every task N times, in rounds, each repetition with its own files (<task>_r1, <task>_r2, …); servebench compare then gives confidence intervals.",
+    defaultText: "1",
+  },
+  {
     name: "dataset-path",
     type: "string",
     value: "FILE",
@@ -521,6 +530,7 @@ export function planInputs(
   if (Object.keys(load).length) inputs.load = load;
   set("durationS", values.duration);
   set("numPrompts", values["num-prompts"]);
+  set("repeat", values.repeat);
   set("inputLen", values["input-len"]);
   set("datasetPath", values["dataset-path"]);
   set("prompt", values.prompt);

@@ -96,6 +96,14 @@ export interface Task {
   load: LoadPoint;
   /** File stem under `performances/<model abbr>/`, unique within the run. */
   outputName: string;
+  /** Which run of a task repeated with `--repeat` this is (its `outputName` ends `_r<index>`). */
+  repetition?: Repetition;
+}
+
+/** One of the runs of a repeated task: `index` from 1 to `of`. */
+export interface Repetition {
+  index: number;
+  of: number;
 }
 
 /** Who and what a task was: everything a report needs besides the records. */
@@ -110,6 +118,8 @@ export interface TaskIdentity {
   output_name: string;
   /** The configured cap on requests in flight (not lowered to the request count); 0 when none. */
   max_concurrency: number;
+  /** Which repetition of the task this is (`--repeat`); absent when it ran once. */
+  repetition?: Repetition;
 }
 
 /** The most requests a task can have in flight: the profile's cap or its request count, whichever is lower; 0 when neither bounds it. */
@@ -135,6 +145,7 @@ export function identityOf(task: Task, servedModel: string): TaskIdentity {
     load: { ...task.load },
     output_name: task.outputName,
     max_concurrency: configuredCap(task.load),
+    ...(task.repetition ? { repetition: { ...task.repetition } } : {}),
   };
 }
 
@@ -186,6 +197,7 @@ export function redactTask(task: Task): Record<string, unknown> {
     model: redactModel(task.model),
     dataset: task.dataset,
     load: task.load,
+    ...(task.repetition ? { repetition: task.repetition } : {}),
   };
 }
 

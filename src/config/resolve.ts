@@ -62,6 +62,8 @@ export interface PlanInputs {
   /** The load flags given (`concurrency`, `request-rate`, `ramp`, …), read by the load shapes. */
   load?: LoadFlags;
   numPrompts?: number[];
+  /** Run every task this many times (`--repeat`), each repetition its own files. */
+  repeat?: number;
   inputLen?: number;
   /** Bound every task in time (seconds). */
   durationS?: number;
@@ -998,6 +1000,26 @@ function buildMatrix(
   return tasks;
 }
 
+/**
+ * The tasks run `times` times, in rounds (every task once, then again), so
+ * that a drift of the service over time spreads over all of them. Each
+ * repetition writes its own files: `<name>_r1`, `<name>_r2`, …
+ */
+function repeated(tasks: readonly Task[], times: number): Task[] {
+  if (times <= 1) return [...tasks];
+  const out: Task[] = [];
+  for (let index = 1; index <= times; index++) {
+    for (const task of tasks) {
+      out.push({
+        ...task,
+        outputName: `${task.outputName}_r${index}`,
+        repetition: { index, of: times },
+      });
+    }
+  }
+  return out;
+}
+
 const PROXY_VARIABLES = ["HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy", "ALL_PROXY"];
 
 /**
@@ -1046,7 +1068,7 @@ export function resolvePlan(
   if (problems.length) throw new UsageError(problems);
   const sumCfg = selection.summarizer.cfg;
   const plan: Plan = {
-    tasks,
+    tasks: repeated(tasks, inputs.repeat ?? 1),
     workDir: inputs.workDir ?? "outputs/default",
     stats,
     summarizer: (sumCfg?.summarizer ?? "default_perf") as SummarizerName,

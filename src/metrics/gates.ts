@@ -22,9 +22,15 @@ const METRIC_GATES: Record<string, { key: string; time: boolean }> = Object.from
   metricsIn("gate").map((m) => [m.name, { key: m.key, time: m.unit === "ms" }]),
 );
 
+/** What a run-level gate reads: a task's summary, or a result JSON read back. */
+export interface GateSource {
+  common: TaskSummary["common"];
+  goodput?: TaskSummary["goodput"] | undefined;
+}
+
 /** A run-level number a gate may name. */
 interface RunGate {
-  read: (s: TaskSummary) => number | undefined;
+  read: (s: GateSource) => number | undefined;
   time: boolean;
 }
 
@@ -33,7 +39,7 @@ export const COMMON_GATES: Record<string, RunGate> = {
   ...Object.fromEntries(
     COMMON_METRICS.flatMap((c) =>
       "gate" in c
-        ? [[c.gate, { read: (s: TaskSummary) => s.common[c.key], time: c.unit === "ms" }]]
+        ? [[c.gate, { read: (s: GateSource) => s.common[c.key], time: c.unit === "ms" }]]
         : []
     ),
   ),
@@ -76,9 +82,27 @@ function statOf(sample: Distribution | undefined, stat: string): number | undefi
 
 const STAT = /^(mean|avg|average|min|max|median|p(?:\d{1,2}(?:[._]\d+)?|100))$/;
 
-/** Parses `--fail-on`; every problem is reported at once. */
-export function parseFailOn(text: string, source = "--fail-on"): Gate[] {
-  const gates: Gate[] = [];
+/** A parsed condition with its value of type `V` (a number for `--fail-on`). */
+export type Condition<V> = Omit<Gate, "value"> & { value: V };
+
+/** How {@link parseConditions} reads the value after the operator. */
+export interface ConditionValueReader<V> {
+  /** The flag or field the text came from, prefixing every problem. */
+  source: string;
+  /** The value of `raw` for a metric that is (or is not) a time; undefined when it is not one. */
+  read: (raw: string, time: boolean) => V | undefined;
+  /** What a value should look like, for the problem when `read` gives none. */
+  expected: (time: boolean) => string;
+}
+
+/**
+ * Parses a comma-separated list of `<name><op><value>` conditions: names as
+ * `--fail-on` has them (a metric with a statistic, or a run-level number),
+ * values as `reader` reads them. Every problem is reported at once.
+ */
+export function parseConditions<V>(text: string, reader: ConditionValueReader<V>): Condition<V>[] {
+  const { source } = reader;
+  const conditions: Condition<V>[] = [];
   const problems: string[] = [];
   for (const part of text.split(",").map((s) => s.trim()).filter((s) => s)) {
     const m = /^([a-z][a-z0-9_]*(?:\.[a-z0-9_.]+)?)\s*(>=|<=|==|!=|>|<)\s*(.+)$/i.exec(part);
@@ -118,22 +142,35 @@ export function parseFailOn(text: string, source = "--fail-on"): Gate[] {
       }
       time = common.time;
     }
-    const value = time ? parseDurationMs(rawValue) : Number(rawValue.trim());
-    if (value === undefined || !Number.isFinite(value) || rawValue.trim() === "") {
-      problems.push(
-        `${source}: "${part}": expected ${
-          time ? "a duration such as 500ms or 2s" : "a number"
-        } after "${op}"`,
-      );
+    const value = rawValue.trim() === "" ? undefined : reader.read(rawValue.trim(), time);
+    if (value === undefined) {
+      problems.push(`${source}: "${part}": expected ${reader.expected(time)} after "${op}"`);
       continue;
     }
-    gates.push({ text: part, name, op, value, ...(metric ? { metric } : {}) });
+    conditions.push({ text: part, name, op, value, ...(metric ? { metric } : {}) });
   }
-  if (!problems.length && !gates.length) {
+  if (!problems.length && !conditions.length) {
     problems.push(`${source}: expected at least one condition`);
   }
   if (problems.length) throw new UsageError(problems);
-  return gates;
+  return conditions;
+}
+
+/** Parses `--fail-on`; every problem is reported at once. */
+export function parseFailOn(text: string, source = "--fail-on"): Gate[] {
+  return parseConditions<number>(text, {
+    source,
+    read: (raw, time) => {
+      const value = time ? parseDurationMs(raw) : Number(raw);
+      return value !== undefined && Number.isFinite(value) ? value : undefined;
+    },
+    expected: (time) => (time ? "a duration such as 500ms or 2s" : "a number"),
+  });
+}
+
+/** Whether `observed <op> value` holds. */
+export function opHolds(op: Gate["op"], observed: number, value: number): boolean {
+  return OPS[op](observed, value);
 }
 
 /** A condition that held, with the observed value. */

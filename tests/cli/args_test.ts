@@ -105,6 +105,20 @@ Deno.test("planFromFlags() builds one task per concurrency, pairing --num-prompt
   assertEquals(plan.tasks[0]!.model.apiKey, "sk-secret");
 });
 
+Deno.test("planFromFlags() with --repeat runs every task N times in rounds, each repetition named _r<i>", () => {
+  const plan = planFromFlags({ url: "http://127.0.0.1:1", concurrency: [2, 4], repeat: 2 });
+  assertEquals(plan.tasks.map((t) => [t.outputName, t.repetition]), [
+    ["synthetic_c2_r1", { index: 1, of: 2 }],
+    ["synthetic_c4_r1", { index: 1, of: 2 }],
+    ["synthetic_c2_r2", { index: 2, of: 2 }],
+    ["synthetic_c4_r2", { index: 2, of: 2 }],
+  ]);
+  // One model task shared by every repetition: one simulator or server check per model.
+  assertEquals(new Set(plan.tasks.map((t) => t.model)).size, 1);
+  const once = planFromFlags({ url: "http://127.0.0.1:1", concurrency: [2] });
+  assertEquals(once.tasks.map((t) => [t.outputName, t.repetition ?? null]), [["synthetic", null]]);
+});
+
 Deno.test("planFromFlags() takes fetch, not raw, when a proxy variable is set and --transport is not given", () => {
   const url = "http://127.0.0.1:8000";
   assertEquals(planFromFlags({ url }, () => undefined).transport, "raw");

@@ -1,5 +1,6 @@
 import { RUN_FLAGS, RUN_HELP, SHAPE_FLAGS } from "../../src/cli/run.ts";
 import { MAIN_HELP } from "../../src/cli/help.ts";
+import { COMPARE_HELP } from "../../src/cli/compare.ts";
 import { startSimulator } from "../../src/sim/server.ts";
 import { assert, assertEquals, runCli, runFlags, withTempDir } from "../helpers.ts";
 
@@ -105,7 +106,7 @@ Deno.test("servebench run: a task in which every request failed exits 4, with th
   }
 });
 
-Deno.test("--help and run --help list every exit code", () => {
+Deno.test("--help, run --help and compare --help list every exit code", () => {
   for (
     const code of [
       "0 ok",
@@ -113,11 +114,13 @@ Deno.test("--help and run --help list every exit code", () => {
       "2 bad flags",
       "3 a --fail-on",
       "4 every request",
+      "5 compare: a --fail-on-regression",
       "130 interrupted",
     ]
   ) {
     assert(MAIN_HELP.includes(code), `servebench --help: ${code}`);
     assert(RUN_HELP.includes(code), `run --help: ${code}`);
+    assert(COMPARE_HELP.includes(code), `compare --help: ${code}`);
   }
 });
 
