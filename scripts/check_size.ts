@@ -10,7 +10,7 @@
  */
 
 /** The most the bundle may weigh: 20.5 MB when set (Deno 2.9.6), with room for ~12% growth. */
-export const BUDGET_BYTES = 23_000_000;
+export const BUDGET_BYTES = 25_000_000;
 
 const ROOT = new URL("../", import.meta.url).pathname;
 
