@@ -128,15 +128,18 @@ Deno.test("sessions: TTFT by turn is reported, and falls with a warm prefix cach
     ]]);
     assert(run.text.includes("TTFT P99"), "the console shows the per-turn table");
   }
-  const ttft = (run: typeof warm) => run.json.turns!.map((t) => t.ttft_ms!.mean);
+  // The median of each turn's three requests: one request held up by a loaded machine moves a
+  // mean of three by tens of ms, not the median.
+  const ttft = (run: typeof warm) => run.json.turns!.map((t) => t.ttft_ms!.p50);
   const [w, c] = [ttft(warm), ttft(cold)];
   console.log(
     `TTFT by turn, warm cache: ${w.map((x) => x.toFixed(0))}; cold: ${c.map((x) => x.toFixed(0))}`,
   );
   // Cold, each turn prefills the whole conversation: the last turn is the slowest.
   assert(c[3]! > c[0]! + 50, `cold TTFT ${c}`);
-  // Warm, a later turn prefills only what is new since the previous turn.
-  for (let k = 1; k < TURNS; k++) assert(w[k]! < w[0]! - 30, `warm TTFT ${w}`);
+  // Warm, a later turn prefills only what is new since the previous turn: far below the same
+  // turn cold, which prefills the whole conversation again.
+  for (let k = 1; k < TURNS; k++) assert(w[k]! < c[k]! - 50, `warm TTFT ${w}, cold ${c}`);
   assert(warm.json.turns![3]!.cached_tokens_mean! > 300, "later turns are mostly cached");
   assertEquals(cold.json.turns![0]!.cached_tokens_mean, undefined);
 });
