@@ -66,6 +66,35 @@ export const EVALSCOPE_FLAGS = [
     help: "EvalScope: tokens of a prefix shared by every random prompt (with --dataset random).",
   },
   {
+    name: "image-width",
+    type: "integer",
+    min: 1,
+    help: "EvalScope: width of each generated image, in pixels (with --dataset random_vl).",
+    defaultText: "224",
+  },
+  {
+    name: "image-height",
+    type: "integer",
+    min: 1,
+    help: "EvalScope: height of each generated image, in pixels (with --dataset random_vl).",
+    defaultText: "224",
+  },
+  {
+    name: "image-num",
+    type: "integer",
+    min: 1,
+    help: "EvalScope: generated images per request (with --dataset random_vl).",
+    defaultText: "1",
+  },
+  {
+    name: "image-format",
+    type: "string",
+    choices: ["RGB"],
+    help:
+      "EvalScope: the images' colour mode; servebench generates RGB PNGs (with --dataset random_vl).",
+    defaultText: "RGB",
+  },
+  {
     name: "tokenizer-path",
     type: "string",
     aliasOf: "tokenizer",
@@ -277,6 +306,67 @@ export function extraHeaders(text: string, problems: string[]): string[] {
   return out;
 }
 
+/** EvalScope's image flags and the `random` config fields they set. */
+const IMAGE_FIELDS = [
+  ["image-width", "image_width"],
+  ["image-height", "image_height"],
+  ["image-num", "images_per_request"],
+] as const;
+
+/**
+ * What EvalScope's generated datasets take from the flags: random_vl its
+ * images (the image flags are errors with any other dataset, which EvalScope
+ * would ignore them with); speed_benchmark keeps its fixed lengths (the
+ * prompt-length flags are errors) and, as EvalScope does
+ * (`speed_benchmark.py`), sends to `/v1/completions` when the URL names
+ * `/v1/chat/completions`, with a note.
+ */
+function evalscopeGenerated(
+  values: CompatFlagValues & { url?: string; api?: string },
+  inputs: PlanInputs,
+  context: {
+    dataset: string | undefined;
+    set: (field: string, value: number | undefined, flag: string) => void;
+    problems: string[];
+  },
+): void {
+  const { dataset, set, problems } = context;
+  const imageFlags = [...IMAGE_FIELDS.map(([flag]) => flag), "image-format"].filter((f) =>
+    values[f as keyof CompatFlagValues] !== undefined
+  );
+  if (dataset === "random_vl") {
+    for (const [flag, field] of IMAGE_FIELDS) set(field, values[flag], flag);
+  } else if (imageFlags.length) {
+    problems.push(
+      `${imageFlags.map((f) => `--${f}`).join(", ")}: the generated images of --dataset random_vl${
+        dataset === undefined ? "" : `, not "${dataset}"`
+      }`,
+    );
+  }
+  if (dataset !== "speed_benchmark") return;
+  const lengthFlags = ["min-prompt-length", "max-prompt-length", "prefix-length"].filter((f) =>
+    values[f as keyof CompatFlagValues] !== undefined
+  );
+  if (lengthFlags.length) {
+    problems.push(
+      `${
+        lengthFlags.map((f) => `--${f}`).join(", ")
+      }: speed_benchmark's prompt lengths are fixed (1, 6144, 14336, 30720 tokens); use --dataset random`,
+    );
+  }
+  const url = inputs.url;
+  if (
+    url?.endsWith("/v1/chat/completions") && (values.api === undefined || values.api === "openai")
+  ) {
+    inputs.url = `${url.slice(0, -"/chat/completions".length)}/completions`;
+    if (values.api === "openai") inputs.api = "openai-completions";
+    inputs.notes = [
+      ...(inputs.notes ?? []),
+      "--dataset speed_benchmark: sending to /v1/completions instead of /v1/chat/completions, as EvalScope does (no chat template in the prompt lengths)",
+    ];
+  }
+}
+
 function addExtraField(inputs: PlanInputs, key: string, value: unknown): void {
   let body: Record<string, unknown> = {};
   if (inputs.extraArgs !== undefined) {
@@ -299,7 +389,12 @@ function addExtraField(inputs: PlanInputs, key: string, value: unknown): void {
  * lengths, prompt count and result folder). Problems are appended.
  */
 export function applyCompatFlags(
-  values: CompatFlagValues & { url?: string; timeout?: number; "max-tokens"?: number },
+  values: CompatFlagValues & {
+    url?: string;
+    api?: string;
+    timeout?: number;
+    "max-tokens"?: number;
+  },
   inputs: PlanInputs,
   context: { dialect?: Dialect; env: (name: string) => string | undefined; problems: string[] },
 ): void {
@@ -308,6 +403,7 @@ export function applyCompatFlags(
   const set = (field: string, value: number | undefined, flag: string) => {
     if (value !== undefined) overrides[field] = { value, flag };
   };
+  const dataset = inputs.datasets?.[0];
   set("min_input_len", values["min-prompt-length"], "min-prompt-length");
   set("max_input_len", values["max-prompt-length"], "max-prompt-length");
   set("prefix_len", values["prefix-length"], "prefix-length");
@@ -331,10 +427,14 @@ export function applyCompatFlags(
     set("input_len", Math.round((minLen + maxLen) / 2), "min-prompt-length");
     set("range_ratio", (maxLen - minLen) / (maxLen + minLen), "max-prompt-length");
   }
-  if (dialect === "evalscope" && inputs.datasets?.[0] === "random") {
-    // EvalScope's random requests ask for --max-tokens each.
+  if (
+    (dialect === "evalscope" && dataset === "random") ||
+    dataset === "speed_benchmark" || dataset === "random_vl"
+  ) {
+    // EvalScope's random, random_vl and speed_benchmark requests ask for --max-tokens each.
     set("output_len", values["max-tokens"], "max-tokens");
   }
+  evalscopeGenerated(values, inputs, { dataset, set, problems });
   if (Object.keys(overrides).length) inputs.datasetOverrides = overrides;
   if (values["min-tokens"] !== undefined) addExtraField(inputs, "min_tokens", values["min-tokens"]);
   if (values["extra-headers"] !== undefined) {

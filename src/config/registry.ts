@@ -8,6 +8,7 @@
 
 import { UsageError } from "../errors.ts";
 import type { ConfigKind } from "./schema.ts";
+import { parseConfigText } from "./load.ts";
 import modelChatStream from "../../configs/models/openai_chat_stream.yaml" with { type: "text" };
 import modelChat from "../../configs/models/openai_chat.yaml" with { type: "text" };
 import modelCompletionsStream from "../../configs/models/openai_completions_stream.yaml" with {
@@ -179,11 +180,28 @@ function aisbenchDatasetTask(ref: string): Record<string, unknown> | undefined {
 }
 
 /**
- * EvalScope's dataset names that need no hub, as dataset configs reading
- * the `--dataset-path` file (`evalscope/perf/plugin/datasets/*.py`: openqa
- * takes each JSONL record's `question`, longalpaca each list item's
- * `instruction`, line_by_line and custom each line). `speed_benchmark` and
- * `random_vl` are refused with the reason.
+ * EvalScope's `speed_benchmark` (`evalscope/perf/plugin/datasets/speed_benchmark.py`):
+ * prompts of 1, 6144, 14336 and 30720 tokens, two of each, in that order (its
+ * `INPUT_LENGTH` × `REPEAT`); EvalScope cycles through them up to `--number`.
+ * Its output length is `--max-tokens` (EvalScope's default 2048,
+ * `evalscope/perf/arguments.py`).
+ */
+export const SPEED_BENCHMARK_INPUT_LENS = [1, 1, 6144, 6144, 14336, 14336, 30720, 30720];
+
+/**
+ * EvalScope's `random_vl` image settings (`evalscope/perf/arguments.py`:
+ * `image_width`/`image_height` 224, `image_num` 1; `random_vl_dataset.py`
+ * adds that many PNGs after the random prompt's text).
+ */
+const RANDOM_VL_IMAGES = { images_per_request: 1, image_width: 224, image_height: 224 };
+
+/**
+ * EvalScope's dataset names that need no hub, as dataset configs
+ * (`evalscope/perf/plugin/datasets/*.py`). openqa, longalpaca, line_by_line and
+ * custom read the `--dataset-path` file (openqa takes each JSONL record's
+ * `question`, longalpaca each list item's `instruction`, line_by_line and
+ * custom each line); speed_benchmark and random_vl are generated, as `random`
+ * configs: fixed steps of input lengths, or the random prompts with images.
  */
 function evalscopeDataset(ref: string): Record<string, unknown> | undefined {
   switch (ref) {
@@ -195,21 +213,34 @@ function evalscopeDataset(ref: string): Record<string, unknown> | undefined {
     case "custom":
       return { abbr: ref, type: "text_lines", path: `${ref}.txt` };
     case "speed_benchmark":
-    case "random_vl":
-      throw new UsageError(
-        `Dataset "${ref}" (EvalScope's ${
-          ref === "speed_benchmark" ? "fixed 96…30720-token prompts" : "random text with images"
-        }) is not provided; use --dataset random with --min-prompt-length/--max-prompt-length${
-          ref === "random_vl" ? ", or the images dataset" : ""
-        }`,
+      return {
+        abbr: ref,
+        type: "random",
+        request_count: SPEED_BENCHMARK_INPUT_LENS.length,
+        input_lens: SPEED_BENCHMARK_INPUT_LENS,
+        output_len: 2048,
+      };
+    case "random_vl": {
+      const random = parseConfigText(
+        BUILTIN.datasets.random!,
+        "builtin:configs/datasets/random.yaml",
       );
+      return { ...(random as Record<string, unknown>), abbr: ref, ...RANDOM_VL_IMAGES };
+    }
     default:
       return undefined;
   }
 }
 
 /** EvalScope's dataset names servebench reads (with --dataset-path). */
-export const EVALSCOPE_DATASET_NAMES = ["openqa", "longalpaca", "line_by_line", "custom"];
+export const EVALSCOPE_DATASET_NAMES = [
+  "openqa",
+  "longalpaca",
+  "line_by_line",
+  "custom",
+  "speed_benchmark",
+  "random_vl",
+];
 
 /** AISBench's dataset task names servebench reads (patterns: any shot count, `_str` or `_chat_prompt`). */
 export const AISBENCH_DATASET_NAMES = [

@@ -73,6 +73,8 @@ export interface PlanInputs {
   datasetOverrides?: Record<string, { value: unknown; flag: string }>;
   /** A dataset file: overrides `path` of selected dataset configs, or picks a source by extension. */
   datasetPath?: string;
+  /** One line each for what the flags changed on the user's behalf (printed as notes). */
+  notes?: string[];
   shuffle?: boolean;
   tokenizer?: string;
   tokenCount?: TokenCountMode;
@@ -1082,6 +1084,7 @@ export function resolvePlan(
   if (inputs.workers !== undefined) plan.workers = inputs.workers;
   if (inputs.shard && inputs.shard.count > 1) plan.shard = inputs.shard;
   if (inputs.startAtMs !== undefined) plan.startAtMs = inputs.startAtMs;
-  if (selection.notes.length) plan.notes = selection.notes;
+  const notes = [...(inputs.notes ?? []), ...selection.notes];
+  if (notes.length) plan.notes = notes;
   return plan;
 }

@@ -104,6 +104,11 @@ function dataUrl(bytes: Uint8Array, mime: string): string {
   return `data:${mime};base64,${btoa(bin)}`;
 }
 
+/** A generated PNG ({@link generatePng}) as a data URL. */
+export async function imageUrl(width: number, height: number, seed: number): Promise<string> {
+  return dataUrl(await generatePng(width, height, seed), "image/png");
+}
+
 /** Yields `count` image requests. */
 export async function* imageSpecs(
   options: ImageOptions,
@@ -132,10 +137,9 @@ export async function* imageSpecs(
   for (let i = 0; i < count; i++) {
     const parts: Array<Record<string, unknown>> = [{ type: "text", text: options.prompt }];
     for (let k = 0; k < options.perRequest; k++) {
-      const url = urls.length ? urls[(i * options.perRequest + k) % urls.length]! : dataUrl(
-        await generatePng(options.width ?? 512, options.height ?? 512, seed + i * 31 + k),
-        "image/png",
-      );
+      const url = urls.length
+        ? urls[(i * options.perRequest + k) % urls.length]!
+        : await imageUrl(options.width ?? 512, options.height ?? 512, seed + i * 31 + k);
       parts.push({ type: "image_url", image_url: { url } });
     }
     yield { messages: [{ role: "user", content: parts }] };

@@ -3,7 +3,10 @@
  * lengths around a target with a range ratio (uniform in
  * [len·(1−r), len·(1+r)]) or between explicit bounds, and an optional shared
  * prefix of N tokens common to every request (prefix-cache workloads).
- * Lengths are exact under the tokenizer, the prefix included.
+ * Lengths are exact under the tokenizer, the prefix included. A list of
+ * input lengths, taken in turn, gives fixed-length steps (EvalScope's
+ * `speed_benchmark`); images per request add generated PNGs to each chat
+ * prompt (EvalScope's `random_vl`: random text, then its images).
  *
  * @module
  */
@@ -14,6 +17,7 @@ import type { DatasetKind } from "./kind.ts";
 import type { RequestSpec } from "./spec.ts";
 import { Random } from "../random.ts";
 import type { PromptBuilder } from "./prompt_builder.ts";
+import { imageUrl } from "./images.ts";
 
 /** Settings of the random source. */
 export interface RandomOptions {
@@ -27,6 +31,10 @@ export interface RandomOptions {
   /** Tokens shared by every prompt, at its start. */
   prefixLen: number;
   dataType: "string" | "tokenid";
+  /** Input lengths taken in turn, request i getting `inputLens[i % n]` (overrides the others). */
+  inputLens?: readonly number[];
+  /** Generated images added to each chat prompt, after its text. */
+  images?: { perRequest: number; width: number; height: number };
 }
 
 /** Yields `count` random specs. */
@@ -43,8 +51,9 @@ export function* randomSpecs(
   const inHi = options.maxInputLen ?? Math.max(inLo, Math.ceil(options.inputLen * (1 + r)));
   const outLo = Math.max(1, Math.floor(options.outputLen * (1 - r)));
   const outHi = Math.max(outLo, Math.ceil(options.outputLen * (1 + r)));
+  const lens = options.inputLens;
   for (let i = 0; i < count; i++) {
-    const n = Math.max(random.int(inLo, inHi), options.prefixLen);
+    const n = Math.max(lens ? lens[i % lens.length]! : random.int(inLo, inHi), options.prefixLen);
     const out = random.int(outLo, outHi);
     if (options.dataType === "tokenid") {
       yield {
@@ -65,6 +74,35 @@ export function* randomSpecs(
   }
 }
 
+/**
+ * The specs as chat messages of their text and then `perRequest` generated
+ * PNGs each (EvalScope's `random_vl`, `random_vl_dataset.py`: the random
+ * prompt's text part, then `--image-num` images). The images' tokens are the
+ * server's to count, so only the output length stays expected.
+ */
+export async function* withImages(
+  specs: Iterable<RequestSpec>,
+  images: NonNullable<RandomOptions["images"]>,
+  seed: number,
+): AsyncGenerator<RequestSpec> {
+  let i = 0;
+  for (const spec of specs) {
+    const parts: Array<Record<string, unknown>> = [{ type: "text", text: String(spec.prompt) }];
+    for (let k = 0; k < images.perRequest; k++) {
+      const url = await imageUrl(images.width, images.height, seed + i * 31 + k);
+      parts.push({ type: "image_url", image_url: { url } });
+    }
+    i++;
+    yield {
+      messages: [{ role: "user", content: parts }],
+      ...(spec.maxTokens !== undefined ? { maxTokens: spec.maxTokens } : {}),
+      ...(spec.expectedOutputTokens !== undefined
+        ? { expectedOutputTokens: spec.expectedOutputTokens }
+        : {}),
+    };
+  }
+}
+
 const schema = z.strictObject({
   ...COMMON_FIELDS,
   type: z.literal("random"),
@@ -75,6 +113,10 @@ const schema = z.strictObject({
   min_input_len: positiveInt.optional(),
   max_input_len: positiveInt.optional(),
   prefix_len: z.number().int().min(0).default(0),
+  input_lens: z.array(positiveInt).min(1).optional(),
+  images_per_request: z.number().int().min(0).default(0),
+  image_width: positiveInt.default(512),
+  image_height: positiveInt.default(512),
 });
 
 /** The random source. */
@@ -83,7 +125,8 @@ export const randomKind: DatasetKind<
   { type: "random"; random: RandomOptions }
 > = {
   type: "random",
-  description: "vLLM-style random prompts: input_len ± range_ratio, a shared prefix",
+  description:
+    "vLLM-style random prompts: input_len ± range_ratio or fixed input_lens in turn, a shared prefix, generated images",
   schema,
   readsFile: false,
   toSource(cfg) {
@@ -95,6 +138,9 @@ export const randomKind: DatasetKind<
         `min_input_len (${cfg.min_input_len}) exceeds max_input_len (${cfg.max_input_len})`,
       ];
     }
+    if (cfg.images_per_request > 0 && cfg.data_type === "tokenid") {
+      return ["images_per_request: images go in chat messages; data_type tokenid has none"];
+    }
     return {
       type: "random",
       random: {
@@ -105,9 +151,22 @@ export const randomKind: DatasetKind<
         ...(cfg.max_input_len !== undefined ? { maxInputLen: cfg.max_input_len } : {}),
         prefixLen: cfg.prefix_len,
         dataType: cfg.data_type,
+        ...(cfg.input_lens ? { inputLens: cfg.input_lens } : {}),
+        ...(cfg.images_per_request > 0
+          ? {
+            images: {
+              perRequest: cfg.images_per_request,
+              width: cfg.image_width,
+              height: cfg.image_height,
+            },
+          }
+          : {}),
       },
     };
   },
   needsTokenizer: () => true,
-  specs: (source, ctx) => randomSpecs(source.random, ctx.count, ctx.seed, ctx.builder()),
+  specs(source, ctx) {
+    const specs = randomSpecs(source.random, ctx.count, ctx.seed, ctx.builder());
+    return source.random.images ? withImages(specs, source.random.images, ctx.seed) : specs;
+  },
 };

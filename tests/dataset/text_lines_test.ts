@@ -1,8 +1,7 @@
 import { textLineSpecs } from "../../src/dataset/text_lines.ts";
 import { jsonlSpecs } from "../../src/dataset/jsonl.ts";
 import { resolvePlan } from "../../src/config/resolve.ts";
-import { UsageError } from "../../src/errors.ts";
-import { assert, assertEquals, withTempDir } from "../helpers.ts";
+import { assertEquals, withTempDir } from "../helpers.ts";
 
 async function all<T>(it: AsyncIterable<T>): Promise<T[]> {
   const out: T[] = [];
@@ -30,7 +29,7 @@ Deno.test("jsonlSpecs() reads a file that is one JSON list of records (EvalScope
   });
 });
 
-Deno.test("EvalScope's dataset names read the --dataset-path file; speed_benchmark is refused in one line", () => {
+Deno.test("EvalScope's dataset names read the --dataset-path file (speed_benchmark and random_vl: tests/compat/evalscope_datasets_test.ts)", () => {
   const url = "http://127.0.0.1:9";
   const plan = (dataset: string) =>
     resolvePlan({ datasets: [dataset], datasetPath: "f", url, numPrompts: [2] }, () => undefined);
@@ -39,11 +38,4 @@ Deno.test("EvalScope's dataset names read the --dataset-path file; speed_benchma
   assertEquals(plan("line_by_line").tasks[0]!.dataset.type, "text_lines");
   assertEquals(plan("custom").tasks[0]!.dataset.type, "text_lines");
   assertEquals(plan("longalpaca").tasks[0]!.dataset.type, "jsonl");
-  try {
-    plan("speed_benchmark");
-    throw new Error("accepted");
-  } catch (error) {
-    assert(error instanceof UsageError && error.problems.length === 1, String(error));
-    assert(error.problems[0]!.includes("not provided"), error.problems[0]);
-  }
 });
