@@ -5,7 +5,7 @@
  * @module
  */
 
-import { summaryPage } from "../plots.ts";
+import { summaryPage } from "../summary_page.ts";
 import type { RunReporter, RunView } from "../reporter.ts";
 import { summaryCsvText, summaryJsonText } from "../summary.ts";
 
@@ -32,5 +32,12 @@ export const summaryHtmlReporter: RunReporter = {
   key: "summary_html",
   scope: "run",
   path: (view) => `${view.runDir}/summary.html`,
-  write: (view, out) => out.write(summaryPage(jsons(view))),
+  write: (view, out) =>
+    out.write(
+      summaryPage(
+        view.tasks.flatMap((
+          t,
+        ) => (t.json ? [{ json: t.json, ...(t.summary ? { summary: t.summary } : {}) }] : [])),
+      ),
+    ),
 };
