@@ -219,7 +219,7 @@ export function latencyOverTimeSpec(
   return {
     $schema: "https://vega.github.io/schema/vega-lite/v6.json",
     vconcat: views,
-    resolve: { scale: { x: "shared", y: "independent" } },
+    resolve: { scale: { x: "shared", y: "independent", color: "independent" } },
   } as TopLevelSpec;
 }
 

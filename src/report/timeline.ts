@@ -223,7 +223,7 @@ export function zoomDataHtml(data: ReturnType<typeof zoomData>): string {
  * (debounced), the requests overlapping the visible range become its data —
  * exact up to `exact` of them, else `bins` bins of consecutive ones, built as
  * timelineRows builds them. `document.body.dataset.timelinePerBin` and
- * `timelineShown` tell what is drawn.
+ * `timelineShown` tell what the latest redraw drew.
  */
 export const ZOOM_SCRIPT = `
 (function () {
@@ -275,11 +275,14 @@ export const ZOOM_SCRIPT = `
     for (var k = 0; k < n; k++) if (d.s[k] <= x1 && d.e[k] >= x0) ks.push(k);
     var per = ks.length <= d.exact ? 1 : Math.ceil(ks.length / d.bins), rows = [];
     for (var b = 0; b < ks.length; b += per) rows.push(per === 1 ? exact(ks[b]) : bin(ks.slice(b, b + per)));
-    view.change("requests", vega.changeset().remove(vega.truthy).insert(rows)).run();
-    document.body.dataset.timelinePerBin = String(per);
-    document.body.dataset.timelineShown = String(ks.length);
+    var mine = ++drawn;
+    view.change("requests", vega.changeset().remove(vega.truthy).insert(rows)).runAsync().then(function () {
+      if (mine !== drawn) return;
+      document.body.dataset.timelinePerBin = String(per);
+      document.body.dataset.timelineShown = String(ks.length);
+    });
   }
-  var timer;
+  var timer, drawn = 0;
   view.addSignalListener("zoom", function (_, v) {
     clearTimeout(timer);
     timer = setTimeout(function () { redraw(v && v.s); }, 150);
