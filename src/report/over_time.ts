@@ -136,6 +136,7 @@ const X = {
   field: "t",
   type: "quantitative" as const,
   title: "send time (s since the task started)",
+  scale: { zero: false, nice: false },
 };
 
 /** Per-request latency against send time, one view per metric, with rolling P50/P99 and the SLO target. */
@@ -230,11 +231,7 @@ export function ratesSpec(
 ): TopLevelSpec | undefined {
   if (!data.rows.length) return undefined;
   const per = data.binS !== 1 ? ` (bins of ${data.binS} s)` : "";
-  const x = {
-    field: "t",
-    type: "quantitative" as const,
-    title: "completion time (s since the task started)",
-  };
+  const x = { ...X, title: "completion time (s since the task started)" };
   const tip = (field: string, title: string) => [
     { field: "t", type: "quantitative" as const, title: "from (s)", format: ".1f" },
     { field: "t2", type: "quantitative" as const, title: "to (s)", format: ".1f" },

@@ -41,6 +41,7 @@ import {
   COLORS,
   concurrencyLayers,
   concurrencyRows,
+  preparationLayers,
   requestsView,
   TIME_X,
   type TimelineRow,
@@ -215,10 +216,17 @@ function timelineSpec(
   options: { window: Window; cap?: number; server?: ServerSummary | undefined },
 ): TopLevelSpec {
   const { window } = options;
+  // The server's scrapes may start before the first request: that time is shaded as preparation.
+  let from = Infinity;
+  for (const p of options.server?.panels ?? []) {
+    for (const pt of p.points) from = Math.min(from, pt.t_ms / 1000);
+  }
+  const first = conc.rows[0]?.t;
+  const prep = first !== undefined && from < first ? { from: r3(from), to: first } : undefined;
   return {
     $schema: "https://vega.github.io/schema/vega-lite/v6.json",
     vconcat: [
-      requestsView(rows, window, WIDTH),
+      requestsView(rows, window, { width: WIDTH, prep }),
       {
         width: WIDTH,
         height: 140,
@@ -226,7 +234,11 @@ function timelineSpec(
           ? "Concurrency (min–max per time bin; dashed: the cap)"
           : "Concurrency (requests in flight; dashed: the cap)",
         data: { values: conc.rows },
-        layer: [...concurrencyLayers(conc, options.cap), ...windowLayers(window)],
+        layer: [
+          ...concurrencyLayers(conc, options.cap),
+          ...windowLayers(window),
+          ...preparationLayers(prep),
+        ],
       },
       ...serverViews(options.server, conc, window),
     ],
@@ -407,7 +419,7 @@ function timelineNotes(
     notes.push(
       `The first request was sent ${
         ((first - anchorMs) / 1000).toFixed(2)
-      } s after the task started (preparation); the time axes start there.`,
+      } s after the task started (preparation): the time axes start there, or where the server's scrapes began, that time shaded.`,
     );
   }
   return notes;

@@ -357,6 +357,25 @@ export function windowLayers(window: Window) {
     : [];
 }
 
+/**
+ * Preparation before the first request (when another view's data, the
+ * server's scrapes, starts before it): a shaded band, so the space is not
+ * empty but explained.
+ */
+export function preparationLayers(prep: { from: number; to: number } | undefined) {
+  return prep && prep.to > prep.from
+    ? [{
+      data: { values: [{ ...prep, label: "preparation (before the first request)" }] },
+      mark: { type: "rect" as const, color: "#9ecae1", opacity: 0.25 },
+      encoding: {
+        x: { field: "from", type: "quantitative" as const },
+        x2: { field: "to" },
+        tooltip: [{ field: "label", type: "nominal" as const, title: "phase" }],
+      },
+    }]
+    : [];
+}
+
 /** The x axis the timeline's views share. */
 export const TIME_X = {
   type: "quantitative" as const,
@@ -393,7 +412,12 @@ function phaseBar(bar: { phase: string; filter: string; x: string; x2: string })
 }
 
 /** The requests' bars: TTFT, decode, (partly) failed, a marker per bin with failures, the stable window. */
-export function requestsView(rows: TimelineRow[], window: Window, width: number) {
+export function requestsView(
+  rows: TimelineRow[],
+  window: Window,
+  options: { width: number; prep?: { from: number; to: number } | undefined },
+) {
+  const width = options.width;
   return {
     width,
     height: Math.min(600, Math.max(160, rows.length * 3)),
@@ -442,6 +466,7 @@ export function requestsView(rows: TimelineRow[], window: Window, width: number)
         },
       },
       ...windowLayers(window),
+      ...preparationLayers(options.prep),
     ],
   };
 }

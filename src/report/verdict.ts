@@ -253,6 +253,6 @@ export function loadLabel(t: TaskResultJson): string {
       ? `c=${l.concurrency}`
       : l.kind === "rate"
       ? `${l.rate ?? "inf"} req/s`
-      : l.kind,
+      : l.kind ?? "–",
   );
 }
