@@ -38,6 +38,8 @@ export interface Chart {
   spec: unknown;
   /** Canvas where SVG would hold too many paths to stay responsive. */
   renderer?: "svg" | "canvas";
+  /** The spec's width, to be fitted to the page's (480 px to 1600 px, room left for axes and legend). */
+  fit?: number;
 }
 
 const STYLE = `
@@ -104,6 +106,12 @@ ${embeds}
       renderer: c.renderer || "svg",
       actions: { export: { svg: true, png: true }, source: false, compiled: false, editor: false },
       downloadFileName: c.id,
+      patch: function (spec) {
+        if (c.fit && spec.width === c.fit) {
+          spec.width = Math.max(480, Math.min(1600, document.body.clientWidth - 190));
+        }
+        return spec;
+      },
     }).then(function (r) { window.servebenchViews[c.id] = r.view; });
   });
   Promise.all(pending).then(function () {

@@ -469,6 +469,7 @@ export function taskPage(identity: TaskIdentity, result: TaskPageInput): string 
   const slo = json?.goodput?.slo;
   const charts: Chart[] = [{
     id: "timeline",
+    fit: WIDTH,
     spec: toVega(timelineSpec(rows, conc, {
       window,
       cap: identity.max_concurrency,
@@ -481,12 +482,13 @@ export function taskPage(identity: TaskIdentity, result: TaskPageInput): string 
   if (latency) {
     charts.push({
       id: "over-time",
+      fit: WIDTH,
       spec: toVega(latency),
       renderer: overTime.points.length > CANVAS_MARKS ? "canvas" : "svg",
     });
   }
   const rates = ratesSpec(rateRows(records, anchorMs, tokenCount), { width: WIDTH });
-  if (rates) charts.push({ id: "rates", spec: toVega(rates) });
+  if (rates) charts.push({ id: "rates", fit: WIDTH, spec: toVega(rates) });
   const s = result.summary;
   const hists = s ? histogramCharts(s, slo) : [];
   charts.push(...hists);

@@ -166,6 +166,18 @@ Deno.test({
         );
         assert(statNames.includes("TTFT (ms)") && !statNames.includes("ttft_ms"), `${statNames}`);
         await shoot(b, "task_page_slo");
+        // At 800 px the page fits: the wide charts are fitted to it, nothing scrolls sideways.
+        await b.send("Emulation.setDeviceMetricsOverride", {
+          width: 800,
+          height: 1200,
+          deviceScaleFactor: 1,
+          mobile: false,
+        });
+        await openRendered(b, task.paths.plot);
+        const wide = await b.eval<number>(`document.documentElement.scrollWidth`);
+        assert(wide <= 800, `page width at 800 px: ${wide}`);
+        await shoot(b, "task_page_800px");
+        await b.send("Emulation.clearDeviceMetricsOverride");
 
         // The run summary: the recommendation, a row per task with links that exist, comparison charts.
         await openRendered(b, `${r!.runDir}/summary.html`);
