@@ -9,11 +9,18 @@
 import { recomputeRun } from "../../src/cli/report.ts";
 import { runCommand } from "../../src/cli/run.ts";
 import { DEFAULT_STATS, parseStats } from "../../src/metrics/stats.ts";
-import type { RequestRecord } from "../../src/record/record.ts";
 import type { TaskResultJson } from "../../src/report/result_json.ts";
 import { startSimulator } from "../../src/sim/server.ts";
 import { Browser, hasChromium } from "../browser.ts";
-import { assert, assertEquals, createTestTrace, quiet, withTempDir } from "../helpers.ts";
+import {
+  assert,
+  assertEquals,
+  createTestTrace,
+  quiet,
+  runFlags,
+  syntheticRecords,
+  withTempDir,
+} from "../helpers.ts";
 
 const SHOTS = Deno.env.get("SCREENSHOT_DIR") ??
   new URL("../../test-artifacts/screenshots/", import.meta.url).pathname;
@@ -66,23 +73,16 @@ Deno.test({
     const b = await browser();
     try {
       await withTempDir(async (dir) => {
+        // Two tasks (concurrency 1 and 3); TTFT cannot be met (the simulator waits 15 ms), E2EL always is.
+        const flags = runFlags(sim.url, {
+          concurrency: 1,
+          prompts: 14,
+          maxTokens: 8,
+          workDir: dir,
+        });
+        flags.splice(flags.indexOf("--concurrency") + 2, 0, "3");
         const r = await runCommand(
-          [
-            "--url",
-            sim.url,
-            "--concurrency",
-            "1",
-            "3",
-            "--num-prompts",
-            "14",
-            "--max-tokens",
-            "8",
-            // TTFT cannot be met (the simulator waits 15 ms), E2EL always is.
-            "--slo",
-            "ttft:1ms,e2el:60s",
-            "--work-dir",
-            dir,
-          ],
+          [...flags, "--slo", "ttft:1ms,e2el:60s"],
           { print: quiet, env: () => undefined },
         );
         const task = r!.tasks[0]!;
@@ -205,7 +205,7 @@ Deno.test({
   },
 });
 
-/** A trace of `n` requests 4 ms apart, 400 ms each, every 1000th failing; reported as a run. */
+/** A trace of `n` synthetic requests (tests/helpers.ts), every 1000th failing; reported as a run. */
 async function syntheticRun(dir: string, n: number): Promise<string> {
   const anchor = 1_795_000_000_000;
   Deno.mkdirSync(`${dir}/performances/m`, { recursive: true });
@@ -213,21 +213,7 @@ async function syntheticRun(dir: string, n: number): Promise<string> {
     maxConcurrency: 100,
     task: { kind: "concurrency" },
   });
-  for (let i = 0; i < n; i++) {
-    const start = anchor + 500 + i * 4;
-    const record: RequestRecord = {
-      index: i,
-      scheduledMs: start,
-      startMs: start,
-      endMs: start + 400,
-      chunkMs: [start + 50, start + 200, start + 390],
-      stream: true,
-      attempts: 1,
-      usage: { promptTokens: 100, completionTokens: 3 },
-    };
-    if (i % 1000 === 7) record.error = { category: "http_5xx", status: 503, message: "busy" };
-    w.append(record);
-  }
+  for (const record of syntheticRecords(n, { startMs: anchor + 500, tokens: 3 })) w.append(record);
   w.finish({
     self_check: {
       loop_lag_ms: { p50: 1, p99: 2, max: 3 },
@@ -273,12 +259,18 @@ Deno.test({
             deltaY: -1000,
           });
         }
-        // Settled: the latest redraw is exact and its data is what the view holds.
-        await b.waitFor(
-          `document.body.dataset.timelinePerBin === "1" && window.servebenchViews.timeline.data("requests").length === Number(document.body.dataset.timelineShown)`,
-          15_000,
-        );
-        const shown = Number(await b.eval<string>(`document.body.dataset.timelineShown`));
+        // Settled: the latest redraw is exact, its data is what the view holds, and no wheel event
+        // still in the queue changes it within half a second.
+        const settled =
+          `document.body.dataset.timelinePerBin === "1" && window.servebenchViews.timeline.data("requests").length === Number(document.body.dataset.timelineShown)`;
+        let shown = -1;
+        for (let k = 0; k < 30; k++) {
+          await b.waitFor(settled, 15_000);
+          const now = Number(await b.eval<string>(`document.body.dataset.timelineShown`));
+          if (now === shown) break;
+          shown = now;
+          await new Promise((r) => setTimeout(r, 500));
+        }
         assert(shown > 0 && shown <= 5000, `in view: ${shown}`);
         const data = await b.eval<Array<{ n: number; i: number; tip: Record<string, unknown> }>>(
           `window.servebenchViews.timeline.data("requests")`,
@@ -302,25 +294,33 @@ Deno.test({
           `document.querySelectorAll("#timeline g.mark-rect.role-mark path").length`,
         );
         assert(bars >= shown, `bars ${bars} for ${shown} requests`);
-        // Hover a bar: its tooltip is one request's, with no null or undefined text.
-        const box = await b.eval<{ x: number; y: number }>(
-          `(() => { for (const p of document.querySelectorAll("#timeline g.mark-rect.role-mark path")) { const r = p.getBoundingClientRect(); const x = r.x + r.width / 2, y = r.y + r.height / 2; if (r.width > 2 && document.elementFromPoint(x, y) === p) return { x, y }; } return null; })()`,
-        );
-        // Off, next to and onto the bar (no screenshot between finding it and hovering: a
-        // full-page capture resizes the viewport), as a pointer moves (a single jump is sometimes missed).
+        // Hover a bar: its tooltip is one request's, with no null or undefined text. The bar is
+        // found afresh on each attempt (the page may still be settling its scroll), and the pointer
+        // moves off, next to and onto it, as a pointer does.
         let tip = "";
-        for (let attempt = 0; attempt < 3 && !tip; attempt++) {
+        let under = "";
+        for (let attempt = 0; attempt < 4 && !tip; attempt++) {
+          const box = await b.eval<{ x: number; y: number }>(
+            `(() => { for (const p of document.querySelectorAll("#timeline g.mark-rect.role-mark path")) { const r = p.getBoundingClientRect(); const x = r.x + r.width / 2, y = r.y + r.height / 2; if (r.width > 2 && y > 0 && y < innerHeight && document.elementFromPoint(x, y) === p) return { x, y }; } return null; })()`,
+          );
+          assert(box, "a bar in view");
           await b.hover(1, 1);
           await b.hover(box.x - 1, box.y);
           await b.hover(box.x, box.y);
-          await b.waitFor(`!!document.querySelector("#vg-tooltip-element.visible")`, 3000)
+          await b.waitFor(`!!document.querySelector("#vg-tooltip-element.visible")`, 2000)
             .catch(() => {});
           tip = await b.eval<string>(
             `document.querySelector("#vg-tooltip-element.visible")?.textContent ?? ""`,
           );
+          under = await b.eval<string>(
+            `document.elementFromPoint(${box.x}, ${box.y})?.outerHTML.slice(0, 160) ?? "nothing"`,
+          );
         }
+        assert(
+          tip.includes("request") && !tip.includes("to request"),
+          `tooltip "${tip}" over ${under}`,
+        );
         await shoot(b, "task_page_20k_zoomed");
-        assert(tip.includes("request") && !tip.includes("to request"), tip);
         assert(!/null|undefined|NaN/.test(tip), tip);
         assertEquals(b.consoleErrors, []);
         assert(b.requests.every((u) => u.startsWith("file://")), `network: ${b.requests}`);
