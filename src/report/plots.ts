@@ -213,7 +213,12 @@ function serverViews(
 function timelineSpec(
   rows: TimelineRow[],
   conc: ReturnType<typeof concurrencyRows>,
-  options: { window: Window; cap?: number; server?: ServerSummary | undefined },
+  options: {
+    window: Window;
+    cap?: number;
+    server?: ServerSummary | undefined;
+    categories: readonly string[];
+  },
 ): TopLevelSpec {
   const { window } = options;
   // The server's scrapes may start before the first request: that time is shaded as preparation.
@@ -226,7 +231,7 @@ function timelineSpec(
   return {
     $schema: "https://vega.github.io/schema/vega-lite/v6.json",
     vconcat: [
-      requestsView(rows, window, { width: WIDTH, prep }),
+      requestsView(rows, window, { width: WIDTH, prep, categories: options.categories }),
       {
         width: WIDTH,
         height: 140,
@@ -425,6 +430,15 @@ function timelineNotes(
   return notes;
 }
 
+/** The failure categories of the requests, most frequent first. */
+function failureCategories(records: readonly RequestFacts[]): string[] {
+  const counts = new Map<string, number>();
+  for (const r of records) {
+    if (r.error) counts.set(r.error.category, (counts.get(r.error.category) ?? 0) + 1);
+  }
+  return [...counts].sort((a, b) => b[1] - a[1]).map(([c]) => c);
+}
+
 /** The histograms of the metric table's `histogram` view, with P50/P99 and SLO markers. */
 function histogramCharts(
   s: TaskSummary,
@@ -474,6 +488,7 @@ export function taskPage(identity: TaskIdentity, result: TaskPageInput): string 
       window,
       cap: identity.max_concurrency,
       server: result.server,
+      categories: failureCategories(records),
     })),
   }];
   const tokenCount = result.tokenCount;

@@ -5,7 +5,8 @@
  * requests the bars are bins of consecutive requests; up to ZOOM_EXACT_MAX
  * the page carries every request in compact columns and re-bins the visible
  * ones on every zoom, down to exact requests (y follows: its domain is the
- * requests shown). A bin with some failures is drawn as partly failed.
+ * requests shown). A bin with some failures is drawn as partly failed; the
+ * failure markers are coloured by category (a bin's most frequent one).
  * Tooltips list only the fields a row has.
  *
  * @module
@@ -33,6 +34,16 @@ export const COLORS = {
   concurrency: "#2ca02c",
 };
 const PHASES = ["TTFT", "decode", "partly failed", "failed"];
+/** The failure markers' colours by category, the most frequent category first (orange, as failed bars). */
+const FAILURE_COLORS = [
+  "#ff7f0e",
+  "#8c564b",
+  "#e377c2",
+  "#bcbd22",
+  "#17becf",
+  "#9467bd",
+  "#7f7f7f",
+];
 
 const r3 = (x: number) => Math.round(x * 1000) / 1000;
 
@@ -45,6 +56,8 @@ export interface TimelineRow {
   e: number;
   n: number;
   fl: number;
+  /** The failure category (a bin's most frequent one), when `fl` > 0. */
+  cat?: string;
   /** What hovering shows: only the fields the row has, formatted. */
   tip: Record<string, string | number>;
 }
@@ -114,6 +127,7 @@ export function timelineRows(
       }, false),
     };
     if (f !== undefined) out.f = sec(f);
+    if (r.error) out.cat = r.error.category;
     return out;
   };
   if (sorted.length <= TIMELINE_EXACT_MAX) return { rows: sorted.map(row), perBin: 1 };
@@ -121,6 +135,7 @@ export function timelineRows(
   const rows: TimelineRow[] = [];
   for (let b = 0; b < sorted.length; b += perBin) {
     const group = sorted.slice(b, b + perBin);
+    const cats = new Map<string, number>();
     let s = Infinity,
       e = -Infinity,
       fSum = 0,
@@ -134,7 +149,10 @@ export function timelineRows(
       s = Math.min(s, r.startMs);
       e = Math.max(e, r.endMs);
       elSum += r.endMs - r.startMs;
-      if (r.error) failed++;
+      if (r.error) {
+        failed++;
+        cats.set(r.error.category, (cats.get(r.error.category) ?? 0) + 1);
+      }
       const f = r.firstChunkMs;
       if (f !== undefined) {
         fSum += f;
@@ -165,6 +183,7 @@ export function timelineRows(
       }, true),
     };
     if (fN) row.f = sec(fSum / fN);
+    if (failed) row.cat = [...cats].reduce((a, c) => (c[1] > a[1] ? c : a))[0];
     rows.push(row);
   }
   return { rows, perBin };
@@ -179,6 +198,8 @@ export function zoomData(records: readonly RequestFacts[], anchorMs: number) {
   if (records.length <= TIMELINE_EXACT_MAX || records.length > ZOOM_EXACT_MAX) return undefined;
   const sorted = [...records].sort((a, b) => a.index - b.index);
   const statuses: string[] = [];
+  /** The failure category of each status (empty for a success). */
+  const categories: string[] = [];
   const known = new Map<string, number>();
   const sec = (ms: number) => r3((ms - anchorMs) / 1000);
   const cols = {
@@ -192,12 +213,14 @@ export function zoomData(records: readonly RequestFacts[], anchorMs: number) {
     out: [] as number[],
     st: [] as number[],
     statuses,
+    categories,
   };
   for (const r of sorted) {
     const text = status(r);
     let k = known.get(text);
     if (k === undefined) {
       k = statuses.push(text) - 1;
+      categories.push(r.error?.category ?? "");
       known.set(text, k);
     }
     cols.i.push(r.index + 1);
@@ -245,6 +268,7 @@ export const ZOOM_SCRIPT = `
   }
   function exact(k) {
     var f = d.f[k], st = d.st[k], row = { i: d.i[k], i2: d.i[k], s: d.s[k], e: d.e[k], n: 1, fl: st < 0 ? 1 : 0 };
+    if (st < 0) row.cat = d.categories[-1 - st];
     var t = { i: row.i, i2: row.i, s: row.s, el: (row.e - row.s) * 1000, st: d.statuses[st < 0 ? -1 - st : st] };
     if (f >= 0) { row.f = f; t.tt = (f - row.s) * 1000; t.dc = (row.e - f) * 1000; }
     if (d.in[k] >= 0) t.in = d.in[k];
@@ -253,17 +277,18 @@ export const ZOOM_SCRIPT = `
     return row;
   }
   function bin(ks) {
-    var s = Infinity, e = -Infinity, fSum = 0, fN = 0, ttSum = 0, elSum = 0, failed = 0, inSum = 0, outSum = 0;
+    var s = Infinity, e = -Infinity, fSum = 0, fN = 0, ttSum = 0, elSum = 0, failed = 0, inSum = 0, outSum = 0, cats = {};
     for (var j = 0; j < ks.length; j++) {
       var k = ks[j];
       s = Math.min(s, d.s[k]); e = Math.max(e, d.e[k]); elSum += d.e[k] - d.s[k];
-      if (d.st[k] < 0) failed++;
+      if (d.st[k] < 0) { failed++; var c = d.categories[-1 - d.st[k]]; cats[c] = (cats[c] || 0) + 1; }
       if (d.f[k] >= 0) { fSum += d.f[k]; ttSum += d.f[k] - d.s[k]; fN++; }
       inSum += Math.max(0, d.in[k]); outSum += Math.max(0, d.out[k]);
     }
     var i = d.i[ks[0]], i2 = d.i[ks[ks.length - 1]], c = ks.length;
     var row = { i: i, i2: i2, s: s, e: e, n: c, fl: failed };
     if (fN) row.f = Math.round(fSum / fN * 1000) / 1000;
+    if (failed) row.cat = Object.keys(cats).reduce(function (a, b) { return cats[b] > cats[a] ? b : a; });
     var t = { i: i, i2: i2, s: s, el: elSum / c * 1000, in: Math.round(inSum / c), out: Math.round(outSum / c),
       st: failed ? failed + " of " + c + " failed" : c + " ok" };
     if (fN) t.tt = ttSum / fN * 1000;
@@ -415,7 +440,12 @@ function phaseBar(bar: { phase: string; filter: string; x: string; x2: string })
 export function requestsView(
   rows: TimelineRow[],
   window: Window,
-  options: { width: number; prep?: { from: number; to: number } | undefined },
+  options: {
+    width: number;
+    prep?: { from: number; to: number } | undefined;
+    /** Failure categories, most frequent first: the markers' colours, in that order. */
+    categories: readonly string[];
+  },
 ) {
   const width = options.width;
   return {
@@ -462,7 +492,16 @@ export function requestsView(
         encoding: {
           x: { ...TIME_X, field: "s" },
           y: { field: "i", type: "quantitative" as const },
-          color: { field: "phase", type: "nominal" as const, title: null },
+          ...(options.categories.length
+            ? {
+              fill: {
+                field: "cat",
+                type: "nominal" as const,
+                title: "failure",
+                scale: { domain: [...options.categories], range: FAILURE_COLORS },
+              },
+            }
+            : {}),
         },
       },
       ...windowLayers(window),

@@ -145,6 +145,11 @@ Deno.test({
         );
         assertEquals(byCategory, [["http_5xx", String(failed), byCategory[0]![2]!]]);
 
+        // On the timeline each failure has a marker coloured by its category (http_5xx: the first colour).
+        const markers = await b.eval<string[]>(
+          `[...document.querySelectorAll("#timeline g.mark-symbol.role-mark path")].map((p) => p.getAttribute("fill"))`,
+        );
+        assertEquals(markers.filter((f) => f === "#ff7f0e").length, failed, `${markers}`);
         // Over time: a point per successful request in each latency view, rolling lines, the SLO rule.
         const ok = json.common.success_requests;
         assertEquals(await marks(b, "over-time", "symbol"), 3 * ok, "TTFT, TPOT, E2EL points");
