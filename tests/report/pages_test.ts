@@ -8,8 +8,12 @@
  */
 import { recomputeRun } from "../../src/cli/report.ts";
 import { runCommand } from "../../src/cli/run.ts";
+import { parseSlo } from "../../src/metrics/goodput.ts";
 import { DEFAULT_STATS, parseStats } from "../../src/metrics/stats.ts";
-import type { TaskResultJson } from "../../src/report/result_json.ts";
+import { summarizeRecords } from "../../src/metrics/summarize.ts";
+import { resultJson, type TaskResultJson } from "../../src/report/result_json.ts";
+import { summaryPage } from "../../src/report/summary_page.ts";
+import { humanValue, metricLabel } from "../../src/report/verdict.ts";
 import { startSimulator } from "../../src/sim/server.ts";
 import { Browser, hasChromium } from "../browser.ts";
 import {
@@ -335,4 +339,58 @@ Deno.test({
       shared = undefined;
     }
   },
+});
+
+Deno.test("humanValue() shows integers as integers, long durations in seconds, and a dash for nothing", () => {
+  assertEquals(humanValue(12_000, ""), "12,000");
+  assertEquals(humanValue(12_345.6, "ms"), "12.35 s");
+  assertEquals(humanValue(9_999, "ms"), "9,999 ms");
+  assertEquals(humanValue(17.294, "ms"), "17.29 ms");
+  assertEquals(humanValue(242.61, "token/s"), "242.6 token/s");
+  assertEquals(humanValue(undefined, "ms"), "–");
+  assertEquals(metricLabel("ttft_ms"), "TTFT (ms)");
+  assertEquals(metricLabel("output_tokens"), "OutputTokens");
+});
+
+/** A task's result JSON over synthetic requests, as model `model` at concurrency `c`. */
+function syntheticJson(model: string, c: number, tokens: number): TaskResultJson {
+  const identity = {
+    model,
+    model_abbr: model,
+    dataset: "d",
+    api: "openai-chat",
+    stream: true,
+    load: { kind: "concurrency", concurrency: c, numRequests: 50 },
+    output_name: `d_c${c}`,
+    max_concurrency: c,
+  };
+  const settings = { stats: parseStats(DEFAULT_STATS), summarizer: "default_perf" as const };
+  const summary = summarizeRecords(syntheticRecords(50, { startMs: 1000, tokens }), {
+    ...settings,
+    maxConcurrency: c,
+    slo: parseSlo("ttft:100ms"),
+  });
+  return resultJson(summary, { identity, settings, anchorMs: 1000, generatedAt: new Date(0) });
+}
+
+Deno.test("the run summary's grid gives each model's change against the first, green where better", () => {
+  // Model b makes twice the output tokens in the same time: +100% output tok/s, the same TTFT.
+  const tasks = [syntheticJson("a", 4, 10), syntheticJson("b", 4, 20)].map((json) => ({ json }));
+  const html = summaryPage(tasks);
+  const grid = /<table class="metrics" id="delta-grid">(.*?)<\/table>/s.exec(html)?.[1] ?? "";
+  const row = (metric: string) =>
+    new RegExp(`<td>${metric.replace(/[()/]/g, "\\$&")}</td>(.*?)</tr>`).exec(grid)?.[1] ?? "";
+  assert(row("Output tok/s").includes(`<span class="ok">+100.0%</span>`), row("Output tok/s"));
+  assert(row("TTFT P99 (ms)").includes(`<span class="">+0.0%</span>`), row("TTFT P99 (ms)"));
+  assert(grid.includes("<th>a (base)</th><th>b</th>"), grid.slice(0, 300));
+  // Each task's row links to its page and shows its SLO result.
+  assert(html.includes(`href="performances/b/d_c4_plot.html"`), "link to b's page");
+  // TTFT 50 ms meets its 100 ms target, but 1 of 50 requests failed: 98% good, under 99%.
+  assertEquals(
+    (html.match(/<td class="ok" title="target ≤ 100 ms">50 ms<\/td>/g) ?? []).length,
+    2,
+  );
+  assertEquals((html.match(/data-pass="false">FAIL/g) ?? []).length, 2, "2 tasks fail");
+  // One model: no grid.
+  assert(!summaryPage([tasks[0]!]).includes("delta-grid"), "no grid with one model");
 });
