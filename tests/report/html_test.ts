@@ -17,7 +17,11 @@ import {
   withTempDir,
 } from "../helpers.ts";
 
-const ARTIFACTS = new URL("../../test-artifacts/", import.meta.url).pathname;
+// Screenshots for people (CI keeps them), never compared; as tests/report/pages_test.ts.
+const ARTIFACTS = `${
+  Deno.env.get("SCREENSHOT_DIR") ??
+    new URL("../../test-artifacts/screenshots", import.meta.url).pathname
+}/`;
 // In CI a missing Chromium fails the browser tests; elsewhere they are skipped with a note.
 const browserMissing = !hasChromium();
 if (browserMissing && Deno.env.get("CI")) {
