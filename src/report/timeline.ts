@@ -20,7 +20,7 @@ export const TIMELINE_EXACT_MAX = 5_000;
 /** Bars of an aggregated timeline. */
 export const TIMELINE_BINS = 2_000;
 /** Up to this many requests the page can re-bin a zoomed range down to exact requests. */
-export const ZOOM_EXACT_MAX = 100_000;
+export const ZOOM_EXACT_MAX = 50_000;
 /** Above this many concurrency changes the curve is a min–max envelope per time bin. */
 export const CONCURRENCY_EXACT_MAX = 20_000;
 const CONCURRENCY_BINS = 2_000;
@@ -195,50 +195,51 @@ export function timelineRows(
  * in index order; undefined when the timeline is exact or the run too large.
  */
 export function zoomData(records: readonly RequestFacts[], anchorMs: number) {
-  if (records.length <= TIMELINE_EXACT_MAX || records.length > ZOOM_EXACT_MAX) return undefined;
+  const n = records.length;
+  if (n <= TIMELINE_EXACT_MAX || n > ZOOM_EXACT_MAX) return undefined;
   const sorted = [...records].sort((a, b) => a.index - b.index);
   const statuses: string[] = [];
   /** The failure category of each status (empty for a success). */
   const categories: string[] = [];
   const known = new Map<string, number>();
   const sec = (ms: number) => r3((ms - anchorMs) / 1000);
+  // Typed columns: a 100,000-request run reports in a 64 MB heap.
   const cols = {
-    exact: TIMELINE_EXACT_MAX,
-    bins: TIMELINE_BINS,
-    i: [] as number[],
-    s: [] as number[],
-    f: [] as number[],
-    e: [] as number[],
-    in: [] as number[],
-    out: [] as number[],
-    st: [] as number[],
-    statuses,
-    categories,
+    i: new Int32Array(n),
+    s: new Float64Array(n),
+    f: new Float64Array(n),
+    e: new Float64Array(n),
+    in: new Int32Array(n),
+    out: new Int32Array(n),
+    st: new Int32Array(n),
   };
-  for (const r of sorted) {
+  sorted.forEach((r, k) => {
     const text = status(r);
-    let k = known.get(text);
-    if (k === undefined) {
-      k = statuses.push(text) - 1;
+    let at = known.get(text);
+    if (at === undefined) {
+      at = statuses.push(text) - 1;
       categories.push(r.error?.category ?? "");
-      known.set(text, k);
+      known.set(text, at);
     }
-    cols.i.push(r.index + 1);
-    cols.s.push(sec(r.startMs));
-    cols.f.push(r.firstChunkMs !== undefined ? sec(r.firstChunkMs) : -1);
-    cols.e.push(sec(r.endMs));
-    cols.in.push(inTokens(r) ?? -1);
-    cols.out.push(outTokens(r) ?? -1);
-    cols.st.push(r.error ? -1 - k : k);
-  }
-  return cols;
+    cols.i[k] = r.index + 1;
+    cols.s[k] = sec(r.startMs);
+    cols.f[k] = r.firstChunkMs !== undefined ? sec(r.firstChunkMs) : -1;
+    cols.e[k] = sec(r.endMs);
+    cols.in[k] = inTokens(r) ?? -1;
+    cols.out[k] = outTokens(r) ?? -1;
+    cols.st[k] = r.error ? -1 - at : at;
+  });
+  return { exact: TIMELINE_EXACT_MAX, bins: TIMELINE_BINS, ...cols, statuses, categories };
 }
 
-/** The zoom data's script element (empty without it). */
+/** The zoom data's script element (empty without it); the columns joined as they are, not copied. */
 export function zoomDataHtml(data: ReturnType<typeof zoomData>): string {
-  return data
-    ? `<script type="application/json" id="servebench-requests">${scriptJson(data)}</script>`
-    : "";
+  if (!data) return "";
+  const { statuses, categories, exact, bins, ...cols } = data;
+  const columns = Object.entries(cols).map(([k, v]) => `"${k}":[${v.join(",")}]`).join(",");
+  return `<script type="application/json" id="servebench-requests">{"exact":${exact},"bins":${bins},${columns},"statuses":${
+    scriptJson(statuses)
+  },"categories":${scriptJson(categories)}}</script>`;
 }
 
 /**
