@@ -178,7 +178,7 @@ export function latencyOverTimeSpec(
         width: options.width,
         height: 130,
         title: `${label} per request${
-          data.stride > 1 ? ` (every ${data.stride}th request)` : ""
+          data.stride > 1 ? ` (1 in ${data.stride} requests)` : ""
         }, rolling P50 and P99`,
         layer: [
           {
