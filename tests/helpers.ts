@@ -6,6 +6,7 @@
 
 import type { ModelTask, Plan, Task } from "../src/config/plan.ts";
 import { DEFAULT_STATS, parseStats } from "../src/metrics/stats.ts";
+import type { RequestRecord } from "../src/record/record.ts";
 import { TraceWriter } from "../src/record/trace.ts";
 import type { SendTimes } from "../src/sim/server.ts";
 import type { Clock } from "../src/load/clock.ts";
@@ -262,4 +263,32 @@ export class FakeClock implements Clock {
     if (at > this.t) this.t = at;
     return Promise.resolve();
   }
+}
+
+/**
+ * `n` streamed requests from `startMs`, 4 ms apart, 400 ms each, three chunks
+ * (at 50, 200 and 390 ms), `tokens` in and out; every 1000th (index 7, 1007,
+ * …) failed with an HTTP 500.
+ */
+export function syntheticRecords(
+  n: number,
+  o: { startMs: number; tokens: number },
+): RequestRecord[] {
+  const out: RequestRecord[] = [];
+  for (let i = 0; i < n; i++) {
+    const start = o.startMs + i * 4;
+    const record: RequestRecord = {
+      index: i,
+      scheduledMs: start,
+      startMs: start,
+      endMs: start + 400,
+      chunkMs: [start + 50, start + 200, start + 390],
+      stream: true,
+      attempts: 1,
+      usage: { promptTokens: o.tokens, completionTokens: o.tokens },
+    };
+    if (i % 1000 === 7) record.error = { category: "http_5xx", status: 500, message: "boom" };
+    out.push(record);
+  }
+  return out;
 }

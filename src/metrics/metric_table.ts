@@ -159,6 +159,7 @@ export const REQUEST_METRICS = [
       gate: true,
       slo: true,
       requestsCsv: true,
+      histogram: true,
       summary: true,
       percentiles: "TPOT (ms)",
     },

@@ -2,14 +2,13 @@
  * The HTML reports' charts: data shaped in the tool (exact below a size,
  * aggregated above it, always saying so) and Vega-Lite specs compiled to Vega.
  *
- * Task page: a request timeline (a bar per request, TTFT red, decode blue,
- * failed orange) over the concurrency (a green step line), x zoom and pan
- * linked; under them, when the server's metrics were scraped, its running and
- * waiting requests against the client's in-flight count, its KV-cache usage
- * and prefix-cache hit rate on the same time axis; histograms of TTFT, ITL
- * and E2EL; the stable window shaded.
- * Run page: headline metrics across model × dataset cells, and for sweeps a
- * throughput-vs-latency curve per model.
+ * The task page opens with its verdict (./verdict.ts), then the charts: the
+ * request timeline over the concurrency (./timeline.ts); under them, when the
+ * server's metrics were scraped, its running and waiting requests against the
+ * client's in-flight count, its KV-cache usage and prefix-cache hit rate on
+ * the same time axis; the over-time views (./over_time.ts); histograms with
+ * P50/P99 and SLO markers; the failures; the tables last, collapsed. The run
+ * page is ./summary_page.ts.
  *
  * @module
  */
@@ -17,11 +16,12 @@
 import { compile, type TopLevelSpec } from "vega-lite";
 import type { TaskIdentity } from "../config/plan.ts";
 import { metricsIn } from "../metrics/metric_table.ts";
+import type { TokenCountMode } from "../metrics/request.ts";
 import type { Distribution } from "../metrics/stats.ts";
 import type { TaskSummary } from "../metrics/summarize.ts";
 import type { RequestFacts } from "../record/record.ts";
-import { type Chart, escapeHtml, htmlPage } from "./html.ts";
-import { commonRows, formatValue, TURN_HEADER, turnRows } from "./table.ts";
+import { type Chart, chartDiv, escapeHtml, htmlPage } from "./html.ts";
+import { commonRows, TURN_HEADER, turnRows } from "./table.ts";
 import type { TaskResultJson } from "./result_json.ts";
 import {
   compareLatency,
@@ -30,168 +30,42 @@ import {
   type PanelSeries,
   type ServerSummary,
 } from "../server_metrics/mod.ts";
+import {
+  CANVAS_MARKS,
+  latencyOverTimeSpec,
+  overTimeRows,
+  rateRows,
+  ratesSpec,
+} from "./over_time.ts";
+import {
+  COLORS,
+  concurrencyLayers,
+  concurrencyRows,
+  preparationLayers,
+  requestsView,
+  TIME_X,
+  type TimelineRow,
+  timelineRows,
+  windowLayers,
+  ZOOM_SCRIPT,
+  zoomData,
+  zoomDataHtml,
+} from "./timeline.ts";
+import {
+  errorBanner,
+  failuresHtml,
+  humanValue,
+  metricLabel,
+  taskVerdict,
+  taskVerdictHtml,
+} from "./verdict.ts";
 
-/** Above this many requests the timeline shows bins of consecutive requests. */
-export const TIMELINE_EXACT_MAX = 5_000;
-/** Bars of an aggregated timeline. */
-export const TIMELINE_BINS = 2_000;
-/** Above this many concurrency changes the curve is a min–max envelope per time bin. */
-export const CONCURRENCY_EXACT_MAX = 20_000;
-const CONCURRENCY_BINS = 2_000;
+type Window = { open: number; close: number } | undefined;
+
 const HIST_BINS = 40;
-
-const COLORS = { ttft: "#d62728", decode: "#1f77b4", failed: "#ff7f0e", concurrency: "#2ca02c" };
-const PHASES = ["TTFT", "decode", "failed"];
-const WIDTH = 900;
+const WIDTH = 720;
 
 const r3 = (x: number) => Math.round(x * 1000) / 1000;
-
-interface TimelineRow {
-  i: number;
-  i2: number;
-  s: number;
-  f: number | null;
-  e: number;
-  ok: boolean;
-  n: number;
-  tt: number | null;
-  dc: number | null;
-  el: number;
-  in: number | null;
-  out: number | null;
-  st: string;
-}
-
-function status(r: RequestFacts): string {
-  if (!r.error) return r.warmup ? "ok (warm-up)" : "ok";
-  const s = r.error.status !== undefined ? ` ${r.error.status}` : "";
-  return `${r.error.category}${s}: ${r.error.message}${r.chunks ? " (partial timings)" : ""}`;
-}
-
-/** Timeline rows: one per request, or per bin of consecutive requests above TIMELINE_EXACT_MAX. */
-export function timelineRows(
-  records: readonly RequestFacts[],
-  anchorMs: number,
-): { rows: TimelineRow[]; perBin: number } {
-  const sorted = [...records].sort((a, b) => a.index - b.index);
-  const sec = (ms: number) => r3((ms - anchorMs) / 1000);
-  const row = (r: RequestFacts): TimelineRow => {
-    const f = r.firstChunkMs;
-    return {
-      i: r.index + 1,
-      i2: r.index + 1,
-      s: sec(r.startMs),
-      f: f !== undefined ? sec(f) : null,
-      e: sec(r.endMs),
-      ok: !r.error,
-      n: 1,
-      tt: f !== undefined ? r3(f - r.startMs) : null,
-      dc: f !== undefined ? r3(r.endMs - f) : null,
-      el: r3(r.endMs - r.startMs),
-      in: r.usage?.promptTokens ?? r.inputTokens ?? null,
-      out: r.usage?.completionTokens ?? r.tokenizerOutputTokens ?? (r.chunks || null),
-      st: status(r),
-    };
-  };
-  if (sorted.length <= TIMELINE_EXACT_MAX) return { rows: sorted.map(row), perBin: 1 };
-  const perBin = Math.ceil(sorted.length / TIMELINE_BINS);
-  const rows: TimelineRow[] = [];
-  for (let b = 0; b < sorted.length; b += perBin) {
-    const group = sorted.slice(b, b + perBin);
-    let s = Infinity,
-      e = -Infinity,
-      fSum = 0,
-      fN = 0,
-      ttSum = 0,
-      elSum = 0,
-      failed = 0,
-      inSum = 0,
-      outSum = 0;
-    for (const r of group) {
-      s = Math.min(s, r.startMs);
-      e = Math.max(e, r.endMs);
-      elSum += r.endMs - r.startMs;
-      if (r.error) failed++;
-      const f = r.firstChunkMs;
-      if (f !== undefined) {
-        fSum += f;
-        ttSum += f - r.startMs;
-        fN++;
-      }
-      inSum += r.usage?.promptTokens ?? r.inputTokens ?? 0;
-      outSum += r.usage?.completionTokens ?? r.chunks;
-    }
-    rows.push({
-      i: group[0]!.index + 1,
-      i2: group[group.length - 1]!.index + 1,
-      s: sec(s),
-      f: fN ? sec(fSum / fN) : null,
-      e: sec(e),
-      ok: failed === 0,
-      n: group.length,
-      tt: fN ? r3(ttSum / fN) : null,
-      dc: null,
-      el: r3(elSum / group.length),
-      in: Math.round(inSum / group.length),
-      out: Math.round(outSum / group.length),
-      st: failed ? `${failed} of ${group.length} failed` : `${group.length} ok`,
-    });
-  }
-  return { rows, perBin };
-}
-
-/** The concurrency step curve: exact points, or a min–max envelope per time bin above CONCURRENCY_EXACT_MAX changes. */
-export function concurrencyRows(
-  records: readonly RequestFacts[],
-  anchorMs: number,
-): {
-  rows: Array<{ t: number; c: number } | { t: number; t2: number; lo: number; hi: number }>;
-  binned: boolean;
-} {
-  // The changes are walked in time order (an end before a start at the same instant) from two
-  // sorted typed arrays, never held as objects: 2n point objects were the biggest transient of
-  // a report at 100,000 requests, enough to break a 64 MB heap (#23).
-  const n = records.length;
-  const starts = Float64Array.from(records, (r) => r.startMs).sort();
-  const ends = Float64Array.from(records, (r) => r.endMs).sort();
-  const visit = (f: (t: number, c: number) => void) => {
-    f(0, 0);
-    let c = 0;
-    for (let i = 0, j = 0; i < n || j < n;) {
-      const end = j < n && (i >= n || ends[j]! <= starts[i]!);
-      c += end ? -1 : 1;
-      f(((end ? ends[j++]! : starts[i++]!) - anchorMs) / 1000, c);
-    }
-  };
-  if (2 * n + 1 <= CONCURRENCY_EXACT_MAX) {
-    const rows: Array<{ t: number; c: number }> = [];
-    visit((t, c) => rows.push({ t: r3(t), c }));
-    return { rows, binned: false };
-  }
-  const t0 = 0;
-  const span = (Math.max(starts[n - 1]!, ends[n - 1]!) - anchorMs) / 1000 - t0 || 1;
-  const bins = Array.from({ length: CONCURRENCY_BINS }, (_, b) => ({
-    t: r3(t0 + (b * span) / CONCURRENCY_BINS),
-    t2: r3(t0 + ((b + 1) * span) / CONCURRENCY_BINS),
-    lo: Infinity,
-    hi: -Infinity,
-  }));
-  let prev = 0;
-  visit((t, c) => {
-    const b = Math.min(CONCURRENCY_BINS - 1, Math.floor(((t - t0) / span) * CONCURRENCY_BINS));
-    const bin = bins[b]!;
-    bin.lo = Math.min(bin.lo, c, prev);
-    bin.hi = Math.max(bin.hi, c, prev);
-    prev = c;
-  });
-  // A bin with no change holds the level it inherited.
-  let level = 0;
-  for (const bin of bins) {
-    if (bin.lo === Infinity) bin.lo = bin.hi = level;
-    level = bin.hi === -Infinity ? level : bin.hi;
-  }
-  return { rows: bins, binned: true };
-}
 
 /** A histogram: HIST_BINS equal bins from the minimum to P99.9; larger values count in the last bin. */
 export function histogram(
@@ -214,142 +88,6 @@ export function histogram(
 
 function toVega(spec: TopLevelSpec): unknown {
   return compile(spec).spec;
-}
-
-/** What hovering a request's bar shows. */
-const TOOLTIP = [
-  { field: "i", type: "quantitative" as const, title: "request" },
-  { field: "i2", type: "quantitative" as const, title: "to request" },
-  { field: "s", type: "quantitative" as const, title: "start (s)", format: ".3f" },
-  { field: "tt", type: "quantitative" as const, title: "TTFT (ms)", format: ".1f" },
-  { field: "dc", type: "quantitative" as const, title: "decode (ms)", format: ".1f" },
-  { field: "el", type: "quantitative" as const, title: "E2EL (ms)", format: ".1f" },
-  { field: "in", type: "quantitative" as const, title: "input tokens" },
-  { field: "out", type: "quantitative" as const, title: "output tokens" },
-  { field: "st", type: "nominal" as const, title: "status" },
-];
-
-type Window = { open: number; close: number } | undefined;
-
-/** The stable window as a shaded band, when there is one. */
-function windowLayers(window: Window) {
-  return window
-    ? [{
-      data: { values: [window] },
-      mark: { type: "rect" as const, color: "#888", opacity: 0.15 },
-      encoding: { x: { field: "open", type: "quantitative" as const }, x2: { field: "close" } },
-    }]
-    : [];
-}
-
-/** One phase of the requests' bars (TTFT, decode or failed) from field `x` to `x2`. */
-function phaseBar(n: number, bar: { phase: string; filter: string; x: string; x2: string }) {
-  return {
-    transform: [{ filter: bar.filter }, { calculate: `'${bar.phase}'`, as: "phase" }],
-    mark: { type: "rect" as const },
-    encoding: {
-      x: { field: bar.x, type: "quantitative" as const, title: "seconds since the task started" },
-      x2: { field: bar.x2 },
-      y: {
-        field: "y0",
-        type: "quantitative" as const,
-        title: "request",
-        scale: { domain: [0.5, n + 0.5], nice: false },
-      },
-      y2: { field: "y1" },
-      color: {
-        field: "phase",
-        type: "nominal" as const,
-        title: null,
-        scale: { domain: PHASES, range: [COLORS.ttft, COLORS.decode, COLORS.failed] },
-      },
-      tooltip: TOOLTIP,
-    },
-  };
-}
-
-/** The requests' bars: TTFT, decode, failed, a marker per failure, and the stable window. */
-function requestsView(rows: TimelineRow[], window: Window) {
-  const n = rows.length ? rows[rows.length - 1]!.i2 : 1;
-  return {
-    width: WIDTH,
-    height: Math.min(600, Math.max(160, rows.length * 3)),
-    title: "Requests (bars: TTFT red, decode blue, failed orange)",
-    data: { values: rows },
-    transform: [{ calculate: "datum.i - 0.45", as: "y0" }, {
-      calculate: "datum.i2 + 0.45",
-      as: "y1",
-    }],
-    layer: [
-      {
-        ...phaseBar(n, { phase: "TTFT", filter: "datum.ok && datum.f != null", x: "s", x2: "f" }),
-        params: [{
-          name: "zoom",
-          select: { type: "interval", encodings: ["x"] },
-          bind: "scales",
-        }],
-      },
-      phaseBar(n, { phase: "decode", filter: "datum.ok && datum.f != null", x: "f", x2: "e" }),
-      phaseBar(n, { phase: "decode", filter: "datum.ok && datum.f == null", x: "s", x2: "e" }),
-      phaseBar(n, { phase: "failed", filter: "!datum.ok", x: "s", x2: "e" }),
-      {
-        // A failure that answered at once has no width: a marker keeps it visible and hoverable.
-        transform: [{ filter: "!datum.ok" }, { calculate: "'failed'", as: "phase" }],
-        mark: { type: "point" as const, shape: "diamond", filled: true, size: 60, opacity: 1 },
-        encoding: {
-          x: { field: "s", type: "quantitative" as const },
-          y: { field: "i", type: "quantitative" as const },
-          color: { field: "phase", type: "nominal" as const, title: null },
-          tooltip: TOOLTIP,
-        },
-      },
-      ...windowLayers(window),
-    ],
-  };
-}
-
-/** The concurrency curve: an exact step line, or a min–max band per time bin. */
-function concurrencyLayers(conc: ReturnType<typeof concurrencyRows>) {
-  const step = {
-    type: "line" as const,
-    color: COLORS.concurrency,
-    interpolate: "step-after" as const,
-  };
-  if (!conc.binned) {
-    return [{
-      mark: step,
-      encoding: {
-        x: { field: "t", type: "quantitative" as const, title: "seconds since the task started" },
-        y: { field: "c", type: "quantitative" as const, title: "in flight" },
-        tooltip: [{ field: "t", title: "time (s)", format: ".3f" }, {
-          field: "c",
-          title: "in flight",
-        }],
-      },
-    }];
-  }
-  return [{
-    mark: { type: "area" as const, color: COLORS.concurrency, opacity: 0.5 },
-    encoding: {
-      x: { field: "t", type: "quantitative" as const, title: "seconds since the task started" },
-      x2: { field: "t2" },
-      y: { field: "lo", type: "quantitative" as const, title: "in flight" },
-      y2: { field: "hi" },
-    },
-  }, {
-    mark: step,
-    encoding: {
-      x: { field: "t", type: "quantitative" as const },
-      y: { field: "hi", type: "quantitative" as const },
-      tooltip: [{ field: "t", title: "from (s)" }, { field: "t2", title: "to (s)" }, {
-        field: "lo",
-        title: "min in flight",
-      }, {
-        field: "hi",
-        title: "max in flight",
-      }],
-    },
-  }];
 }
 
 const SERVER_SERIES = ["in flight (client)", "running (server)", "waiting (server)"];
@@ -381,7 +119,7 @@ function serverLoadView(
     title: null,
     scale: { domain: SERVER_SERIES, range: [COLORS.concurrency, "#9467bd", "#8c564b"] },
   };
-  const x = { field: "t", type: "quantitative" as const, title: "seconds since the task started" };
+  const x = { ...TIME_X, field: "t" };
   const tooltip = [
     { field: "series", title: "series" },
     {
@@ -415,7 +153,7 @@ function serverLoadView(
 /** One ratio panel of the server (KV-cache usage, prefix-cache hit rate): a line through its scrapes. */
 function serverRatioView(panel: PanelSeries, title: string, window: Window) {
   const values = panel.points.map((p) => ({ t: r3(p.t_ms / 1000), v: p.value }));
-  const x = { field: "t", type: "quantitative" as const, title: "seconds since the task started" };
+  const x = { ...TIME_X, field: "t" };
   const y = {
     field: "v",
     type: "quantitative" as const,
@@ -475,59 +213,118 @@ function serverViews(
 function timelineSpec(
   rows: TimelineRow[],
   conc: ReturnType<typeof concurrencyRows>,
-  window: Window,
-  server?: ServerSummary,
+  options: {
+    window: Window;
+    cap?: number;
+    server?: ServerSummary | undefined;
+    categories: readonly string[];
+  },
 ): TopLevelSpec {
+  const { window } = options;
+  // The server's scrapes may start before the first request: that time is shaded as preparation.
+  let from = Infinity;
+  for (const p of options.server?.panels ?? []) {
+    for (const pt of p.points) from = Math.min(from, pt.t_ms / 1000);
+  }
+  const first = conc.rows[0]?.t;
+  const prep = first !== undefined && from < first ? { from: r3(from), to: first } : undefined;
   return {
     $schema: "https://vega.github.io/schema/vega-lite/v6.json",
     vconcat: [
-      requestsView(rows, window),
+      requestsView(rows, window, { width: WIDTH, prep, categories: options.categories }),
       {
         width: WIDTH,
         height: 140,
         title: conc.binned
-          ? "Concurrency (min–max per time bin)"
-          : "Concurrency (requests in flight)",
+          ? "Concurrency (min–max per time bin; dashed: the cap)"
+          : "Concurrency (requests in flight; dashed: the cap)",
         data: { values: conc.rows },
-        layer: [...concurrencyLayers(conc), ...windowLayers(window)],
+        layer: [
+          ...concurrencyLayers(conc, options.cap),
+          ...windowLayers(window),
+          ...preparationLayers(prep),
+        ],
       },
-      ...serverViews(server, conc, window),
+      ...serverViews(options.server, conc, window),
     ],
     resolve: { scale: { x: "shared", color: "independent" } },
   } as TopLevelSpec;
 }
 
-function histogramSpec(title: string, bins: ReturnType<typeof histogram>): TopLevelSpec {
+/** A histogram with its P50 and P99 (and the SLO target, when there is one) as rules. */
+function histogramSpec(
+  label: string,
+  bins: ReturnType<typeof histogram>,
+  marks: { p50: number; p99: number; slo?: number | undefined },
+): TopLevelSpec {
+  const rules = [
+    { v: r3(marks.p50), name: "P50" },
+    { v: r3(marks.p99), name: "P99" },
+    ...(marks.slo !== undefined ? [{ v: marks.slo, name: "SLO target" }] : []),
+  ];
   return {
     $schema: "https://vega.github.io/schema/vega-lite/v6.json",
-    width: 280,
+    width: 300,
     height: 160,
-    title,
-    data: { values: bins },
-    mark: { type: "rect", color: COLORS.decode },
-    encoding: {
-      x: { field: "b0", type: "quantitative", title: "ms", bin: { binned: true } },
-      x2: { field: "b1" },
-      y: { field: "count", type: "quantitative", title: "count" },
-      tooltip: [{ field: "b0", title: "from (ms)" }, { field: "b1", title: "to (ms)" }, {
-        field: "count",
-        title: "count",
-      }],
-    },
+    title: `${label} distribution`,
+    layer: [
+      {
+        data: { values: bins },
+        mark: { type: "rect", color: COLORS.decode },
+        encoding: {
+          x: { field: "b0", type: "quantitative", title: label, bin: { binned: true } },
+          x2: { field: "b1" },
+          y: {
+            field: "count",
+            type: "quantitative",
+            title: "requests",
+            axis: { tickMinStep: 1, format: "d" },
+          },
+          tooltip: [
+            { field: "b0", type: "quantitative", title: "from", format: ".1f" },
+            { field: "b1", type: "quantitative", title: "to", format: ".1f" },
+            { field: "count", type: "quantitative", title: "count" },
+          ],
+        },
+      },
+      {
+        data: { values: rules },
+        mark: { type: "rule", strokeWidth: 2, strokeDash: [4, 3] },
+        encoding: {
+          x: { field: "v", type: "quantitative" },
+          color: {
+            field: "name",
+            type: "nominal",
+            title: null,
+            scale: {
+              domain: rules.map((r) => r.name),
+              range: ["#2c3e50", "#d62728", "#2ca02c"].slice(0, rules.length),
+            },
+          },
+          tooltip: [{ field: "name", type: "nominal", title: "marker" }, {
+            field: "v",
+            type: "quantitative",
+            title: "value",
+            format: ".1f",
+          }],
+        },
+      },
+    ],
   } as TopLevelSpec;
 }
 
 function metricsTable(summary: TaskSummary): string {
   const rows = commonRows(summary).map((c) =>
     `<tr><td>${escapeHtml(c.label)}</td><td>${
-      escapeHtml(formatValue(summary.common[c.key], c.unit))
+      escapeHtml(humanValue(summary.common[c.key], c.unit))
     }</td></tr>`
   ).join("");
-  return `<table class="metrics"><tr><th>Common metric (${
+  return `<table class="metrics" id="common-metrics"><tr><th>Common metric (${
     escapeHtml(summary.stage)
   })</th><th>Value</th></tr>${rows}</table>`;
 }
 
+/** The metrics by turn of a task's conversations (sessions), or "" without turns. */
 function turnTable(summary: TaskSummary): string {
   if (!summary.turns) return "";
   const head = TURN_HEADER.map((h) => `<th>${escapeHtml(h)}</th>`).join("");
@@ -537,19 +334,22 @@ function turnTable(summary: TaskSummary): string {
   return `<table class="metrics"><tr>${head}</tr>${rows}</table>`;
 }
 
+/** A statistic's key as a column title: `p99` → `P99`, `mean` → `Mean`. */
+function statTitle(key: string): string {
+  return /^p\d/.test(key) ? key.toUpperCase() : key[0]!.toUpperCase() + key.slice(1);
+}
+
 function percentileTable(json: TaskResultJson): string {
   const keys = Object.keys(Object.values(json.metrics)[0] ?? {}).filter((k) => k !== "n");
   const head = `<tr><th>Metric</th>${
-    keys.map((k) => `<th>${escapeHtml(k)}</th>`).join("")
-  }<th>n</th></tr>`;
-  const body = Object.entries(json.metrics).map(([name, v]) =>
-    `<tr><td>${escapeHtml(name)}</td>${
-      keys.map((k) => `<td>${v[k] === undefined ? "-" : escapeHtml(v[k]!.toFixed(2))}</td>`).join(
-        "",
-      )
-    }<td>${v.n}</td></tr>`
-  ).join("");
-  return `<table class="metrics">${head}${body}</table>`;
+    keys.map((k) => `<th>${escapeHtml(statTitle(k))}</th>`).join("")
+  }<th>Requests</th></tr>`;
+  const body = Object.entries(json.metrics).map(([name, v]) => {
+    return `<tr><td>${escapeHtml(metricLabel(name))}</td>${
+      keys.map((k) => `<td>${escapeHtml(humanValue(v[k], ""))}</td>`).join("")
+    }<td>${v.n ?? 0}</td></tr>`;
+  }).join("");
+  return `<table class="metrics" id="metric-stats">${head}${body}</table>`;
 }
 
 const fmtMs = (v: number | undefined) =>
@@ -598,221 +398,169 @@ export interface TaskPageInput {
   warnings?: readonly string[];
   /** The server's metrics over the task window, when scraped (panels under the timeline). */
   server?: ServerSummary;
+  /** Which token counts the over-time views use (the report's setting). */
+  tokenCount?: TokenCountMode;
 }
 
-/** The page of one task. */
-export function taskPage(identity: TaskIdentity, result: TaskPageInput): string {
-  const { facts: records, anchorMs } = result;
-  const title = `servebench — ${identity.model_abbr} × ${identity.output_name}`;
-  const load = Object.entries(identity.load).map(([k, v]) => `${k} ${v}`).join(", ");
+/** The notes above the timeline: what is aggregated, the stable window, preparation. */
+function timelineNotes(
+  records: readonly RequestFacts[],
+  anchorMs: number,
+  shown: { perBin: number; binned: boolean; zoomable: boolean; window: Window },
+): string[] {
   const notes: string[] = [];
-  const { rows, perBin } = timelineRows(records, anchorMs);
-  const conc = concurrencyRows(records, anchorMs);
-  if (perBin > 1) {
+  if (shown.perBin > 1) {
     notes.push(
-      `The timeline is aggregated: each bar is a bin of ${perBin} consecutive requests (${records.length} in all), spanning their earliest start to latest end; TTFT and E2EL in tooltips are bin means. Exact values are in the JSON and CSV.`,
+      `The timeline is aggregated: each bar is a bin of ${shown.perBin} consecutive requests (${records.length} in all), spanning their earliest start to latest end; TTFT and E2EL in tooltips are bin means; bins with some failures are drawn as partly failed. ${
+        shown.zoomable
+          ? "Zoom in and the bars re-bin to the requests in view, down to single requests."
+          : "Exact values are in the JSON and CSV."
+      }`,
     );
   }
-  if (conc.binned) {
+  if (shown.binned) {
     notes.push(
       "The concurrency curve is aggregated: each time bin shows the exact minimum and maximum requests in flight within it.",
     );
   }
-  if (result.error) notes.push(`No summary: ${result.error}`);
+  if (shown.window) {
+    notes.push(
+      `The shaded band is the stable stage: ${shown.window.open} s to ${shown.window.close} s.`,
+    );
+  }
+  let first = Infinity;
+  for (const f of records) first = Math.min(first, f.startMs);
+  if (Number.isFinite(first) && first - anchorMs >= 1) {
+    notes.push(
+      `The first request was sent ${
+        ((first - anchorMs) / 1000).toFixed(2)
+      } s after the task started (preparation): the time axes start there, or where the server's scrapes began, that time shaded.`,
+    );
+  }
+  return notes;
+}
+
+/** The failure categories of the requests, most frequent first. */
+function failureCategories(records: readonly RequestFacts[]): string[] {
+  const counts = new Map<string, number>();
+  for (const r of records) {
+    if (r.error) counts.set(r.error.category, (counts.get(r.error.category) ?? 0) + 1);
+  }
+  return [...counts].sort((a, b) => b[1] - a[1]).map(([c]) => c);
+}
+
+/** The histograms of the metric table's `histogram` view, with P50/P99 and SLO markers. */
+function histogramCharts(
+  s: TaskSummary,
+  slo: Readonly<Record<string, number>> | undefined,
+): Chart[] {
+  const charts: Chart[] = [];
+  for (const m of metricsIn("histogram")) {
+    const sample = s.samples[m.key];
+    const h = sample ? histogram(sample) : [];
+    if (!sample || !h.length) continue;
+    charts.push({
+      id: `hist-${m.name}`,
+      spec: toVega(histogramSpec(metricLabel(m.key), h, {
+        p50: sample.percentile(50),
+        p99: sample.percentile(99),
+        slo: slo?.[m.key],
+      })),
+    });
+  }
+  return charts;
+}
+
+/** The page of one task: the verdict, then the charts, then the tables (collapsed). */
+export function taskPage(identity: TaskIdentity, result: TaskPageInput): string {
+  const { facts: records, anchorMs, json } = result;
+  const title = `servebench — ${identity.model_abbr} × ${identity.output_name}`;
+  const load = Object.entries(identity.load).map(([k, v]) => `${k} ${v}`).join(", ");
+  const { rows, perBin } = timelineRows(records, anchorMs);
+  const conc = concurrencyRows(records, anchorMs);
+  const zoom = zoomData(records, anchorMs);
+  const window = json?.stable_window_ms
+    ? { open: r3(json.stable_window_ms.open / 1000), close: r3(json.stable_window_ms.close / 1000) }
+    : undefined;
+  const notes = timelineNotes(records, anchorMs, {
+    perBin,
+    binned: conc.binned,
+    zoomable: zoom !== undefined,
+    window,
+  });
+  if (result.error) notes.unshift(`No summary: ${result.error}`);
   // A lag judged harmless is a plain note; a harmful one is among the warnings.
   if (result.json?.client_lag?.level === "info") notes.push(result.json.client_lag.text);
-  const window = result.json?.stable_window_ms
-    ? {
-      open: r3(result.json.stable_window_ms.open / 1000),
-      close: r3(result.json.stable_window_ms.close / 1000),
-    }
-    : undefined;
-  if (window) {
-    notes.push(`The shaded band is the stable stage: ${window.open} s to ${window.close} s.`);
-  }
   for (const n of result.server?.notes ?? []) notes.push(n);
+  const slo = json?.goodput?.slo;
   const charts: Chart[] = [{
     id: "timeline",
-    spec: toVega(timelineSpec(rows, conc, window, result.server)),
+    fit: WIDTH,
+    spec: toVega(timelineSpec(rows, conc, {
+      window,
+      cap: identity.max_concurrency,
+      server: result.server,
+      categories: failureCategories(records),
+    })),
   }];
-  const s = result.summary;
-  if (s) {
-    for (const m of metricsIn("histogram")) {
-      const sample = s.samples[m.key];
-      const h = sample ? histogram(sample) : [];
-      if (h.length) {
-        charts.push({
-          id: `hist-${m.name}`,
-          spec: toVega(histogramSpec(`${m.label} distribution`, h)),
-        });
-      }
-    }
+  const tokenCount = result.tokenCount;
+  const overTime = overTimeRows(records, anchorMs, tokenCount);
+  const latency = latencyOverTimeSpec(overTime, { width: WIDTH, ...(slo ? { slo } : {}) });
+  if (latency) {
+    charts.push({
+      id: "over-time",
+      fit: WIDTH,
+      spec: toVega(latency),
+      renderer: overTime.points.length > CANVAS_MARKS ? "canvas" : "svg",
+    });
   }
-  const errors = result.json && Object.keys(result.json.errors).length
-    ? `<table class="metrics"><tr><th>Failure</th><th>Requests</th></tr>${
-      Object.entries(result.json.errors).map(([k, v]) =>
-        `<tr><td>${escapeHtml(k)}</td><td>${v}</td></tr>`
-      ).join("")
-    }</table>`
+  const rates = ratesSpec(rateRows(records, anchorMs, tokenCount), { width: WIDTH });
+  if (rates) charts.push({ id: "rates", fit: WIDTH, spec: toVega(rates) });
+  const s = result.summary;
+  const hists = s ? histogramCharts(s, slo) : [];
+  charts.push(...hists);
+  const verdict = json
+    ? taskVerdictHtml(taskVerdict(json, s?.samples), json) + errorBanner(json)
     : "";
+  const tables = [
+    s ? metricsTable(s) : "",
+    s ? turnTable(s) : "",
+    json ? percentileTable(json) : "",
+    json ? serverLine(json) + serverLatencyTable(json) : "",
+  ].join("\n");
   const body = `<h1>${escapeHtml(title)}</h1>
 <div class="meta">model <b>${escapeHtml(identity.model)}</b> (${escapeHtml(identity.api)}, ${
     identity.stream ? "streaming" : "non-streaming"
   }) · dataset <b>${escapeHtml(identity.dataset)}</b> · load ${escapeHtml(load)}${
-    result.json
-      ? ` · summarizer ${escapeHtml(result.json.task.summarizer)} · generated ${
-        escapeHtml(result.json.generated_at)
+    json
+      ? ` · summarizer ${escapeHtml(json.task.summarizer)} · generated ${
+        escapeHtml(json.generated_at)
       }`
       : ""
   }</div>
-${notes.map((n) => `<div class="note">${escapeHtml(n)}</div>`).join("\n")}
+${verdict}
 ${(result.warnings ?? []).map((w) => `<div class="note warn">${escapeHtml(w)}</div>`).join("\n")}
-${s ? metricsTable(s) : ""}
-${s ? turnTable(s) : ""}
-${result.json ? percentileTable(result.json) : ""}
-${errors}
-${result.json ? serverLine(result.json) + serverLatencyTable(result.json) : ""}
-<h2>Timeline and concurrency</h2><div class="meta">Drag or scroll on the timeline to zoom and pan; the concurrency follows. Hover a bar for its request. Export from the ⋯ menu.</div>`;
-  return htmlPage(title, body, charts);
-}
-
-/** A task's row of the run page: identity, load and headline numbers (null where absent). */
-function summaryPageRows(tasks: readonly TaskResultJson[]) {
-  return tasks.map((t, order) => ({
-    order,
-    model: t.task.model_abbr,
-    dataset: t.task.dataset,
-    cell: `${t.task.dataset} · ${t.task.output_name}`,
-    task: `${t.task.model_abbr}/${t.task.output_name}`,
-    load: String(
-      t.task.load.kind === "concurrency"
-        ? `c=${t.task.load.concurrency}`
-        : t.task.load.kind === "rate"
-        ? `${t.task.load.rate} req/s`
-        : t.task.load.kind,
-    ),
-    "TTFT mean (ms)": t.metrics.ttft_ms?.mean ?? null,
-    "TTFT P99 (ms)": t.metrics.ttft_ms?.p99 ?? null,
-    "TPOT mean (ms)": t.metrics.tpot_ms?.mean ?? null,
-    "TPOT P99 (ms)": t.metrics.tpot_ms?.p99 ?? null,
-    "ITL mean (ms)": t.metrics.itl_ms?.mean ?? null,
-    "E2EL mean (ms)": t.metrics.e2el_ms?.mean ?? null,
-    "Output tok/s": t.common.output_token_throughput_tps,
-    "Requests/s": t.common.request_throughput_rps,
-  }));
-}
-
-type SummaryPageRow = ReturnType<typeof summaryPageRows>[number];
-
-/** The headline metrics the cells chart shows, in order. */
-const CELL_METRICS = [
-  "Output tok/s",
-  "Requests/s",
-  "TTFT mean (ms)",
-  "TTFT P99 (ms)",
-  "TPOT mean (ms)",
-  "ITL mean (ms)",
-  "E2EL mean (ms)",
-];
-
-/** Headline metrics across model × dataset cells, a facet per metric. */
-function cellsChart(rows: SummaryPageRow[]): Chart {
-  return {
-    id: "cells",
-    spec: toVega({
-      $schema: "https://vega.github.io/schema/vega-lite/v6.json",
-      data: { values: rows },
-      transform: [{ fold: CELL_METRICS, as: ["metric", "value"] }, {
-        filter: "datum.value != null",
-      }],
-      facet: { row: { field: "metric", type: "nominal", title: null, sort: CELL_METRICS } },
-      spec: {
-        width: Math.min(900, 60 + rows.length * 40),
-        height: 120,
-        mark: { type: "bar", tooltip: true },
-        encoding: {
-          x: {
-            field: "cell",
-            type: "nominal",
-            title: "dataset · task",
-            sort: { field: "order" },
-          },
-          xOffset: { field: "model", type: "nominal" },
-          y: { field: "value", type: "quantitative", title: null },
-          color: { field: "model", type: "nominal" },
-          tooltip: [{ field: "task", type: "nominal" }, { field: "load", type: "nominal" }, {
-            field: "metric",
-            type: "nominal",
-          }, {
-            field: "value",
-            type: "quantitative",
-            format: ".2f",
-          }],
-        },
-      },
-      resolve: { scale: { y: "independent" } },
-    } as TopLevelSpec),
-  };
-}
-
-/** For sweeps: each model's throughput against tail latency across its load points. */
-function kneeCharts(rows: SummaryPageRow[]): Chart[] {
-  return (
-    [["knee-ttft", "TTFT P99 (ms)"], ["knee-tpot", "TPOT P99 (ms)"]] as const
-  ).map(([id, x]) => ({
-    id,
-    spec: toVega({
-      $schema: "https://vega.github.io/schema/vega-lite/v6.json",
-      width: 560,
-      height: 300,
-      title: `Output throughput against ${x}`,
-      data: { values: rows.filter((r) => r[x] !== null) },
-      encoding: {
-        x: { field: x, type: "quantitative" },
-        y: { field: "Output tok/s", type: "quantitative" },
-        color: { field: "model", type: "nominal" },
-        detail: { field: "dataset", type: "nominal" },
-        order: { field: "order" },
-      },
-      layer: [
-        { mark: { type: "line", point: true, tooltip: true } },
-        {
-          mark: { type: "text", dx: 6, dy: -6, align: "left" },
-          encoding: { text: { field: "load" } },
-        },
-      ],
-    } as TopLevelSpec),
-  }));
-}
-
-/** The run page's table: one row per task, headline P99s. */
-function summaryPageTable(tasks: readonly TaskResultJson[], rows: SummaryPageRow[]): string {
-  return `<table class="metrics"><tr><th>Task</th><th>Load</th><th>OK/Total</th><th>Out tok/s</th><th>TTFT P99</th><th>TPOT P99</th><th>E2EL P99</th></tr>${
-    tasks.map((t) =>
-      `<tr><td>${escapeHtml(`${t.task.model_abbr}/${t.task.output_name}`)}</td><td>${
-        escapeHtml(
-          rows.find((r) => r.task === `${t.task.model_abbr}/${t.task.output_name}`)?.load ?? "",
-        )
-      }</td><td>${t.common.success_requests}/${t.common.total_requests}</td><td>${
-        t.common.output_token_throughput_tps.toFixed(1)
-      }</td><td>${t.metrics.ttft_ms?.p99?.toFixed(1) ?? "-"}</td><td>${
-        t.metrics.tpot_ms?.p99?.toFixed(1) ?? "-"
-      }</td><td>${t.metrics.e2el_ms?.p99?.toFixed(1) ?? "-"}</td></tr>`
-    ).join("")
-  }</table>`;
-}
-
-/** The page of a run: headline metrics across cells, and throughput against latency for sweeps. */
-export function summaryPage(tasks: readonly TaskResultJson[]): string {
-  const rows = summaryPageRows(tasks);
-  const charts: Chart[] = rows.length ? [cellsChart(rows)] : [];
-  const sweep = new Set(rows.map((r) => `${r.model}|${r.dataset}`)).size < rows.length;
-  if (sweep) charts.push(...kneeCharts(rows));
-  const table = summaryPageTable(tasks, rows);
-  const body = `<h1>servebench — run summary</h1><div class="meta">${tasks.length} task(s)${
-    sweep
-      ? "; the curves show each model's throughput against tail latency across its load points — the knee is where latency climbs faster than throughput"
+<h2>Timeline and concurrency</h2><div class="meta">Drag or scroll on the timeline to zoom and pan; the concurrency follows. Hover a bar for its request. Export from the ⋯ menu.</div>
+${notes.map((n) => `<div class="note">${escapeHtml(n)}</div>`).join("\n")}
+${chartDiv("timeline")}
+${
+    latency || rates
+      ? `<h2>Over time</h2><div class="meta">Each successful request's latency at its send time, with P50 and P99 over a rolling window of consecutive requests; completions per second.</div>${
+        latency ? chartDiv("over-time") : ""
+      }${rates ? chartDiv("rates") : ""}`
       : ""
-  }.</div>${table}`;
-  return htmlPage("servebench — run summary", body, charts);
+  }
+${
+    hists.length
+      ? `<h2>Distributions</h2><div class="grid">${hists.map((c) => chartDiv(c.id)).join("")}</div>`
+      : ""
+  }
+${json ? failuresHtml(json) : ""}
+${
+    s || json
+      ? `<details id="tables"><summary>Tables: common metrics and statistics</summary>${tables}</details>`
+      : ""
+  }
+${zoomDataHtml(zoom)}`;
+  return htmlPage(title, body, charts, zoom ? ZOOM_SCRIPT : "");
 }

@@ -47,6 +47,8 @@ export interface TaskView {
 export interface TaskOutcomeView {
   identity: TaskIdentity;
   json?: TaskResultJson;
+  /** The summary, with its samples (the run page's ECDFs); absent as in `json`. */
+  summary?: TaskSummary;
   /** Every `--fail-on` condition checked against the task (none without a summary). */
   checks: readonly GateCheck[];
   error?: string;

@@ -1,15 +1,27 @@
 import { runCommand } from "../../src/cli/run.ts";
 import { summarizeRecords } from "../../src/metrics/summarize.ts";
 import { parseStats, Sample } from "../../src/metrics/stats.ts";
-import { factsOf, type RequestRecord } from "../../src/record/record.ts";
+import { factsOf } from "../../src/record/record.ts";
 import { escapeHtml, scriptJson } from "../../src/report/html.ts";
-import { concurrencyRows, histogram, taskPage, timelineRows } from "../../src/report/plots.ts";
+import { histogram, taskPage } from "../../src/report/plots.ts";
+import { concurrencyRows, timelineRows } from "../../src/report/timeline.ts";
 import { resultJson } from "../../src/report/task_report.ts";
 import { startSimulator } from "../../src/sim/server.ts";
 import { Browser, hasChromium } from "../browser.ts";
-import { assert, assertEquals, quiet, runFlags, withTempDir } from "../helpers.ts";
+import {
+  assert,
+  assertEquals,
+  quiet,
+  runFlags,
+  syntheticRecords,
+  withTempDir,
+} from "../helpers.ts";
 
-const ARTIFACTS = new URL("../../test-artifacts/", import.meta.url).pathname;
+// Screenshots for people (CI keeps them), never compared; as tests/report/pages_test.ts.
+const ARTIFACTS = `${
+  Deno.env.get("SCREENSHOT_DIR") ??
+    new URL("../../test-artifacts/screenshots", import.meta.url).pathname
+}/`;
 // In CI a missing Chromium fails the browser tests; elsewhere they are skipped with a note.
 const browserMissing = !hasChromium();
 if (browserMissing && Deno.env.get("CI")) {
@@ -32,29 +44,8 @@ Deno.test("escapeHtml() and scriptJson() leave nothing that can close an element
   assertEquals(JSON.parse(json), { s: "</script><!-- \u2028" });
 });
 
-function syntheticRecords(n: number): RequestRecord[] {
-  const out: RequestRecord[] = [];
-  for (let i = 0; i < n; i++) {
-    const start = 1000 + i * 4;
-    out.push({
-      index: i,
-      scheduledMs: start,
-      startMs: start,
-      endMs: start + 400,
-      chunkMs: [start + 50, start + 200, start + 390],
-      stream: true,
-      attempts: 1,
-      usage: { promptTokens: 4096, completionTokens: 4096 },
-      ...(i % 1000 === 7
-        ? { error: { category: "http_5xx" as const, status: 500, message: "boom" } }
-        : {}),
-    });
-  }
-  return out;
-}
-
 Deno.test("timelineRows() and concurrencyRows() aggregate above their limits, keeping exact extremes", () => {
-  const records = syntheticRecords(12_000);
+  const records = syntheticRecords(12_000, { startMs: 1000, tokens: 4096 });
   const { rows, perBin } = timelineRows(records.map(factsOf), 1000);
   assertEquals(perBin, 6);
   assertEquals(rows.length, 2000);
@@ -65,7 +56,10 @@ Deno.test("timelineRows() and concurrencyRows() aggregate above their limits, ke
   // 100 requests start per 400 ms, each lasting 400 ms: 100 in flight at most (and at least 99 mid-run).
   const his = conc.rows.map((r) => ("hi" in r ? r.hi : 0));
   assertEquals(Math.max(...his), 100);
-  const exact = concurrencyRows(syntheticRecords(10).map(factsOf), 1000);
+  const exact = concurrencyRows(
+    syntheticRecords(10, { startMs: 1000, tokens: 4096 }).map(factsOf),
+    1000,
+  );
   assertEquals(exact.binned, false);
   assertEquals(Math.max(...exact.rows.map((r) => ("c" in r ? r.c : 0))), 10);
   assertEquals(histogram(new Sample([1, 2, 3, 4])).reduce((n, b) => n + b.count, 0), 4);
@@ -207,7 +201,7 @@ Deno.test({
     "a 250,000-request trace renders a page under 5 MB that loads, with the aggregation note visible",
   ignore: browserMissing,
   async fn() {
-    const records = syntheticRecords(250_000);
+    const records = syntheticRecords(250_000, { startMs: 1000, tokens: 4096 });
     const summary = summarizeRecords(records, {
       stats: parseStats(["Average", "P99"]),
       summarizer: "default_perf",

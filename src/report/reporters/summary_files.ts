@@ -6,7 +6,7 @@
  * @module
  */
 
-import { summaryPage } from "../plots.ts";
+import { summaryPage } from "../summary_page.ts";
 import { runFilePath } from "../paths.ts";
 import type { RunReporter, RunView } from "../reporter.ts";
 import { summaryCsvText, summaryJsonText } from "../summary.ts";
@@ -34,5 +34,12 @@ export const summaryHtmlReporter: RunReporter = {
   key: "summary_html",
   scope: "run",
   path: (view) => runFilePath(view.runDir, { name: "summary.html", suffix: view.suffix }),
-  write: (view, out) => out.write(summaryPage(jsons(view))),
+  write: (view, out) =>
+    out.write(
+      summaryPage(
+        view.tasks.flatMap((
+          t,
+        ) => (t.json ? [{ json: t.json, ...(t.summary ? { summary: t.summary } : {}) }] : [])),
+      ),
+    ),
 };

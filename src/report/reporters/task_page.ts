@@ -13,6 +13,7 @@ export const taskPageReporter: TaskReporter = {
   scope: "task",
   path: (view) => view.paths.plot,
   write(view, out) {
-    out.write(taskPage(view.identity, view));
+    const tokenCount = view.settings.tokenCount;
+    out.write(taskPage(view.identity, { ...view, ...(tokenCount ? { tokenCount } : {}) }));
   },
 };
