@@ -4,7 +4,11 @@ import { assert, assertEquals, CLI_PERMS, MAIN, withTempDir } from "../helpers.t
 /** Requests of the capped run: enough that ~700 bytes kept per request overflow the cap. */
 const REQUESTS = 100_000;
 /** The V8 heap cap of the client, MB. Deno applies `--v8-flags` to every isolate, workers too. */
-const HEAP_MB = 64;
+// 80, not 64: the load phase is flat, but the report of 100,000 requests needs ~60 MB (modules
+// 22 MB, the per-request facts 28 MB; docs/performance.md, "Memory in long runs"), which put a
+// 64 MB cap at the edge. The retention this test was written for (~650 B a request) still
+// breaks an 80 MB cap.
+const HEAP_MB = 80;
 
 /** Counts the newline bytes of a file, reading it in chunks. */
 async function countLines(path: string): Promise<number> {
@@ -17,7 +21,7 @@ async function countLines(path: string): Promise<number> {
 }
 
 // Retention, not timing: per-request state that outlives its request (#23: a 600 s
-// AbortSignal.timeout() per send, ~700 B each) fills a 64 MB heap long before 100,000
+// AbortSignal.timeout() per send, ~700 B each) fills the capped heap long before 100,000
 // requests, and the child dies of V8's fatal out-of-memory (exit 133). The fastest
 // settings the simulator has (2 tokens, no delays; the node transport, the cheaper one per
 // event) keep the run short; the simulator runs in this process, the client alone is capped.
