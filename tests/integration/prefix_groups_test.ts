@@ -80,7 +80,8 @@ Deno.test("prefix_groups: priming sends each prefix once, out of the metrics; wa
       const coldTtft = coldRecords.filter((x) => !x.warmup).map((x) => x.chunkMs[0]! - x.startMs)
         .sort((a, b) => b - a);
       assert(
-        coldTtft.slice(0, GROUPS).every((t) => t >= fullPrefillMs - 0.5),
+        // (A hit's prefill is a ninth of it: 10 ms of margin for the timers' granularity.)
+        coldTtft.slice(0, GROUPS).every((t) => t >= fullPrefillMs - 10),
         `cold misses: ${coldTtft.slice(0, GROUPS)} ms, each at least ${fullPrefillMs}`,
       );
       const warmMedian = wj.metrics.ttft_ms!.median!;
