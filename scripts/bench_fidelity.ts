@@ -28,6 +28,7 @@ import { openaiChat } from "../src/protocol/openai_chat.ts";
 import { realClock, runShape, wholeLoad } from "../src/load/mod.ts";
 import { mean, percentileSorted, sortedSample, stddev } from "../src/metrics/stats.ts";
 import type { RequestRecord } from "../src/record/record.ts";
+import { spawnEmitter } from "./_child.ts";
 
 /** Where the reference programs live (read-only, shared by the team). */
 const BENCH_DIR = "/work/shared/bench";
@@ -103,38 +104,20 @@ interface Emitter {
 }
 
 async function startEmitter(bin: string): Promise<Emitter> {
-  const child = new Deno.Command(bin, {
-    args: [
-      "--port",
-      "0",
-      "--ttft-ms",
-      String(TTFT_MS),
-      "--itl-ms",
-      String(ITL_MS),
-      "--tokens",
-      String(TOKENS),
-    ],
-    stdout: "piped",
-    stderr: "inherit",
-  }).spawn();
-  const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
-  let text = "";
-  while (!/LISTENING \d+\n/.test(text)) {
-    const { value, done } = await reader.read();
-    if (done) throw new Error(`the emitter exited: ${text}`);
-    text += value;
-  }
-  const port = Number(/LISTENING (\d+)/.exec(text)![1]);
+  const child = await spawnEmitter(bin, [
+    "--port",
+    "0",
+    "--ttft-ms",
+    String(TTFT_MS),
+    "--itl-ms",
+    String(ITL_MS),
+    "--tokens",
+    String(TOKENS),
+  ]);
   return {
-    port,
+    port: Number(new URL(child.url).port),
     async stop() {
-      child.kill("SIGTERM");
-      for (;;) {
-        const { value, done } = await reader.read();
-        if (done) break;
-        text += value;
-      }
-      await child.status;
+      const text = await child.stop();
       const lag: Record<string, number> = {};
       for (const m of text.matchAll(/(\w+)=([\d.]+)/g)) lag[m[1]!] = Number(m[2]);
       return lag;

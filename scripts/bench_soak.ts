@@ -19,9 +19,9 @@ import { planFromFlags, RUN_FLAGS } from "../src/cli/run.ts";
 import { parseFlags } from "../src/cli/args.ts";
 import { runBenchmark } from "../src/bench/run_benchmark.ts";
 import { heapUsedNow } from "../src/bench/heap_sample.ts";
+import { type ServingChild, spawnEmitter, spawnSim } from "./_child.ts";
 
 const EMITTER_SOURCE = "/work/shared/bench/fastsse.c";
-const MAIN = new URL("../main.ts", import.meta.url).pathname;
 const SELF = new URL("./bench.ts", import.meta.url).pathname;
 
 /** One soak phase: how the client is run. */
@@ -41,25 +41,6 @@ interface Server {
   stop(): Promise<void>;
 }
 
-/** Reads a child's stdout until `pattern` matches; the reader stays attached. */
-async function waitFor(
-  reader: ReadableStreamDefaultReader<string>,
-  pattern: RegExp,
-): Promise<RegExpExecArray> {
-  let text = "";
-  for (;;) {
-    const m = pattern.exec(text);
-    if (m) return m;
-    const { value, done } = await reader.read();
-    if (done) throw new Error(`server exited before it listened: ${text}`);
-    text += value;
-  }
-}
-
-function spawnServer(cmd: string, args: string[]): Deno.ChildProcess {
-  return new Deno.Command(cmd, { args, stdout: "piped", stderr: "inherit" }).spawn();
-}
-
 /** Builds and starts fastsse (2-token streams, no delays), or the simulator without a compiler. */
 async function startServer(dir: string): Promise<Server> {
   const binary = `${dir}/fastsse`;
@@ -74,11 +55,11 @@ async function startServer(dir: string): Promise<Server> {
   } catch {
     built = false;
   }
-  let child: Deno.ChildProcess;
+  let child: ServingChild;
   let kind: Server["kind"];
   if (built) {
     kind = "fastsse";
-    child = spawnServer(binary, [
+    child = await spawnEmitter(binary, [
       "--port",
       "0",
       "--ttft-ms",
@@ -94,39 +75,13 @@ async function startServer(dir: string): Promise<Server> {
       skip: `no C compiler could build ${EMITTER_SOURCE}: soaking against the built-in simulator`,
     }));
     kind = "simulator";
-    child = spawnServer(Deno.execPath(), [
-      "run",
-      "--allow-net",
-      "--allow-read",
-      "--allow-env",
-      MAIN,
-      "sim",
-      "--port",
-      "0",
-      "--ttft-ms",
-      "0",
-      "--itl-ms",
-      "0",
-      "--output-tokens",
-      "2",
-    ]);
+    child = await spawnSim(["--ttft-ms", "0", "--itl-ms", "0", "--output-tokens", "2"]);
   }
-  const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
-  const m = await waitFor(reader, kind === "fastsse" ? /LISTENING (\d+)/ : /http:\/\/[^\s,]+:\d+/);
-  const url = kind === "fastsse" ? `http://127.0.0.1:${m[1]}` : m[0];
-  // Keep draining its stdout so it never blocks on a full pipe.
-  const drain = (async () => {
-    while (!(await reader.read()).done) { /* discard */ }
-  })();
   return {
-    url,
+    url: child.url,
     kind,
     model: kind === "fastsse" ? "mock-model" : "sim-model",
-    async stop() {
-      child.kill("SIGTERM");
-      await child.status;
-      await drain.catch(() => {});
-    },
+    stop: async () => void (await child.stop()),
   };
 }
 
