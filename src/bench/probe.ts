@@ -10,7 +10,7 @@
  */
 
 import { errorMessage, RuntimeError, throwIfInterrupted } from "../errors.ts";
-import { type ApiKind, isApiKind } from "../protocol/mod.ts";
+import { adapterFor, API_KINDS, type ApiKind, isApiKind } from "../protocol/mod.ts";
 import type { Transport } from "../protocol/transport.ts";
 import { redactUrl, redactUrls } from "../redact.ts";
 
@@ -86,11 +86,15 @@ export interface ProbeOptions {
   readonly signal?: AbortSignal;
 }
 
+/** Every registered API's route. */
+const KNOWN_ROUTES: readonly string[] = API_KINDS.map((k) => adapterFor(k).path);
+
 /**
  * The server's root for a base or endpoint URL: its origin and any prefix
- * before `/v1` or a route, its query string (`?api-version=…`) kept.
+ * before `/v1` or a route (default: any registered API's), its query string
+ * (`?api-version=…`) kept.
  */
-export function serverRoot(url: string, routes: readonly string[]): string {
+export function serverRoot(url: string, routes: readonly string[] = KNOWN_ROUTES): string {
   const u = new URL(url);
   let path = u.pathname.replace(/\/+$/, "");
   const v1 = path.search(/\/v1(\/|$)/);
@@ -105,7 +109,7 @@ export function serverRoot(url: string, routes: readonly string[]): string {
 }
 
 /** A page of the server at `root`: the path appended to the root's, its query string kept. */
-function pageUrl(root: string, path: string): string {
+export function pageUrl(root: string, path: string): string {
   const u = new URL(root);
   u.pathname = u.pathname.replace(/\/+$/, "") + path;
   return u.href;

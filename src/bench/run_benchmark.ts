@@ -28,8 +28,8 @@ import {
   sendsDatasetOnce,
 } from "../load/mod.ts";
 import type { RequestSpec } from "../protocol/openai.ts";
-import { adapterFor, API_KINDS, type ApiKind } from "../protocol/mod.ts";
-import { probeApi, serverRoot } from "./probe.ts";
+import { adapterFor, type ApiKind } from "../protocol/mod.ts";
+import { pageUrl, probeApi, serverRoot } from "./probe.ts";
 import { createTransport } from "../protocol/transport.ts";
 import type { RequestRecord } from "../record/record.ts";
 import { type ShardStamp, type TraceFooter, TraceWriter } from "../record/trace.ts";
@@ -422,24 +422,27 @@ export function transportSettings(plan: Plan, model: ModelTask) {
   };
 }
 
+/** Where discovery asks, over which transport, and where it says what it found. */
+interface DiscoveryContext {
+  baseUrl: string;
+  tls: ReturnType<typeof transportSettings>;
+  print: (line: string) => void;
+  options: RunOptions;
+}
+
 /**
  * `--api auto` or a shared route: probes the server, prints what it found
  * and the API chosen, and sets it on the model task.
  */
 async function settleApi(
   model: ModelTask,
-  where: {
-    baseUrl: string;
-    tls: ReturnType<typeof transportSettings>;
-    print: (line: string) => void;
-    options: RunOptions;
-  },
+  where: DiscoveryContext,
 ): Promise<void> {
   const { baseUrl, tls, options } = where;
   const among = model.apiProbe?.length ? model.apiProbe : undefined;
   const transport = createTransport(tls.kind, tls);
   try {
-    const root = serverRoot(baseUrl, API_KINDS.map((k) => adapterFor(k).path));
+    const root = serverRoot(baseUrl);
     const found = await probeApi(root, {
       transport,
       headers: requestHeaders(model),
@@ -465,12 +468,7 @@ async function settleApi(
  */
 async function checkServedModel(
   model: ModelTask,
-  where: {
-    baseUrl: string;
-    tls: ReturnType<typeof transportSettings>;
-    print: (line: string) => void;
-    options: RunOptions;
-  },
+  where: DiscoveryContext,
 ): Promise<void> {
   if (!model.model || model.skipModelCheck || !adapterFor(model.api).models) return;
   const { baseUrl, tls, options } = where;
@@ -787,7 +785,8 @@ async function recordTask(
 function serverMetricsUrl(model: ModelTask, baseUrl: string): string | undefined {
   const setting = model.serverMetrics;
   if (!setting) return undefined;
-  return setting.url ?? `${serverRoot(baseUrl, API_KINDS.map((k) => adapterFor(k).path))}/metrics`;
+  // Parsed, not appended to: a query string (`?api-version=…`) stays after the path.
+  return setting.url ?? pageUrl(serverRoot(baseUrl), "/metrics");
 }
 
 /**

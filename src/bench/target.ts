@@ -11,7 +11,7 @@ import { errorMessage, RuntimeError, throwIfInterrupted, UsageError } from "../e
 import { authHeader } from "../protocol/adapter.ts";
 import { adapterFor, type ApiKind } from "../protocol/mod.ts";
 import type { Transport } from "../protocol/transport.ts";
-import { serverRoot } from "./probe.ts";
+import { pageUrl, serverRoot } from "./probe.ts";
 import { redactText, redactUrl, redactUrls } from "../redact.ts";
 
 /**
@@ -37,9 +37,7 @@ export function endpointUrl(baseUrl: string, path: string): string {
 export function modelsUrl(baseUrl: string, api: ApiKind): string | undefined {
   const path = adapterFor(api).models?.path;
   if (path === undefined) return undefined;
-  const u = new URL(serverRoot(baseUrl, [adapterFor(api).path]));
-  u.pathname = u.pathname.replace(/\/+$/, "") + path;
-  return u.href;
+  return pageUrl(serverRoot(baseUrl, [adapterFor(api).path]), path);
 }
 
 /**

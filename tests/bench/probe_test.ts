@@ -1,4 +1,4 @@
-import { probeApi, serverRoot } from "../../src/bench/probe.ts";
+import { pageUrl, probeApi, serverRoot } from "../../src/bench/probe.ts";
 import { createTransport } from "../../src/protocol/transport.ts";
 import { type SimServerKind, startSimulator } from "../../src/sim/server.ts";
 import { assert, assertEquals, assertRejects } from "../helpers.ts";
@@ -103,4 +103,15 @@ Deno.test("probeApi() redacts a credential in the query string of its error", as
   } finally {
     await server.shutdown();
   }
+});
+
+Deno.test("pageUrl() of serverRoot() puts a page before the query string, any API's route stripped", () => {
+  assertEquals(
+    pageUrl(serverRoot("http://h:1/v1/chat/completions?api-version=1"), "/metrics"),
+    "http://h:1/metrics?api-version=1",
+  );
+  assertEquals(
+    pageUrl(serverRoot("http://h:1/p/generate_stream"), "/metrics"),
+    "http://h:1/p/metrics",
+  );
 });
