@@ -15,7 +15,7 @@
  */
 
 import { type ApiAdapter, endOfStreamRule, type EventSink, parseEvent } from "./adapter.ts";
-import { isObj, specMessages } from "./_openai.ts";
+import { isObj, OPENAI_COMMON, specMessages } from "./_openai.ts";
 import { sseFraming } from "./sse.ts";
 
 type Obj = Record<string, unknown>;
@@ -80,16 +80,8 @@ export const anthropicMessages: ApiAdapter = {
   auth: "x-api-key",
   headers: { "anthropic-version": "2023-06-01" },
   // GET /v1/models answers a page {"data": [{"type": "model", "id": …}], "has_more", …}
-  // (src/resources/models.ts, src/core/pagination.ts).
-  models: {
-    path: "/v1/models",
-    read(body: unknown): string[] {
-      const data = isObj(body) && Array.isArray(body.data) ? body.data : [];
-      return data.map((m: unknown) => isObj(m) ? m.id : undefined).filter((
-        id,
-      ): id is string => typeof id === "string");
-    },
-  },
+  // (src/resources/models.ts, src/core/pagination.ts): the same path and `data[].id` as OpenAI's.
+  models: OPENAI_COMMON.models,
   framing: sseFraming,
   buildBody(spec, options) {
     const all = specMessages(spec);
