@@ -127,6 +127,18 @@ export function specPrompt(spec: RequestSpec): string | readonly number[] {
   );
 }
 
+/**
+ * A usage object in `{input_tokens, output_tokens}` form, as OpenAI's
+ * Responses and Anthropic's Messages write it, into the sink.
+ */
+export function readInputOutputUsage(usage: unknown, sink: EventSink): void {
+  if (!isObj(usage)) return;
+  const u: { promptTokens?: number; completionTokens?: number } = {};
+  if (typeof usage.input_tokens === "number") u.promptTokens = usage.input_tokens;
+  if (typeof usage.output_tokens === "number") u.completionTokens = usage.output_tokens;
+  sink.usage(u);
+}
+
 /** The parts every OpenAI-compatible adapter has alike. */
 export const OPENAI_COMMON = {
   auth: "bearer",

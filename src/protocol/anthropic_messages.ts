@@ -15,7 +15,7 @@
  */
 
 import { type ApiAdapter, endOfStreamRule, type EventSink, parseEvent } from "./adapter.ts";
-import { isObj, OPENAI_COMMON, specMessages } from "./_openai.ts";
+import { isObj, OPENAI_COMMON, readInputOutputUsage, specMessages } from "./_openai.ts";
 import { sseFraming } from "./sse.ts";
 
 type Obj = Record<string, unknown>;
@@ -26,14 +26,6 @@ function readError(event: Obj, sink: EventSink): void {
     const type = typeof err.type === "string" ? `${err.type}: ` : "";
     sink.error(`${type}${typeof err.message === "string" ? err.message : ""}`, undefined);
   } else sink.error(JSON.stringify(event).slice(0, 200), undefined);
-}
-
-function readUsage(usage: unknown, sink: EventSink): void {
-  if (!isObj(usage)) return;
-  const u: { promptTokens?: number; completionTokens?: number } = {};
-  if (typeof usage.input_tokens === "number") u.promptTokens = usage.input_tokens;
-  if (typeof usage.output_tokens === "number") u.completionTokens = usage.output_tokens;
-  sink.usage(u);
 }
 
 function readEvent(data: string, name: string | undefined, sink: EventSink): void {
@@ -61,7 +53,7 @@ function readEvent(data: string, name: string | undefined, sink: EventSink): voi
       if (isObj(event.delta) && typeof event.delta.stop_reason === "string") {
         sink.finish(event.delta.stop_reason);
       }
-      readUsage(event.usage, sink);
+      readInputOutputUsage(event.usage, sink);
       return;
     case "message_stop":
       sink.end();
@@ -116,7 +108,7 @@ export const anthropicMessages: ApiAdapter = {
       }
     }
     if (typeof body.stop_reason === "string") sink.finish(body.stop_reason);
-    readUsage(body.usage, sink);
+    readInputOutputUsage(body.usage, sink);
   },
   endOfStream: endOfStreamRule({ terminal: "message_stop", eofAfterFinish: false }),
 };

@@ -18,23 +18,21 @@
  */
 
 import { type ApiAdapter, endOfStreamRule, type EventSink, parseEvent } from "./adapter.ts";
-import { isObj, OPENAI_COMMON, readError as readOpenaiError, specMessages } from "./_openai.ts";
+import {
+  isObj,
+  OPENAI_COMMON,
+  readError as readOpenaiError,
+  readInputOutputUsage,
+  specMessages,
+} from "./_openai.ts";
 import { sseFraming } from "./sse.ts";
 
 type Obj = Record<string, unknown>;
 
-function readUsage(usage: unknown, sink: EventSink): void {
-  if (!isObj(usage)) return;
-  const u: { promptTokens?: number; completionTokens?: number } = {};
-  if (typeof usage.input_tokens === "number") u.promptTokens = usage.input_tokens;
-  if (typeof usage.output_tokens === "number") u.completionTokens = usage.output_tokens;
-  sink.usage(u);
-}
-
 /** A terminal `response` object: usage, status and how it ended. */
 function readTerminal(response: unknown, sink: EventSink): void {
   if (!isObj(response)) return;
-  readUsage(response.usage, sink);
+  readInputOutputUsage(response.usage, sink);
   const status = response.status;
   if (status === "completed") sink.finish("completed");
   else if (status === "incomplete") {

@@ -11,8 +11,8 @@
  * @module
  */
 
-import type { Json, SimWire } from "./wire.ts";
-import { errorResponse } from "./openai_wire.ts";
+import type { SimWire } from "./wire.ts";
+import { validateOpenaiBody } from "./openai_wire.ts";
 
 /** The dimension of the simulator's embeddings. */
 const DIMENSIONS = 8;
@@ -26,17 +26,7 @@ function inputCount(input: unknown): number {
 /** The embeddings wire for `model`. */
 export function embeddingsWire(model: string): SimWire {
   return {
-    validate(body: Json) {
-      if (body.model !== undefined && body.model !== model) {
-        return errorResponse(404, `The model \`${String(body.model)}\` does not exist.`, {
-          type: "NotFoundError",
-        });
-      }
-      if (body.input === undefined) {
-        return errorResponse(400, "Field required: input", { type: "BadRequestError" });
-      }
-      return undefined;
-    },
+    validate: (body) => validateOpenaiBody(body, { model, field: "input" }),
     streams: () => false,
     outputLength: () => 0,
     stream() {

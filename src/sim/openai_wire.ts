@@ -309,25 +309,32 @@ function openaiWhole(
   return JSON.stringify(json);
 }
 
+/**
+ * vLLM's answer to an OpenAI-shaped body that names another model (404) or
+ * lacks its input `field` (400; `messages` must be a list); undefined when the
+ * body is acceptable. Shared by the chat, completions, Responses and
+ * embeddings wires.
+ */
+export function validateOpenaiBody(
+  body: Json,
+  expected: { model: string; field: "messages" | "prompt" | "input" },
+): Response | undefined {
+  if (body.model !== undefined && body.model !== expected.model) {
+    return errorResponse(404, `The model \`${String(body.model)}\` does not exist.`, {
+      type: "NotFoundError",
+    });
+  }
+  const value = body[expected.field];
+  if (expected.field === "messages" ? !Array.isArray(value) : value === undefined) {
+    return errorResponse(400, `Field required: ${expected.field}`, { type: "BadRequestError" });
+  }
+  return undefined;
+}
+
 /** The OpenAI wire for `model`: chat completions (`chat`) or completions. */
 export function openaiWire(chat: boolean, model: string): SimWire {
   return {
-    validate(body) {
-      if (body.model !== undefined && body.model !== model) {
-        return errorResponse(
-          404,
-          `The model \`${String(body.model)}\` does not exist.`,
-          { type: "NotFoundError" },
-        );
-      }
-      if (chat && !Array.isArray(body.messages)) {
-        return errorResponse(400, "Field required: messages", { type: "BadRequestError" });
-      }
-      if (!chat && body.prompt === undefined) {
-        return errorResponse(400, "Field required: prompt", { type: "BadRequestError" });
-      }
-      return undefined;
-    },
+    validate: (body) => validateOpenaiBody(body, { model, field: chat ? "messages" : "prompt" }),
     outputLength,
     stream: (body, r) => openaiStream(chat, model, body, r),
     streamHeaders: {

@@ -16,7 +16,7 @@
  */
 
 import type { Json, SimWire, WireResponse, WireStream } from "./wire.ts";
-import { errorResponse } from "./openai_wire.ts";
+import { validateOpenaiBody } from "./openai_wire.ts";
 
 const encoder = new TextEncoder();
 const EOF = new Uint8Array(0);
@@ -144,17 +144,7 @@ function responsesStream(model: string, body: Json, r: WireResponse): WireStream
 /** The OpenAI Responses wire for `model`. */
 export function responsesWire(model: string): SimWire {
   return {
-    validate(body) {
-      if (body.model !== undefined && body.model !== model) {
-        return errorResponse(404, `The model \`${String(body.model)}\` does not exist.`, {
-          type: "NotFoundError",
-        });
-      }
-      if (body.input === undefined) {
-        return errorResponse(400, "Field required: input", { type: "BadRequestError" });
-      }
-      return undefined;
-    },
+    validate: (body) => validateOpenaiBody(body, { model, field: "input" }),
     outputLength,
     stream: (body, r) => responsesStream(model, body, r),
     streamHeaders: {
