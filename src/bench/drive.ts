@@ -316,7 +316,8 @@ export async function driveShard(
       const record = await sendWithRetry(target, body, meta, { retries: d.retry, stop });
       if (spec.session) record.turn = spec.session.turn;
       const reply = record.error ? undefined : record.outputText;
-      if (!d.keepText) delete record.outputText;
+      // Kept for the next turn's history only: out of the record unless asked for.
+      if (!d.keepText && record.outputText !== undefined) delete record.outputText;
       sink.record(record);
       return reply;
     },
