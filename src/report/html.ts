@@ -1,15 +1,21 @@
 /**
- * Self-contained HTML pages: the Vega runtime and vega-embed (minified builds
- * from their npm packages, imported as text so bundles and binaries carry
- * them) are inlined, specs are compiled from Vega-Lite in the tool, and every
- * string that came from outside is escaped. Data goes in as JSON that cannot
+ * Self-contained HTML pages: the Vega runtime, the Vega-Lite compiler and
+ * vega-embed (minified builds from their npm packages, imported as text so
+ * bundles and binaries carry them) are inlined, and the page compiles its
+ * Vega-Lite specs as it opens; every string that came from outside is escaped.
+ *
+ * The tool never loads Vega-Lite itself (only its types): the compiler's
+ * module takes about 11 MB of heap, a third of what reporting 100,000
+ * requests needs besides it (docs/performance.md, "Memory in long runs"). Data goes in as JSON that cannot
  * close its script element. The page makes no network request.
  *
  * @module
  */
 
+import type { TopLevelSpec } from "vega-lite";
+
 // Lazily, so the first run of a fresh clone finds node_modules filled (see _vega_assets.ts).
-const { vegaJs, vegaEmbedJs } = await import("./_vega_assets.ts");
+const { vegaJs, vegaLiteJs, vegaEmbedJs } = await import("./_vega_assets.ts");
 
 /** Escapes text for HTML element content and attribute values. */
 export function escapeHtml(text: string): string {
@@ -32,13 +38,13 @@ function inlineScript(js: string): string {
   return js.replace(/<\/script/gi, "<\\/script");
 }
 
-/** One chart: a container id, a compiled Vega spec, and its renderer (default SVG). */
+/** One chart: a container id, its Vega-Lite spec, and its renderer (default SVG). */
 export interface Chart {
   id: string;
-  spec: unknown;
+  spec: TopLevelSpec;
   /** Canvas where SVG would hold too many paths to stay responsive. */
   renderer?: "svg" | "canvas";
-  /** The spec's width, to be fitted to the page's (480 px to 1600 px, room left for axes and legend). */
+  /** The compiled spec's width, to be fitted to the page's (480 px to 1600 px, room left for axes and legend). */
   fit?: number;
 }
 
@@ -88,6 +94,7 @@ export function htmlPage(
 <title>${escapeHtml(title)}</title>
 <style>${STYLE}</style>
 <script>${inlineScript(vegaJs)}</script>
+<script>${inlineScript(vegaLiteJs)}</script>
 <script>${inlineScript(vegaEmbedJs)}</script>
 </head>
 <body>
@@ -102,7 +109,7 @@ ${embeds}
   window.servebenchViews = {};
   var pending = charts.map(function (c) {
     return vegaEmbed("#" + c.id, c.spec, {
-      mode: "vega",
+      mode: "vega-lite",
       renderer: c.renderer || "svg",
       actions: { export: { svg: true, png: true }, source: false, compiled: false, editor: false },
       downloadFileName: c.id,

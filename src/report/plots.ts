@@ -1,6 +1,7 @@
 /**
  * The HTML reports' charts: data shaped in the tool (exact below a size,
- * aggregated above it, always saying so) and Vega-Lite specs compiled to Vega.
+ * aggregated above it, always saying so) and their Vega-Lite specs, which the
+ * page compiles (./html.ts).
  *
  * The task page opens with its verdict (./verdict.ts), then the charts: the
  * request timeline over the concurrency (./timeline.ts); under them, when the
@@ -13,7 +14,7 @@
  * @module
  */
 
-import { compile, type TopLevelSpec } from "vega-lite";
+import type { TopLevelSpec } from "vega-lite";
 import type { TaskIdentity } from "../config/plan.ts";
 import { metricsIn } from "../metrics/metric_table.ts";
 import type { TokenCountMode } from "../metrics/request.ts";
@@ -84,10 +85,6 @@ export function histogram(
     b1: r3(lo + (b + 1) * width),
     count,
   }));
-}
-
-function toVega(spec: TopLevelSpec): unknown {
-  return compile(spec).spec;
 }
 
 const SERVER_SERIES = ["in flight (client)", "running (server)", "waiting (server)"];
@@ -461,11 +458,11 @@ function histogramCharts(
     if (!sample || !h.length) continue;
     charts.push({
       id: `hist-${m.name}`,
-      spec: toVega(histogramSpec(metricLabel(m.key), h, {
+      spec: histogramSpec(metricLabel(m.key), h, {
         p50: sample.percentile(50),
         p99: sample.percentile(99),
         slo: slo?.[m.key],
-      })),
+      }),
     });
   }
   return charts;
@@ -496,12 +493,12 @@ export function taskPage(identity: TaskIdentity, result: TaskPageInput): string 
   const charts: Chart[] = [{
     id: "timeline",
     fit: WIDTH,
-    spec: toVega(timelineSpec(rows, conc, {
+    spec: timelineSpec(rows, conc, {
       window,
       cap: identity.max_concurrency,
       server: result.server,
       categories: failureCategories(records),
-    })),
+    }),
   }];
   const tokenCount = result.tokenCount;
   const overTime = overTimeRows(records, anchorMs, tokenCount);
@@ -510,12 +507,12 @@ export function taskPage(identity: TaskIdentity, result: TaskPageInput): string 
     charts.push({
       id: "over-time",
       fit: WIDTH,
-      spec: toVega(latency),
+      spec: latency,
       renderer: overTime.points.length > CANVAS_MARKS ? "canvas" : "svg",
     });
   }
   const rates = ratesSpec(rateRows(records, anchorMs, tokenCount), { width: WIDTH });
-  if (rates) charts.push({ id: "rates", fit: WIDTH, spec: toVega(rates) });
+  if (rates) charts.push({ id: "rates", fit: WIDTH, spec: rates });
   const s = result.summary;
   const hists = s ? histogramCharts(s, slo) : [];
   charts.push(...hists);

@@ -9,7 +9,7 @@
  * @module
  */
 
-import { compile, type TopLevelSpec } from "vega-lite";
+import type { TopLevelSpec } from "vega-lite";
 import type { TaskSummary } from "../metrics/summarize.ts";
 import { type Chart, chartDiv, escapeHtml, htmlPage } from "./html.ts";
 import { safeName } from "./paths.ts";
@@ -24,7 +24,6 @@ export interface SummaryPageTask {
 }
 
 const SCHEMA = "https://vega.github.io/schema/vega-lite/v6.json";
-const toVega = (spec: TopLevelSpec): unknown => compile(spec).spec;
 const name = (t: TaskResultJson) => `${t.task.model_abbr}/${t.task.output_name}`;
 
 /** Where a task's page is, relative to the run folder (paths.ts lays it out). */
@@ -75,7 +74,7 @@ const CELL_METRICS = [
 function cellsChart(rows: PageRow[]): Chart {
   return {
     id: "cells",
-    spec: toVega({
+    spec: {
       $schema: SCHEMA,
       data: { values: rows },
       transform: [{ fold: CELL_METRICS, as: ["metric", "value"] }, {
@@ -100,7 +99,7 @@ function cellsChart(rows: PageRow[]): Chart {
         },
       },
       resolve: { scale: { y: "independent" } },
-    } as TopLevelSpec),
+    } as TopLevelSpec,
   };
 }
 
@@ -132,7 +131,7 @@ function kneeChart(
   };
   return {
     id: spec.id,
-    spec: toVega({
+    spec: {
       $schema: SCHEMA,
       width: 340,
       height: 260,
@@ -178,7 +177,7 @@ function kneeChart(
           }]
           : []),
       ],
-    } as TopLevelSpec),
+    } as TopLevelSpec,
   };
 }
 
@@ -205,7 +204,7 @@ function ecdfChart(tasks: readonly SummaryPageTask[]): Chart | undefined {
   const metrics = [...new Set(values.map((v) => v.metric))];
   return {
     id: "ecdf",
-    spec: toVega({
+    spec: {
       $schema: SCHEMA,
       data: { values },
       hconcat: metrics.map((m) => ({
@@ -230,7 +229,7 @@ function ecdfChart(tasks: readonly SummaryPageTask[]): Chart | undefined {
           ],
         },
       })),
-    } as TopLevelSpec),
+    } as TopLevelSpec,
   };
 }
 
