@@ -7,6 +7,7 @@ import { histogram, taskPage } from "../../src/report/plots.ts";
 import { concurrencyRows, timelineRows } from "../../src/report/timeline.ts";
 import { resultJson } from "../../src/report/task_report.ts";
 import { startSimulator } from "../../src/sim/server.ts";
+import { compile, type TopLevelSpec } from "vega-lite";
 import { Browser, hasChromium } from "../browser.ts";
 import {
   assert,
@@ -63,6 +64,54 @@ Deno.test("timelineRows() and concurrencyRows() aggregate above their limits, ke
   assertEquals(exact.binned, false);
   assertEquals(Math.max(...exact.rows.map((r) => ("c" in r ? r.c : 0))), 10);
   assertEquals(histogram(new Sample([1, 2, 3, 4])).reduce((n, b) => n + b.count, 0), 4);
+});
+
+/** The charts a page carries (its `servebench-charts` element), as written. */
+function chartsOf(html: string): Array<{ id: string; spec: TopLevelSpec }> {
+  const m = html.match(/<script type="application\/json" id="servebench-charts">(.*?)<\/script>/s);
+  assert(m, "the page has no charts element");
+  return JSON.parse(m[1]!);
+}
+
+// The pages compile their specs as they open; this compiles them here, with the same Vega-Lite,
+// so a spec Vega-Lite rejects or warns about fails without a browser too.
+Deno.test("every chart of a task page and of the run page is a Vega-Lite spec that compiles without a warning", async () => {
+  const sim = await startSimulator({ ttftMs: 2, itlMs: 1, faults: { script: { 3: "http_500" } } });
+  try {
+    await withTempDir(async (dir) => {
+      const r = await runCommand(
+        [
+          ...["--url", sim.url, "--concurrency", "2", "4", "--num-prompts", "12"],
+          ...["--max-tokens", "8", "--slo", "ttft:500ms,tpot:50ms", "--work-dir", dir],
+        ],
+        { print: quiet, env: () => undefined },
+      );
+      const pages = [...r!.tasks.map((t) => t.paths.plot), `${r!.runDir}/summary.html`];
+      const ids: string[] = [];
+      for (const page of pages) {
+        for (const chart of chartsOf(Deno.readTextFileSync(page))) {
+          const warnings: string[] = [];
+          const note = (...m: unknown[]) => warnings.push(m.join(" "));
+          const logger = {
+            level: () => logger,
+            warn: note,
+            info: () => logger,
+            debug: () => logger,
+            error: note,
+          };
+          const vega = compile(chart.spec, { logger: logger as never }).spec;
+          assertEquals(warnings, [], `${chart.id} in ${page}`);
+          assert(Array.isArray(vega.marks) && vega.marks.length > 0, `${chart.id} has marks`);
+          ids.push(chart.id);
+        }
+      }
+      for (const id of ["timeline", "over-time", "rates", "hist-ttft", "knee-ttft", "ecdf"]) {
+        assert(ids.includes(id), `${id} among ${ids.join(", ")}`);
+      }
+    });
+  } finally {
+    await sim.shutdown();
+  }
 });
 
 Deno.test({
