@@ -92,14 +92,19 @@ export function suffixed(stem: string, suffix: string | undefined): string {
 /**
  * The paths of a task whose trace is at `tracePath` (a run being
  * recomputed); with a suffix, its files are a set beside the originals
- * (`synthetic@stable.json`, …), the trace the same.
+ * (`synthetic@stable.json`, …), reading the same trace and server samples.
  */
 export function taskPathsOfTrace(runDir: string, tracePath: string, suffix?: string): TaskPaths {
   const parts = tracePath.split("/");
   const stem = parts[parts.length - 1]!.slice(0, -TRACE_SUFFIX.length);
   const logDir = `${runDir}/logs/performance/${parts[parts.length - 2]!}`;
   Deno.mkdirSync(logDir, { recursive: true });
-  return filesOf(parts.slice(0, -1).join("/"), logDir, suffixed(stem, suffix), tracePath);
+  const dir = parts.slice(0, -1).join("/");
+  // The trace and the server's samples are what the report reads: the run's own, never suffixed.
+  return {
+    ...filesOf(dir, logDir, suffixed(stem, suffix), tracePath),
+    serverMetrics: `${dir}/${stem}${SERVER_METRICS_SUFFIX}`,
+  };
 }
 
 /** A run-level file: `<runDir>/summary.json`, or `summary@<suffix>.json` for a suffixed report. */

@@ -195,7 +195,7 @@ Deno.test("run --server-metrics with a malformed exposition: one warning naming 
   }
 });
 
-Deno.test("run --no-server-metrics scrapes nothing; report --reuse redraws the server block from the samples file", async () => {
+Deno.test("run --no-server-metrics scrapes nothing; report --reuse redraws the server block from the samples file, in a suffixed set too", async () => {
   const sim = await startSimulator({ ttftMs: 5, itlMs: 2 });
   try {
     await withTempDir(async (dir) => {
@@ -232,6 +232,10 @@ Deno.test("run --no-server-metrics scrapes nothing; report --reuse redraws the s
       const { reportCommand } = await import("../../src/cli/report.ts");
       await reportCommand(["--reuse", on.result.runDir], () => {});
       assertEquals(resultJson(q.json).server, before);
+      // A suffixed set reads the same samples: the run's own file, never a suffixed one.
+      await reportCommand(["--reuse", on.result.runDir, "--suffix", "again"], () => {});
+      const again = q.json.replace(/\.json$/, "@again.json");
+      assertEquals(resultJson(again).server, before);
     });
   } finally {
     await sim.shutdown();
