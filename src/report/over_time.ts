@@ -182,7 +182,7 @@ export function latencyOverTimeSpec(
         }, rolling P50 and P99`,
         layer: [
           {
-            data: { values: data.points },
+            data: { name: "points" },
             transform: [{ filter: `isValid(datum['${metric}'])` }],
             mark: {
               type: "point" as const,
@@ -202,7 +202,7 @@ export function latencyOverTimeSpec(
             },
           },
           ...(["p50", "p99"] as const).map((p) => ({
-            data: { values: data.rolling },
+            data: { name: "rolling" },
             transform: [{ filter: `datum.metric == '${metric}'` }, {
               calculate: `'rolling ${p.toUpperCase()}'`,
               as: "series",
@@ -243,8 +243,10 @@ export function latencyOverTimeSpec(
       };
     });
   if (!views.length) return undefined;
+  // Named datasets: the page holds each once, however many views draw it.
   return {
     $schema: "https://vega.github.io/schema/vega-lite/v6.json",
+    datasets: { points: data.points, rolling: data.rolling },
     vconcat: views,
     resolve: { scale: { x: "shared", y: "independent", color: "independent" } },
   } as TopLevelSpec;

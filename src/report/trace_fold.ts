@@ -3,7 +3,8 @@
  * the requests a summary counts folded into exact counts. A large trace is
  * cut into ranges of whole lines, folded by Web Workers in parallel, and the
  * results merged (facts are sorted by index afterwards, counts add up), so the
- * result does not depend on how many workers read it.
+ * result does not depend on how many workers read it. The facts kept are rows
+ * of a FactTable (../record/fact_table.ts): columns off the V8 heap.
  *
  * @module
  */
@@ -12,6 +13,7 @@ import { RuntimeError } from "../errors.ts";
 import { ChunkGaps, type ChunkGapsState } from "../metrics/summarize.ts";
 import type { TokenCountMode } from "../metrics/request.ts";
 import type { RequestFacts } from "../record/record.ts";
+import { FactTable } from "../record/fact_table.ts";
 import { lineStartFrom, readTraceEntries, type TraceFooter } from "../record/trace.ts";
 import {
   WORKER_NAME,
@@ -56,31 +58,31 @@ const FACTS_BATCH = 8192;
 
 /**
  * Folds the lines of the trace that start in `[start, end)`, in this thread.
- * With `onFacts`, the facts are handed over in batches instead of returned.
+ * With `onFacts`, the facts are handed over in batches of plain objects (to
+ * post to another thread) instead of returned as table rows.
  */
 export async function foldRange(
   spec: FoldSpec,
   range: { start?: number; end?: number; onFacts?: (batch: RequestFacts[]) => void } = {},
 ): Promise<Folded> {
   const { start = 0, end = Infinity, onFacts } = range;
-  let facts: RequestFacts[] = [];
+  const table = new FactTable();
+  let batch: RequestFacts[] = [];
   const gaps = new ChunkGaps(spec.tokenCount);
   const only = spec.gapsOf === "measured" ? undefined : new Set(spec.gapsOf);
   let footer: TraceFooter | undefined;
   const entries = readTraceEntries(spec.path, spec.anchorMs, start, end, (f) => (footer = f));
   for await (const { facts: f, deltasUs } of entries) {
-    if (spec.facts) facts.push(f);
     if (!f.warmup && (!only || only.has(f.index))) gaps.add(f, deltasUs);
-    if (onFacts && facts.length >= FACTS_BATCH) {
-      onFacts(facts);
-      facts = [];
+    if (!spec.facts) continue;
+    if (!onFacts) table.append(f);
+    else if (batch.push(f) >= FACTS_BATCH) {
+      onFacts(batch);
+      batch = [];
     }
   }
-  if (onFacts && facts.length) {
-    onFacts(facts);
-    facts = [];
-  }
-  return { facts, gaps, ...(footer ? { footer } : {}) };
+  if (onFacts && batch.length) onFacts(batch);
+  return { facts: table.rows(), gaps, ...(footer ? { footer } : {}) };
 }
 
 /** How many workers fold a trace of `bytes`: one per core up to 4, none for a small trace. */
@@ -114,13 +116,14 @@ export async function foldTrace(spec: FoldSpec, workers?: number): Promise<Folde
   return { facts, gaps, ...(footer ? { footer } : {}) };
 }
 
+/** Folds a range in a worker; its facts, posted in batches, become rows of a table here. */
 function foldInWorker(spec: FoldSpec, start: number, end: number): Promise<FoldedShare> {
   const worker = new Worker(workerModuleUrl(), { type: "module", name: WORKER_NAME });
-  const facts: RequestFacts[] = [];
+  const table = new FactTable();
   return new Promise<FoldedShare>((resolve, reject) => {
     worker.onmessage = (e: MessageEvent<WorkerReply>) => {
-      if (e.data.kind === "facts") { for (const f of e.data.facts) facts.push(f); }
-      else if (e.data.kind === "folded") resolve({ ...e.data.share, facts });
+      if (e.data.kind === "facts") { for (const f of e.data.facts) table.append(f); }
+      else if (e.data.kind === "folded") resolve({ ...e.data.share, facts: table.rows() });
       else if (e.data.kind === "error") reject(new RuntimeError(e.data.message));
     };
     worker.onerror = (e) => {
@@ -152,7 +155,7 @@ export async function serveFold(
     c.dense ? [c.dense.buffer as ArrayBuffer] : []
   );
   const share: FoldedShare = {
-    facts: folded.facts,
+    facts: [], // posted already
     gaps,
     ...(folded.footer ? { footer: folded.footer } : {}),
   };

@@ -1,5 +1,6 @@
 import { DEFAULT_STATS, describe, parseStats } from "../../src/metrics/stats.ts";
-import type { RequestRecord } from "../../src/record/record.ts";
+import type { RequestFacts, RequestRecord } from "../../src/record/record.ts";
+import { readTraceEntries } from "../../src/record/trace.ts";
 import { Random } from "../../src/random.ts";
 import { type FoldSpec, foldTrace } from "../../src/report/trace_fold.ts";
 import { assertEquals, assertRejects, createTestTrace, withTempDir } from "../helpers.ts";
@@ -54,6 +55,10 @@ Deno.test("foldTrace() gives the same facts, gaps and footer in this thread and 
     const measured: FoldSpec = { path, anchorMs: ANCHOR, facts: true, gapsOf: "measured" };
     const here = await folded(measured, 0);
     assertEquals(here.facts.length, 300);
+    // The kept rows (table columns) read as the decoder's plain facts of the same lines.
+    const decoded: RequestFacts[] = [];
+    for await (const e of readTraceEntries(path, ANCHOR)) decoded.push(e.facts);
+    assertEquals(here.facts, decoded.sort((a, b) => a.index - b.index));
     assertEquals(here.footer, { self_check: { loop_lag_ms: { p99: 1 } } });
     assertEquals(await folded(measured, 3), here);
     // A second pass folds only some requests, and keeps no facts.
