@@ -74,5 +74,17 @@ Deno.test("the bundled servebench.js (scripts/build.ts) runs the default benchma
     assert(stdout.includes("Common Metric"), stdout);
     const runs = [...Deno.readDirSync(`${dir}/out`)];
     assertEquals(runs.length, 1);
+    // The page compiles its charts: the bundle carries the Vega-Lite build it inlines.
+    const perf = `${dir}/out/${runs[0]!.name}/performances`;
+    const model = [...Deno.readDirSync(perf)][0]!.name;
+    const page = [...Deno.readDirSync(`${perf}/${model}`)].find((e) =>
+      e.name.endsWith("_plot.html")
+    );
+    assert(page, "a task page");
+    const html = Deno.readTextFileSync(`${perf}/${model}/${page.name}`);
+    assert(
+      html.includes(".vegaLite={}") && html.includes('mode: "vega-lite"'),
+      "vega-lite inlined",
+    );
   });
 });
