@@ -500,6 +500,8 @@ export function requestsView(
                 type: "nominal" as const,
                 title: "failure",
                 scale: { domain: [...options.categories], range: FAILURE_COLORS },
+                // Under the bars' legend (four rows, about 60 px), not beside it, past the edge.
+                legend: { orient: "none", legendX: { expr: "width + 18" }, legendY: 76 },
               },
             }
             : {}),

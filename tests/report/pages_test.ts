@@ -64,6 +64,14 @@ const marks = (b: Browser, chart: string, kind: string) =>
     }").length`,
   );
 
+/** Legends that reach past their chart's container (cut off, or only seen by scrolling it). */
+const legendsOutside = (b: Browser) =>
+  b.eval<string[]>(
+    `[...document.querySelectorAll(".chart .role-legend")].filter((l) =>
+      l.getBoundingClientRect().right > l.closest(".chart").getBoundingClientRect().right + 1
+    ).map((l) => l.closest(".chart").id + ": " + l.textContent)`,
+  );
+
 Deno.test({
   name:
     "with --slo the verdict block shows each target's measured P99 and pass/fail as the result JSON has them; over-time charts, failure tables and the summary's comparison render",
@@ -174,6 +182,8 @@ Deno.test({
           `[...document.querySelectorAll("#metric-stats tr td:first-child")].map((td) => td.textContent)`,
         );
         assert(statNames.includes("TTFT (ms)") && !statNames.includes("ttft_ms"), `${statNames}`);
+        // Every legend is in view, the failure categories' too (it once sat past the right edge).
+        assertEquals(await legendsOutside(b), []);
         await shoot(b, "task_page_slo");
         // At 800 px the page fits: the wide charts are fitted to it, nothing scrolls sideways.
         await b.send("Emulation.setDeviceMetricsOverride", {
@@ -185,6 +195,7 @@ Deno.test({
         await openRendered(b, task.paths.plot);
         const wide = await b.eval<number>(`document.documentElement.scrollWidth`);
         assert(wide <= 800, `page width at 800 px: ${wide}`);
+        assertEquals(await legendsOutside(b), [], "legends in view at 800 px");
         await shoot(b, "task_page_800px");
         await b.send("Emulation.clearDeviceMetricsOverride");
 
