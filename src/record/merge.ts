@@ -60,7 +60,10 @@ function lagP99(footer: TraceFooter | undefined): number {
  * Merges the traces at `paths` (one task, one per shard) into a new trace at
  * `out`. Throws a RuntimeError when a trace names no shard, two traces name
  * the same one, or a record's index is not its shard's (index mod count ≠
- * shard): then the traces are not one partition of the load.
+ * shard): then the traces are not one partition of the load. Conversations
+ * (a `sessions` load) are dealt out whole, so their turns' indices (the
+ * dataset's) follow no such rule: there, an index in two shards' traces is
+ * refused instead.
  */
 export async function mergeTraces(paths: readonly string[], out: string): Promise<MergedTrace> {
   const shards = await Promise.all(paths.map(shardTrace));
@@ -92,6 +95,10 @@ export async function mergeTraces(paths: readonly string[], out: string): Promis
     shards: shards.map((s) => s.stamp),
   });
   const footers: Array<TraceFooter | undefined> = shards.map(() => undefined);
+  // A sessions run: the shard that sent each index, to refuse one sent twice.
+  const sentBy = first.header.identity.load.kind === "sessions"
+    ? new Map<number, number>()
+    : undefined;
   let records = 0;
   try {
     const streams = shards.map((s, k) =>
@@ -106,7 +113,15 @@ export async function mergeTraces(paths: readonly string[], out: string): Promis
       }
       const s = shards[k]!;
       const record = recordOf(next.value, s.wallAnchorMs);
-      if (record.index % s.stamp.count !== s.stamp.index) {
+      if (sentBy) {
+        const other = sentBy.get(record.index);
+        if (other !== undefined) {
+          throw new RuntimeError(
+            `Cannot merge trace "${s.path}": request ${record.index} is in shard ${other}'s trace too (a conversation belongs to one shard)`,
+          );
+        }
+        sentBy.set(record.index, s.stamp.index);
+      } else if (record.index % s.stamp.count !== s.stamp.index) {
         throw new RuntimeError(
           `Cannot merge trace "${s.path}": request ${record.index} is not shard ${s.stamp.index}'s (${record.index} mod ${s.stamp.count} is ${
             record.index % s.stamp.count

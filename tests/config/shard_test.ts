@@ -112,22 +112,14 @@ Deno.test("firstDifference() names the first differing field as a path, with bot
   assertEquals(firstDifference(a, { ...a, seed: 1 }), { field: "seed", a: "absent", b: "1" });
 });
 
-Deno.test("servebench run --shard refuses conversations and a priming phase, which are not split yet", async () => {
+Deno.test("servebench run --shard refuses a priming phase, which is not split yet", async () => {
   await withTempDir(async (dir) => {
-    Deno.writeTextFileSync(
-      `${dir}/chat.yaml`,
-      "type: multiturn\nsessions: 4\nturns: 2\ninput: {method: fixed, value: 8}\noutput: {method: fixed, value: 4}\n",
-    );
     Deno.writeTextFileSync(
       `${dir}/primed.yaml`,
       "abbr: primed\ntype: prefix_groups\ngroups: 2\nprefix_len: 32\nsuffix: {method: fixed, value: 8}\noutput: {method: fixed, value: 2}\nprime: true\nrequest_count: 8\n",
     );
     const base = ["run", "--url", "http://127.0.0.1:1", "--shard", "0/2", "--work-dir", dir];
     const cases: Array<[string[], RegExp]> = [
-      [
-        ["--dataset", `${dir}/chat.yaml`, "--sessions", "2"],
-        /runs conversations \(--sessions\), which are not split across shards yet/,
-      ],
       [
         ["--dataset", `${dir}/primed.yaml`, "--concurrency", "4"],
         /dataset "primed": prime: true\), which is not split across shards yet/,

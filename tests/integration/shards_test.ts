@@ -187,3 +187,97 @@ Deno.test("merge refuses shards of different plans, naming the field that differ
     await sim.shutdown();
   }
 });
+
+Deno.test("conversations (--sessions) over 2 shard processes: each conversation whole in shard c mod 2, every turn once in the merge, totals as one process", async () => {
+  const sim = await startSimulator({ ttftMs: 5, itlMs: 2 });
+  const single = await startSimulator({ ttftMs: 5, itlMs: 2 });
+  const CONVERSATIONS = 6;
+  const TURNS = 3;
+  try {
+    await withTempDir(async (dir) => {
+      Deno.writeTextFileSync(
+        `${dir}/chat.yaml`,
+        `type: multiturn\nsessions: ${CONVERSATIONS}\nturns: ${TURNS}\n` +
+          "input: {method: fixed, value: 16}\noutput: {method: fixed, value: 4}\n",
+      );
+      const flags = ["--dataset", `${dir}/chat.yaml`, "--sessions", "4", "--quiet"];
+      const shards = await Promise.all(
+        [0, 1].map((i) =>
+          runCli([
+            "run",
+            "--url",
+            sim.url,
+            ...flags,
+            "--shard",
+            `${i}/2`,
+            "--work-dir",
+            `${dir}/s${i}`,
+          ])
+        ),
+      );
+      for (const [i, s] of shards.entries()) assertEquals(s.code, 0, `shard ${i}: ${s.stderr}`);
+      for (const i of [0, 1]) {
+        const records = await readTraceRecords(findTraces(runDir(`${dir}/s${i}`))[0]!);
+        // Turn k of conversation c is the dataset's spec c × TURNS + k.
+        const conversations = new Set(records.map((r) => Math.floor(r.index / TURNS)));
+        assertEquals([...conversations].sort(), [i, i + 2, i + 4], `shard ${i}'s conversations`);
+        assertEquals(records.length, 3 * TURNS, `shard ${i} sent every turn of its own`);
+        assertEquals(records.map((r) => r.turn).sort(), [0, 0, 0, 1, 1, 1, 2, 2, 2]);
+      }
+      const merged = await mergeCommand([`${dir}/s0`, `${dir}/s1`, "-o", `${dir}/merged`], quiet);
+      const records = await readTraceRecords(findTraces(`${dir}/merged`)[0]!);
+      const total = CONVERSATIONS * TURNS;
+      assertEquals(records.map((r) => r.index), Array.from({ length: total }, (_, i) => i));
+      assertEquals(records.filter((r) => r.shard !== Math.floor(r.index / TURNS) % 2).length, 0);
+      assertEquals(sim.stats().requests, total, "the simulator got every turn once");
+      const one = await runCommand(
+        ["--url", single.url, ...flags, "--work-dir", `${dir}/single`],
+        { print: quiet, env: () => undefined },
+      );
+      const m = merged!.reports[0]!.json!;
+      const s = one!.tasks[0]!.report.json!;
+      for (const key of ["total_requests", "success_requests", "total_output_tokens"] as const) {
+        assertEquals(m.common[key], s.common[key], `common.${key}`);
+      }
+      assertEquals(m.common.max_concurrency, 4, "the shards' users (2 + 2)");
+      const byTurn = (j: typeof m) =>
+        j.turns?.map((t) => [t.turn, t.requests, t.ttft_ms !== undefined]);
+      assertEquals(byTurn(m), [[0, 6, true], [1, 6, true], [2, 6, true]], "TTFT by turn, merged");
+      assertEquals(byTurn(m), byTurn(s), "TTFT by turn, as one process");
+    });
+  } finally {
+    await sim.shutdown();
+    await single.shutdown();
+  }
+});
+
+Deno.test("merge refuses a conversation's turn in two shards' traces", async () => {
+  const sim = await startSimulator({ ttftMs: 2, itlMs: 1 });
+  try {
+    await withTempDir(async (dir) => {
+      Deno.writeTextFileSync(
+        `${dir}/chat.yaml`,
+        "type: multiturn\nsessions: 2\nturns: 2\ninput: {method: fixed, value: 8}\noutput: {method: fixed, value: 2}\n",
+      );
+      const flags = ["--dataset", `${dir}/chat.yaml`, "--sessions", "2", "--quiet"];
+      for (const i of [0, 1]) {
+        const r = await runCli(
+          ["run", "--url", sim.url, ...flags, "--shard", `${i}/2`, "--work-dir", `${dir}/s${i}`],
+        );
+        assertEquals(r.code, 0, r.stderr);
+      }
+      // Shard 1's trace, its records swapped for shard 0's: conversation 0 in both.
+      const t0 = findTraces(runDir(`${dir}/s0`))[0]!;
+      const t1 = findTraces(runDir(`${dir}/s1`))[0]!;
+      const lines0 = Deno.readTextFileSync(t0).split("\n");
+      const lines1 = Deno.readTextFileSync(t1).split("\n");
+      Deno.writeTextFileSync(t1, [lines1[0], ...lines0.slice(1)].join("\n"));
+      await assertRejects(
+        () => mergeCommand([`${dir}/s0`, `${dir}/s1`, "-o", `${dir}/merged`], quiet),
+        /request 0 is in shard 0's trace too \(a conversation belongs to one shard\)/,
+      );
+    });
+  } finally {
+    await sim.shutdown();
+  }
+});
