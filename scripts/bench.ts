@@ -4,14 +4,15 @@
  * are the client's alone. A benchmark, never a test: it asserts nothing.
  *
  * Usage: deno task bench [--quick] [fidelity] [workers] [stamping] [fidelity-sim] [ingest]
- * [tokenizer] [scale] [soak]
+ * [tokenizer] [scale] [soak] [once-sent]
  *
  * `fidelity` runs against the native emitter with the C floor client beside
  * servebench (bench_fidelity.ts); `fidelity-sim` against the TypeScript
  * simulator, as before the native emitter came; `workers` measures where load
  * workers start to pay (the default worker count, src/bench/drive.ts);
  * `stamping` what the raw transport's stamp-first parsing gains; `soak` memory
- * over a long run (bench_soak.ts).
+ * over a long run (bench_soak.ts); `once-sent` the memory of a run that sends
+ * each of many long prompts once.
  *
  * @module
  */
@@ -20,6 +21,7 @@ import process from "node:process";
 import { sendRequest } from "../src/protocol/client.ts";
 import { drive, type DriveSpec } from "../src/bench/drive.ts";
 import { recomputeRun } from "../src/cli/report.ts";
+import { runCommand } from "../src/cli/run.ts";
 import { encodeRecord, TRACE_VERSION } from "../src/record/trace.ts";
 import { createTransport, type TransportKind, TRANSPORTS } from "../src/protocol/transport.ts";
 import { openaiChat } from "../src/protocol/openai_chat.ts";
@@ -408,6 +410,74 @@ async function recomputeProbe(runDir: string) {
   }));
 }
 
+/**
+ * Memory of a run whose specs are each sent once: `--num-prompts` equal to a
+ * dataset of distinct long prompts (8 KB each), in a child process per
+ * transport; its peak RSS. A body kept after its send would show here.
+ */
+async function onceSent(quick: boolean) {
+  const prompts = quick ? 2000 : 20_000;
+  const dir = Deno.makeTempDirSync({ prefix: "servebench-once-" });
+  const sim = await spawnSim(["--ttft-ms", "0", "--itl-ms", "0", "--output-tokens", "2"]);
+  try {
+    const random = new Random(1);
+    const words = ["alpha", "beta", "gamma", "delta", "epsilon", "zeta", "theta", "kappa"];
+    const lines: string[] = [];
+    for (let i = 0; i < prompts; i++) {
+      const text = Array.from({ length: 1300 }, () => words[random.int(0, words.length - 1)]);
+      lines.push(JSON.stringify({ prompt: `request ${i}: ${text.join(" ")}` }));
+    }
+    Deno.writeTextFileSync(`${dir}/long.jsonl`, lines.join("\n") + "\n");
+    for (const kind of TRANSPORTS) {
+      const out = await new Deno.Command(Deno.execPath(), {
+        args: ["run", "-A", new URL(import.meta.url).pathname, "once-sent-probe"]
+          .concat([sim.url, `${dir}/long.jsonl`, String(prompts), kind, `${dir}/out-${kind}`]),
+        stdout: "piped",
+        stderr: "inherit",
+      }).output();
+      const probe = JSON.parse(new TextDecoder().decode(out.stdout).trim().split("\n").pop()!);
+      console.log(JSON.stringify({
+        bench: "once_sent",
+        transport: kind,
+        prompts,
+        prompt_kb: 8,
+        exit_code: out.code,
+        ...probe,
+      }));
+    }
+  } finally {
+    await sim.stop();
+    Deno.removeSync(dir, { recursive: true });
+  }
+}
+
+/** The child side of `once-sent`: one run, then its peak RSS. */
+async function onceSentProbe(
+  url: string,
+  dataset: string,
+  prompts: string,
+  kind: string,
+  out: string,
+) {
+  const t0 = performance.now();
+  const r = await runCommand([
+    ...["--url", url, "--model", "sim-model", "--dataset-path", dataset, "--num-prompts", prompts],
+    ...["--max-tokens", "2", "--concurrency", "32", "--workers", "0", "--transport", kind],
+    ...["--quiet", "--work-dir", out],
+  ], { print: () => {}, env: () => undefined });
+  console.log(JSON.stringify({
+    requests: r?.tasks[0]?.report.json?.common.total_requests,
+    run_s: round((performance.now() - t0) / 1000, 1),
+    peak_rss_mb: peakRssMb(),
+  }));
+}
+
+if (Deno.args[0] === "once-sent-probe") {
+  const [, url, dataset, prompts, kind, out] = Deno.args as string[];
+  await onceSentProbe(url!, dataset!, prompts!, kind!, out!);
+  Deno.exit(0);
+}
+
 if (Deno.args[0] === "soak-probe") {
   await soakProbe(Deno.args[1]!, JSON.parse(Deno.args[2]!), Number(Deno.args[3]));
   Deno.exit(0);
@@ -442,3 +512,4 @@ for (const kind of TRANSPORTS) {
 if (all || args.has("tokenizer")) await tokenizer(quick);
 if (all || args.has("scale")) await scale(quick);
 if (all || args.has("soak")) await soak(quick);
+if (all || args.has("once-sent")) await onceSent(quick);

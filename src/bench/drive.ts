@@ -15,6 +15,7 @@ import {
   replayWindowOf,
   runsConversations,
   runShape,
+  sendsDatasetOnce,
   type Shard,
   shardOfPart,
   type TurnHistory,
@@ -219,6 +220,7 @@ async function prime(d: DriveSpec, sink: DriveSink, signals: DriveSignals): Prom
     stream: d.stream,
     transport,
     ...(d.timeoutMs !== undefined ? { timeoutMs: d.timeoutMs } : {}),
+    onceBodies: true,
   };
   const build = bodyBuilder(d);
   let next = 0;
@@ -272,6 +274,8 @@ export async function driveShard(
   const adapter = adapterFor(d.api);
   // Conversations carry each reply into the next turn: their text is kept until then.
   const conversations = runsConversations(d.load) ? conversationsOf(d.specs) : undefined;
+  // A spec may be sent again: only then are its body bytes kept (below).
+  const reused = !sendsDatasetOnce(d.load) && d.total > d.specs.length;
   const target: HttpTarget = {
     url: d.url,
     headers: d.headers,
@@ -280,6 +284,7 @@ export async function driveShard(
     transport,
     ...(d.timeoutMs !== undefined ? { timeoutMs: d.timeoutMs } : {}),
     ...(d.keepText || conversations ? { keepText: true } : {}),
+    ...(reused ? {} : { onceBodies: true }),
   };
   const build = bodyBuilder(d);
   const primed = d.priming?.length ?? 0;
@@ -290,8 +295,10 @@ export async function driveShard(
   };
   // Each spec's body bytes, built at its first send and reused by every later send of it: the
   // raw transport frames a request once per body array (TransportRequest.body), so the send
-  // path neither stringifies nor encodes per send.
-  const bodies: Array<Uint8Array<ArrayBuffer> | undefined> = new Array(d.specs.length);
+  // path neither stringifies nor encodes per send. When no spec is sent twice (a replay,
+  // conversations, or no more sends than specs) nothing is kept (onceBodies): a kept array, and
+  // the raw transport's framed copy of it, would only hold memory until the task ends.
+  const bodies: Array<Uint8Array<ArrayBuffer> | undefined> = new Array(reused ? d.specs.length : 0);
   await runShape(d.load, rule, {
     clock: realClock,
     shard,
@@ -301,7 +308,11 @@ export async function driveShard(
       const slot = index % d.specs.length;
       const spec = d.specs[slot]!;
       // A turn carrying the server's replies is a body of its own; every other is built once.
-      const body = history ? build(withReplies(spec, history)) : bodies[slot] ??= build(spec);
+      const body = history
+        ? build(withReplies(spec, history))
+        : reused
+        ? bodies[slot] ??= build(spec)
+        : build(spec);
       const meta = {
         index: primed + index,
         scheduledMs,

@@ -43,6 +43,11 @@ export interface TransportRequest {
    * the raw transport then frames the request once and reuses its bytes.
    */
   readonly body?: string | Uint8Array<ArrayBuffer>;
+  /**
+   * The body will not be sent again: the raw transport frames it without
+   * keeping the framed bytes for a next send (they would stay until a full GC).
+   */
+  readonly once?: boolean;
   readonly signal: AbortSignal;
   /**
    * Called with the `performance.now()` stamp at which the request's bytes

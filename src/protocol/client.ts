@@ -30,6 +30,8 @@ export interface HttpTarget {
   readonly transport: Transport;
   /** Keep the output text on the record (for tokenizer counting). */
   readonly keepText?: boolean;
+  /** Every body is sent once: the transport keeps nothing of it (TransportRequest.once). */
+  readonly onceBodies?: boolean;
   /**
    * Called with every parsed event and its arrival stamp (`performance.now()`):
    * for benchmarks of the client's own accuracy against the simulator's
@@ -205,6 +207,7 @@ export async function sendRequest(
         method: "POST",
         headers: target.headers,
         body,
+        once: target.onceBodies === true,
         signal: combined,
         onSent: (stamp) => (startRel = stamp),
       });

@@ -229,6 +229,7 @@ export class RawTransport implements Transport {
     if (body === undefined || typeof body === "string") {
       return requestBytes(prefix, body === undefined ? undefined : enc.encode(body));
     }
+    if (init.once) return requestBytes(prefix, body);
     const seen = this.#wire.get(body);
     if (seen && seen.prefix === prefix) return seen.bytes;
     const bytes = requestBytes(prefix, body);
