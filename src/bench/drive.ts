@@ -74,7 +74,11 @@ export interface DriveSpec {
   /**
    * Priming requests, sent and completed before the load starts (at most
    * {@link PRIMING_IN_FLIGHT} at once), recorded as warm-up with indices
-   * 0…n−1; the load's sends are numbered after them.
+   * 0…n−1; the load's sends are numbered after them. Split over N processes
+   * (`part`), every process primes all of them, so each has every prefix in the
+   * cache before its own start whatever the others do: process p's priming
+   * request i is index i·N + p and its send g (a global index, ≡ p mod N) is
+   * n·N + g, so every index of the merged trace is once, and its shard's mod N.
    */
   readonly priming?: readonly RequestSpec[];
   readonly load: LoadPoint;
@@ -212,6 +216,7 @@ function bodyBuilder(d: DriveSpec): (spec: RequestSpec) => Uint8Array<ArrayBuffe
 async function prime(d: DriveSpec, sink: DriveSink, signals: DriveSignals): Promise<void> {
   const priming = d.priming ?? [];
   if (!priming.length || signals.stop.aborted) return;
+  const part = d.part ?? WHOLE;
   const transport = createTransport(d.transport.kind, d.transport);
   const target: HttpTarget = {
     url: d.url,
@@ -229,7 +234,7 @@ async function prime(d: DriveSpec, sink: DriveSink, signals: DriveSignals): Prom
       const spec = priming[i]!;
       sink.sent();
       const record = await sendWithRetry(target, build(spec), {
-        index: i,
+        index: i * part.count + part.index,
         scheduledMs: performance.timeOrigin + performance.now(),
         signal: signals.cancel,
         warmup: true,
@@ -288,6 +293,7 @@ export async function driveShard(
   };
   const build = bodyBuilder(d);
   const primed = d.priming?.length ?? 0;
+  const part = d.part ?? WHOLE;
   const rule = {
     total: d.total,
     signal: stop,
@@ -314,7 +320,7 @@ export async function driveShard(
         ? bodies[slot] ??= build(spec)
         : build(spec);
       const meta = {
-        index: primed + index,
+        index: primed * part.count + index,
         scheduledMs,
         signal: cancel,
         ...(index < d.warmup ? { warmup: true } : {}),

@@ -143,13 +143,6 @@ export function partProblems(plan: Pick<Plan, "tasks" | "warmup">, part: LoadPar
         `${what} has a cap of ${cap} requests in flight, which ${part.count} shards cannot share (each needs one); use at most ${cap} shards`,
       );
     }
-    // Not split yet: a priming phase belongs to one process. (Conversations are dealt out
-    // whole, c mod N, by the sessions shape's own worker split.)
-    if (task.dataset.type === "prefix_groups" && task.dataset.prefixGroups.prime) {
-      problems.push(
-        `${what} primes its prefixes first (dataset "${task.dataset.abbr}": prime: true), which is not split across shards yet; run it unsharded, or without prime`,
-      );
-    }
     const total = plan.warmup + (task.load.numRequests ?? Infinity);
     if (total < part.count) {
       problems.push(

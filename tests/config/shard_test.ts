@@ -1,6 +1,6 @@
 import { firstDifference, type ShardFlags, shardPart, startAtMs } from "../../src/config/shard.ts";
 import { planFromFlags } from "../../src/cli/run.ts";
-import { assert, assertEquals, runCli, withTempDir } from "../helpers.ts";
+import { assert, assertEquals } from "../helpers.ts";
 
 const NOW = Date.parse("2026-12-02T01:00:00Z");
 
@@ -110,25 +110,4 @@ Deno.test("firstDifference() names the first differing field as a path, with bot
     { field: "tasks[0].load.rate", a: "2", b: "3" },
   );
   assertEquals(firstDifference(a, { ...a, seed: 1 }), { field: "seed", a: "absent", b: "1" });
-});
-
-Deno.test("servebench run --shard refuses a priming phase, which is not split yet", async () => {
-  await withTempDir(async (dir) => {
-    Deno.writeTextFileSync(
-      `${dir}/primed.yaml`,
-      "abbr: primed\ntype: prefix_groups\ngroups: 2\nprefix_len: 32\nsuffix: {method: fixed, value: 8}\noutput: {method: fixed, value: 2}\nprime: true\nrequest_count: 8\n",
-    );
-    const base = ["run", "--url", "http://127.0.0.1:1", "--shard", "0/2", "--work-dir", dir];
-    const cases: Array<[string[], RegExp]> = [
-      [
-        ["--dataset", `${dir}/primed.yaml`, "--concurrency", "4"],
-        /dataset "primed": prime: true\), which is not split across shards yet/,
-      ],
-    ];
-    for (const [flags, pattern] of cases) {
-      const r = await runCli([...base, ...flags]);
-      assertEquals(r.code, 2, r.stderr);
-      assert(pattern.test(r.stderr), r.stderr);
-    }
-  });
 });

@@ -281,3 +281,63 @@ Deno.test("merge refuses a conversation's turn in two shards' traces", async () 
     await sim.shutdown();
   }
 });
+
+Deno.test("a primed prefix_groups task over 2 shard processes: each primes every prefix before its load, indices stay once and mod 2 in the merge, every measured request a cache hit", async () => {
+  const GROUPS = 3;
+  const PREFIX = 128;
+  const SUFFIX = 16;
+  const REQUESTS = 12;
+  const sim = await startSimulator({
+    ttftMs: 2,
+    itlMs: 1,
+    prefixCacheBlocks: 100_000,
+    prefixBlockTokens: 16,
+  });
+  try {
+    await withTempDir(async (dir) => {
+      Deno.writeTextFileSync(
+        `${dir}/primed.yaml`,
+        [
+          "abbr: primed",
+          "type: prefix_groups",
+          `groups: ${GROUPS}`,
+          `prefix_len: ${PREFIX}`,
+          `suffix: {method: fixed, value: ${SUFFIX}}`,
+          "output: {method: fixed, value: 2}",
+          "prime: true",
+          `request_count: ${REQUESTS}`,
+        ].join("\n") + "\n",
+      );
+      const flags = ["--api", "openai-completions", "--datasets", `${dir}/primed.yaml`];
+      const shards = await Promise.all([0, 1].map((i) =>
+        runCli(
+          ["run", "--url", sim.url, ...flags, "--concurrency", "4", "--shard", `${i}/2`]
+            .concat(["--quiet", "--work-dir", `${dir}/s${i}`]),
+        )
+      ));
+      for (const [i, s] of shards.entries()) assertEquals(s.code, 0, `shard ${i}: ${s.stderr}`);
+      for (const i of [0, 1]) {
+        const records = await readTraceRecords(findTraces(runDir(`${dir}/s${i}`))[0]!);
+        const primed = records.filter((r) => r.warmup);
+        // Priming request g of shard i is index g·2 + i; its sends follow at GROUPS·2 + g.
+        assertEquals(primed.map((r) => r.index), [0, 1, 2].map((g) => g * 2 + i), `shard ${i}`);
+        const measured = records.filter((r) => !r.warmup);
+        assertEquals(measured.length, REQUESTS / 2);
+        assert(measured.every((r) => r.index >= GROUPS * 2 && r.index % 2 === i), `shard ${i}`);
+        const firstSend = Math.min(...measured.map((r) => r.startMs));
+        assert(primed.every((r) => r.endMs <= firstSend), `shard ${i} primed before its load`);
+      }
+      const merged = await mergeCommand([`${dir}/s0`, `${dir}/s1`, "-o", `${dir}/merged`], quiet);
+      const records = await readTraceRecords(findTraces(`${dir}/merged`)[0]!);
+      assertEquals(records.length, 2 * GROUPS + REQUESTS, "both shards' priming and every send");
+      assertEquals(new Set(records.map((r) => r.index)).size, records.length, "each index once");
+      assertEquals(records.filter((r) => r.shard !== r.index % 2).length, 0);
+      const m = merged!.reports[0]!.json!;
+      assertEquals(m.common.total_requests, REQUESTS);
+      assertEquals(m.delivery.warmup_requests, 2 * GROUPS);
+      assertClose(m.common.prefix_cache_hit_rate!, PREFIX / (PREFIX + SUFFIX), 1e-12, "hit rate");
+    });
+  } finally {
+    await sim.shutdown();
+  }
+});
