@@ -372,7 +372,7 @@ export const RUN_FLAGS = [
     type: "string",
     value: "I/N",
     help:
-      "Send shard I of N (from 0) of every task: request indices I, I+N, I+2N, … of the one global schedule, and an exact share of any cap on requests in flight (floor or ceiling of cap/N, summing to the cap). Merge the N run folders with 'servebench merge'.",
+      "Send shard I of N (from 0) of every task: request indices I, I+N, I+2N, … of the one global schedule, and an exact share of any cap on requests in flight (floor or ceiling of cap/N, summing to the cap); with --sessions, whole conversations (conversation c to shard c mod N); a priming phase runs on every shard. Merge the N run folders with 'servebench merge'.",
   },
   {
     name: "shards",
