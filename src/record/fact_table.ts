@@ -183,23 +183,25 @@ class FactRow {
     this.#o = offset;
   }
 
-  #int(column: IntColumn): number | undefined {
-    const v = this.#b[column][this.#o]!;
-    if (v >= 0) return v;
+  /** A whole-number column's value that is not in its column: absent, or kept in the rare part. */
+  #other(column: IntColumn, v: number): number | undefined {
     return v === ABSENT ? undefined : this.#b.rare.get(this.#o)!.ints![column];
   }
 
   get index(): number {
-    return this.#int("index")!;
+    const v = this.#b.index[this.#o]!;
+    return v >= 0 ? v : this.#other("index", v)!;
   }
   get warmup(): true | undefined {
     return this.#b.flags[this.#o]! & FLAG_WARMUP ? true : undefined;
   }
   get shard(): number | undefined {
-    return this.#int("shard");
+    const v = this.#b.shard[this.#o]!;
+    return v >= 0 ? v : this.#other("shard", v);
   }
   get turn(): number | undefined {
-    return this.#int("turn");
+    const v = this.#b.turn[this.#o]!;
+    return v >= 0 ? v : this.#other("turn", v);
   }
   get scheduledMs(): number {
     return this.#b.scheduledMs[this.#o]!;
@@ -217,7 +219,8 @@ class FactRow {
     return (this.#b.flags[this.#o]! & FLAG_STREAM) !== 0;
   }
   get status(): number | undefined {
-    return this.#int("status");
+    const v = this.#b.status[this.#o]!;
+    return v >= 0 ? v : this.#other("status", v);
   }
   get error(): RequestError | undefined {
     return this.#b.rare.get(this.#o)?.error;
@@ -225,22 +228,29 @@ class FactRow {
   /** A new object at every read. */
   get usage(): Usage | undefined {
     if (!(this.#b.flags[this.#o]! & FLAG_USAGE)) return undefined;
+    const b = this.#b;
+    const o = this.#o;
+    const p = b.promptTokens[o]!;
+    const c = b.completionTokens[o]!;
+    const k = b.cachedTokens[o]!;
     const usage: Usage = {
-      promptTokens: this.#int("promptTokens")!,
-      completionTokens: this.#int("completionTokens")!,
+      promptTokens: p >= 0 ? p : this.#other("promptTokens", p)!,
+      completionTokens: c >= 0 ? c : this.#other("completionTokens", c)!,
     };
-    const cached = this.#int("cachedTokens");
-    if (cached !== undefined) usage.cachedTokens = cached;
+    if (k !== ABSENT) usage.cachedTokens = k >= 0 ? k : this.#other("cachedTokens", k)!;
     return usage;
   }
   get inputTokens(): number | undefined {
-    return this.#int("inputTokens");
+    const v = this.#b.inputTokens[this.#o]!;
+    return v >= 0 ? v : this.#other("inputTokens", v);
   }
   get tokenizerOutputTokens(): number | undefined {
-    return this.#int("tokenizerOutputTokens");
+    const v = this.#b.tokenizerOutputTokens[this.#o]!;
+    return v >= 0 ? v : this.#other("tokenizerOutputTokens", v);
   }
   get attempts(): number {
-    return this.#int("attempts")!;
+    const v = this.#b.attempts[this.#o]!;
+    return v >= 0 ? v : this.#other("attempts", v)!;
   }
   get tries(): RequestFacts["tries"] {
     return this.#b.rare.get(this.#o)?.tries;
@@ -253,7 +263,8 @@ class FactRow {
     return this.#b.rare.get(this.#o)?.serverTimings;
   }
   get chunks(): number {
-    return this.#int("chunks")!;
+    const v = this.#b.chunks[this.#o]!;
+    return v >= 0 ? v : this.#other("chunks", v)!;
   }
   get firstChunkMs(): number | undefined {
     return orUndefined(this.#b.firstChunkMs[this.#o]!);
