@@ -52,7 +52,7 @@ import { REPORTERS } from "../report/reporters/mod.ts";
 import { type SimServer, startSimulator } from "../sim/server.ts";
 import { type SelfCheck, startSelfCheck } from "./self_check.ts";
 import type { ValueCounts } from "../metrics/counts.ts";
-import { drive, type DriveSpec, workerCount } from "./drive.ts";
+import { conversationsOf, drive, type DriveSpec, workerCount } from "./drive.ts";
 import type { HeapSample } from "./heap_sample.ts";
 import { InterruptedError, RuntimeError, throwIfInterrupted, UsageError } from "../errors.ts";
 import { redactUrl } from "../redact.ts";
@@ -637,6 +637,17 @@ async function prepareTask(
     throw new UsageError(
       `Dataset "${task.dataset.abbr}" (${task.dataset.source}) gave no requests`,
     );
+  }
+  // Conversations go to shards whole (c mod N): each shard needs one, as it needs a lane.
+  if (plan.shard && task.load.kind === "sessions") {
+    const conversations = conversationsOf(specs).length;
+    if (conversations < plan.shard.count) {
+      throw new UsageError(
+        `--shard ${plan.shard.index}/${plan.shard.count}: task "${task.model.abbr}/${task.outputName}" has ${conversations} conversation${
+          conversations === 1 ? "" : "s"
+        } (dataset "${task.dataset.abbr}"), fewer than the ${plan.shard.count} shards; use at most ${conversations} shards`,
+      );
+    }
   }
   const tokenizer = promptTokenizer(task);
   log(

@@ -143,6 +143,12 @@ export function partProblems(plan: Pick<Plan, "tasks" | "warmup">, part: LoadPar
         `${what} has a cap of ${cap} requests in flight, which ${part.count} shards cannot share (each needs one); use at most ${cap} shards`,
       );
     }
+    // A shard counts its own conversations' turns, so a bound on all turns cannot be split.
+    if (task.load.kind === "sessions" && task.load.numRequests !== undefined) {
+      problems.push(
+        `${what} runs conversations with --num-prompts ${task.load.numRequests}, which shards cannot split exactly (each shard sends whole conversations); bound the dataset instead (its sessions or request_count), or run unsharded`,
+      );
+    }
     const total = plan.warmup + (task.load.numRequests ?? Infinity);
     if (total < part.count) {
       problems.push(

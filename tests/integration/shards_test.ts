@@ -341,3 +341,33 @@ Deno.test("a primed prefix_groups task over 2 shard processes: each primes every
     await sim.shutdown();
   }
 });
+
+Deno.test("--shard with --sessions refuses --num-prompts (shards cannot split a count of turns) and fewer conversations than shards, before any request", async () => {
+  const sim = await startSimulator({ ttftMs: 2, itlMs: 1 });
+  try {
+    await withTempDir(async (dir) => {
+      Deno.writeTextFileSync(
+        `${dir}/chat.yaml`,
+        "type: multiturn\nsessions: 2\nturns: 3\ninput: {method: fixed, value: 8}\noutput: {method: fixed, value: 2}\n",
+      );
+      const base = ["run", "--url", sim.url, "--dataset", `${dir}/chat.yaml`, "--sessions", "3"];
+      const counted = await runCli([...base, "--num-prompts", "5", "--shard", "0/2"]
+        .concat(["--work-dir", `${dir}/a`]));
+      assertEquals(counted.code, 2, counted.stderr);
+      assert(
+        /with --num-prompts 5, which shards cannot split exactly/.test(counted.stderr),
+        counted.stderr,
+      );
+      const few = await runCli([...base, "--shard", "0/3", "--work-dir", `${dir}/b`]);
+      assertEquals(few.code, 2, few.stderr);
+      assert(
+        /has 2 conversations \(dataset "chat"\), fewer than the 3 shards; use at most 2 shards/
+          .test(few.stderr),
+        few.stderr,
+      );
+      assertEquals(sim.stats().requests, 0, "no request was sent");
+    });
+  } finally {
+    await sim.shutdown();
+  }
+});
