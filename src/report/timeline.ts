@@ -451,7 +451,8 @@ export function requestsView(
   const width = options.width;
   return {
     width,
-    height: Math.min(600, Math.max(160, rows.length * 3)),
+    // Tall enough for the failure legend under the bars' one (76 px down, ~16 px a category).
+    height: Math.min(600, Math.max(160, rows.length * 3, 100 + 16 * options.categories.length)),
     title: "Requests (bars: TTFT red, decode blue, failed orange)",
     data: { name: "requests", values: rows },
     transform: [{ calculate: "datum.i - 0.45", as: "y0" }, {

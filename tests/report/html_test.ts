@@ -4,7 +4,7 @@ import { parseStats, Sample } from "../../src/metrics/stats.ts";
 import { factsOf } from "../../src/record/record.ts";
 import { escapeHtml, scriptJson } from "../../src/report/html.ts";
 import { histogram, taskPage } from "../../src/report/plots.ts";
-import { concurrencyRows, timelineRows } from "../../src/report/timeline.ts";
+import { concurrencyRows, requestsView, timelineRows } from "../../src/report/timeline.ts";
 import { resultJson } from "../../src/report/task_report.ts";
 import { startSimulator } from "../../src/sim/server.ts";
 import { compile, type TopLevelSpec } from "vega-lite";
@@ -111,6 +111,22 @@ Deno.test("every chart of a task page and of the run page is a Vega-Lite spec th
     });
   } finally {
     await sim.shutdown();
+  }
+});
+
+Deno.test("the requests view grows with its failure categories, so their legend (under the bars' one) ends inside it", () => {
+  const rows =
+    timelineRows(syntheticRecords(10, { startMs: 1000, tokens: 8 }).map(factsOf), 1000).rows;
+  for (const n of [0, 1, 4, 11]) {
+    const categories = Array.from({ length: n }, (_, k) => `cat${k}`);
+    const view = requestsView(rows, undefined, { width: 720, categories });
+    const marker = view.layer.at(-1)! as {
+      encoding?: { fill?: { legend?: { legendY?: number } } };
+    };
+    const legendY = marker.encoding?.fill?.legend?.legendY ?? 0;
+    assertEquals(legendY, n ? 76 : 0, "the failure legend's place");
+    // A title row and ~16 px an entry below legendY.
+    assert(legendY + 16 * (n + 1) <= view.height, `${n} categories: ${view.height} px`);
   }
 });
 
