@@ -98,7 +98,10 @@ export function succeeded(record: RequestRecord): boolean {
 
 /**
  * A request without its chunk arrival times: what a report keeps of each
- * request once the gaps between chunks are folded (see `ChunkGaps`).
+ * request once the gaps between chunks are folded (see `ChunkGaps`). A report
+ * holds them as rows of a `FactTable` (./fact_table.ts): read-only, their
+ * fields getters rather than own properties (a spread copies nothing: use
+ * `plainFacts`), `usage` a new object at every read.
  */
 export interface RequestFacts extends Omit<RequestRecord, "chunkMs" | "outputText"> {
   /** Output chunks (stream events carrying output) that arrived. */
