@@ -59,6 +59,7 @@ import { redactUrl } from "../redact.ts";
 import { endpointUrl, listModels, modelsUrl, requestHeaders } from "./target.ts";
 import { type Scraper, startScrapeWorker } from "../server_metrics/scrape.ts";
 import { WORKER_NAME, workerModuleUrl } from "../worker_protocol.ts";
+import { fileExists } from "../fs.ts";
 
 /** How a run talks to its caller. */
 export interface RunOptions {
@@ -322,7 +323,7 @@ export async function runBenchmark(plan: Plan, options: RunOptions = {}): Promis
       print(
         `    ${o.paths.csv}\n    ${o.paths.json}\n    ${o.paths.requestsCsv}\n    ${o.paths.trace}\n    ${o.paths.plot}`,
       );
-      if (exists(o.paths.serverMetrics)) print(`    ${o.paths.serverMetrics}`);
+      if (fileExists(o.paths.serverMetrics)) print(`    ${o.paths.serverMetrics}`);
       if (!options.debug) print(`    ${o.paths.log}`);
     }
     print(`  summary: ${runFiles(written).join("\n           ")}`);
@@ -350,16 +351,6 @@ function removeEmptyRun(runDir: string, configPath: string): void {
     Deno.removeSync(runDir);
   } catch {
     // something else is in it: leave it
-  }
-}
-
-/** True when a file is there (the samples file exists only for a scraped task). */
-function exists(path: string): boolean {
-  try {
-    Deno.statSync(path);
-    return true;
-  } catch {
-    return false;
   }
 }
 

@@ -18,6 +18,7 @@ import { type ReportSettings, reportTrace, type TaskReport } from "../report/tas
 import { chooseReporters, reportRun } from "../bench/run_benchmark.ts";
 import { type FlagSpec, parseFlags, renderFlagHelp } from "./args.ts";
 import { REPORT_FLAGS, reportOverridesFromFlags } from "./_report_flags.ts";
+import { fileExists } from "../fs.ts";
 
 const RUNS_OWN = "the run's own, kept in its traces";
 
@@ -164,23 +165,14 @@ function differences(task: TaskPlan): string[] {
     .map((k) => `${k} ${show(now[k])} (ran with ${show(ran[k])})`);
 }
 
-const exists = (path: string) => {
-  try {
-    Deno.statSync(path);
-    return true;
-  } catch {
-    return false;
-  }
-};
-
 /**
  * The suffix for a set of files beside the originals: the one asked for (a
  * UsageError when its set exists already), else the first free timestamp.
  */
 function chooseSuffix(runDir: string, tasks: readonly TaskPlan[], options: RecomputeOptions) {
   const taken = (suffix: string) =>
-    exists(runFilePath(runDir, { name: "summary.json", suffix })) ||
-    tasks.some((t) => exists(taskPathsOfTrace(runDir, t.path, suffix).json));
+    fileExists(runFilePath(runDir, { name: "summary.json", suffix })) ||
+    tasks.some((t) => fileExists(taskPathsOfTrace(runDir, t.path, suffix).json));
   if (options.suffix !== undefined) {
     if (safeName(options.suffix) !== options.suffix || options.suffix === "") {
       throw new UsageError(

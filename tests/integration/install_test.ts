@@ -1,4 +1,5 @@
 import { assert, assertEquals, withTempDir } from "../helpers.ts";
+import { fileExists } from "../../src/fs.ts";
 
 const INSTALL = new URL("../../install.sh", import.meta.url).pathname;
 
@@ -53,15 +54,6 @@ async function install(
   return { code: r.code, out: dec.decode(r.stdout) + dec.decode(r.stderr) };
 }
 
-function exists(path: string): boolean {
-  try {
-    Deno.statSync(path);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 Deno.test("install.sh picks the binary for the OS and CPU, verifies its SHA-256 from a local server and installs it; a bad checksum or an unknown CPU installs nothing", async () => {
   await withTempDir(async (dir) => {
     const release = `${dir}/release`;
@@ -92,12 +84,12 @@ Deno.test("install.sh picks the binary for the OS and CPU, verifies its SHA-256 
       }
       const win = await install(base, `${dir}/win`, { os: "MINGW64_NT-10.0", arch: "x86_64" });
       assertEquals(win.code, 0, win.out);
-      assert(exists(`${dir}/win/servebench.exe`), "windows gets servebench.exe");
+      assert(fileExists(`${dir}/win/servebench.exe`), "windows gets servebench.exe");
 
       const odd = await install(base, `${dir}/odd`, { os: "Linux", arch: "mips64" });
       assertEquals(odd.code, 1);
       assert(odd.out.includes("no servebench release for Linux on mips64"), odd.out);
-      assert(!exists(`${dir}/odd/servebench`));
+      assert(!fileExists(`${dir}/odd/servebench`));
 
       // A binary that does not match its checksum (a broken mirror, a tampered file).
       Deno.writeTextFileSync(
@@ -110,7 +102,7 @@ Deno.test("install.sh picks the binary for the OS and CPU, verifies its SHA-256 
         bad.out.includes("checksum mismatch for servebench-x86_64-unknown-linux-gnu"),
         bad.out,
       );
-      assert(!exists(`${dir}/bad/servebench`), "nothing installed");
+      assert(!fileExists(`${dir}/bad/servebench`), "nothing installed");
 
       // The same from a local folder (file://), and SHA256SUMS without the asset.
       Deno.writeTextFileSync(`${release}/SHA256SUMS`, "");

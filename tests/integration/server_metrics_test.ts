@@ -3,6 +3,7 @@ import { runCommand } from "../../src/cli/run.ts";
 import { startSimulator } from "../../src/sim/server.ts";
 import { readServerMetrics } from "../../src/server_metrics/mod.ts";
 import type { TaskResultJson } from "../../src/report/result_json.ts";
+import { fileExists } from "../../src/fs.ts";
 
 /** Runs `servebench run` in-process, collecting what it prints. */
 async function run(argv: string[]) {
@@ -211,7 +212,7 @@ Deno.test("run --no-server-metrics scrapes nothing; report --reuse redraws the s
         `${dir}/off`,
       ]);
       const p = off.result.tasks[0]!.paths;
-      assert(!(await exists(p.serverMetrics)), "no samples file");
+      assert(!(fileExists(p.serverMetrics)), "no samples file");
       assertEquals(resultJson(p.json).server, undefined);
 
       const on = await run([
@@ -241,12 +242,3 @@ Deno.test("run --no-server-metrics scrapes nothing; report --reuse redraws the s
     await sim.shutdown();
   }
 });
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await Deno.stat(path);
-    return true;
-  } catch {
-    return false;
-  }
-}

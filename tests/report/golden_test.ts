@@ -11,6 +11,7 @@ import { parseSlo } from "../../src/metrics/goodput.ts";
 import { DEFAULT_STATS, parseStats } from "../../src/metrics/stats.ts";
 import type { ReportSettings } from "../../src/report/task_report.ts";
 import { assert, assertEquals, quiet, withTempDir } from "../helpers.ts";
+import { fileExists } from "../../src/fs.ts";
 
 const FIXTURE = new URL("../fixtures/golden_run/", import.meta.url).pathname;
 const STABLE = new URL("../fixtures/golden_stable/", import.meta.url).pathname;
@@ -55,18 +56,9 @@ async function assertRecomputes(settings: ReportSettings, expectedDir: string): 
       const expected = Deno.readTextFileSync(`${expectedDir}/${f}`);
       const actual = Deno.readTextFileSync(`${dir}/${suffixedFile(f, suffix!)}`);
       assertEquals(comparable(f, actual), comparable(f, expected), f);
-      assert(!exists(`${dir}/${f}`), `nothing written as the original ${f}`);
+      assert(!fileExists(`${dir}/${f}`), `nothing written as the original ${f}`);
     }
   });
-}
-
-function exists(path: string): boolean {
-  try {
-    Deno.statSync(path);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 Deno.test("report --reuse of the golden run reproduces the files the run wrote", async () => {
