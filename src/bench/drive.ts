@@ -196,6 +196,24 @@ export function withReplies(spec: RequestSpec, history: TurnHistory): RequestSpe
 /** Priming requests in flight at most. */
 export const PRIMING_IN_FLIGHT = 32;
 
+/** Where and how a task's requests go, through `transport`. */
+function targetOf(
+  d: DriveSpec,
+  transport: Transport,
+  options: { keepText: boolean; onceBodies: boolean },
+): HttpTarget {
+  return {
+    url: d.url,
+    headers: d.headers,
+    adapter: adapterFor(d.api),
+    stream: d.stream,
+    transport,
+    ...(d.timeoutMs !== undefined ? { timeoutMs: d.timeoutMs } : {}),
+    ...(options.keepText ? { keepText: true } : {}),
+    ...(options.onceBodies ? { onceBodies: true } : {}),
+  };
+}
+
 /** Builds a request body (JSON bytes) for a spec, as the task sends it. */
 function bodyBuilder(d: DriveSpec): (spec: RequestSpec) => Uint8Array<ArrayBuffer> {
   const adapter = adapterFor(d.api);
@@ -218,15 +236,7 @@ async function prime(d: DriveSpec, sink: DriveSink, signals: DriveSignals): Prom
   if (!priming.length || signals.stop.aborted) return;
   const part = d.part ?? WHOLE;
   const transport = createTransport(d.transport.kind, d.transport);
-  const target: HttpTarget = {
-    url: d.url,
-    headers: d.headers,
-    adapter: adapterFor(d.api),
-    stream: d.stream,
-    transport,
-    ...(d.timeoutMs !== undefined ? { timeoutMs: d.timeoutMs } : {}),
-    onceBodies: true,
-  };
+  const target = targetOf(d, transport, { keepText: false, onceBodies: true });
   const build = bodyBuilder(d);
   let next = 0;
   const lane = async () => {
@@ -276,21 +286,14 @@ export async function driveShard(
   options: ShardOptions,
 ): Promise<void> {
   const { transport, shard, stop, cancel } = options;
-  const adapter = adapterFor(d.api);
   // Conversations carry each reply into the next turn: their text is kept until then.
   const conversations = runsConversations(d.load) ? conversationsOf(d.specs) : undefined;
   // A spec may be sent again: only then are its body bytes kept (below).
   const reused = !sendsDatasetOnce(d.load) && d.total > d.specs.length;
-  const target: HttpTarget = {
-    url: d.url,
-    headers: d.headers,
-    adapter,
-    stream: d.stream,
-    transport,
-    ...(d.timeoutMs !== undefined ? { timeoutMs: d.timeoutMs } : {}),
-    ...(d.keepText || conversations ? { keepText: true } : {}),
-    ...(reused ? {} : { onceBodies: true }),
-  };
+  const target = targetOf(d, transport, {
+    keepText: d.keepText === true || conversations !== undefined,
+    onceBodies: !reused,
+  });
   const build = bodyBuilder(d);
   const primed = d.priming?.length ?? 0;
   const part = d.part ?? WHOLE;
