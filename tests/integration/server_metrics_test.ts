@@ -80,7 +80,7 @@ Deno.test("run --server-metrics: the scraped running/waiting series matches the 
   }
 });
 
-Deno.test("run --server-metrics: histogram deltas give server TTFT within the simulator's configured TTFT", async () => {
+Deno.test("run --server-metrics: histogram deltas give a server TTFT of at least the configured one, at most the client's, its queue inside it", async () => {
   const sim = await startSimulator({ ttftMs: 50, itlMs: 5 });
   try {
     await withTempDir(async (dir) => {
@@ -101,11 +101,14 @@ Deno.test("run --server-metrics: histogram deltas give server TTFT within the si
       const json = resultJson(result.tasks[0]!.paths.json);
       const ttft = json.server!.ttft_ms!;
       assertEquals(ttft.n, 24, "every request of the window, none before it");
-      // Configured 50 ms after arrival; the simulator's timer is late by a few ms at most.
-      assert(ttft.mean >= 50 && ttft.mean < 50 + 25, `server TTFT mean ${ttft.mean}`);
+      // Configured 50 ms after admission: a timer is never early (late, on a loaded machine, is
+      // bounded below by the client's TTFT instead).
+      assert(ttft.mean >= 50, `server TTFT mean ${ttft.mean}`);
       // vLLM's buckets around it are 40 and 60 ms: the median interpolates inside that bucket.
       assert(ttft.p50 > 40 && ttft.p50 <= 60, `server TTFT p50 ${ttft.p50}`);
-      assert(json.server!.queue_ms!.mean < 5, `no queue: ${json.server!.queue_ms!.mean}`);
+      // TTFT is the queue plus a prefill of at least the configured 50 ms, on the server's clock.
+      const queue = json.server!.queue_ms!.mean;
+      assert(queue >= 0 && queue <= ttft.mean - 50 + 0.5, `queue ${queue}, TTFT ${ttft.mean}`);
       // The client's TTFT adds the network and its own overhead to the server's.
       assert(json.metrics.ttft_ms!.mean! >= ttft.mean, "client TTFT ≥ server TTFT");
       assertEquals(json.server!.e2e_ms!.n, 24);
