@@ -43,9 +43,8 @@ export interface Folded {
   footer?: TraceFooter;
 }
 
-/** A worker's share of a pass, as posted back (facts arrive before, in batches). */
+/** A worker's share of a pass, as posted back at its end (its facts came before, in batches). */
 export interface FoldedShare {
-  facts: RequestFacts[];
   gaps: ChunkGapsState;
   footer?: TraceFooter;
 }
@@ -117,10 +116,14 @@ export async function foldTrace(spec: FoldSpec, workers?: number): Promise<Folde
 }
 
 /** Folds a range in a worker; its facts, posted in batches, become rows of a table here. */
-function foldInWorker(spec: FoldSpec, start: number, end: number): Promise<FoldedShare> {
+function foldInWorker(
+  spec: FoldSpec,
+  start: number,
+  end: number,
+): Promise<FoldedShare & { facts: RequestFacts[] }> {
   const worker = new Worker(workerModuleUrl(), { type: "module", name: WORKER_NAME });
   const table = new FactTable();
-  return new Promise<FoldedShare>((resolve, reject) => {
+  return new Promise<FoldedShare & { facts: RequestFacts[] }>((resolve, reject) => {
     worker.onmessage = (e: MessageEvent<WorkerReply>) => {
       if (e.data.kind === "facts") { for (const f of e.data.facts) table.append(f); }
       else if (e.data.kind === "folded") resolve({ ...e.data.share, facts: table.rows() });
@@ -155,7 +158,6 @@ export async function serveFold(
     c.dense ? [c.dense.buffer as ArrayBuffer] : []
   );
   const share: FoldedShare = {
-    facts: [], // posted already
     gaps,
     ...(folded.footer ? { footer: folded.footer } : {}),
   };
