@@ -70,16 +70,21 @@ export const TRACE_SUFFIX = "_details.jsonl";
 /** The suffix of server-metrics samples files. */
 export const SERVER_METRICS_SUFFIX = "_server_metrics.jsonl";
 
-/** The files of task `stem`, in `dir`, its log in `logDir`. */
-function filesOf(dir: string, logDir: string, stem: string, trace: string): TaskPaths {
+/**
+ * The files of task `stem`, in `dir`, its log in `logDir`. The run's records
+ * (the trace, the server's samples) are the task's own; what a report writes
+ * is suffixed when a suffix is given.
+ */
+function filesOf(dir: string, logDir: string, stem: string, suffix?: string): TaskPaths {
+  const out = suffixed(stem, suffix);
   return {
     dir,
-    csv: `${dir}/${stem}.csv`,
-    json: `${dir}/${stem}.json`,
-    requestsCsv: `${dir}/${stem}_requests.csv`,
-    trace,
-    plot: `${dir}/${stem}_plot.html`,
-    log: `${logDir}/${stem}.log`,
+    csv: `${dir}/${out}.csv`,
+    json: `${dir}/${out}.json`,
+    requestsCsv: `${dir}/${out}_requests.csv`,
+    trace: `${dir}/${stem}${TRACE_SUFFIX}`,
+    plot: `${dir}/${out}_plot.html`,
+    log: `${logDir}/${out}.log`,
     serverMetrics: `${dir}/${stem}${SERVER_METRICS_SUFFIX}`,
   };
 }
@@ -99,12 +104,7 @@ export function taskPathsOfTrace(runDir: string, tracePath: string, suffix?: str
   const stem = parts[parts.length - 1]!.slice(0, -TRACE_SUFFIX.length);
   const logDir = `${runDir}/logs/performance/${parts[parts.length - 2]!}`;
   Deno.mkdirSync(logDir, { recursive: true });
-  const dir = parts.slice(0, -1).join("/");
-  // The trace and the server's samples are what the report reads: the run's own, never suffixed.
-  return {
-    ...filesOf(dir, logDir, suffixed(stem, suffix), tracePath),
-    serverMetrics: `${dir}/${stem}${SERVER_METRICS_SUFFIX}`,
-  };
+  return filesOf(parts.slice(0, -1).join("/"), logDir, stem, suffix);
 }
 
 /** A run-level file: `<runDir>/summary.json`, or `summary@<suffix>.json` for a suffixed report. */
@@ -126,5 +126,5 @@ export function taskPaths(
   const dir = `${runDir}/performances/${abbr}`;
   const logDir = `${runDir}/logs/performance/${abbr}`;
   Deno.mkdirSync(dir, { recursive: true });
-  return filesOf(dir, logDir, stem, `${dir}/${stem}${TRACE_SUFFIX}`);
+  return filesOf(dir, logDir, stem);
 }
